@@ -1,0 +1,103 @@
+//! `del`: delete a key or a range of keys.
+
+use std::ffi::OsString;
+
+use clap::Args;
+
+use super::key_range;
+use crate::cli::values::go_bool;
+use crate::commands::{Context, arg_bytes};
+use crate::error::CliError;
+use crate::output::Kind;
+use crate::pb::etcdserverpb::DeleteRangeRequest;
+
+/// Removes the specified key or range of keys [key, range_end)
+///
+/// Examples:
+///   ectl del foo
+///   ectl del k1 k4            keys in [k1, k4)
+///   ectl del --prefix /tmp/   every key under /tmp/
+#[derive(Debug, Clone, Args)]
+#[command(verbatim_doc_comment)]
+pub struct DelArgs {
+    /// delete keys with matching prefix
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
+          default_value = "false", value_parser = go_bool)]
+    pub prefix: bool,
+    /// return deleted key-value pairs
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
+          default_value = "false", value_parser = go_bool)]
+    pub prev_kv: bool,
+    /// delete keys that are greater than or equal to the given key using byte compare
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
+          default_value = "false", value_parser = go_bool)]
+    pub from_key: bool,
+    /// <key> [range_end]
+    #[arg(value_name = "KEY")]
+    pub args: Vec<OsString>,
+}
+
+pub fn plan(args: &DelArgs) -> Result<DeleteRangeRequest, CliError> {
+    let [key, rest @ ..] = args.args.as_slice() else {
+        return Err(needs_args());
+    };
+    if rest.len() > 1 {
+        return Err(needs_args());
+    }
+    let range = key_range(
+        arg_bytes(key),
+        rest.first().map(|e| arg_bytes(e)),
+        args.prefix,
+        args.from_key,
+    )?;
+    Ok(DeleteRangeRequest {
+        key: range.key,
+        range_end: range.range_end,
+        prev_kv: args.prev_kv,
+    })
+}
+
+fn needs_args() -> CliError {
+    CliError::bad_args(
+        "del command needs one argument as key and an optional argument as range_end",
+    )
+}
+
+pub async fn run(args: DelArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+    ctx.ensure_format(Kind::Del)?;
+    let request = plan(&args)?;
+    let response = ctx.client()?.delete_range(request).await?;
+    let style = ctx.style();
+    ctx.printer(style).del(&response)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        del: DelArgs,
+    }
+
+    fn plan_of(argv: &[&str]) -> Result<DeleteRangeRequest, CliError> {
+        let parsed = Wrapper::try_parse_from(std::iter::once("del").chain(argv.iter().copied()))
+            .expect("arguments parse");
+        plan(&parsed.del)
+    }
+
+    #[test]
+    fn ranges_and_argument_counts() {
+        let r = plan_of(&["a", "c", "--prev-kv"]).unwrap();
+        assert_eq!(
+            (r.key, r.range_end, r.prev_kv),
+            (b"a".to_vec(), b"c".to_vec(), true)
+        );
+        assert_eq!(plan_of(&["p", "--prefix"]).unwrap().range_end, b"q");
+        assert!(plan_of(&[]).is_err());
+        assert!(plan_of(&["a", "b", "c"]).is_err());
+    }
+}

@@ -1,0 +1,240 @@
+//! `get`: read a key or a range of keys.
+
+use std::ffi::OsString;
+
+use clap::Args;
+
+use super::key_range;
+use crate::cli::values::go_bool;
+use crate::commands::{Context, arg_bytes};
+use crate::error::CliError;
+use crate::output::{Format, Kind, Style};
+use crate::pb::etcdserverpb::RangeRequest;
+use crate::pb::etcdserverpb::range_request::{SortOrder, SortTarget};
+
+/// Gets the key or a range of keys
+///
+/// Examples:
+///   ectl get foo                 the key foo
+///   ectl get k1 k4               keys in [k1, k4)
+///   ectl get --prefix /registry  every key under /registry
+///   ectl get --from-key b        every key >= b
+#[derive(Debug, Clone, Args)]
+#[command(verbatim_doc_comment)]
+pub struct GetArgs {
+    /// Linearizable(l) or Serializable(s)
+    #[arg(long, default_value = "l")]
+    pub consistency: String,
+    /// Order of results; ASCEND or DESCEND (ASCEND by default)
+    #[arg(long, default_value = "")]
+    pub order: String,
+    /// Sort target; CREATE, KEY, MODIFY, VALUE, or VERSION
+    #[arg(long, default_value = "")]
+    pub sort_by: String,
+    /// Maximum number of results
+    #[arg(long, default_value_t = 0)]
+    pub limit: i64,
+    /// Get keys with matching prefix
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
+          default_value = "false", value_parser = go_bool)]
+    pub prefix: bool,
+    /// Get keys that are greater than or equal to the given key using byte compare
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
+          default_value = "false", value_parser = go_bool)]
+    pub from_key: bool,
+    /// Specify the kv revision
+    #[arg(long, default_value_t = 0)]
+    pub rev: i64,
+    /// Get only the keys
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
+          default_value = "false", value_parser = go_bool)]
+    pub keys_only: bool,
+    /// Get only the count
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
+          default_value = "false", value_parser = go_bool)]
+    pub count_only: bool,
+    /// Only write values when using the "simple" output format
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
+          default_value = "false", value_parser = go_bool)]
+    pub print_value_only: bool,
+    /// Minimum create revision
+    #[arg(long, default_value_t = 0)]
+    pub min_create_rev: i64,
+    /// Maximum create revision
+    #[arg(long, default_value_t = 0)]
+    pub max_create_rev: i64,
+    /// Minimum modification revision
+    #[arg(long, default_value_t = 0)]
+    pub min_mod_rev: i64,
+    /// Maximum modification revision
+    #[arg(long, default_value_t = 0)]
+    pub max_mod_rev: i64,
+    /// <key> [range_end]
+    #[arg(value_name = "KEY")]
+    pub args: Vec<OsString>,
+}
+
+/// Turns `get` arguments into a Range request, rejecting bad combinations as etcdctl does.
+pub fn plan(args: &GetArgs) -> Result<RangeRequest, CliError> {
+    let Some(key) = args.args.first() else {
+        return Err(CliError::bad_args(
+            "get command needs one argument as key and an optional argument as range_end",
+        ));
+    };
+    if args.keys_only && args.count_only {
+        return Err(CliError::bad_args(
+            "`--keys-only` and `--count-only` cannot be set at the same time, choose one",
+        ));
+    }
+    let serializable = match args.consistency.as_str() {
+        "l" => false,
+        "s" => true,
+        other => {
+            return Err(CliError::bad_feature(format!(
+                "unknown consistency flag {other:?}"
+            )));
+        }
+    };
+    let range = key_range(
+        arg_bytes(key),
+        args.args.get(1).map(|e| arg_bytes(e)),
+        args.prefix,
+        args.from_key,
+    )?;
+    let sort_order = match args.order.to_uppercase().as_str() {
+        "" => SortOrder::None,
+        "ASCEND" => SortOrder::Ascend,
+        "DESCEND" => SortOrder::Descend,
+        _ => {
+            return Err(CliError::bad_feature(format!(
+                "bad sort order {}",
+                args.order
+            )));
+        }
+    };
+    let sort_target = match args.sort_by.to_uppercase().as_str() {
+        "" | "KEY" => SortTarget::Key,
+        "CREATE" => SortTarget::Create,
+        "MODIFY" => SortTarget::Mod,
+        "VALUE" => SortTarget::Value,
+        "VERSION" => SortTarget::Version,
+        _ => {
+            return Err(CliError::bad_feature(format!(
+                "bad sort target {}",
+                args.sort_by
+            )));
+        }
+    };
+    // The server returns keys in ascending key order anyway; asking for it explicitly would make
+    // it sort the whole range before applying the limit.
+    let sort_order = if sort_target == SortTarget::Key && sort_order == SortOrder::Ascend {
+        SortOrder::None
+    } else {
+        sort_order
+    };
+    for (kind, min, max) in [
+        ("CreateRev", args.min_create_rev, args.max_create_rev),
+        ("ModRev", args.min_mod_rev, args.max_mod_rev),
+    ] {
+        if max > 0 && min > max {
+            return Err(CliError::bad_feature(format!(
+                "getMin{kind}(={min}) > getMax{kind}(={max})"
+            )));
+        }
+    }
+    Ok(RangeRequest {
+        key: range.key,
+        range_end: range.range_end,
+        limit: args.limit,
+        revision: args.rev.max(0),
+        sort_order: sort_order as i32,
+        sort_target: sort_target as i32,
+        serializable,
+        keys_only: args.keys_only,
+        count_only: args.count_only,
+        min_mod_revision: args.min_mod_rev.max(0),
+        max_mod_revision: args.max_mod_rev.max(0),
+        min_create_revision: args.min_create_rev.max(0),
+        max_create_revision: args.max_create_rev.max(0),
+    })
+}
+
+pub async fn run(args: GetArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+    let request = plan(&args)?;
+    if args.count_only && ctx.format() != Format::Fields {
+        return Err(CliError::bad_args("--count-only is only for `--write-out=fields`").into());
+    }
+    if args.print_value_only && ctx.format() != Format::Simple {
+        return Err(CliError::bad_args("print-value-only is only for `--write-out=simple`").into());
+    }
+    ctx.ensure_format(Kind::Get)?;
+    let response = ctx.client()?.range(request).await?;
+    let style = Style {
+        value_only: args.print_value_only,
+        ..ctx.style()
+    };
+    ctx.printer(style).get(&response)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        get: GetArgs,
+    }
+
+    fn plan_of(argv: &[&str]) -> Result<RangeRequest, CliError> {
+        let parsed = Wrapper::try_parse_from(std::iter::once("get").chain(argv.iter().copied()))
+            .expect("arguments parse");
+        plan(&parsed.get)
+    }
+
+    #[test]
+    fn plain_range_and_flags() {
+        let r = plan_of(&["k1", "k4", "--limit", "2", "--rev=7", "--consistency", "s"]).unwrap();
+        assert_eq!(
+            (r.key.as_slice(), r.range_end.as_slice()),
+            (&b"k1"[..], &b"k4"[..])
+        );
+        assert_eq!((r.limit, r.revision, r.serializable), (2, 7, true));
+    }
+
+    #[test]
+    fn sort_rules() {
+        let r = plan_of(&["k", "--sort-by=key", "--order=ascend"]).unwrap();
+        assert_eq!(r.sort_order, SortOrder::None as i32);
+        let r = plan_of(&["k", "--sort-by=MODIFY", "--order=DESCEND"]).unwrap();
+        assert_eq!(
+            (r.sort_target, r.sort_order),
+            (SortTarget::Mod as i32, SortOrder::Descend as i32)
+        );
+        assert_eq!(
+            plan_of(&["k", "--order=up"]).unwrap_err().code,
+            crate::error::ExitCode::BadFeature
+        );
+        assert_eq!(
+            plan_of(&["k", "--sort-by=x"]).unwrap_err().message,
+            "bad sort target x"
+        );
+    }
+
+    #[test]
+    fn argument_errors_are_etcdctls() {
+        assert_eq!(
+            plan_of(&[]).unwrap_err().code,
+            crate::error::ExitCode::BadArgs
+        );
+        assert_eq!(
+            plan_of(&["k", "--consistency=x"]).unwrap_err().message,
+            "unknown consistency flag \"x\""
+        );
+        assert!(plan_of(&["k", "--keys-only", "--count-only"]).is_err());
+        assert!(plan_of(&["k", "--min-mod-rev=5", "--max-mod-rev=3"]).is_err());
+        assert!(plan_of(&["k", "--prefix=false", "--from-key"]).is_ok());
+    }
+}
