@@ -1,11 +1,18 @@
-//! Runs one parsed command: dispatch to its module, and the `--debug` trace of client events.
-
-use std::sync::Arc;
-use std::time::Duration;
+//! Runs one parsed command: dispatch to its module.
 
 use crate::cli::Command;
-use crate::client::{Call, Endpoint, Observer};
 use crate::commands::{self, Context, kv};
+
+/// Commands that read no global flag or variable and talk to no server, run before settings
+/// are resolved: etcdctl's `version` works with `-w bogus` and never asks for a password, and
+/// completion scripts must print whatever the environment holds.
+pub fn run_offline(command: &Command, out: &mut dyn std::io::Write) -> Option<anyhow::Result<()>> {
+    match command {
+        Command::Version(args) => Some(commands::version::run(args, out)),
+        Command::Completion(args) => Some(commands::completion::run(args, out)),
+        _ => None,
+    }
+}
 
 pub async fn run(command: Command, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     match command {
@@ -14,42 +21,21 @@ pub async fn run(command: Command, ctx: &mut Context<'_>) -> anyhow::Result<()> 
         Command::Del(args) => kv::del::run(args, ctx).await,
         Command::Txn(args) => kv::txn::run(args, ctx).await,
         Command::Compaction(args) => kv::compact::run(args, ctx).await,
-        Command::Version(args) => commands::version::run(args, ctx),
-    }
-}
-
-/// The observer behind `--debug`: one stderr line per dial and per request.
-pub fn debug_observer() -> Arc<dyn Observer> {
-    Arc::new(DebugTrace)
-}
-
-struct DebugTrace;
-
-impl Observer for DebugTrace {
-    fn dialed(&self, endpoint: &Endpoint, elapsed: Duration, result: Result<(), &str>) {
-        match result {
-            Ok(()) => eprintln!("ectl: dial {endpoint}: connected in {elapsed:.1?}"),
-            Err(cause) => eprintln!("ectl: dial {endpoint}: failed after {elapsed:.1?}: {cause}"),
-        }
-    }
-
-    fn request(&self, call: &Call<'_>) {
-        eprintln!("ectl: -> {} {}", call.endpoint, call.method);
-    }
-
-    fn response(&self, call: &Call<'_>, elapsed: Duration, result: Result<(), &tonic::Status>) {
-        match result {
-            Ok(()) => eprintln!(
-                "ectl: <- {} {} OK in {elapsed:.1?}",
-                call.endpoint, call.method
-            ),
-            Err(status) => eprintln!(
-                "ectl: <- {} {} {:?} in {elapsed:.1?}: {}",
-                call.endpoint,
-                call.method,
-                status.code(),
-                status.message()
-            ),
-        }
+        Command::Version(args) => commands::version::run(&args, ctx.out),
+        Command::Auth(args) => commands::auth::run(args, ctx).await,
+        Command::User(args) => commands::auth::user::run(args, ctx).await,
+        Command::Role(args) => commands::auth::role::run(args, ctx).await,
+        Command::Completion(args) => commands::completion::run(&args, ctx.out),
+        Command::Watch(args) => commands::watch::run(args, ctx).await,
+        Command::Lease(args) => commands::lease::run(args, ctx).await,
+        Command::Lock(args) => commands::lock::run(args, ctx).await,
+        Command::Elect(args) => commands::elect::run(args, ctx).await,
+        Command::Member(args) => commands::member::run(args, ctx).await,
+        Command::Endpoint(args) => commands::endpoint::run(args, ctx).await,
+        Command::Alarm(args) => commands::alarm::run(args, ctx).await,
+        Command::Defrag(args) => commands::defrag::run(args, ctx).await,
+        Command::MoveLeader(args) => commands::move_leader::run(args, ctx).await,
+        Command::Snapshot(args) => commands::snapshot::run(args, ctx).await,
+        Command::Downgrade(args) => commands::downgrade::run(args, ctx).await,
     }
 }

@@ -63,6 +63,24 @@ impl CliError {
     }
 }
 
+/// A failure etcdctl reports in its own words, without its `Error: ` prefix (watch's failed
+/// exec-command); `main` prints the message as it is.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Unprefixed {
+    pub code: ExitCode,
+    pub message: String,
+}
+
+/// A command ectl ran for the user (`lock <name> <command>`) failed: ectl prints `message` as
+/// an error and exits with the command's own status, as etcdctl 3.5 does.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct CommandFailed {
+    pub status: u8,
+    pub message: String,
+}
+
 /// Shorthand for `Err(CliError::bad_args(..).into())`.
 pub fn bad_args<T>(message: impl fmt::Display) -> anyhow::Result<T> {
     Err(CliError::bad_args(message).into())
@@ -72,6 +90,9 @@ pub fn bad_args<T>(message: impl fmt::Display) -> anyhow::Result<T> {
 pub fn classify(err: &anyhow::Error) -> ExitCode {
     for cause in err.chain() {
         if let Some(e) = cause.downcast_ref::<CliError>() {
+            return e.code;
+        }
+        if let Some(e) = cause.downcast_ref::<Unprefixed>() {
             return e.code;
         }
         if let Some(e) = cause.downcast_ref::<client::Error>() {
@@ -93,6 +114,14 @@ pub fn classify(err: &anyhow::Error) -> ExitCode {
 /// The text after `Error: `: the whole context chain, outermost first, as ripgrep prints it.
 pub fn render(err: &anyhow::Error) -> String {
     format!("{err:#}")
+}
+
+/// What the user may do about the error, when the chain knows; printed on its own line so the
+/// error line itself stays as etcdctl prints it.
+pub fn hint(err: &anyhow::Error) -> Option<String> {
+    err.chain()
+        .find_map(|cause| cause.downcast_ref::<client::Error>())
+        .and_then(client::Error::hint)
 }
 
 /// True when the chain ends in a closed stdout pipe, which is a quiet success for a CLI.

@@ -4,9 +4,11 @@
 //! else lives here so integration tests and benchmarks can reach it.
 
 pub mod app;
+pub mod bbolt;
 pub mod cli;
 pub mod client;
 pub mod commands;
 pub mod error;
+pub mod observe;
 pub mod output;
 pub mod pb;

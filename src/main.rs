@@ -3,18 +3,34 @@
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
 use clap::error::ErrorKind;
 
-use ectl::cli::Cli;
+use ectl::cli;
 use ectl::commands::Context;
 use ectl::error::{self, ExitCode as Code};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    ectl::commands::completion::answer_if_requested();
+    if let Err(e) = cli::check_api_version() {
+        return fail(&e);
+    }
+    let cli = match cli::parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
+    let mut stdout = std::io::stdout().lock();
+    if let Some(result) = ectl::app::run_offline(&cli.command, &mut stdout) {
+        return match result.and_then(|()| Ok(stdout.flush()?)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(&e),
+        };
+    }
+    drop(stdout);
+    // etcdctl checks a command's own arguments before the global settings (`put -w bogus` is
+    // "needs 1 argument") and before it asks for a password.
+    if let Err(e) = cli.command.check_args() {
+        return fail(&e.into());
+    }
     let settings = match cli.global.settings() {
         Ok(settings) => settings,
         Err(e) => return fail(&e.into()),
@@ -29,10 +45,10 @@ fn main() -> ExitCode {
 
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    let debug = settings.debug;
+    let observer = ectl::observe::from_settings(&settings);
     let mut ctx = Context::new(settings, &mut out);
-    if debug {
-        ctx = ctx.with_observer(ectl::app::debug_observer());
+    if let Some(observer) = observer {
+        ctx = ctx.with_observer(observer);
     }
     let result = runtime.block_on(ectl::app::run(cli.command, &mut ctx));
     drop(ctx);
@@ -48,17 +64,31 @@ fn fail(err: &anyhow::Error) -> ExitCode {
     if error::is_broken_pipe(err) {
         return ExitCode::SUCCESS;
     }
+    if let Some(e) = err.downcast_ref::<error::Unprefixed>() {
+        eprintln!("{e}");
+        return e.code.into();
+    }
+    if let Some(hint) = error::hint(err) {
+        // Before the error, so the last line stays the one etcdctl prints.
+        eprintln!("hint: {hint}");
+    }
     eprintln!("Error: {}", error::render(err));
+    if let Some(e) = err.downcast_ref::<error::CommandFailed>() {
+        return ExitCode::from(e.status);
+    }
     error::classify(err).into()
 }
 
 /// Help and version go to stdout with success; parse errors are usage errors (exit 128).
 fn usage_error(e: clap::Error) -> ExitCode {
     match e.kind() {
-        ErrorKind::DisplayHelp
-        | ErrorKind::DisplayVersion
-        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             let _ = e.print();
+            ExitCode::SUCCESS
+        }
+        // Bare `ectl`: etcdctl prints its help to stdout and succeeds.
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = write!(std::io::stdout(), "{}", e.render());
             ExitCode::SUCCESS
         }
         _ => {

@@ -64,15 +64,27 @@ fn credentials_in_every_form_work_and_match_etcdctl() {
 }
 
 #[test]
-fn without_a_terminal_the_password_comes_from_stdin() {
+fn without_a_terminal_the_password_comes_from_stdin_as_in_etcdctl() {
     let etcd = auth_member(None);
-    let out = etcd
-        .ectl()
-        .args(["--user=root", "get", "k", "-w", "json"])
-        .stdin(format!("{ROOT_PASSWORD}\n"))
-        .run();
-    out.assert_ok();
-    assert!(out.stdout_str().starts_with("{\"header\":"), "{out:?}");
+    etcd.ectl()
+        .args([&format!("--user=root:{ROOT_PASSWORD}"), "put", "k", "v"])
+        .run()
+        .assert_ok();
+    let run = |cmd: support::Cmd| {
+        cmd.args(["--user=root", "get", "k"])
+            .stdin(format!("{ROOT_PASSWORD}\n"))
+            .run()
+    };
+    let (ours, theirs) = (run(etcd.ectl()), run(etcd.etcdctl()));
+    ours.assert_ok();
+    // etcdctl writes its prompt to stdout even when stdin is not a terminal.
+    assert_eq!(ours.stdout_str(), "Password: \nk\nv\n");
+    assert_eq!(
+        (&ours.stdout, ours.code),
+        (&theirs.stdout, theirs.code),
+        "{theirs:?}"
+    );
+    assert!(!ours.stderr_str().contains(ROOT_PASSWORD), "{ours:?}");
 }
 
 #[test]

@@ -135,7 +135,7 @@ fn underscore_ok(unsigned: &str) -> bool {
     if s.len() >= 2 && s[0] == b'0' && matches!(s[1].to_ascii_lowercase(), b'b' | b'o' | b'x') {
         i = 2;
         saw = b'0';
-        hex = s[1].to_ascii_lowercase() == b'x';
+        hex = s[1].eq_ignore_ascii_case(&b'x');
     }
     for &c in &s[i..] {
         if c.is_ascii_digit() || (hex && c.is_ascii_hexdigit()) {
@@ -155,9 +155,50 @@ fn underscore_ok(unsigned: &str) -> bool {
     saw != b'_'
 }
 
+/// Accepts any string but offers `values` to help and shell completion, for flags whose bad
+/// values etcdctl reports itself (e.g. `-w xml` is exit 4, not a usage error).
+#[derive(Clone, Copy, Debug)]
+pub struct Suggest(pub &'static [&'static str]);
+
+impl clap::builder::TypedValueParser for Suggest {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            self.0.iter().map(|v| clap::builder::PossibleValue::new(*v)),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn suggest_accepts_anything_and_offers_its_values() {
+        use clap::builder::TypedValueParser;
+        let parser = Suggest(&["a", "b"]);
+        let cmd = clap::Command::new("t");
+        let parsed = parser.parse_ref(&cmd, None, std::ffi::OsStr::new("zzz"));
+        assert_eq!(parsed.unwrap(), "zzz");
+        let offered: Vec<String> = parser
+            .possible_values()
+            .unwrap()
+            .map(|v| v.get_name().to_string())
+            .collect();
+        assert_eq!(offered, ["a", "b"]);
+    }
 
     #[test]
     fn bools_as_go_parses_them() {
@@ -229,13 +270,19 @@ mod tests {
         assert_eq!(go_duration("+0"), Ok(Duration::ZERO));
         assert_eq!(go_duration(".5s"), Ok(Duration::from_millis(500)));
         assert_eq!(go_duration("1.s"), Ok(Duration::from_secs(1)));
-        assert_eq!(go_duration("1h2m3s4ms"), Ok(Duration::from_millis(3_723_004)));
+        assert_eq!(
+            go_duration("1h2m3s4ms"),
+            Ok(Duration::from_millis(3_723_004))
+        );
         assert_eq!(go_duration("3\u{b5}s"), Ok(Duration::from_micros(3)));
         assert_eq!(go_duration("10ns"), Ok(Duration::from_nanos(10)));
         // Go accepts negative durations; they mean what zero means.
         assert_eq!(go_duration("-1s"), Ok(Duration::ZERO));
         assert_eq!(go_duration("-1m30s"), Ok(Duration::ZERO));
-        assert_eq!(go_duration("2540400h"), Ok(Duration::from_secs(2_540_400 * 3600)));
+        assert_eq!(
+            go_duration("2540400h"),
+            Ok(Duration::from_secs(2_540_400 * 3600))
+        );
         for bad in [
             "", "5", "1x", "s", "1..2s", ".s", "-", "+", "1s2", "00", "3000000h", " 1s", "1S",
         ] {

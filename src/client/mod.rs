@@ -7,10 +7,18 @@
 //! Requests that never reached a member are retried on the next endpoint, round-robin; requests
 //! that did reach one are retried only when they are safe to repeat ([`Retry::Safe`]).
 
+mod auth;
+mod cluster;
+mod concurrency;
 mod connect;
 pub mod endpoint;
+mod hint;
 mod kv;
+pub mod lease;
+mod maintenance;
+pub mod session;
 pub mod tls;
+pub mod watch;
 
 use std::fmt;
 use std::future::Future;
@@ -235,6 +243,40 @@ impl Client {
         &self.endpoints
     }
 
+    /// A connection for a streaming RPC (watch, lease keep-alive, snapshot, lock, elect): the
+    /// pinned member, dialled (and authenticated) within `--dial-timeout` per endpoint. Streams
+    /// run until done, so no command timeout applies; when one breaks, call
+    /// [`Client::stream_broken`] and ask again to move to the next member.
+    pub async fn stream_connection(&self) -> Result<StreamConnection<'_>, Error> {
+        let budget = self.config.dial_timeout * (self.endpoints.len() as u32 + 1);
+        let deadline = Instant::now() + budget + self.config.command_timeout;
+        let (index, channel) = self.connection(deadline, &mut Vec::new()).await?;
+        // A token `stream_broken` dropped is renewed on the member still pinned.
+        if self.config.credentials.is_some() && self.token.lock().unwrap().is_none() {
+            self.authenticate(index, deadline).await?;
+        }
+        Ok(StreamConnection {
+            client: self,
+            index,
+            grpc: Grpc {
+                channel,
+                max_request_bytes: self.config.max_request_bytes,
+                max_recv_bytes: self.config.max_recv_bytes,
+            },
+        })
+    }
+
+    /// The stream on `connection` failed: forget its member so the next connection is made to
+    /// the following endpoint. A rejected token is dropped too, to be renewed on reconnect.
+    pub fn stream_broken(&self, connection: &StreamConnection<'_>, status: &Status) {
+        tracing::debug!(endpoint = %connection.endpoint(), code = ?status.code(), "stream broken");
+        if is_invalid_token(status) {
+            *self.token.lock().unwrap() = None;
+            return;
+        }
+        self.unpin(connection.index);
+    }
+
     /// Sends one unary request under `--command-timeout`, failing over as `retry` allows and
     /// re-authenticating once if the token was rejected.
     pub async fn unary<Req, Resp, F, Fut>(
@@ -281,7 +323,10 @@ impl Client {
             let outcome = tokio::time::timeout_at(deadline.into(), send(grpc, req)).await;
             let result = match outcome {
                 Ok(result) => result,
-                Err(_) => return Err(Error::Timeout),
+                Err(_) => {
+                    tracing::debug!(%endpoint, method, "no response within --command-timeout");
+                    return Err(Error::Timeout);
+                }
             };
             if let Some(observer) = &self.observer {
                 observer.response(&call, started.elapsed(), result.as_ref().map(|_| ()));
@@ -293,6 +338,7 @@ impl Client {
 
             if is_invalid_token(&status) && self.config.credentials.is_some() && !reauthenticated {
                 reauthenticated = true;
+                tracing::debug!(%endpoint, "auth token rejected; authenticating again");
                 *self.token.lock().unwrap() = None;
                 self.authenticate(index, deadline).await?;
                 continue;
@@ -303,9 +349,12 @@ impl Client {
             if !retryable || self.endpoints.len() == 1 {
                 return Err(Error::Rpc(status));
             }
+            let hint = hint::for_status(&status, Some(endpoint), Some(call.tls));
+            let code = status.code();
+            tracing::debug!(%endpoint, ?code, "request failed; trying the next endpoint");
             failures.push(EndpointFailure {
                 endpoint: endpoint.to_string(),
-                cause: status_message(&status),
+                cause: with_hint(status_message(&status), hint),
             });
             if failures.len() >= self.endpoints.len() {
                 return Err(Error::AllEndpointsFailed(failures));
@@ -338,6 +387,7 @@ impl Client {
                 .config
                 .dial_timeout
                 .min(deadline.saturating_duration_since(Instant::now()));
+            tracing::debug!(%endpoint, ?budget, "dialing");
             let started = Instant::now();
             let dialed = self.dial(endpoint, budget).await;
             if let Some(observer) = &self.observer {
@@ -368,6 +418,7 @@ impl Client {
     }
 
     fn unpin(&self, index: usize) {
+        tracing::debug!(endpoint = %self.endpoints[index], "unpinned");
         *self.pinned.lock().unwrap() = None;
         *self.next_index.lock().unwrap() = (index + 1) % self.endpoints.len();
     }
@@ -379,6 +430,7 @@ impl Client {
             }
             _ => None,
         };
+        let uses_tls = tls.is_some();
         let liveness = Arc::new(connect::Liveness::default());
         let connector = connect::Connector {
             host: endpoint.host.clone(),
@@ -396,15 +448,19 @@ impl Client {
             let channel = builder
                 .connect_with_connector(connector)
                 .await
-                .map_err(|e| cause_chain(&e))?;
+                .map_err(|e| {
+                    let hint = hint::for_connection(&e, Some(endpoint), Some(uses_tls));
+                    with_hint(cause_chain(&e), hint)
+                })?;
             liveness.answered().await;
             Ok(channel)
         };
         match tokio::time::timeout(budget, connecting).await {
             Ok(result) => result,
             Err(_) => Err(format!(
-                "no answer within {} (dial timeout): the member may be down, frozen or unreachable",
-                humanize_duration(budget)
+                "no answer within {} (dial timeout): {}",
+                humanize_duration(budget),
+                hint::for_silence(uses_tls)
             )),
         }
     }
@@ -452,9 +508,55 @@ impl Client {
         if let Some(observer) = &self.observer {
             observer.response(&call, started.elapsed(), result.as_ref().map(|_| ()));
         }
-        let token = result.map_err(Error::Authentication)?.into_inner().token;
+        let token = match result {
+            Ok(response) => response.into_inner().token,
+            // As clientv3 does: with auth disabled, credentials are simply not needed.
+            Err(status) if status.message() == "etcdserver: authentication is not enabled" => {
+                return Ok(());
+            }
+            Err(status) => return Err(Error::Authentication(status)),
+        };
+        tracing::debug!(%endpoint, user = %credentials.user, "authenticated; token obtained");
         *self.token.lock().unwrap() = Some(token);
         Ok(())
+    }
+}
+
+/// A connected member for one streaming RPC; see [`Client::stream_connection`].
+pub struct StreamConnection<'a> {
+    client: &'a Client,
+    index: usize,
+    pub grpc: Grpc,
+}
+
+impl StreamConnection<'_> {
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.client.endpoints[self.index]
+    }
+
+    /// Wraps `message` (the first message of a stream, or a unary request on this connection)
+    /// with the auth token, reporting it to the observer as a request to `method`.
+    pub fn request<T: prost::Message>(
+        &self,
+        method: &'static str,
+        message: T,
+    ) -> Result<tonic::Request<T>, Error> {
+        let token = self.client.token.lock().unwrap().clone();
+        let endpoint = self.endpoint();
+        if let Some(observer) = &self.client.observer {
+            observer.request(&Call {
+                endpoint,
+                tls: endpoint.uses_tls(self.client.config.tls.is_some()),
+                method,
+                token: token.as_deref(),
+                encode: &|| message.encode_to_vec(),
+            });
+        }
+        let mut request = tonic::Request::new(message);
+        if let Some(token) = &token {
+            insert_token(&mut request, token)?;
+        }
+        Ok(request)
     }
 }
 
@@ -485,6 +587,14 @@ fn is_connection_failure(status: &Status) -> bool {
         && status
             .source()
             .is_some_and(|s| s.is::<tonic::transport::Error>())
+}
+
+/// `cause`, followed by what to do about it when there is a hint.
+fn with_hint(cause: String, hint: Option<String>) -> String {
+    match hint {
+        Some(hint) => format!("{cause}; {hint}"),
+        None => cause,
+    }
 }
 
 /// The distinct messages of an error and its sources, joined the way Go wraps errors.

@@ -1,14 +1,28 @@
 //! One module per command group. Each command is an `Args` struct (clap derive; its doc comment
 //! is the help), a pure step that turns it into a request, and an async `run`.
 
+pub mod alarm;
+pub mod auth;
+pub mod completion;
+pub mod defrag;
+pub mod downgrade;
+pub mod elect;
+pub mod endpoint;
 pub mod kv;
+pub mod lease;
+pub mod lock;
+pub mod member;
+pub mod move_leader;
+pub mod snapshot;
 pub mod version;
+pub mod watch;
 
 use std::io::Write;
 use std::sync::Arc;
 
 use crate::cli::Settings;
 use crate::client::{self, Client, Observer};
+use crate::error::CliError;
 use crate::output::{self, Format, Kind, Printer, Style};
 
 /// What a running command may use: settings, a lazily connected client, and the output.
@@ -35,15 +49,43 @@ impl<'a> Context<'a> {
     }
 
     /// The client, built on first use; it connects on its first request.
-    pub fn client(&mut self) -> Result<&Client, client::Error> {
+    pub fn client(&mut self) -> anyhow::Result<&Client> {
         if self.client.is_none() {
-            let mut client = Client::new(self.settings.client.clone())?;
-            if let Some(observer) = &self.observer {
-                client = client.with_observer(observer.clone());
-            }
-            self.client = Some(client);
+            let config = self.client_config()?;
+            self.client = Some(self.new_client(config)?);
         }
         Ok(self.client.as_ref().expect("client was just built"))
+    }
+
+    /// The client settings with complete credentials: the `--user` password is asked for
+    /// here, on first use, because etcdctl asks when it connects (after a command's own
+    /// prompts, such as `user add`'s). Clients for single endpoints start from this too.
+    pub fn client_config(&mut self) -> Result<client::Config, CliError> {
+        if let Some(user) = self.settings.password_wanted_for.take() {
+            let password = crate::cli::ask_password("Password: ")?;
+            if !password.is_empty() {
+                self.settings.client.credentials = Some(client::Credentials { user, password });
+            }
+        }
+        Ok(self.settings.client.clone())
+    }
+
+    /// A separate client with other settings (one endpoint of several, no credentials, ...),
+    /// reporting to the same observer as [`Context::client`] so `--print-curl` and `--debug`
+    /// show its requests too.
+    pub fn new_client(&self, config: client::Config) -> Result<Client, client::Error> {
+        let client = Client::new(config)?;
+        Ok(match &self.observer {
+            Some(observer) => client.with_observer(observer.clone()),
+            None => client,
+        })
+    }
+
+    /// The client and the output at once, for streams that print while they receive (watch).
+    pub fn client_and_out(&mut self) -> anyhow::Result<(&Client, &mut (dyn Write + 'a))> {
+        self.client()?;
+        let client = self.client.as_ref().expect("client was just built");
+        Ok((client, &mut *self.out))
     }
 
     pub fn format(&self) -> Format {

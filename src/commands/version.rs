@@ -1,8 +1,8 @@
 //! `version`: which ectl this is and which etcd API it speaks.
 
-use clap::Args;
+use std::io::Write;
 
-use crate::commands::Context;
+use clap::Args;
 
 /// The etcdctl release whose behaviour ectl reproduces; scripts parse this line, so it names
 /// that release rather than ectl's own version (which `ectl --version` prints).
@@ -13,10 +13,15 @@ pub const API_VERSION: &str = "3.4";
 
 /// Prints the version of ectl
 #[derive(Debug, Clone, Args)]
-pub struct VersionArgs {}
+pub struct VersionArgs {
+    /// Ignored, as etcdctl ignores them (`etcdctl version foo` prints the version).
+    #[arg(hide = true)]
+    pub ignored: Vec<std::ffi::OsString>,
+}
 
-pub fn run(_: VersionArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
-    writeln!(ctx.out, "etcdctl version: {ETCDCTL_VERSION}")?;
-    writeln!(ctx.out, "API version: {API_VERSION}")?;
+/// The two lines; they need no settings and no server (see `app::run_offline`).
+pub fn run(_: &VersionArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    writeln!(out, "etcdctl version: {ETCDCTL_VERSION}")?;
+    writeln!(out, "API version: {API_VERSION}")?;
     Ok(())
 }

@@ -11,7 +11,7 @@ use crate::pb::etcdserverpb::{
 use crate::pb::mvccpb::KeyValue;
 
 pub struct FieldsPrinter<'w> {
-    out: &'w mut dyn Write,
+    pub(super) out: &'w mut dyn Write,
 }
 
 impl<'w> FieldsPrinter<'w> {
@@ -20,7 +20,7 @@ impl<'w> FieldsPrinter<'w> {
     }
 
     /// etcdctl would crash on a missing header; print zeros instead.
-    fn hdr(&mut self, h: Option<&ResponseHeader>) -> io::Result<()> {
+    pub(super) fn hdr(&mut self, h: Option<&ResponseHeader>) -> io::Result<()> {
         let h = h.copied().unwrap_or_default();
         writeln!(self.out, "\"ClusterID\" : {}", h.cluster_id)?;
         writeln!(self.out, "\"MemberID\" : {}", h.member_id)?;
@@ -28,7 +28,7 @@ impl<'w> FieldsPrinter<'w> {
         writeln!(self.out, "\"RaftTerm\" : {}", h.raft_term)
     }
 
-    fn kv(&mut self, prefix: &str, kv: &KeyValue) -> io::Result<()> {
+    pub(super) fn kv(&mut self, prefix: &str, kv: &KeyValue) -> io::Result<()> {
         writeln!(self.out, "\"{prefix}Key\" : {}", go_quote(&kv.key))?;
         writeln!(
             self.out,

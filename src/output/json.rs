@@ -16,7 +16,7 @@ use crate::pb::etcdserverpb::{
 use crate::pb::mvccpb::KeyValue;
 
 pub struct JsonPrinter<'w> {
-    out: &'w mut dyn Write,
+    pub(super) out: &'w mut dyn Write,
 }
 
 impl<'w> JsonPrinter<'w> {
@@ -25,7 +25,7 @@ impl<'w> JsonPrinter<'w> {
     }
 
     /// Writes the object `fields` fills in, and a newline, in one go.
-    fn print(&mut self, fields: impl FnOnce(&mut Object)) -> io::Result<()> {
+    pub(super) fn print(&mut self, fields: impl FnOnce(&mut Object)) -> io::Result<()> {
         let mut buf = Vec::new();
         object(&mut buf, fields);
         buf.push(b'\n');
@@ -51,7 +51,7 @@ impl Printer for JsonPrinter<'_> {
     }
 }
 
-fn header(o: &mut Object, h: &Option<ResponseHeader>) {
+pub(super) fn header(o: &mut Object, h: &Option<ResponseHeader>) {
     if let Some(h) = h {
         o.object("header", |o| {
             o.scalar("cluster_id", h.cluster_id);
@@ -62,7 +62,7 @@ fn header(o: &mut Object, h: &Option<ResponseHeader>) {
     }
 }
 
-fn kv(o: &mut Object, kv: &KeyValue) {
+pub(super) fn kv(o: &mut Object, kv: &KeyValue) {
     o.bytes("key", &kv.key);
     o.scalar("create_revision", kv.create_revision);
     o.scalar("mod_revision", kv.mod_revision);
@@ -113,13 +113,13 @@ fn op(o: &mut Object, op: &ResponseOp) {
 
 /// A JSON object being appended to a buffer, one member at a time. The typed members skip zero
 /// values, as Go does for `omitempty` fields.
-struct Object<'b> {
+pub(super) struct Object<'b> {
     buf: &'b mut Vec<u8>,
     empty: bool,
 }
 
 /// Appends the object `fields` fills in to `buf`.
-fn object(buf: &mut Vec<u8>, fields: impl FnOnce(&mut Object)) {
+pub(super) fn object(buf: &mut Vec<u8>, fields: impl FnOnce(&mut Object)) {
     buf.push(b'{');
     let mut o = Object { buf, empty: true };
     fields(&mut o);
@@ -139,7 +139,7 @@ impl Object<'_> {
     }
 
     /// A number or a bool, left out when zero or false.
-    fn scalar<T: std::fmt::Display + Default + PartialEq>(&mut self, name: &str, v: T) {
+    pub(super) fn scalar<T: std::fmt::Display + Default + PartialEq>(&mut self, name: &str, v: T) {
         if v != T::default() {
             let text = v.to_string();
             self.raw(name, &text);
@@ -147,7 +147,7 @@ impl Object<'_> {
     }
 
     /// Bytes as padded base64, left out when empty.
-    fn bytes(&mut self, name: &str, v: &[u8]) {
+    pub(super) fn bytes(&mut self, name: &str, v: &[u8]) {
         if !v.is_empty() {
             let b64 = format!("\"{}\"", STANDARD.encode(v));
             self.raw(name, &b64);
@@ -155,17 +155,17 @@ impl Object<'_> {
     }
 
     /// A member whose value is already JSON text.
-    fn raw(&mut self, name: &str, json: &str) {
+    pub(super) fn raw(&mut self, name: &str, json: &str) {
         self.key(name).extend_from_slice(json.as_bytes());
     }
 
     /// A nested object (a non-nil pointer in Go: written even when all its fields are empty).
-    fn object(&mut self, name: &str, fields: impl FnOnce(&mut Object)) {
+    pub(super) fn object(&mut self, name: &str, fields: impl FnOnce(&mut Object)) {
         object(self.key(name), fields);
     }
 
     /// An array of objects, left out when empty.
-    fn list<T>(&mut self, name: &str, items: &[T], fields: impl Fn(&mut Object, &T)) {
+    pub(super) fn list<T>(&mut self, name: &str, items: &[T], fields: impl Fn(&mut Object, &T)) {
         if items.is_empty() {
             return;
         }
@@ -184,7 +184,7 @@ impl Object<'_> {
 /// `s` as a JSON string exactly as Go's `encoding/json` writes one: `<`, `>`, `&`, U+2028 and
 /// U+2029 escaped too, `\u00XX` for controls other than `\n \r \t` (Go 1.19 has no `\b` `\f`),
 /// and `\ufffd` for each byte of invalid UTF-8.
-fn go_json_string(s: &[u8]) -> String {
+pub(super) fn go_json_string(s: &[u8]) -> String {
     let mut q = String::with_capacity(s.len() + 2);
     q.push('"');
     for chunk in s.utf8_chunks() {

@@ -4,17 +4,30 @@
 //! Which format can print which response is decided by [`Format::supports`], checked by the
 //! command before any request is sent, so `put -w table` fails without writing anything.
 
+mod auth;
+mod cluster;
 mod fields;
 mod json;
+mod lease;
 mod protobuf;
 mod simple;
+mod snapshot;
 mod table;
+mod watch;
 
 /// Go's `%q` of bytes, shared with the txn grammar's error messages.
 pub(crate) use fields::go_quote;
 
 use std::io::{self, Write};
 use std::str::FromStr;
+
+pub use auth::AuthPrinter;
+pub use cluster::{
+    ClusterPrinter, EndpointHash, EndpointHealth, EndpointStatus, go_duration, humanize_bytes,
+};
+pub use lease::{LeasePrinter, REVOKE_PROTOBUF, lease_hex};
+pub use snapshot::{DbStatus, SnapshotPrinter};
+pub use watch::{WatchPrinter, event_type_name};
 
 use crate::error::CliError;
 use crate::pb::etcdserverpb::{DeleteRangeResponse, PutResponse, RangeResponse, TxnResponse};
@@ -42,8 +55,23 @@ impl Format {
     /// Whether this format can print `kind`, as etcdctl's printers do.
     pub fn supports(self, kind: Kind) -> bool {
         match (self, kind) {
+            // Member changes and leader moves print in simple, json and protobuf only.
+            (Format::Table | Format::Fields, Kind::MemberChange | Kind::MoveLeader) => false,
+            (Format::Table, Kind::Alarm) => false,
+            (Format::Protobuf, Kind::Endpoint | Kind::DbStatus) => false,
+            (Format::Table, Kind::MemberList | Kind::Endpoint | Kind::DbStatus) => true,
             // etcdctl's table printer only knows cluster-maintenance responses.
             (Format::Table, Kind::Get | Kind::Put | Kind::Del | Kind::Txn) => false,
+            // etcdctl has no table printer for auth responses, and no fields printer for these.
+            (
+                Format::Table,
+                Kind::AuthStatus | Kind::UserGet | Kind::UserList | Kind::AuthAdmin,
+            ) => false,
+            (Format::Fields, Kind::AuthStatus | Kind::UserGet | Kind::UserList) => false,
+            (Format::Table, Kind::Watch) => false,
+            // etcdctl has no table printer for leases; a revoke response cannot be marshalled.
+            (Format::Table, Kind::Lease | Kind::LeaseRevoke) => false,
+            (Format::Protobuf, Kind::LeaseRevoke) => false,
             (Format::Simple | Format::Json | Format::Fields | Format::Protobuf, _) => true,
         }
     }
@@ -79,10 +107,30 @@ impl FromStr for Format {
 /// The kinds of response a printer may be asked to print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// member add, remove, update, promote
+    MemberChange,
+    MemberList,
+    /// endpoint health, status, hashkv
+    Endpoint,
+    MoveLeader,
+    Alarm,
+    /// snapshot status
+    DbStatus,
     Get,
     Put,
     Del,
     Txn,
+    /// auth status (etcd 3.5+)
+    AuthStatus,
+    /// user get without --detail
+    UserGet,
+    UserList,
+    /// every other user and role response
+    AuthAdmin,
+    Watch,
+    /// lease grant, timetolive, list, keep-alive
+    Lease,
+    LeaseRevoke,
 }
 
 /// Options that change how responses print.
@@ -95,7 +143,13 @@ pub struct Style {
     pub value_only: bool,
 }
 
-pub trait Printer {
+pub trait Printer:
+    cluster::ClusterPrinter
+    + snapshot::SnapshotPrinter
+    + auth::AuthPrinter
+    + watch::WatchPrinter
+    + lease::LeasePrinter
+{
     fn get(&mut self, resp: &RangeResponse) -> io::Result<()>;
     fn put(&mut self, resp: &PutResponse) -> io::Result<()>;
     fn del(&mut self, resp: &DeleteRangeResponse) -> io::Result<()>;
@@ -109,7 +163,7 @@ pub fn printer<'w>(format: Format, style: Style, out: &'w mut dyn Write) -> Box<
         // etcdctl 3.4 honours `--hex` and `--print-value-only` in the simple format only.
         Format::Json => Box::new(json::JsonPrinter::new(out)),
         Format::Fields => Box::new(fields::FieldsPrinter::new(out)),
-        Format::Table => Box::new(table::TablePrinter),
+        Format::Table => Box::new(table::TablePrinter { out }),
         Format::Protobuf => Box::new(protobuf::ProtobufPrinter::new(out)),
     }
 }

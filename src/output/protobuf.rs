@@ -18,7 +18,7 @@ impl<'w> ProtobufPrinter<'w> {
         ProtobufPrinter { out }
     }
 
-    fn print(&mut self, msg: &impl Message) -> io::Result<()> {
+    pub(super) fn print(&mut self, msg: &impl Message) -> io::Result<()> {
         self.out.write_all(&msg.encode_to_vec())
     }
 }

@@ -9,7 +9,7 @@ use crate::pb::etcdserverpb::{DeleteRangeResponse, PutResponse, RangeResponse, T
 use crate::pb::mvccpb::KeyValue;
 
 pub struct SimplePrinter<'w> {
-    out: &'w mut dyn Write,
+    pub(super) out: &'w mut dyn Write,
     style: Style,
 }
 
@@ -19,7 +19,7 @@ impl<'w> SimplePrinter<'w> {
     }
 
     /// The key line (unless `value_only`) and the value line, as etcdctl's `printKV`.
-    fn kv(&mut self, kv: &KeyValue) -> io::Result<()> {
+    pub(super) fn kv(&mut self, kv: &KeyValue) -> io::Result<()> {
         if !self.style.value_only {
             self.line(&kv.key)?;
         }

@@ -3,12 +3,14 @@
 //! [`Format::supports`](super::Format::supports) rejects key-value responses before any request
 //! is sent, so these methods are never reached. Should they be, they fail instead of printing.
 
-use std::io;
+use std::io::{self, Write};
 
 use super::Printer;
 use crate::pb::etcdserverpb::{DeleteRangeResponse, PutResponse, RangeResponse, TxnResponse};
 
-pub struct TablePrinter;
+pub struct TablePrinter<'w> {
+    pub(super) out: &'w mut dyn Write,
+}
 
 /// etcdctl's message for a response the table format cannot print.
 fn unsupported() -> io::Result<()> {
@@ -18,7 +20,7 @@ fn unsupported() -> io::Result<()> {
     ))
 }
 
-impl Printer for TablePrinter {
+impl Printer for TablePrinter<'_> {
     fn get(&mut self, _: &RangeResponse) -> io::Result<()> {
         unsupported()
     }

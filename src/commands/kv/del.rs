@@ -3,9 +3,11 @@
 use std::ffi::OsString;
 
 use clap::Args;
+use clap_complete::engine::ArgValueCompleter;
 
 use super::key_range;
 use crate::cli::values::go_bool;
+use crate::commands::completion::{Positional, Source};
 use crate::commands::{Context, arg_bytes};
 use crate::error::CliError;
 use crate::output::Kind;
@@ -33,7 +35,7 @@ pub struct DelArgs {
           default_value = "false", value_parser = go_bool)]
     pub from_key: bool,
     /// <key> [range_end]
-    #[arg(value_name = "KEY")]
+    #[arg(value_name = "KEY", add = ArgValueCompleter::new(Positional(&[Source::Keys, Source::Keys])))]
     pub args: Vec<OsString>,
 }
 
@@ -64,8 +66,10 @@ fn needs_args() -> CliError {
 }
 
 pub async fn run(args: DelArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
-    ctx.ensure_format(Kind::Del)?;
+    // Arguments first, then the format, as etcdctl checks them (`del -w table` with no key is
+    // a usage error there too).
     let request = plan(&args)?;
+    ctx.ensure_format(Kind::Del)?;
     let response = ctx.client()?.delete_range(request).await?;
     let style = ctx.style();
     ctx.printer(style).del(&response)?;

@@ -3,9 +3,11 @@
 use std::ffi::OsString;
 
 use clap::Args;
+use clap_complete::engine::ArgValueCompleter;
 
 use super::key_range;
-use crate::cli::values::go_bool;
+use crate::cli::values::{Suggest, go_bool, go_int64};
+use crate::commands::completion::{Positional, Source};
 use crate::commands::{Context, arg_bytes};
 use crate::error::CliError;
 use crate::output::{Format, Kind, Style};
@@ -23,16 +25,18 @@ use crate::pb::etcdserverpb::range_request::{SortOrder, SortTarget};
 #[command(verbatim_doc_comment)]
 pub struct GetArgs {
     /// Linearizable(l) or Serializable(s)
-    #[arg(long, default_value = "l")]
+    #[arg(long, default_value = "l", allow_hyphen_values = true, value_parser = Suggest(&["l", "s"]))]
     pub consistency: String,
     /// Order of results; ASCEND or DESCEND (ASCEND by default)
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", allow_hyphen_values = true,
+          value_parser = Suggest(&["ASCEND", "DESCEND"]))]
     pub order: String,
     /// Sort target; CREATE, KEY, MODIFY, VALUE, or VERSION
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", allow_hyphen_values = true,
+          value_parser = Suggest(&["CREATE", "KEY", "MODIFY", "VALUE", "VERSION"]))]
     pub sort_by: String,
     /// Maximum number of results
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value = "0", value_parser = go_int64, allow_hyphen_values = true)]
     pub limit: i64,
     /// Get keys with matching prefix
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
@@ -43,7 +47,7 @@ pub struct GetArgs {
           default_value = "false", value_parser = go_bool)]
     pub from_key: bool,
     /// Specify the kv revision
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value = "0", value_parser = go_int64, allow_hyphen_values = true)]
     pub rev: i64,
     /// Get only the keys
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
@@ -58,19 +62,19 @@ pub struct GetArgs {
           default_value = "false", value_parser = go_bool)]
     pub print_value_only: bool,
     /// Minimum create revision
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value = "0", value_parser = go_int64, allow_hyphen_values = true)]
     pub min_create_rev: i64,
     /// Maximum create revision
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value = "0", value_parser = go_int64, allow_hyphen_values = true)]
     pub max_create_rev: i64,
     /// Minimum modification revision
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value = "0", value_parser = go_int64, allow_hyphen_values = true)]
     pub min_mod_rev: i64,
     /// Maximum modification revision
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value = "0", value_parser = go_int64, allow_hyphen_values = true)]
     pub max_mod_rev: i64,
     /// <key> [range_end]
-    #[arg(value_name = "KEY")]
+    #[arg(value_name = "KEY", add = ArgValueCompleter::new(Positional(&[Source::Keys, Source::Keys])))]
     pub args: Vec<OsString>,
 }
 

@@ -4,8 +4,10 @@ use std::ffi::OsString;
 use std::io::{IsTerminal, Read};
 
 use clap::Args;
+use clap_complete::engine::ArgValueCompleter;
 
 use crate::cli::values::{go_bool, go_parse_int};
+use crate::commands::completion::{Positional, Source};
 use crate::commands::{Context, arg_bytes};
 use crate::error::CliError;
 use crate::output::Kind;
@@ -25,7 +27,7 @@ use crate::pb::etcdserverpb::PutRequest;
 #[command(verbatim_doc_comment)]
 pub struct PutArgs {
     /// lease ID (in hexadecimal) to attach to the key
-    #[arg(long, default_value = "0")]
+    #[arg(long, default_value = "0", allow_hyphen_values = true)]
     pub lease: String,
     /// return the previous key-value pair before modification
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
@@ -40,7 +42,7 @@ pub struct PutArgs {
           default_value = "false", value_parser = go_bool)]
     pub ignore_lease: bool,
     /// <key> <value>
-    #[arg(value_name = "KEY")]
+    #[arg(value_name = "KEY", add = ArgValueCompleter::new(Positional(&[Source::Keys])))]
     pub args: Vec<OsString>,
 }
 
@@ -100,8 +102,10 @@ pub fn value_from_stdin() -> Result<Vec<u8>, CliError> {
 }
 
 pub async fn run(args: PutArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
-    ctx.ensure_format(Kind::Put)?;
+    // Arguments first, then the format, as etcdctl checks them (`put -w table` with no key is
+    // a usage error there too).
     let request = plan(&args, value_from_stdin)?;
+    ctx.ensure_format(Kind::Put)?;
     let response = ctx.client()?.put(request).await?;
     let style = ctx.style();
     ctx.printer(style).put(&response)?;

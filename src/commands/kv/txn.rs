@@ -2,7 +2,7 @@
 //! line format. The line grammar lives in [`grammar`]; request lines reuse the `get`, `put` and
 //! `del` arguments and plans, so a request means the same inside a transaction as outside.
 
-mod grammar;
+pub(crate) mod grammar;
 
 use std::ffi::OsString;
 use std::io::{self, BufRead};
