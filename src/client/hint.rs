@@ -1,0 +1,263 @@
+//! What to do about a failure, in one place: which flag to check when a member cannot be reached,
+//! refuses the TLS handshake or asks for credentials. The hints come from the typed error (I/O
+//! error kinds, rustls errors, gRPC codes) and etcd's own error messages; those messages always
+//! stay first and unchanged, so output matches etcdctl's where etcdctl prints the same error.
+
+use std::error::Error as StdError;
+use std::io;
+
+use rustls::{AlertDescription, CertificateError};
+use tonic::{Code, Status};
+
+use super::Endpoint;
+
+/// A hint for a connection to `endpoint` that failed with `err`; `tls` tells whether TLS was used.
+pub(super) fn for_connection(
+    err: &(dyn StdError + 'static),
+    endpoint: Option<&Endpoint>,
+    tls: Option<bool>,
+) -> Option<String> {
+    let mut found = None;
+    walk(err, &mut |e| {
+        if found.is_none() {
+            found = hint_for(e, endpoint, tls);
+        }
+    });
+    found
+}
+
+/// The hint for a dial that got no answer in time.
+pub(super) fn for_silence(tls: bool) -> &'static str {
+    if tls {
+        "the member may be down, frozen or unreachable"
+    } else {
+        "the member may be down, frozen or unreachable (or it serves TLS: use https:// or --cacert)"
+    }
+}
+
+/// A hint for an error status the member (or the transport) answered with; `None` for errors
+/// that need none, such as `permission denied`, which etcdctl prints just the same.
+pub(super) fn for_status(
+    status: &Status,
+    endpoint: Option<&Endpoint>,
+    tls: Option<bool>,
+) -> Option<String> {
+    let message = status.message();
+    if message.contains("user name is empty") {
+        return Some(
+            "the cluster has authentication enabled: pass --user=NAME[:PASSWORD] \
+             (or set ETCDCTL_USER)"
+                .into(),
+        );
+    }
+    if message.contains("invalid user ID or password") {
+        return Some("check the user name and password given with --user (and --password)".into());
+    }
+    if status.code() == Code::Unauthenticated {
+        return Some(
+            "the request needs valid credentials: pass --user=NAME[:PASSWORD], or check the \
+             ones given"
+                .into(),
+        );
+    }
+    let source = StdError::source(status)?;
+    for_connection(source, endpoint, tls).or_else(|| {
+        // The member hung up before answering: it stopped, or it is a TLS 1.3 member that
+        // requires client certificates and refused ours (that alert is often lost).
+        (tls != Some(false) && hung_up(source)).then(|| {
+            format!(
+                "the member closed the connection without answering: it may have stopped, or \
+                 it requires client certificates ({CLIENT_CERT})"
+            )
+        })
+    })
+}
+
+/// Whether the transport failed because the member closed the connection.
+fn hung_up(err: &(dyn StdError + 'static)) -> bool {
+    let mut closed = false;
+    walk(err, &mut |e| {
+        let kind = e.downcast_ref::<io::Error>().map(io::Error::kind);
+        closed |= matches!(
+            kind,
+            Some(io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset)
+        ) || e.to_string() == "connection closed";
+    });
+    closed
+}
+
+impl super::Error {
+    /// What the user may do about this error, shown apart from its message (which stays as
+    /// etcdctl prints it). Failures of every endpoint carry their hints in their causes.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            super::Error::Rpc(status) | super::Error::Authentication(status) => {
+                for_status(status, None, None)
+            }
+            super::Error::Timeout => Some(
+                "nothing answered within --command-timeout: a member may have stopped \
+                 answering (--debug shows which), or the request needs more time"
+                    .into(),
+            ),
+            _ => None,
+        }
+    }
+}
+
+/// Calls `visit` on `err` and every error below it, looking inside `io::Error`s too (their
+/// `source` skips the error they wrap, which is where rustls puts its own).
+fn walk<'a>(
+    err: &'a (dyn StdError + 'static),
+    visit: &mut dyn FnMut(&'a (dyn StdError + 'static)),
+) {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        visit(e);
+        if let Some(inner) = e.downcast_ref::<io::Error>().and_then(io::Error::get_ref) {
+            walk(inner, visit);
+        }
+        current = e.source();
+    }
+}
+
+fn hint_for(
+    e: &(dyn StdError + 'static),
+    endpoint: Option<&Endpoint>,
+    tls: Option<bool>,
+) -> Option<String> {
+    if let Some(io) = e.downcast_ref::<io::Error>() {
+        return match io.kind() {
+            io::ErrorKind::ConnectionRefused => Some(match endpoint {
+                Some(endpoint) => format!(
+                    "is etcd running at {}? check --endpoints",
+                    endpoint.authority()
+                ),
+                None => "is etcd running there? check --endpoints".into(),
+            }),
+            io::ErrorKind::UnexpectedEof if tls == Some(true) => Some(not_tls()),
+            _ => None,
+        };
+    }
+    // Some layers keep only the text of a rustls alert (`received fatal alert: BadCertificate`).
+    if let Some(alert) = e.to_string().strip_prefix("received fatal alert: ")
+        && CLIENT_CERT_ALERTS.contains(&alert)
+    {
+        return Some(format!(
+            "the member refused the client certificate: {CLIENT_CERT}"
+        ));
+    }
+    let rustls = e.downcast_ref::<rustls::Error>()?;
+    Some(match rustls {
+        rustls::Error::InvalidCertificate(cert) => match cert {
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                "the member's certificate does not name the endpoint's host: connect by a name \
+                 or address it lists (or --insecure-skip-tls-verify, for testing only)"
+                    .into()
+            }
+            CertificateError::Expired
+            | CertificateError::ExpiredContext { .. }
+            | CertificateError::NotValidYet
+            | CertificateError::NotValidYetContext { .. } => {
+                "the member's certificate is outside its validity period (check the clocks)".into()
+            }
+            _ => "the member's certificate is not signed by a CA ectl trusts: pass that CA with \
+                  --cacert (or --insecure-skip-tls-verify, for testing only)"
+                .into(),
+        },
+        rustls::Error::AlertReceived(
+            AlertDescription::CertificateRequired
+            | AlertDescription::BadCertificate
+            | AlertDescription::UnknownCA
+            | AlertDescription::CertificateUnknown
+            | AlertDescription::UnsupportedCertificate
+            | AlertDescription::CertificateRevoked
+            | AlertDescription::CertificateExpired
+            | AlertDescription::AccessDenied,
+        ) => format!("the member refused the client certificate: {CLIENT_CERT}"),
+        rustls::Error::InvalidMessage(_) => not_tls(),
+        _ => return None,
+    })
+}
+
+const CLIENT_CERT: &str = "pass --cert and --key with a certificate signed by a CA it trusts";
+
+/// rustls's names of the alerts a member sends about the client's certificate.
+const CLIENT_CERT_ALERTS: &[&str] = &[
+    "CertificateRequired",
+    "BadCertificate",
+    "UnknownCA",
+    "CertificateUnknown",
+    "UnsupportedCertificate",
+    "CertificateRevoked",
+    "CertificateExpired",
+    "AccessDenied",
+];
+
+fn not_tls() -> String {
+    "the member does not seem to serve TLS: use an http:// endpoint, or drop --cacert, --cert \
+     and --key"
+        .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auth_errors_point_to_user_and_server_refusals_get_no_hint() {
+        let empty = Status::invalid_argument("etcdserver: user name is empty");
+        assert!(
+            for_status(&empty, None, None)
+                .unwrap()
+                .contains("--user=NAME")
+        );
+        let wrong = Status::invalid_argument(
+            "etcdserver: authentication failed, invalid user ID or password",
+        );
+        assert!(
+            for_status(&wrong, None, None)
+                .unwrap()
+                .contains("--password")
+        );
+        let denied = Status::permission_denied("etcdserver: permission denied");
+        assert_eq!(for_status(&denied, None, None), None);
+        assert_eq!(super::super::Error::Rpc(denied).hint(), None);
+        let timeout = super::super::Error::Timeout.hint().unwrap();
+        assert!(timeout.contains("--command-timeout"), "{timeout}");
+    }
+
+    #[test]
+    fn refused_connections_name_the_endpoint_and_tls_failures_the_flag() {
+        let endpoint = Endpoint::parse("10.0.0.1:2379").unwrap();
+        let refused = io::Error::from(io::ErrorKind::ConnectionRefused);
+        assert_eq!(
+            for_connection(&refused, Some(&endpoint), Some(false)).as_deref(),
+            Some("is etcd running at 10.0.0.1:2379? check --endpoints")
+        );
+        let unknown_ca = io::Error::new(
+            io::ErrorKind::InvalidData,
+            rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer),
+        );
+        assert!(
+            for_connection(&unknown_ca, Some(&endpoint), Some(true))
+                .unwrap()
+                .contains("--cacert")
+        );
+        let alert = io::Error::new(
+            io::ErrorKind::InvalidData,
+            "received fatal alert: CertificateRequired",
+        );
+        assert!(
+            for_connection(&alert, None, None)
+                .unwrap()
+                .contains("--cert and --key")
+        );
+        let eof = io::Error::from(io::ErrorKind::UnexpectedEof);
+        assert!(
+            for_connection(&eof, None, Some(true))
+                .unwrap()
+                .contains("http://")
+        );
+        assert_eq!(for_connection(&eof, None, Some(false)), None);
+    }
+}
