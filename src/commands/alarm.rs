@@ -1,0 +1,79 @@
+//! `alarm list|disarm`: the cluster's alarms (NOSPACE, CORRUPT).
+
+use clap::{Args, Subcommand};
+
+use crate::commands::Context;
+use crate::error::CliError;
+use crate::output::Kind;
+use crate::pb::etcdserverpb::alarm_request::AlarmAction;
+use crate::pb::etcdserverpb::{AlarmRequest, AlarmResponse};
+
+/// Alarm related commands
+#[derive(Debug, Clone, Args)]
+pub struct AlarmArgs {
+    #[command(subcommand)]
+    pub command: AlarmCommand,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum AlarmCommand {
+    Disarm(DisarmArgs),
+    List(ListArgs),
+}
+
+/// Disarms all alarms
+#[derive(Debug, Clone, Args)]
+pub struct DisarmArgs {
+    #[arg(hide = true)]
+    pub args: Vec<String>,
+}
+
+/// Lists all alarms
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
+    #[arg(hide = true)]
+    pub args: Vec<String>,
+}
+
+fn list_request() -> AlarmRequest {
+    AlarmRequest {
+        action: AlarmAction::Get as i32,
+        ..Default::default()
+    }
+}
+
+pub async fn run(args: AlarmArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+    let resp = match args.command {
+        AlarmCommand::List(a) => {
+            if !a.args.is_empty() {
+                return Err(CliError::bad_args("alarm list command accepts no arguments").into());
+            }
+            ctx.ensure_format(Kind::Alarm)?;
+            ctx.client()?.alarm(list_request()).await?
+        }
+        AlarmCommand::Disarm(a) => {
+            if !a.args.is_empty() {
+                return Err(CliError::bad_args("alarm disarm command accepts no arguments").into());
+            }
+            ctx.ensure_format(Kind::Alarm)?;
+            // As clientv3 does: list the alarms, disarm each one, and report those disarmed
+            // (with no header).
+            let client = ctx.client()?;
+            let active = client.alarm(list_request()).await?;
+            let mut disarmed = AlarmResponse::default();
+            for alarm in active.alarms {
+                let resp = client
+                    .alarm(AlarmRequest {
+                        action: AlarmAction::Deactivate as i32,
+                        member_id: alarm.member_id,
+                        alarm: alarm.alarm,
+                    })
+                    .await?;
+                disarmed.alarms.extend(resp.alarms);
+            }
+            disarmed
+        }
+    };
+    ctx.printer(ctx.style()).alarm(&resp)?;
+    Ok(())
+}

@@ -1,0 +1,350 @@
+//! `snapshot save|status|restore`: fetch a member's backend to a file, describe such a file
+//! offline, and make a new member's data directory from one.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, IsTerminal, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use sha2::{Digest, Sha256};
+
+use crate::commands::Context;
+use crate::error::{CliError, ExitCode};
+use crate::output::Kind;
+
+pub mod restore;
+
+/// Manages etcd node snapshots
+#[derive(Debug, Clone, Args)]
+pub struct SnapshotArgs {
+    #[command(subcommand)]
+    pub command: SnapshotCommand,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum SnapshotCommand {
+    Save(SaveArgs),
+    Restore(RestoreArgs),
+    Status(StatusArgs),
+}
+
+/// Stores an etcd node backend snapshot to a given file
+///
+/// Exactly one endpoint must be given. The snapshot is written to <filename>.part, checked
+/// against the SHA-256 etcd appends to it, synced and only then renamed to <filename>: an
+/// interrupted or failed save leaves no <filename> behind.
+#[derive(Debug, Clone, Args)]
+#[command(verbatim_doc_comment)]
+pub struct SaveArgs {
+    /// <filename>
+    #[arg(value_name = "FILENAME")]
+    pub args: Vec<PathBuf>,
+}
+
+/// Gets backend snapshot status of a given file
+///
+/// When --write-out is set to simple, this command prints out comma-separated status lists
+/// for each endpoint. The items in the lists are hash, revision, total keys, total size.
+#[derive(Debug, Clone, Args)]
+#[command(verbatim_doc_comment)]
+pub struct StatusArgs {
+    /// <filename>
+    #[arg(value_name = "FILENAME")]
+    pub args: Vec<PathBuf>,
+}
+
+/// Restores an etcd member snapshot to an etcd directory
+///
+/// Makes a new member data directory (backend, WAL and raft snapshot) for the cluster given by
+/// --initial-cluster, from which etcd starts serving the snapshot's keys. Example:
+///   ectl snapshot restore backup.db --name m1 --data-dir m1.etcd \
+///     --initial-cluster m1=http://10.0.0.1:2380 --initial-advertise-peer-urls http://10.0.0.1:2380
+#[derive(Debug, Clone, Args)]
+#[command(verbatim_doc_comment)]
+pub struct RestoreArgs {
+    /// Path to the data directory
+    #[arg(long, default_value = "", allow_hyphen_values = true)]
+    pub data_dir: String,
+    /// Path to the WAL directory (use --data-dir if none given)
+    #[arg(long, default_value = "", allow_hyphen_values = true)]
+    pub wal_dir: String,
+    /// Initial cluster configuration for restore bootstrap
+    #[arg(
+        long,
+        default_value = "default=http://localhost:2380",
+        allow_hyphen_values = true
+    )]
+    pub initial_cluster: String,
+    /// Initial cluster token for the etcd cluster during restore bootstrap
+    #[arg(long, default_value = "etcd-cluster", allow_hyphen_values = true)]
+    pub initial_cluster_token: String,
+    /// List of this member's peer URLs to advertise to the rest of the cluster
+    #[arg(
+        long,
+        default_value = "http://localhost:2380",
+        allow_hyphen_values = true
+    )]
+    pub initial_advertise_peer_urls: String,
+    /// Human-readable name for this member
+    #[arg(long, default_value = "default", allow_hyphen_values = true)]
+    pub name: String,
+    /// Ignore snapshot integrity hash value (required if copied from data directory)
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
+          default_value = "false", value_parser = crate::cli::values::go_bool)]
+    pub skip_hash_check: bool,
+    /// <filename>
+    #[arg(value_name = "FILENAME")]
+    pub args: Vec<PathBuf>,
+}
+
+pub async fn run(args: SnapshotArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+    match args.command {
+        SnapshotCommand::Save(a) => {
+            let [path] = a.args.as_slice() else {
+                return Err(CliError::bad_args("snapshot save expects one argument").into());
+            };
+            // etcdctl exits 5 for every failed save.
+            save(path, ctx)
+                .await
+                .map_err(|e| CliError::new(ExitCode::Interrupted, format!("{e:#}")))?;
+            writeln!(ctx.out, "Snapshot saved at {}", path.display())?;
+            Ok(())
+        }
+        SnapshotCommand::Status(a) => {
+            let [path] = a.args.as_slice() else {
+                return Err(
+                    CliError::bad_args("snapshot status requires exactly one argument").into(),
+                );
+            };
+            ctx.ensure_format(Kind::DbStatus)?;
+            let status = crate::bbolt::status(path).map_err(CliError::error)?;
+            ctx.printer(ctx.style()).db_status(&status)?;
+            Ok(())
+        }
+        SnapshotCommand::Restore(a) => {
+            let [path] = a.args.as_slice() else {
+                return Err(
+                    CliError::bad_args("snapshot restore requires exactly one argument").into(),
+                );
+            };
+            let data_dir = if a.data_dir.is_empty() {
+                PathBuf::from(format!("{}.etcd", a.name))
+            } else {
+                PathBuf::from(&a.data_dir)
+            };
+            let wal_dir = if a.wal_dir.is_empty() {
+                data_dir.join("member").join("wal")
+            } else {
+                PathBuf::from(&a.wal_dir)
+            };
+            let plan = restore::Plan {
+                snapshot: path.clone(),
+                name: a.name,
+                data_dir,
+                wal_dir,
+                peer_urls: a
+                    .initial_advertise_peer_urls
+                    .split(',')
+                    .map(str::to_string)
+                    .collect(),
+                initial_cluster: a.initial_cluster,
+                token: a.initial_cluster_token,
+                skip_hash_check: a.skip_hash_check,
+            };
+            // Any failure is etcdctl's plain error (exit 1).
+            restore::restore(&plan).map_err(|e| CliError::error(format!("{e:#}")))?;
+            Ok(())
+        }
+    }
+}
+
+/// Removes the `.part` file unless the save completed.
+struct PartFile {
+    path: PathBuf,
+    done: bool,
+}
+
+impl Drop for PartFile {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// The SHA-256 of everything but the last 32 bytes of a stream, and those 32 bytes: etcd sends
+/// its backend followed by the backend's SHA-256.
+#[derive(Default)]
+pub struct TrailingHash {
+    hasher: Sha256,
+    tail: Vec<u8>,
+    size: u64,
+}
+
+impl TrailingHash {
+    pub fn update(&mut self, chunk: &[u8]) {
+        self.size += chunk.len() as u64;
+        if chunk.len() >= 32 {
+            self.hasher.update(&self.tail);
+            self.hasher.update(&chunk[..chunk.len() - 32]);
+            self.tail.clear();
+            self.tail.extend_from_slice(&chunk[chunk.len() - 32..]);
+        } else {
+            self.tail.extend_from_slice(chunk);
+            let cut = self.tail.len().saturating_sub(32);
+            self.hasher.update(&self.tail[..cut]);
+            self.tail.drain(..cut);
+        }
+    }
+
+    /// Checks the trailer as clientv3 and etcd's restore do: the backend is whole pages (of
+    /// 512 bytes at least) plus the 32-byte hash, and the hash matches.
+    pub fn verify(self) -> anyhow::Result<u64> {
+        if self.size % 512 != 32 {
+            anyhow::bail!("sha256 checksum not found [bytes: {}]", self.size);
+        }
+        let computed = self.hasher.finalize();
+        if computed.as_slice() != self.tail.as_slice() {
+            anyhow::bail!(
+                "expected sha256 {}, got {}",
+                hex(&self.tail),
+                hex(computed.as_slice())
+            );
+        }
+        Ok(self.size)
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+async fn save(path: &Path, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+    let endpoints = &ctx.settings.client.endpoints;
+    if endpoints.len() != 1 {
+        anyhow::bail!(
+            "snapshot must be requested to one selected node, not multiple [{}]",
+            endpoints.join(" ")
+        );
+    }
+    let mut part_path = path.as_os_str().to_owned();
+    part_path.push(".part");
+    let mut part = PartFile {
+        path: PathBuf::from(part_path),
+        done: false,
+    };
+    let file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&part.path)
+        .map_err(|e| anyhow::anyhow!("could not open {} ({e})", part.path.display()))?;
+    // Ctrl-C at any point (dialling included) ends here, and dropping `part` removes the file.
+    tokio::select! {
+        result = fetch(file, ctx) => result?,
+        _ = tokio::signal::ctrl_c() => anyhow::bail!("interrupted: no snapshot saved"),
+    };
+    std::fs::rename(&part.path, path).map_err(|e| {
+        anyhow::anyhow!(
+            "could not rename {} to {} ({e})",
+            part.path.display(),
+            path.display()
+        )
+    })?;
+    part.done = true;
+    sync_parent(path);
+    Ok(())
+}
+
+/// Streams the snapshot into `file`, checks its SHA-256 trailer and syncs the file.
+async fn fetch(file: File, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+    let mut writer = BufWriter::with_capacity(1 << 20, file);
+    let mut stream = ctx.client()?.snapshot().await?;
+    let mut hash = TrailingHash::default();
+    let mut progress: Option<indicatif::ProgressBar> = None;
+    loop {
+        let Some(resp) = stream.message().await.map_err(crate::client::Error::Rpc)? else {
+            break;
+        };
+        writer.write_all(&resp.blob)?;
+        hash.update(&resp.blob);
+        if std::io::stderr().is_terminal() {
+            let bar =
+                progress.get_or_insert_with(|| progress_bar(hash.size + resp.remaining_bytes));
+            bar.set_position(hash.size);
+        }
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    hash.verify()?;
+    let file = writer.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()?;
+    Ok(())
+}
+
+/// Makes the rename durable; best effort, as a directory may not be openable.
+fn sync_parent(path: &Path) {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if let Ok(dir) = File::open(parent) {
+        let _ = dir.sync_all();
+    }
+}
+
+fn progress_bar(total: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(total),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stream(body: &[u8]) -> Vec<u8> {
+        let mut s = body.to_vec();
+        s.extend_from_slice(&Sha256::digest(body));
+        s
+    }
+
+    #[test]
+    fn trailing_hash_in_any_chunking() {
+        let body: Vec<u8> = (0..4096u32).map(|i| (i * 7) as u8).collect();
+        let s = stream(&body);
+        for chunk in [1, 5, 31, 32, 33, 1000, 5000] {
+            let mut h = TrailingHash::default();
+            for c in s.chunks(chunk) {
+                h.update(c);
+            }
+            assert_eq!(h.verify().unwrap(), 4128, "chunk {chunk}");
+        }
+        let mut bad = s.clone();
+        bad[10] ^= 1;
+        let mut h = TrailingHash::default();
+        h.update(&bad);
+        assert!(
+            h.verify()
+                .unwrap_err()
+                .to_string()
+                .starts_with("expected sha256")
+        );
+        let mut h = TrailingHash::default();
+        h.update(&s[..4000]);
+        assert_eq!(
+            h.verify().unwrap_err().to_string(),
+            "sha256 checksum not found [bytes: 4000]"
+        );
+    }
+}

@@ -1,0 +1,541 @@
+//! `snapshot restore`: a new member data directory from a snapshot file, as etcd 3.4's
+//! `clientv3/snapshot` Restore makes it:
+//!
+//! - `member/snap/db`: the snapshot without its SHA-256 trailer (checked unless
+//!   `--skip-hash-check`), with the `consistent_index` in the `meta` bucket set to the number of
+//!   members, so etcd does not look for a newer backend (patched in place: same 8 bytes). A
+//!   backend without one goes to `member/snap/<index>.snap.db` instead, which etcd moves into
+//!   place as the backend of the raft snapshot;
+//! - `member/wal/0000000000000000-0000000000000000.wal`: the new cluster's metadata, one
+//!   AddNode conf change per member (term 1), the hard state committing them, and a snapshot
+//!   record at that index;
+//! - `member/snap/<term>-<index>.snap`: a raft snapshot at that index whose data is the v2 store
+//!   holding the new membership, which etcd 3.4 reads its members from.
+//!
+//! Member ids are etcd's: the first 8 bytes of the SHA-1 of the member's sorted peer URLs and
+//! the cluster token; the cluster id hashes the sorted member ids.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::{DirBuilderExt, FileExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use prost::Message;
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+
+use crate::error::CliError;
+
+/// What `snapshot restore` was asked for.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub snapshot: PathBuf,
+    pub name: String,
+    pub data_dir: PathBuf,
+    pub wal_dir: PathBuf,
+    pub peer_urls: Vec<String>,
+    pub initial_cluster: String,
+    pub token: String,
+    pub skip_hash_check: bool,
+}
+
+/// One member of the new cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMember {
+    pub id: u64,
+    pub name: String,
+    pub peer_urls: Vec<String>,
+}
+
+/// etcd's member id: SHA-1 over the sorted peer URLs and the cluster token.
+pub fn member_id(peer_urls: &[String], token: &str) -> u64 {
+    let mut urls = peer_urls.to_vec();
+    urls.sort();
+    let mut h = Sha1::new();
+    for u in &urls {
+        h.update(u.as_bytes());
+    }
+    h.update(token.as_bytes());
+    u64::from_be_bytes(h.finalize()[..8].try_into().expect("8 bytes"))
+}
+
+/// etcd's cluster id: SHA-1 over the sorted member ids, big-endian.
+pub fn cluster_id(ids: &[u64]) -> u64 {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    let mut h = Sha1::new();
+    for id in ids {
+        h.update(id.to_be_bytes());
+    }
+    u64::from_be_bytes(h.finalize()[..8].try_into().expect("8 bytes"))
+}
+
+/// `name=url,name=url2,other=url3` into members sorted by id, checked as etcd's
+/// `VerifyBootstrap` checks them against this member's name and peer URLs.
+pub fn members(plan: &Plan) -> Result<Vec<NewMember>, CliError> {
+    let mut urls: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for part in plan.initial_cluster.split(',').filter(|p| !p.is_empty()) {
+        let Some((name, url)) = part.split_once('=') else {
+            return Err(CliError::error(format!(
+                "{:?} is not a valid name=URL pair in --initial-cluster",
+                part
+            )));
+        };
+        if !url.starts_with("http://") && !url.starts_with("https://") {
+            return Err(CliError::error(format!(
+                "URL scheme must be http, https, unix, or unixs: {url}"
+            )));
+        }
+        urls.entry(name.to_string())
+            .or_default()
+            .push(url.to_string());
+    }
+    let mut all_urls: Vec<&String> = urls.values().flatten().collect();
+    all_urls.sort();
+    if all_urls.windows(2).any(|w| w[0] == w[1]) {
+        return Err(CliError::error(
+            "--initial-cluster has duplicate url (each member needs its own peer URL)",
+        ));
+    }
+    let Some(own) = urls.get(&plan.name) else {
+        return Err(CliError::error(format!(
+            "member {:?} has no entry in --initial-cluster={}",
+            plan.name, plan.initial_cluster
+        )));
+    };
+    let mut own_sorted = own.clone();
+    own_sorted.sort();
+    let mut advertised = plan.peer_urls.clone();
+    advertised.sort();
+    if own_sorted != advertised {
+        return Err(CliError::error(format!(
+            "--initial-cluster has {}={} but missing from --initial-advertise-peer-urls={}",
+            plan.name,
+            own.join(","),
+            plan.peer_urls.join(",")
+        )));
+    }
+    let mut members: Vec<NewMember> = urls
+        .into_iter()
+        .map(|(name, peer_urls)| NewMember {
+            id: member_id(&peer_urls, &plan.token),
+            name,
+            peer_urls,
+        })
+        .collect();
+    members.sort_by_key(|m| m.id);
+    Ok(members)
+}
+
+// ---------------------------------------------------------------- the wire types etcd writes
+
+#[derive(Clone, PartialEq, Message)]
+struct WalRecord {
+    #[prost(int64, tag = "1")]
+    r#type: i64,
+    #[prost(uint32, tag = "2")]
+    crc: u32,
+    #[prost(bytes = "vec", tag = "3")]
+    data: Vec<u8>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+struct WalSnapshot {
+    #[prost(uint64, tag = "1")]
+    index: u64,
+    #[prost(uint64, tag = "2")]
+    term: u64,
+}
+
+#[derive(Clone, PartialEq, Message)]
+struct ServerMetadata {
+    #[prost(uint64, tag = "1")]
+    node_id: u64,
+    #[prost(uint64, tag = "2")]
+    cluster_id: u64,
+}
+
+#[derive(Clone, PartialEq, Message)]
+struct RaftEntry {
+    #[prost(int32, tag = "1")]
+    r#type: i32,
+    #[prost(uint64, tag = "2")]
+    term: u64,
+    #[prost(uint64, tag = "3")]
+    index: u64,
+    #[prost(bytes = "vec", tag = "4")]
+    data: Vec<u8>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+struct ConfChange {
+    #[prost(uint64, tag = "1")]
+    id: u64,
+    /// 0: AddNode.
+    #[prost(int32, tag = "2")]
+    r#type: i32,
+    #[prost(uint64, tag = "3")]
+    node_id: u64,
+    #[prost(bytes = "vec", tag = "4")]
+    context: Vec<u8>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+struct HardState {
+    #[prost(uint64, tag = "1")]
+    term: u64,
+    #[prost(uint64, tag = "2")]
+    vote: u64,
+    #[prost(uint64, tag = "3")]
+    commit: u64,
+}
+
+#[derive(Clone, PartialEq, Message)]
+struct ConfState {
+    #[prost(uint64, repeated, packed = "false", tag = "1")]
+    voters: Vec<u64>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+struct SnapshotMetadata {
+    #[prost(message, optional, tag = "1")]
+    conf_state: Option<ConfState>,
+    #[prost(uint64, tag = "2")]
+    index: u64,
+    #[prost(uint64, tag = "3")]
+    term: u64,
+}
+
+#[derive(Clone, PartialEq, Message)]
+struct RaftSnapshot {
+    #[prost(bytes = "vec", tag = "1")]
+    data: Vec<u8>,
+    #[prost(message, optional, tag = "2")]
+    metadata: Option<SnapshotMetadata>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+struct SnapFile {
+    #[prost(uint32, tag = "1")]
+    crc: u32,
+    #[prost(bytes = "vec", tag = "2")]
+    data: Vec<u8>,
+}
+
+const METADATA_RECORD: i64 = 1;
+const ENTRY_RECORD: i64 = 2;
+const STATE_RECORD: i64 = 3;
+const CRC_RECORD: i64 = 4;
+const SNAPSHOT_RECORD: i64 = 5;
+/// raftpb.EntryConfChange.
+const ENTRY_CONF_CHANGE: i32 = 1;
+
+/// etcd's WAL framing: each record is a little-endian length (with the padding count in its
+/// top byte) and the record padded to 8 bytes; every record's crc chains CRC-32C over the data
+/// of all records before it.
+#[derive(Default)]
+struct WalWriter {
+    buf: Vec<u8>,
+    crc: u32,
+}
+
+impl WalWriter {
+    fn record(&mut self, r#type: i64, data: Vec<u8>) {
+        self.crc = crc32c::crc32c_append(self.crc, &data);
+        let bytes = WalRecord {
+            r#type,
+            crc: self.crc,
+            data,
+        }
+        .encode_to_vec();
+        let pad = (8 - bytes.len() % 8) % 8;
+        let mut len = bytes.len() as u64;
+        if pad != 0 {
+            len |= (0x80 | pad as u64) << 56;
+        }
+        self.buf.extend_from_slice(&len.to_le_bytes());
+        self.buf.extend_from_slice(&bytes);
+        self.buf.extend(std::iter::repeat_n(0u8, pad));
+    }
+}
+
+fn json_string(s: &str) -> String {
+    serde_json::to_string(s).expect("strings serialise")
+}
+
+fn json_strings(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| json_string(s)).collect();
+    format!("[{}]", quoted.join(","))
+}
+
+/// The v2 store etcd 3.4 recovers its membership from: `/0/members/<id>/raftAttributes` for
+/// each member (created in id order, one store index each), and the empty `/1` directory.
+fn v2_store(members: &[NewMember]) -> String {
+    fn node(path: &str, index: usize, value: Option<&str>, children: &str) -> String {
+        let (value, children) = match value {
+            Some(v) => (json_string(v), "null".to_string()),
+            None => ("\"\"".to_string(), format!("{{{children}}}")),
+        };
+        format!(
+            "{{\"Path\":{},\"CreatedIndex\":{index},\"ModifiedIndex\":{index},\"ExpireTime\":\"0001-01-01T00:00:00Z\",\"Value\":{value},\"Children\":{children}}}",
+            json_string(path)
+        )
+    }
+    let member_nodes: Vec<String> = members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let dir = format!("/0/members/{:x}", m.id);
+            let attrs = format!("{{\"peerURLs\":{}}}", json_strings(&m.peer_urls));
+            let leaf = node(&format!("{dir}/raftAttributes"), i + 1, Some(&attrs), "");
+            format!(
+                "\"{:x}\":{}",
+                m.id,
+                node(&dir, i + 1, None, &format!("\"raftAttributes\":{leaf}"))
+            )
+        })
+        .collect();
+    let members_dir = node("/0/members", 1, None, &member_nodes.join(","));
+    let zero = node("/0", 0, None, &format!("\"members\":{members_dir}"));
+    let one = node("/1", 0, None, "");
+    format!(
+        "{{\"Root\":{},\"CurrentIndex\":{},\"CurrentVersion\":2}}",
+        node("/", 0, None, &format!("\"0\":{zero},\"1\":{one}")),
+        members.len()
+    )
+}
+
+fn create_dir(path: &Path) -> anyhow::Result<()> {
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+        .map_err(|e| anyhow::anyhow!("mkdir {}: {e}", path.display()))
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| anyhow::anyhow!("open {}: {e}", path.display()))?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    Ok(())
+}
+
+/// Copies the snapshot to `db`, drops and checks its SHA-256 trailer.
+fn save_db(plan: &Plan, db: &Path) -> anyhow::Result<()> {
+    let mut src = File::open(&plan.snapshot)
+        .map_err(|e| anyhow::anyhow!("open {}: {e}", plan.snapshot.display()))?;
+    let size = src.metadata()?.len();
+    let has_hash = size % 512 == 32;
+    if !has_hash && !plan.skip_hash_check {
+        anyhow::bail!("snapshot missing hash but --skip-hash-check=false");
+    }
+    let body = if has_hash { size - 32 } else { size };
+    let mut dst = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(db)
+        .map_err(|e| anyhow::anyhow!("open {}: {e}", db.display()))?;
+    let mut hasher = Sha256::new();
+    let mut remaining = body;
+    let mut chunk = vec![0u8; 1 << 20];
+    while remaining > 0 {
+        let n = remaining.min(chunk.len() as u64) as usize;
+        src.read_exact(&mut chunk[..n])?;
+        hasher.update(&chunk[..n]);
+        dst.write_all(&chunk[..n])?;
+        remaining -= n as u64;
+    }
+    if has_hash && !plan.skip_hash_check {
+        let mut expected = [0u8; 32];
+        src.seek(SeekFrom::Start(body))?;
+        src.read_exact(&mut expected)?;
+        let got = hasher.finalize();
+        if got.as_slice() != expected {
+            anyhow::bail!("expected sha256 {expected:?}, got {:?}", got.as_slice());
+        }
+    }
+    dst.sync_all()?;
+    Ok(())
+}
+
+/// Sets `meta/consistent_index` to `index`, in place (the value keeps its 8 bytes). A backend
+/// that never recorded one (a member that applied nothing) is left as it is: `false`.
+fn set_consistent_index(db: &Path, index: u64) -> anyhow::Result<bool> {
+    let reader = crate::bbolt::Db::open(db)?;
+    let Some((offset, len)) = reader.value_location(b"meta", b"consistent_index")? else {
+        return Ok(false);
+    };
+    if len != 8 {
+        anyhow::bail!("the snapshot's consistent_index is {len} bytes, not 8");
+    }
+    drop(reader);
+    let f = OpenOptions::new().write(true).open(db)?;
+    f.write_all_at(&index.to_be_bytes(), offset)?;
+    f.sync_all()?;
+    Ok(true)
+}
+
+pub fn restore(plan: &Plan) -> anyhow::Result<()> {
+    let members = members(plan)?;
+    if plan.data_dir.exists() {
+        return Err(CliError::error(format!(
+            "data-dir {:?} exists",
+            plan.data_dir.display().to_string()
+        ))
+        .into());
+    }
+    if plan.wal_dir.exists() {
+        return Err(CliError::error(format!(
+            "wal-dir {:?} exists",
+            plan.wal_dir.display().to_string()
+        ))
+        .into());
+    }
+    let own = members
+        .iter()
+        .find(|m| m.name == plan.name)
+        .expect("members() checked the name");
+    let ids: Vec<u64> = members.iter().map(|m| m.id).collect();
+    let cid = cluster_id(&ids);
+    let commit = members.len() as u64;
+    let term = 1;
+
+    let snap_dir = plan.data_dir.join("member").join("snap");
+    create_dir(&snap_dir)?;
+    let db = snap_dir.join("db");
+    save_db(plan, &db)?;
+    if !set_consistent_index(&db, commit)? {
+        // Without a consistent index to raise, hand the backend over as the one that goes
+        // with the raft snapshot: etcd moves `<index>.snap.db` into place when it starts.
+        fs::rename(&db, snap_dir.join(format!("{commit:016x}.snap.db")))?;
+    }
+
+    // The WAL: metadata, an empty snapshot, the conf changes, their commit, the snapshot.
+    let mut wal = WalWriter::default();
+    wal.record(CRC_RECORD, Vec::new());
+    let metadata = ServerMetadata {
+        node_id: own.id,
+        cluster_id: cid,
+    };
+    wal.record(METADATA_RECORD, metadata.encode_to_vec());
+    wal.record(
+        SNAPSHOT_RECORD,
+        WalSnapshot { index: 0, term: 0 }.encode_to_vec(),
+    );
+    for (i, m) in members.iter().enumerate() {
+        let context = format!(
+            "{{\"id\":{},\"peerURLs\":{},\"name\":{}}}",
+            m.id,
+            json_strings(&m.peer_urls),
+            json_string(&m.name)
+        );
+        let change = ConfChange {
+            id: 0,
+            r#type: 0,
+            node_id: m.id,
+            context: context.into_bytes(),
+        };
+        let entry = RaftEntry {
+            r#type: ENTRY_CONF_CHANGE,
+            term,
+            index: i as u64 + 1,
+            data: change.encode_to_vec(),
+        };
+        wal.record(ENTRY_RECORD, entry.encode_to_vec());
+    }
+    let state = HardState {
+        term,
+        vote: members[0].id,
+        commit,
+    };
+    wal.record(STATE_RECORD, state.encode_to_vec());
+    wal.record(
+        SNAPSHOT_RECORD,
+        WalSnapshot {
+            index: commit,
+            term,
+        }
+        .encode_to_vec(),
+    );
+    create_dir(&plan.wal_dir)?;
+    write_file(
+        &plan.wal_dir.join("0000000000000000-0000000000000000.wal"),
+        &wal.buf,
+    )?;
+
+    let snapshot = RaftSnapshot {
+        data: v2_store(&members).into_bytes(),
+        metadata: Some(SnapshotMetadata {
+            conf_state: Some(ConfState { voters: ids }),
+            index: commit,
+            term,
+        }),
+    }
+    .encode_to_vec();
+    let file = SnapFile {
+        crc: crc32c::crc32c(&snapshot),
+        data: snapshot,
+    };
+    write_file(
+        &snap_dir.join(format!("{term:016x}-{commit:016x}.snap")),
+        &file.encode_to_vec(),
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(initial: &str, name: &str, peers: &str) -> Plan {
+        Plan {
+            snapshot: PathBuf::from("x.db"),
+            name: name.into(),
+            data_dir: PathBuf::from("x.etcd"),
+            wal_dir: PathBuf::from("x.etcd/member/wal"),
+            peer_urls: peers.split(',').map(str::to_string).collect(),
+            initial_cluster: initial.into(),
+            token: "etcd-cluster".into(),
+            skip_hash_check: false,
+        }
+    }
+
+    /// The ids etcd 3.4 gives the default one-member cluster (`etcd` with no flags reports
+    /// member 8e9e05c52164694d in cluster cdf818194e3a8c32).
+    #[test]
+    fn ids_are_etcds() {
+        let id = member_id(&["http://localhost:2380".into()], "etcd-cluster");
+        assert_eq!(id, 0x8e9e05c52164694d);
+        assert_eq!(cluster_id(&[id]), 0xcdf818194e3a8c32);
+    }
+
+    #[test]
+    fn initial_cluster_is_checked() {
+        let ok = members(&plan("a=http://a:1,b=http://b:1", "a", "http://a:1")).unwrap();
+        assert_eq!(ok.len(), 2);
+        assert!(ok[0].id < ok[1].id);
+        assert!(members(&plan("a=http://a:1", "b", "http://a:1")).is_err());
+        assert!(members(&plan("a=http://a:1", "a", "http://a:2")).is_err());
+        assert!(members(&plan("a=http://a:1,b=http://a:1", "a", "http://a:1")).is_err());
+    }
+
+    #[test]
+    fn wal_records_are_framed_and_chained() {
+        let mut w = WalWriter::default();
+        w.record(CRC_RECORD, Vec::new());
+        w.record(METADATA_RECORD, vec![1, 2, 3]);
+        assert_eq!(w.buf.len() % 8, 0);
+        let len = u64::from_le_bytes(w.buf[..8].try_into().unwrap());
+        let record =
+            WalRecord::decode(&w.buf[8..8 + (len & 0xff_ffff_ffff_ffff) as usize]).unwrap();
+        assert_eq!((record.r#type, record.crc), (CRC_RECORD, 0));
+        assert_eq!(w.crc, crc32c::crc32c(&[1, 2, 3]));
+    }
+}
