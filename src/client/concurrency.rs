@@ -1,0 +1,200 @@
+//! The lock and election services (`v3lock`, `v3election`). They run clientv3's concurrency
+//! recipes on the server, with the same keys (`<name>/<lease in hex>`), so they contend with
+//! etcdctl's client-side locks and elections on the same names.
+//!
+//! `Lock` and `Campaign` wait for as long as it takes, so they run on a stream connection
+//! without `--command-timeout`. When their member goes away they are sent again to the next
+//! one: both are idempotent for a given lease (the server finds the key it already made).
+
+use std::future::Future;
+
+use super::lease::{RETRY_WAIT, grpc, is_transient};
+use super::{Client, Error, Grpc, Retry, StreamConnection};
+use crate::pb::mvccpb::KeyValue;
+use crate::pb::v3electionpb::election_client::ElectionClient;
+use crate::pb::v3electionpb::{
+    CampaignRequest, CampaignResponse, LeaderKey, LeaderRequest, LeaderResponse, ResignRequest,
+    ResignResponse,
+};
+use crate::pb::v3lockpb::lock_client::LockClient;
+use crate::pb::v3lockpb::{LockRequest, LockResponse, UnlockRequest, UnlockResponse};
+
+/// The lock and election services pass on the KV layer's "invalid auth token" with code
+/// `Unknown`; as `Unauthenticated` (what the KV service says), the core renews the token.
+fn token_error_as_kv_says_it(status: tonic::Status) -> tonic::Status {
+    if status.code() == tonic::Code::Unknown && status.message().contains("invalid auth token") {
+        tonic::Status::unauthenticated(status.message())
+    } else {
+        status
+    }
+}
+
+fn lock(grpc: Grpc) -> LockClient<tonic::transport::Channel> {
+    LockClient::new(grpc.channel)
+        .max_encoding_message_size(grpc.max_request_bytes)
+        .max_decoding_message_size(grpc.max_recv_bytes)
+}
+
+fn election(grpc: Grpc) -> ElectionClient<tonic::transport::Channel> {
+    ElectionClient::new(grpc.channel)
+        .max_encoding_message_size(grpc.max_request_bytes)
+        .max_decoding_message_size(grpc.max_recv_bytes)
+}
+
+impl Client {
+    /// Waits until the lock `name` is held with `lease`; the answer names the holder key.
+    pub async fn lock(&self, name: Vec<u8>, lease: i64) -> Result<LockResponse, Error> {
+        let request = LockRequest { name, lease };
+        self.waiting("/v3lockpb.Lock/Lock", request, |g, r| async move {
+            lock(g).lock(r).await
+        })
+        .await
+    }
+
+    /// Deleting the holder key twice is harmless.
+    pub async fn unlock(&self, key: Vec<u8>) -> Result<UnlockResponse, Error> {
+        self.unary(
+            "/v3lockpb.Lock/Unlock",
+            Retry::Safe,
+            UnlockRequest { key },
+            |g, r| async move { lock(g).unlock(r).await.map_err(token_error_as_kv_says_it) },
+        )
+        .await
+    }
+
+    /// Waits until `lease` leads the election `name` with `value`.
+    pub async fn campaign(
+        &self,
+        name: Vec<u8>,
+        lease: i64,
+        value: Vec<u8>,
+    ) -> Result<CampaignResponse, Error> {
+        let request = CampaignRequest { name, lease, value };
+        self.waiting(
+            "/v3electionpb.Election/Campaign",
+            request,
+            |g, r| async move { election(g).campaign(r).await },
+        )
+        .await
+    }
+
+    /// Resigning deletes the leader key only if it is still ours: safe to repeat.
+    pub async fn resign(&self, leader: LeaderKey) -> Result<ResignResponse, Error> {
+        self.unary(
+            "/v3electionpb.Election/Resign",
+            Retry::Safe,
+            ResignRequest {
+                leader: Some(leader),
+            },
+            |g, r| async move {
+                election(g)
+                    .resign(r)
+                    .await
+                    .map_err(token_error_as_kv_says_it)
+            },
+        )
+        .await
+    }
+
+    /// Follows the leaders of election `name`; see [`Observe::next`].
+    pub fn observe(&self, name: Vec<u8>) -> Observe<'_> {
+        Observe {
+            client: self,
+            name,
+            stream: None,
+            last: None,
+        }
+    }
+
+    /// A request that may wait indefinitely, sent again on the next member when its member
+    /// fails.
+    async fn waiting<Req, Resp, F, Fut>(
+        &self,
+        method: &'static str,
+        request: Req,
+        send: F,
+    ) -> Result<Resp, Error>
+    where
+        Req: prost::Message + Clone,
+        F: Fn(Grpc, tonic::Request<Req>) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<Resp>, tonic::Status>>,
+    {
+        loop {
+            let conn = self.stream_connection().await?;
+            let req = conn.request(method, request.clone())?;
+            match send(grpc(&conn), req)
+                .await
+                .map_err(token_error_as_kv_says_it)
+            {
+                Ok(response) => return Ok(response.into_inner()),
+                Err(status) if is_transient(&status) => self.stream_broken(&conn, &status),
+                Err(status) => return Err(Error::Rpc(status)),
+            }
+            tokio::time::sleep(RETRY_WAIT).await;
+        }
+    }
+}
+
+/// A running observation of one election.
+pub struct Observe<'c> {
+    client: &'c Client,
+    name: Vec<u8>,
+    stream: Option<(StreamConnection<'c>, tonic::Streaming<LeaderResponse>)>,
+    /// The last leader value handed out; a reopened stream starts with the current leader,
+    /// which is skipped when it was already seen.
+    last: Option<(Vec<u8>, i64)>,
+}
+
+impl Observe<'_> {
+    /// The next leader (or new value of the leader), waiting as long as it takes; a broken
+    /// stream is reopened on the next member without repeating or losing a leader.
+    pub async fn next(&mut self) -> Result<LeaderResponse, Error> {
+        loop {
+            let (conn, stream) = match &mut self.stream {
+                Some(open) => open,
+                None => {
+                    let conn = self.client.stream_connection().await?;
+                    let req = conn.request(
+                        "/v3electionpb.Election/Observe",
+                        LeaderRequest {
+                            name: self.name.clone(),
+                        },
+                    )?;
+                    let opened = election(grpc(&conn)).observe(req).await;
+                    match opened.map_err(token_error_as_kv_says_it) {
+                        Ok(response) => self.stream.insert((conn, response.into_inner())),
+                        Err(status) if is_transient(&status) => {
+                            self.client.stream_broken(&conn, &status);
+                            tokio::time::sleep(RETRY_WAIT).await;
+                            continue;
+                        }
+                        Err(status) => return Err(Error::Rpc(status)),
+                    }
+                }
+            };
+            let status = match stream.message().await {
+                Ok(Some(resp)) => {
+                    let seen = resp.kv.as_ref().map(identity);
+                    if seen.is_some() && seen == self.last {
+                        continue;
+                    }
+                    self.last = seen;
+                    return Ok(resp);
+                }
+                Ok(None) => tonic::Status::unavailable("observe stream closed by the server"),
+                Err(status) => token_error_as_kv_says_it(status),
+            };
+            if !is_transient(&status) {
+                return Err(Error::Rpc(status));
+            }
+            self.client.stream_broken(conn, &status);
+            self.stream = None;
+            tokio::time::sleep(RETRY_WAIT).await;
+        }
+    }
+}
+
+/// A leader value's identity: its key and the revision that wrote it.
+fn identity(kv: &KeyValue) -> (Vec<u8>, i64) {
+    (kv.key.clone(), kv.mod_revision)
+}
