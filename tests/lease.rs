@@ -352,8 +352,19 @@ fn keep_alive_ends_when_revoked_elsewhere() {
                 .args(["-w", format, "lease", "keep-alive", &lease])
                 .timeout(Duration::from_secs(20))
                 .spawn();
-            running.wait_for_stdout("\n");
-            sleep(Duration::from_millis(1200));
+            // Revoke only after a second renewal (TTL/3 = 1 s apart), however loaded the
+            // machine is: the assertions below count renewals.
+            let deadline = Instant::now() + Duration::from_secs(15);
+            while running
+                .stdout_so_far()
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                < 2
+            {
+                assert!(Instant::now() < deadline, "no second renewal within 15 s");
+                sleep(Duration::from_millis(50));
+            }
             etcd.etcdctl()
                 .args(["lease", "revoke", &lease])
                 .run()
