@@ -1,16 +1,14 @@
 //! `lease grant|revoke|timetolive|list|keep-alive`: leases, their ids in hex as etcdctl prints
 //! and parses them.
 
-use std::io::Write;
-
 use clap::{Args, Subcommand};
 use clap_complete::engine::ArgValueCompleter;
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::cli::values::{go_bool, go_parse_int};
 use crate::client::{self, lease::KeepAliveEvent};
-use crate::commands::Context;
 use crate::commands::completion::{Positional, Source};
+use crate::commands::{Context, die_of_sigint};
 use crate::error::{CliError, ExitCode};
 use crate::output::{self, Format, Kind, REVOKE_PROTOBUF, lease_hex};
 
@@ -222,7 +220,7 @@ async fn keep_alive(args: KeepAliveArgs, ctx: &mut Context<'_>) -> anyhow::Resul
     loop {
         let event = tokio::select! {
             biased;
-            _ = sigint.recv() => return Err(interrupted(out)),
+            _ = sigint.recv() => return Err(die_of_sigint(out)),
             event = keep_alive.next() => event?,
         };
         let mut printer = output::printer(format, style, &mut *out);
@@ -244,18 +242,6 @@ async fn keep_alive(args: KeepAliveArgs, ctx: &mut Context<'_>) -> anyhow::Resul
         // etcdctl 3.4 exits 0 here; a lost lease is a failure.
         return Err(CliError::error(format!("lease {} {lost}", lease_hex(id))).into());
     }
-}
-
-/// Ctrl-C: flush what was printed, then die of SIGINT as etcdctl does (it has no handler), so
-/// the parent sees the same status. The returned error is only a fallback.
-fn interrupted(out: &mut dyn Write) -> anyhow::Error {
-    let _ = out.flush();
-    // SAFETY: restoring the default disposition and raising a signal in this process.
-    unsafe {
-        libc::signal(libc::SIGINT, libc::SIG_DFL);
-        libc::raise(libc::SIGINT);
-    }
-    CliError::new(ExitCode::Interrupted, "interrupted").into()
 }
 
 #[cfg(test)]

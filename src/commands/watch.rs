@@ -403,16 +403,8 @@ impl Session<'_, '_> {
         Ok(())
     }
 
-    /// Ctrl-C: flush what was printed, then die of SIGINT as etcdctl does (it has no handler),
-    /// so the parent sees the same status. The returned error is only a fallback.
     fn interrupted(&mut self) -> anyhow::Error {
-        let _ = self.out.flush();
-        // SAFETY: restoring the default disposition and raising a signal in this process.
-        unsafe {
-            libc::signal(libc::SIGINT, libc::SIG_DFL);
-            libc::raise(libc::SIGINT);
-        }
-        CliError::new(ExitCode::Interrupted, "interrupted").into()
+        crate::commands::die_of_sigint(&mut *self.out)
     }
 }
 
@@ -686,13 +678,6 @@ async fn recv_line(
 mod tests {
     // Cases from etcdctl's own `Test_parseWatchArgs` (v3.4.23) and its e2e watch tests.
     use super::*;
-    use clap::Parser;
-
-    #[derive(Parser)]
-    struct Wrapper {
-        #[command(flatten)]
-        watch: WatchArgs,
-    }
 
     fn env(key: &str, range_end: &str) -> WatchEnv {
         WatchEnv {
@@ -702,9 +687,8 @@ mod tests {
     }
 
     fn plan_of(argv: &[&str], env: &WatchEnv) -> Result<Plan, CliError> {
-        let parsed = Wrapper::try_parse_from(std::iter::once("watch").chain(argv.iter().copied()))
-            .expect("arguments parse");
-        plan(&parsed.watch, argv.last() == Some(&"--"), env)
+        let parsed: WatchArgs = crate::commands::try_parse_args(argv).expect("arguments parse");
+        plan(&parsed, argv.last() == Some(&"--"), env)
     }
 
     fn range(plan: &Plan) -> (&[u8], &[u8]) {

@@ -310,18 +310,10 @@ pub async fn run(args: UserArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
 mod tests {
     use super::*;
     use crate::error::ExitCode;
-    use clap::Parser;
-
-    #[derive(Parser)]
-    struct Wrapper {
-        #[command(flatten)]
-        add: AddArgs,
-    }
 
     fn plan_of(argv: &[&str]) -> Result<(String, NewPassword), String> {
-        let parsed = Wrapper::try_parse_from(std::iter::once("add").chain(argv.iter().copied()))
-            .expect("arguments parse");
-        plan_add(&parsed.add).map_err(|e| e.message)
+        let parsed: AddArgs = crate::commands::try_parse_args(argv).expect("arguments parse");
+        plan_add(&parsed).map_err(|e| e.message)
     }
 
     #[test]
@@ -357,8 +349,8 @@ mod tests {
             plan_of(&[]).unwrap_err(),
             "user add command requires user name as its argument"
         );
-        let wrapped = Wrapper::try_parse_from(["add"]).unwrap();
-        assert_eq!(plan_add(&wrapped.add).unwrap_err().code, ExitCode::BadArgs);
+        let parsed: AddArgs = crate::commands::try_parse_args(&[]).unwrap();
+        assert_eq!(plan_add(&parsed).unwrap_err().code, ExitCode::BadArgs);
         assert!(plan_of(&["a", "b"]).is_err());
     }
 

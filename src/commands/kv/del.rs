@@ -79,18 +79,10 @@ pub async fn run(args: DelArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
-
-    #[derive(Parser)]
-    struct Wrapper {
-        #[command(flatten)]
-        del: DelArgs,
-    }
 
     fn plan_of(argv: &[&str]) -> Result<DeleteRangeRequest, CliError> {
-        let parsed = Wrapper::try_parse_from(std::iter::once("del").chain(argv.iter().copied()))
-            .expect("arguments parse");
-        plan(&parsed.del)
+        let parsed: DelArgs = crate::commands::try_parse_args(argv).expect("arguments parse");
+        plan(&parsed)
     }
 
     #[test]

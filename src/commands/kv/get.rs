@@ -184,18 +184,10 @@ pub async fn run(args: GetArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
-
-    #[derive(Parser)]
-    struct Wrapper {
-        #[command(flatten)]
-        get: GetArgs,
-    }
 
     fn plan_of(argv: &[&str]) -> Result<RangeRequest, CliError> {
-        let parsed = Wrapper::try_parse_from(std::iter::once("get").chain(argv.iter().copied()))
-            .expect("arguments parse");
-        plan(&parsed.get)
+        let parsed: GetArgs = crate::commands::try_parse_args(argv).expect("arguments parse");
+        plan(&parsed)
     }
 
     #[test]

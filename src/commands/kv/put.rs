@@ -115,18 +115,10 @@ pub async fn run(args: PutArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
-
-    #[derive(Parser)]
-    struct Wrapper {
-        #[command(flatten)]
-        put: PutArgs,
-    }
 
     fn plan_of(argv: &[&str], stdin: &[u8]) -> Result<PutRequest, CliError> {
-        let parsed = Wrapper::try_parse_from(std::iter::once("put").chain(argv.iter().copied()))
-            .expect("arguments parse");
-        plan(&parsed.put, || Ok(stdin.to_vec()))
+        let parsed: PutArgs = crate::commands::try_parse_args(argv).expect("arguments parse");
+        plan(&parsed, || Ok(stdin.to_vec()))
     }
 
     #[test]

@@ -407,14 +407,8 @@ mod tests {
 
     #[test]
     fn args_are_go_style() {
-        #[derive(Parser)]
-        struct Wrapper {
-            #[command(flatten)]
-            txn: TxnArgs,
-        }
         let parse = |argv: &[&str]| {
-            Wrapper::try_parse_from(std::iter::once("txn").chain(argv.iter().copied()))
-                .map(|w| w.txn.interactive)
+            crate::commands::try_parse_args::<TxnArgs>(argv).map(|args| args.interactive)
         };
         assert!(!parse(&[]).unwrap());
         assert!(parse(&["-i"]).unwrap());
