@@ -761,6 +761,15 @@ fn passwords_from_flags_environment_and_stdin_match_etcdctl() {
         out.stdout_str(),
         "Password of u2: \nType password of u2 again for confirmation: \nUser u2 created\n"
     );
+    // With `--user root` and no password, etcdctl asks for root's password when it connects,
+    // after the new user's two lines: the same piped stdin must work for both tools.
+    let out = pair.same_with(&["--user", "root", "user", "add", "u4"], |c| {
+        c.stdin(format!("{OTHER_PW}\n{OTHER_PW}\n{ROOT_PW}\n"))
+    });
+    assert_eq!(
+        out.stdout_str(),
+        "Password of u4: \nType password of u4 again for confirmation: \nPassword: \nUser u4 created\n"
+    );
     for stdin in [
         format!("{OTHER_PW}\n"),
         format!("{OTHER_PW}\n{U1_PW}\n"),
