@@ -260,7 +260,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand version" -s d -l discovery-srv
 complete -c ectl -n "__fish_ectl_using_subcommand version" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand version" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand version" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
-complete -c ectl -n "__fish_ectl_using_subcommand version" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand version" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -286,7 +286,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -f -a "enable" -d 'Enables authentication'
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -f -a "disable" -d 'Disables authentication'
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -f -a "status" -d 'Returns authentication status (etcd 3.5 or later)'
@@ -342,7 +342,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -368,7 +368,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "enable" -d 'Enables authentication'
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "disable" -d 'Disables authentication'
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "status" -d 'Returns authentication status (etcd 3.5 or later)'
@@ -398,7 +398,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -f -a "add" -d 'Adds a new user'
 complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -f -a "delete" -d 'Deletes a user'
 complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -f -a "get" -d 'Gets detailed information of a user'
@@ -461,7 +461,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l detail -d 'Show permissions of roles granted to the user' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l debug -d 'enable client-side debug logging' -r
@@ -488,7 +488,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -514,7 +514,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l interactive -d 'If true, read password from stdin instead of interactive terminal' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l debug -d 'enable client-side debug logging' -r
@@ -541,7 +541,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -567,7 +567,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -593,7 +593,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "add" -d 'Adds a new user'
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Deletes a user'
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "get" -d 'Gets detailed information of a user'
@@ -627,7 +627,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -f -a "add" -d 'Adds a new role'
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -f -a "delete" -d 'Deletes a role'
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -f -a "get" -d 'Gets detailed information of a role'
@@ -660,7 +660,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -686,7 +686,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -712,7 +712,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -738,7 +738,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l prefix -d 'grant a prefix permission' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l from-key -d 'grant a permission of keys that are greater than or equal to the given key using byte compare' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l endpoints -d 'gRPC endpoints' -r
@@ -885,7 +885,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_sub
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -f -a "grant" -d 'Creates leases'
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -f -a "revoke" -d 'Revokes leases'
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -f -a "timetolive" -d 'Get lease information'
@@ -970,7 +970,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -996,7 +996,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l once -d 'Resets the keep-alive time to its original value and exits immediately' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l debug -d 'enable client-side debug logging' -r
@@ -1109,7 +1109,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_su
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -f -a "add" -d 'Adds a member into the cluster'
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -f -a "remove" -d 'Removes a member from the cluster'
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -f -a "update" -d 'Updates a member in the cluster'
@@ -1281,7 +1281,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -f -a "health" -d 'Checks the healthiness of endpoints specified in `--endpoints` flag'
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -f -a "status" -d 'Prints out the status of endpoints specified in `--endpoints` flag'
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -f -a "hashkv" -d 'Prints the KV history hash for each endpoint in --endpoints'
@@ -1367,7 +1367,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from help" -f -a "health" -d 'Checks the healthiness of endpoints specified in `--endpoints` flag'
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from help" -f -a "status" -d 'Prints out the status of endpoints specified in `--endpoints` flag'
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from help" -f -a "hashkv" -d 'Prints the KV history hash for each endpoint in --endpoints'
@@ -1397,7 +1397,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_sub
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
-complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -f -a "disarm" -d 'Disarms all alarms'
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -f -a "list" -d 'Lists all alarms'
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -1426,7 +1426,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
-complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1452,7 +1452,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
-complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from help" -f -a "disarm" -d 'Disarms all alarms'
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from help" -f -a "list" -d 'Lists all alarms'
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -1535,7 +1535,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -f -a "save" -d 'Stores an etcd node backend snapshot to a given file'
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -f -a "restore" -d 'Restores an etcd member snapshot to an etcd directory'
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -f -a "status" -d 'Gets backend snapshot status of a given file'
@@ -1654,7 +1654,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -f -a "validate" -d 'Validate downgrade capability before starting downgrade (validate), or start a downgrade action to cluster (enable)'
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -f -a "enable" -d 'Validate downgrade capability before starting downgrade (validate), or start a downgrade action to cluster (enable)'
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -f -a "cancel" -d 'Cancel the ongoing downgrade action to cluster'
@@ -1684,7 +1684,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_sub
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1710,7 +1710,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_sub
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1736,7 +1736,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_sub
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from help" -f -a "validate" -d 'Validate downgrade capability before starting downgrade (validate), or start a downgrade action to cluster (enable)'
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from help" -f -a "enable" -d 'Validate downgrade capability before starting downgrade (validate), or start a downgrade action to cluster (enable)'
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from help" -f -a "cancel" -d 'Cancel the ongoing downgrade action to cluster'

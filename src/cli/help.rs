@@ -74,6 +74,30 @@ mod tests {
     }
 
     #[test]
+    fn every_commands_help_shows_an_example() {
+        // clap's own `help` subcommands and etcdctl's reserved names need no examples.
+        fn documented(cmd: &clap::Command) -> bool {
+            !cmd.is_hide_set() && cmd.get_name() != "help"
+        }
+        fn check(cmd: &mut clap::Command, path: &str, missing: &mut Vec<String>) {
+            let name = format!("{path} {}", cmd.get_name());
+            if !cmd.render_long_help().to_string().contains("  ectl ") {
+                missing.push(name.clone());
+            }
+            for sub in cmd.get_subcommands_mut().filter(|s| documented(s)) {
+                check(sub, &name, missing);
+            }
+        }
+        let mut root = crate::cli::command();
+        root.build();
+        let mut missing = Vec::new();
+        for sub in root.get_subcommands_mut().filter(|s| documented(s)) {
+            check(sub, "ectl", &mut missing);
+        }
+        assert!(missing.is_empty(), "no example in the help of: {missing:?}");
+    }
+
+    #[test]
     fn the_help_lists_groups_with_each_commands_summary() {
         let help = crate::cli::command().render_help().to_string();
         assert!(help.contains("Key-value commands:\n  get"), "{help}");

@@ -9,7 +9,12 @@ use crate::pb::etcdserverpb::alarm_request::AlarmAction;
 use crate::pb::etcdserverpb::{AlarmRequest, AlarmResponse};
 
 /// Alarm related commands
+///
+/// Examples:
+///   ectl alarm list
+///   ectl alarm disarm       after freeing space (compaction + defrag)
 #[derive(Debug, Clone, Args)]
+#[command(verbatim_doc_comment)]
 pub struct AlarmArgs {
     #[command(subcommand)]
     pub command: AlarmCommand,
@@ -22,14 +27,22 @@ pub enum AlarmCommand {
 }
 
 /// Disarms all alarms
+///
+/// Example:
+///   ectl alarm disarm
 #[derive(Debug, Clone, Args)]
+#[command(verbatim_doc_comment)]
 pub struct DisarmArgs {
     #[arg(hide = true)]
     pub args: Vec<String>,
 }
 
 /// Lists all alarms
+///
+/// Example:
+///   ectl alarm list -w json
 #[derive(Debug, Clone, Args)]
+#[command(verbatim_doc_comment)]
 pub struct ListArgs {
     #[arg(hide = true)]
     pub args: Vec<String>,

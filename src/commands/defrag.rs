@@ -11,6 +11,10 @@ use crate::error::CliError;
 /// Defragments the storage of the etcd members with given endpoints
 ///
 /// One line per member; exit status 1 if any of them failed.
+///
+/// Examples:
+///   ectl defrag                 each of --endpoints
+///   ectl defrag --cluster       every member of the cluster
 #[derive(Debug, Clone, Args)]
 #[command(verbatim_doc_comment)]
 pub struct DefragArgs {

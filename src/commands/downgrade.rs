@@ -14,7 +14,13 @@ use crate::pb::etcdserverpb::downgrade_request::DowngradeAction;
 use crate::pb::etcdserverpb::{DowngradeRequest, DowngradeResponse};
 
 /// Downgrade related commands (etcd 3.6 and later)
+///
+/// Examples:
+///   ectl downgrade validate 3.5
+///   ectl downgrade enable 3.5
+///   ectl downgrade cancel
 #[derive(Debug, Clone, Args)]
+#[command(verbatim_doc_comment)]
 pub struct DowngradeArgs {
     #[command(subcommand)]
     pub command: DowngradeCommand,
@@ -29,7 +35,12 @@ pub enum DowngradeCommand {
 
 /// Validate downgrade capability before starting downgrade (validate), or start a downgrade
 /// action to cluster (enable)
+///
+/// Examples:
+///   ectl downgrade validate 3.5
+///   ectl downgrade enable 3.5
 #[derive(Debug, Clone, Args)]
+#[command(verbatim_doc_comment)]
 pub struct VersionArgs {
     /// <TARGET_VERSION>
     #[arg(value_name = "TARGET_VERSION")]
@@ -37,7 +48,11 @@ pub struct VersionArgs {
 }
 
 /// Cancel the ongoing downgrade action to cluster
+///
+/// Example:
+///   ectl downgrade cancel
 #[derive(Debug, Clone, Args)]
+#[command(verbatim_doc_comment)]
 pub struct CancelArgs {}
 
 /// The request and the word etcdctl prints in its success line.

@@ -14,7 +14,12 @@ use crate::output::{EndpointHash, EndpointHealth, EndpointStatus, Kind, go_durat
 use crate::pb::etcdserverpb::RangeRequest;
 
 /// Endpoint related commands
+///
+/// Examples:
+///   ectl endpoint health --cluster
+///   ectl endpoint status -w table
 #[derive(Debug, Clone, Args)]
+#[command(verbatim_doc_comment)]
 pub struct EndpointArgs {
     /// use all endpoints from the cluster member list
     #[arg(long, global = true, num_args = 0..=1, require_equals = true,
@@ -35,6 +40,9 @@ pub enum EndpointCommand {
 ///
 /// Each endpoint gets a linearizable read of the key "health" (a permission error still
 /// proves the member is healthy); one line per endpoint, exit status 1 if any is unhealthy.
+///
+/// Example:
+///   ectl endpoint health --cluster      every member, found through member list
 #[derive(Debug, Clone, Args)]
 #[command(verbatim_doc_comment)]
 pub struct HealthArgs {}
@@ -44,12 +52,19 @@ pub struct HealthArgs {}
 /// When --write-out is set to simple, this command prints out comma-separated status lists
 /// for each endpoint. The items in the lists are endpoint, ID, version, db size, is leader,
 /// is learner, raft term, raft index, raft applied index, errors.
+///
+/// Example:
+///   ectl --endpoints=10.0.0.1:2379,10.0.0.2:2379 endpoint status -w table
 #[derive(Debug, Clone, Args)]
 #[command(verbatim_doc_comment)]
 pub struct StatusArgs {}
 
 /// Prints the KV history hash for each endpoint in --endpoints
+///
+/// Example:
+///   ectl endpoint hashkv --cluster --rev 1234
 #[derive(Debug, Clone, Args)]
+#[command(verbatim_doc_comment)]
 pub struct HashArgs {
     /// maximum revision to hash (default: all revisions)
     #[arg(long, default_value = "0", value_parser = go_int64, allow_hyphen_values = true)]

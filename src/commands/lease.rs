@@ -13,8 +13,14 @@ use crate::error::{CliError, ExitCode};
 use crate::output::{self, Format, Kind, REVOKE_PROTOBUF, lease_hex};
 
 /// Lease related commands
+///
+/// Examples:
+///   ectl lease grant 60
+///   ectl put --lease=694d7a1a6e1e0c0a k v
+///   ectl lease keep-alive 694d7a1a6e1e0c0a
 #[derive(Debug, Clone, Args)]
 #[command(arg_required_else_help = true)]
+#[command(verbatim_doc_comment)]
 pub struct LeaseArgs {
     #[command(subcommand)]
     pub command: LeaseCommand,
@@ -44,7 +50,11 @@ pub struct GrantArgs {
 /// Revokes leases
 ///
 /// Revoking a lease deletes every key attached to it.
+///
+/// Example:
+///   ectl lease revoke 694d7a1a6e1e0c0a     deletes the keys attached to it
 #[derive(Debug, Clone, Args)]
+#[command(verbatim_doc_comment)]
 pub struct RevokeArgs {
     /// <leaseID> in hex
     #[arg(value_name = "LEASE_ID", add = ArgValueCompleter::new(Positional(&[Source::Leases])))]
@@ -52,7 +62,11 @@ pub struct RevokeArgs {
 }
 
 /// Get lease information
+///
+/// Example:
+///   ectl lease timetolive 694d7a1a6e1e0c0a --keys
 #[derive(Debug, Clone, Args)]
+#[command(verbatim_doc_comment)]
 pub struct TimeToLiveArgs {
     /// Get keys attached to this lease
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
@@ -64,7 +78,11 @@ pub struct TimeToLiveArgs {
 }
 
 /// List all active leases
+///
+/// Example:
+///   ectl lease list -w json
 #[derive(Debug, Clone, Args)]
+#[command(verbatim_doc_comment)]
 pub struct ListArgs {
     /// etcdctl ignores arguments here
     #[arg(hide = true)]
@@ -75,7 +93,12 @@ pub struct ListArgs {
 ///
 /// Renews the lease until it expires or is revoked, or until Ctrl-C; one line per renewal.
 /// Unlike etcdctl 3.4, a lease that is lost (or never existed) ends with a non-zero exit code.
+///
+/// Examples:
+///   ectl lease keep-alive 694d7a1a6e1e0c0a          until the lease is gone or Ctrl-C
+///   ectl lease keep-alive --once 694d7a1a6e1e0c0a   renew once
 #[derive(Debug, Clone, Args)]
+#[command(verbatim_doc_comment)]
 pub struct KeepAliveArgs {
     /// Resets the keep-alive time to its original value and exits immediately
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",

@@ -11,7 +11,13 @@ use crate::output::{Kind, go_quote};
 use crate::pb::etcdserverpb::{MemberAddRequest, MemberAddResponse, MemberUpdateRequest};
 
 /// Membership related commands
+///
+/// Examples:
+///   ectl member list -w table
+///   ectl member add infra4 --peer-urls=http://10.0.0.4:2380 --learner
+///   ectl member promote 8e9e05c52164694d
 #[derive(Debug, Clone, Args)]
+#[command(verbatim_doc_comment)]
 pub struct MemberArgs {
     #[command(subcommand)]
     pub command: MemberCommand,
@@ -62,6 +68,9 @@ pub struct RemoveArgs {
 ///
 /// Promotes a non-voting learner member to a voting one in the cluster; etcd refuses until
 /// the learner has caught up with the leader.
+///
+/// Example:
+///   ectl member promote 8e9e05c52164694d
 #[derive(Debug, Clone, Args)]
 #[command(verbatim_doc_comment)]
 pub struct PromoteArgs {
@@ -90,6 +99,10 @@ pub struct UpdateArgs {
 /// When --write-out is set to simple, this command prints out comma-separated member lists
 /// for each endpoint. The items in the lists are ID, Status, Name, Peer Addrs, Client Addrs,
 /// Is Learner.
+///
+/// Examples:
+///   ectl member list -w table
+///   ectl member list --hex -w json
 #[derive(Debug, Clone, Args)]
 #[command(verbatim_doc_comment)]
 pub struct ListArgs {}

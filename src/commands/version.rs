@@ -12,7 +12,11 @@ pub const ETCDCTL_VERSION: &str = "3.4.23";
 pub const API_VERSION: &str = "3.4";
 
 /// Prints the version of ectl
+///
+/// Example:
+///   ectl version
 #[derive(Debug, Clone, Args)]
+#[command(verbatim_doc_comment)]
 pub struct VersionArgs {
     /// Ignored, as etcdctl ignores them (`etcdctl version foo` prints the version).
     #[arg(hide = true)]

@@ -19,8 +19,14 @@ use crate::pb::etcdserverpb::{
 };
 
 /// Enable or disable authentication
+///
+/// Examples:
+///   ectl user add root && ectl user grant-role root root
+///   ectl auth enable
+///   ectl --user root auth disable
 #[derive(Debug, Args)]
 #[command(subcommand_required = true, arg_required_else_help = true)]
+#[command(verbatim_doc_comment)]
 pub struct AuthArgs {
     #[command(subcommand)]
     pub command: AuthCommand,
@@ -31,10 +37,22 @@ pub enum AuthCommand {
     /// Enables authentication
     ///
     /// A root user without the root role gets it first (the role is created), as etcdctl does.
+    ///
+    /// Example:
+    ///   ectl user add root && ectl user grant-role root root && ectl auth enable
+    #[command(verbatim_doc_comment)]
     Enable(NoArgs),
     /// Disables authentication
+    ///
+    /// Example:
+    ///   ectl --user root auth disable
+    #[command(verbatim_doc_comment)]
     Disable(NoArgs),
     /// Returns authentication status (etcd 3.5 or later)
+    ///
+    /// Example:
+    ///   ectl auth status -w json
+    #[command(verbatim_doc_comment)]
     Status(NoArgs),
 }
 

@@ -21,8 +21,14 @@ use crate::pb::etcdserverpb::{
 };
 
 /// Role related commands
+///
+/// Examples:
+///   ectl role add reader
+///   ectl role grant-permission reader read --prefix /app/
+///   ectl role get reader
 #[derive(Debug, Args)]
 #[command(subcommand_required = true, arg_required_else_help = true)]
+#[command(verbatim_doc_comment)]
 pub struct RoleArgs {
     #[command(subcommand)]
     pub command: RoleCommand,
@@ -31,10 +37,22 @@ pub struct RoleArgs {
 #[derive(Debug, Subcommand)]
 pub enum RoleCommand {
     /// Adds a new role
+    ///
+    /// Example:
+    ///   ectl role add reader
+    #[command(verbatim_doc_comment)]
     Add(NameArgs),
     /// Deletes a role
+    ///
+    /// Example:
+    ///   ectl role delete reader
+    #[command(verbatim_doc_comment)]
     Delete(NameArgs),
     /// Gets detailed information of a role
+    ///
+    /// Example:
+    ///   ectl role get reader
+    #[command(verbatim_doc_comment)]
     Get(NameArgs),
     List(ListArgs),
     #[command(alias = "grant")]
@@ -52,7 +70,11 @@ pub struct NameArgs {
 }
 
 /// Lists all roles
+///
+/// Example:
+///   ectl role list
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub struct ListArgs {
     #[arg(hide = true)]
     pub args: Vec<OsString>,
@@ -92,7 +114,11 @@ pub struct GrantArgs {
 /// Revokes a key from a role
 ///
 /// <role name> <key> [endkey], with --prefix or --from-key as the permission was granted.
+///
+/// Example:
+///   ectl role revoke-permission reader --prefix /app/
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub struct RevokeArgs {
     /// revoke a prefix permission
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",

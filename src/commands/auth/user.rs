@@ -24,8 +24,14 @@ use crate::pb::etcdserverpb::{
 };
 
 /// User related commands
+///
+/// Examples:
+///   ectl user add alice
+///   ectl user grant-role alice reader
+///   ectl user get alice --detail
 #[derive(Debug, Args)]
 #[command(subcommand_required = true, arg_required_else_help = true)]
+#[command(verbatim_doc_comment)]
 pub struct UserArgs {
     #[command(subcommand)]
     pub command: UserCommand,
@@ -76,7 +82,11 @@ pub struct AddArgs {
 }
 
 /// Deletes a user
+///
+/// Example:
+///   ectl user delete alice
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub struct DeleteArgs {
     /// <user name>
     #[arg(value_name = "USER", add = ArgValueCompleter::new(Positional(&[Source::Users])))]
@@ -84,7 +94,11 @@ pub struct DeleteArgs {
 }
 
 /// Gets detailed information of a user
+///
+/// Example:
+///   ectl user get alice --detail
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub struct GetArgs {
     /// Show permissions of roles granted to the user
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
@@ -96,14 +110,23 @@ pub struct GetArgs {
 }
 
 /// Lists all users
+///
+/// Example:
+///   ectl user list
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub struct ListArgs {
     #[arg(hide = true)]
     pub args: Vec<OsString>,
 }
 
 /// Changes password of user
+///
+/// Examples:
+///   ectl user passwd alice
+///   echo n3w | ectl user passwd alice --interactive=false
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub struct PasswdArgs {
     /// If true, read password from stdin instead of interactive terminal
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
@@ -115,7 +138,11 @@ pub struct PasswdArgs {
 }
 
 /// Grants a role to a user
+///
+/// Example:
+///   ectl user grant-role alice reader
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub struct GrantRoleArgs {
     /// <user name> <role name>
     #[arg(value_name = "USER ROLE", add = ArgValueCompleter::new(Positional(&[Source::Users, Source::Roles])))]
@@ -123,7 +150,11 @@ pub struct GrantRoleArgs {
 }
 
 /// Revokes a role from a user
+///
+/// Example:
+///   ectl user revoke-role alice reader
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub struct RevokeRoleArgs {
     /// <user name> <role name>
     #[arg(value_name = "USER ROLE", add = ArgValueCompleter::new(Positional(&[Source::Users, Source::Roles])))]

@@ -16,7 +16,12 @@ use crate::output::Kind;
 pub mod restore;
 
 /// Manages etcd node snapshots
+///
+/// Examples:
+///   ectl snapshot save backup.db
+///   ectl snapshot status backup.db -w table
 #[derive(Debug, Clone, Args)]
+#[command(verbatim_doc_comment)]
 pub struct SnapshotArgs {
     #[command(subcommand)]
     pub command: SnapshotCommand,
@@ -34,6 +39,9 @@ pub enum SnapshotCommand {
 /// Exactly one endpoint must be given. The snapshot is written to <filename>.part, checked
 /// against the SHA-256 etcd appends to it, synced and only then renamed to <filename>: an
 /// interrupted or failed save leaves no <filename> behind.
+///
+/// Example:
+///   ectl --endpoints=10.0.0.1:2379 snapshot save backup.db
 #[derive(Debug, Clone, Args)]
 #[command(verbatim_doc_comment)]
 pub struct SaveArgs {
@@ -46,6 +54,9 @@ pub struct SaveArgs {
 ///
 /// When --write-out is set to simple, this command prints out comma-separated status lists
 /// for each endpoint. The items in the lists are hash, revision, total keys, total size.
+///
+/// Example:
+///   ectl snapshot status backup.db -w table
 #[derive(Debug, Clone, Args)]
 #[command(verbatim_doc_comment)]
 pub struct StatusArgs {
