@@ -491,8 +491,13 @@ fn member_errors_match_etcdctl() {
     }
 }
 
+/// The loopback address of the member this file starts by hand. Other tests pick free ports on
+/// 127.0.0.1 in parallel, and the joiner's peer port is chosen at `member add`, seconds before
+/// etcd binds it: a private address keeps them from taking it meanwhile.
+const JOINER_HOST: &str = "127.0.3.2";
+
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
+    TcpListener::bind((JOINER_HOST, 0))
         .unwrap()
         .local_addr()
         .unwrap()
@@ -527,13 +532,13 @@ fn start_joiner(env_lines: &str, client_port: u16) -> Joiner {
         .unwrap()
         .trim_matches('"')
         .to_string();
-    let client_url = format!("http://127.0.0.1:{client_port}");
+    let client_url = format!("http://{JOINER_HOST}:{client_port}");
     cmd.arg(format!("--data-dir={}", dir.path().join("data").display()))
         .arg(format!("--listen-peer-urls={peer_url}"))
         .arg(format!("--listen-client-urls={client_url}"))
         .arg(format!("--advertise-client-urls={client_url}"))
         .arg(format!(
-            "--listen-metrics-urls=http://127.0.0.1:{}",
+            "--listen-metrics-urls=http://{JOINER_HOST}:{}",
             free_port()
         ))
         .stdin(Stdio::null())
@@ -564,7 +569,7 @@ fn eventually<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
 fn member_add_learner_list_promote_update_remove() {
     let cluster = Cluster::new();
     let peer_port = free_port();
-    let peer_url = format!("http://127.0.0.1:{peer_port}");
+    let peer_url = format!("http://{JOINER_HOST}:{peer_port}");
 
     // Formats that cannot print a membership change are refused before anything is sent.
     for format in ["fields", "table"] {
@@ -692,7 +697,7 @@ fn member_add_learner_list_promote_update_remove() {
     let list = cluster.ectl().args(["member", "list"]).run().stdout_str();
     assert!(
         list.contains(&format!(
-            "{new_id:x}, started, m3, {peer_url}, http://127.0.0.1:{client_port}, false\n"
+            "{new_id:x}, started, m3, {peer_url}, http://{JOINER_HOST}:{client_port}, false\n"
         )),
         "{list}"
     );

@@ -253,8 +253,13 @@ fn status_of_bad_files_fails_cleanly() {
     );
 }
 
+/// The loopback address of the members this file starts by hand. Other tests pick free ports
+/// on 127.0.0.1 in parallel; a port picked here is only used seconds later (the peer URL is
+/// baked into the restored data dir), so a private address keeps them from taking it.
+const RESTORED_HOST: &str = "127.0.3.1";
+
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
+    std::net::TcpListener::bind((RESTORED_HOST, 0))
         .unwrap()
         .local_addr()
         .unwrap()
@@ -275,7 +280,7 @@ impl Drop for Restored {
 }
 
 fn start_restored(data_dir: &Path, name: &str, peer_url: &str) -> Restored {
-    let client = format!("127.0.0.1:{}", free_port());
+    let client = format!("{RESTORED_HOST}:{}", free_port());
     let log = std::fs::File::create(data_dir.with_extension("log")).unwrap();
     let child = std::process::Command::new("etcd")
         .arg(format!("--name={name}"))
@@ -286,7 +291,7 @@ fn start_restored(data_dir: &Path, name: &str, peer_url: &str) -> Restored {
         .arg(format!("--initial-advertise-peer-urls={peer_url}"))
         .arg(format!("--initial-cluster={name}={peer_url}"))
         .arg(format!(
-            "--listen-metrics-urls=http://127.0.0.1:{}",
+            "--listen-metrics-urls=http://{RESTORED_HOST}:{}",
             free_port()
         ))
         .stdin(std::process::Stdio::null())
@@ -332,7 +337,7 @@ fn restore_makes_a_data_dir_etcd_starts_from() {
     let keys = etcd.ectl().args(["get", "--prefix", ""]).run();
     keys.assert_ok();
 
-    let peer_url = format!("http://127.0.0.1:{}", free_port());
+    let peer_url = format!("http://{RESTORED_HOST}:{}", free_port());
     let restore = |tool: support::Cmd, data_dir: &Path| {
         tool.args(["snapshot", "restore"])
             .arg(&snap)
@@ -445,7 +450,7 @@ fn restore_checks_its_input_as_etcdctl() {
     }
     // Without its hash, a file restores only with --skip-hash-check; this member never
     // applied anything, so its backend has no consistent index to raise, and etcd starts anyway.
-    let peer_url = format!("http://127.0.0.1:{}", free_port());
+    let peer_url = format!("http://{RESTORED_HOST}:{}", free_port());
     support::ectl()
         .args([
             "snapshot",
