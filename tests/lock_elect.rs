@@ -49,7 +49,7 @@ fn mask(format: &str, stdout: &[u8], name: &str) -> String {
         "\"MemberID\" : ",
         "\"Lease\" : ",
     ] {
-        text = mask_number_after(&text, marker);
+        text = support::mask_number_after(&text, marker, "<n>");
     }
     mask_key(&text, name)
 }
@@ -83,22 +83,6 @@ fn decode_json_keys(text: &str) -> String {
         let end = tail.find('"').unwrap_or(tail.len());
         let key = STANDARD.decode(&tail[..end]).expect("base64 key");
         out.push_str(&String::from_utf8_lossy(&key));
-        rest = &tail[end..];
-    }
-    out.push_str(rest);
-    out
-}
-
-fn mask_number_after(text: &str, marker: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(at) = rest.find(marker) {
-        let (head, tail) = rest.split_at(at + marker.len());
-        out.push_str(head);
-        let end = tail
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(tail.len());
-        out.push_str("<n>");
         rest = &tail[end..];
     }
     out.push_str(rest);

@@ -132,7 +132,7 @@ impl Member {
                     "\"ClusterID\" : ",
                     "\"MemberID\" : ",
                 ] {
-                    text = mask_number_after(&text, marker);
+                    text = support::mask_number_after(&text, marker, "<id>");
                 }
                 text.replace(&self.lease_decimal(), "<lease>")
             }
@@ -149,23 +149,6 @@ impl Member {
             }
         }
     }
-}
-
-/// `text` with the digits after each `marker` replaced by `<id>`.
-fn mask_number_after(text: &str, marker: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(at) = rest.find(marker) {
-        let (head, tail) = rest.split_at(at + marker.len());
-        out.push_str(head);
-        let digits = tail
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(tail.len());
-        out.push_str("<id>");
-        rest = &tail[digits..];
-    }
-    out.push_str(rest);
-    out
 }
 
 fn format_of(flags: &[&str]) -> Format {

@@ -16,3 +16,21 @@ mod tls;
 pub use cmd::{Cmd, Out, Running, ectl, etcdctl};
 pub use etcd::{Cluster, Etcd, Options};
 pub use tls::Tls;
+
+/// `text` with the digits after each `marker` replaced by `placeholder`: hides ids and
+/// revisions that necessarily differ between two servers when comparing two tools' output.
+pub fn mask_number_after(text: &str, marker: &str, placeholder: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(marker) {
+        let (head, tail) = rest.split_at(at + marker.len());
+        out.push_str(head);
+        let digits = tail
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(tail.len());
+        out.push_str(placeholder);
+        rest = &tail[digits..];
+    }
+    out.push_str(rest);
+    out
+}
