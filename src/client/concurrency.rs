@@ -19,16 +19,6 @@ use crate::pb::v3electionpb::{
 use crate::pb::v3lockpb::lock_client::LockClient;
 use crate::pb::v3lockpb::{LockRequest, LockResponse, UnlockRequest, UnlockResponse};
 
-/// The lock and election services pass on the KV layer's "invalid auth token" with code
-/// `Unknown`; as `Unauthenticated` (what the KV service says), the core renews the token.
-fn token_error_as_kv_says_it(status: tonic::Status) -> tonic::Status {
-    if status.code() == tonic::Code::Unknown && status.message().contains("invalid auth token") {
-        tonic::Status::unauthenticated(status.message())
-    } else {
-        status
-    }
-}
-
 fn lock(grpc: Grpc) -> LockClient<tonic::transport::Channel> {
     LockClient::new(grpc.channel)
         .max_encoding_message_size(grpc.max_request_bytes)
@@ -57,7 +47,7 @@ impl Client {
             "/v3lockpb.Lock/Unlock",
             Retry::Safe,
             UnlockRequest { key },
-            |g, r| async move { lock(g).unlock(r).await.map_err(token_error_as_kv_says_it) },
+            |g, r| async move { lock(g).unlock(r).await },
         )
         .await
     }
@@ -86,12 +76,7 @@ impl Client {
             ResignRequest {
                 leader: Some(leader),
             },
-            |g, r| async move {
-                election(g)
-                    .resign(r)
-                    .await
-                    .map_err(token_error_as_kv_says_it)
-            },
+            |g, r| async move { election(g).resign(r).await },
         )
         .await
     }
@@ -122,10 +107,7 @@ impl Client {
         loop {
             let conn = self.stream_connection().await?;
             let req = conn.request(method, request.clone())?;
-            match send(grpc(&conn), req)
-                .await
-                .map_err(token_error_as_kv_says_it)
-            {
+            match send(grpc(&conn), req).await {
                 Ok(response) => return Ok(response.into_inner()),
                 Err(status) if is_transient(&status) => self.stream_broken(&conn, &status),
                 Err(status) => return Err(Error::Rpc(status)),
@@ -161,7 +143,7 @@ impl Observe<'_> {
                         },
                     )?;
                     let opened = election(grpc(&conn)).observe(req).await;
-                    match opened.map_err(token_error_as_kv_says_it) {
+                    match opened {
                         Ok(response) => self.stream.insert((conn, response.into_inner())),
                         Err(status) if is_transient(&status) => {
                             self.client.stream_broken(&conn, &status);
@@ -182,7 +164,7 @@ impl Observe<'_> {
                     return Ok(resp);
                 }
                 Ok(None) => tonic::Status::unavailable("observe stream closed by the server"),
-                Err(status) => token_error_as_kv_says_it(status),
+                Err(status) => status,
             };
             if !is_transient(&status) {
                 return Err(Error::Rpc(status));

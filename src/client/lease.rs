@@ -293,7 +293,7 @@ pub(crate) fn is_transient(status: &Status) -> bool {
             | Code::Cancelled
             | Code::DeadlineExceeded
             | Code::Aborted
-    ) || (status.code() == Code::Unauthenticated && status.message().contains("invalid auth token"))
+    ) || super::is_invalid_token(status)
 }
 
 /// [`is_transient`] for an error from opening a stream.

@@ -575,8 +575,11 @@ fn insert_token<T>(req: &mut tonic::Request<T>, token: &str) -> Result<(), Error
     Ok(())
 }
 
-fn is_invalid_token(status: &Status) -> bool {
-    status.code() == Code::Unauthenticated && status.message().contains("invalid auth token")
+/// A rejected or expired token. The KV, lease and auth services say so with `Unauthenticated`;
+/// the lock and election services pass the same error on with `Unknown`.
+pub(crate) fn is_invalid_token(status: &Status) -> bool {
+    matches!(status.code(), Code::Unauthenticated | Code::Unknown)
+        && status.message().contains("invalid auth token")
 }
 
 /// tonic reports a request that could not be written to a connection as `Unavailable` with a
@@ -657,6 +660,15 @@ mod tests {
             "all 2 endpoints failed:\n  a:1: connection refused\n  b:2: no answer"
         );
         assert!(e.is_unavailable());
+    }
+
+    #[test]
+    fn invalid_tokens_are_recognised_whichever_service_reports_them() {
+        let message = "etcdserver: invalid auth token";
+        assert!(is_invalid_token(&Status::unauthenticated(message)));
+        assert!(is_invalid_token(&Status::unknown(message)));
+        assert!(!is_invalid_token(&Status::unknown("something else")));
+        assert!(!is_invalid_token(&Status::permission_denied(message)));
     }
 
     #[test]
