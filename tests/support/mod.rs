@@ -13,8 +13,8 @@ mod etcd;
 mod http;
 mod tls;
 
-pub use cmd::{Cmd, Out, Running, ectl, etcdctl};
-pub use etcd::{Cluster, Etcd, Options};
+pub use cmd::{Cmd, Out, Running, ectl, etcdctl, etcdctl_3_5, etcdutl};
+pub use etcd::{Cluster, Etcd, Options, etcd_bin, server_version};
 pub use tls::Tls;
 
 /// `text` with the digits after each `marker` replaced by `placeholder`: hides ids and
