@@ -1,9 +1,8 @@
 //! ectl: an etcd v3 command-line client, drop-in compatible with etcdctl.
 //!
-//! The binary (`src/main.rs`) parses arguments, starts a runtime and calls [`app::run`]; everything
+//! The binary (`src/main.rs`) parses arguments, starts a runtime and calls [`commands::run`]; everything
 //! else lives here so integration tests and benchmarks can reach it.
 
-pub mod app;
 pub mod bbolt;
 pub mod cli;
 pub mod client;
@@ -12,3 +11,4 @@ pub mod error;
 pub mod observe;
 pub mod output;
 pub mod pb;
+pub mod settings;
