@@ -8,6 +8,7 @@ pub mod cli;
 pub mod client;
 pub mod commands;
 pub mod error;
+pub mod keys;
 pub mod observe;
 pub mod output;
 pub mod pb;

@@ -12,7 +12,7 @@ use clap_complete::env::{self, EnvCompleter};
 
 use crate::cli::GlobalArgs;
 use crate::client::Client;
-use crate::commands::kv::prefix_end;
+use crate::keys::prefix_end;
 use crate::pb::etcdserverpb::{AuthRoleListRequest, AuthUserListRequest, RangeRequest};
 use crate::settings::Settings;
 

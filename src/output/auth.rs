@@ -13,7 +13,7 @@ use super::json::{JsonPrinter, Object, go_json_string, header};
 use super::protobuf::ProtobufPrinter;
 use super::simple::SimplePrinter;
 use super::table::TablePrinter;
-use crate::commands::kv::prefix_end;
+use crate::keys::prefix_end;
 use crate::pb::authpb::Permission;
 use crate::pb::authpb::permission::Type as PermType;
 use crate::pb::etcdserverpb::{
