@@ -3,7 +3,6 @@
 //! The binary (`src/main.rs`) parses arguments, starts a runtime and calls [`commands::run`]; everything
 //! else lives here so integration tests and benchmarks can reach it.
 
-pub mod bbolt;
 pub mod cli;
 pub mod client;
 pub mod commands;
@@ -13,3 +12,4 @@ pub mod observe;
 pub mod output;
 pub mod pb;
 pub mod settings;
+pub mod storage;

@@ -26,7 +26,7 @@ pub use cluster::{
     ClusterPrinter, EndpointHash, EndpointHealth, EndpointStatus, go_duration, humanize_bytes,
 };
 pub use lease::{LeasePrinter, REVOKE_PROTOBUF, lease_hex};
-pub use snapshot::{DbStatus, SnapshotPrinter};
+pub use snapshot::SnapshotPrinter;
 pub use watch::{WatchPrinter, event_type_name};
 
 use crate::error::CliError;

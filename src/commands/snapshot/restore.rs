@@ -368,7 +368,7 @@ fn save_db(plan: &Plan, db: &Path) -> anyhow::Result<()> {
 /// Sets `meta/consistent_index` to `index`, in place (the value keeps its 8 bytes). A backend
 /// that never recorded one (a member that applied nothing) is left as it is: `false`.
 fn set_consistent_index(db: &Path, index: u64) -> anyhow::Result<bool> {
-    let reader = crate::bbolt::Db::open(db)?;
+    let reader = crate::storage::bbolt::Db::open(db)?;
     let Some((offset, len)) = reader.value_location(b"meta", b"consistent_index")? else {
         return Ok(false);
     };

@@ -15,7 +15,18 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-use crate::output::DbStatus;
+/// What etcd's `snapshot.Status` reports about a backend file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DbStatus {
+    /// CRC-32C over every bucket name, key and value.
+    pub hash: u32,
+    /// The main revision of the last key in the `key` bucket.
+    pub revision: i64,
+    /// Keys across all buckets.
+    pub total_key: u64,
+    /// The database size bbolt reports: its highest page id times the page size.
+    pub total_size: u64,
+}
 
 const MAGIC: u32 = 0xED0C_DAED;
 const VERSION: u32 = 2;
