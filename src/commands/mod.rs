@@ -351,6 +351,33 @@ impl<'a> Context<'a> {
         })
     }
 
+    /// A client for `endpoint` alone, with the command's other settings.
+    pub fn endpoint_client(&mut self, endpoint: &str) -> anyhow::Result<Client> {
+        Ok(self.client()?.for_endpoint(endpoint)?)
+    }
+
+    /// `--endpoints`, or with `--cluster` every member's client URLs from the member list (asked
+    /// without credentials, as etcdctl does: listing members needs none).
+    pub async fn endpoints(&self, cluster: bool) -> anyhow::Result<Vec<String>> {
+        if !cluster {
+            return Ok(self.settings.client.endpoints.clone());
+        }
+        let client = self.new_client(client::Config {
+            credentials: None,
+            ..self.settings.client.clone()
+        })?;
+        let members = client.member_list().await.map_err(|e| {
+            CliError::error(format!(
+                "failed to fetch endpoints from etcd cluster member list: {e}"
+            ))
+        })?;
+        Ok(members
+            .members
+            .into_iter()
+            .flat_map(|m| m.client_ur_ls)
+            .collect())
+    }
+
     /// The client and the output at once, for streams that print while they receive (watch).
     pub fn client_and_out(&mut self) -> anyhow::Result<(&Client, &mut (dyn Write + 'a))> {
         self.client()?;
