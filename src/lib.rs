@@ -7,6 +7,7 @@ pub mod cli;
 pub mod client;
 pub mod commands;
 pub mod error;
+pub mod go;
 pub mod keys;
 pub mod observe;
 pub mod output;

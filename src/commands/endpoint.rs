@@ -10,7 +10,8 @@ use crate::cli::values::{go_bool, go_int64};
 use crate::client::Client;
 use crate::commands::Context;
 use crate::error::CliError;
-use crate::output::{EndpointHash, EndpointHealth, EndpointStatus, Kind, go_duration};
+use crate::go;
+use crate::output::{EndpointHash, EndpointHealth, EndpointStatus, Kind};
 use crate::pb::etcdserverpb::RangeRequest;
 
 /// Endpoint related commands
@@ -89,7 +90,7 @@ async fn check_health(endpoint: String, client: anyhow::Result<Client>) -> Endpo
         ..Default::default()
     };
     let result = client.range(request).await;
-    let took = go_duration(started.elapsed());
+    let took = go::duration(started.elapsed());
     match result {
         Ok(_) => EndpointHealth {
             endpoint,

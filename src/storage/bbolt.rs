@@ -10,6 +10,7 @@
 //! element itself. A leaf value flagged as a bucket is a bucket header (root pgid u64, sequence
 //! u64), followed by an inline page when the root is 0.
 
+use crate::go;
 use std::collections::HashSet;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
@@ -170,10 +171,10 @@ impl Page {
 
 impl Db {
     pub fn open(path: &Path) -> Result<Db, Error> {
-        let file = File::open(path).map_err(|e| Error::Io(go_io_error("open", path, &e)))?;
+        let file = File::open(path).map_err(|e| Error::Io(go::path_error("open", path, &e)))?;
         let len = file
             .metadata()
-            .map_err(|e| Error::Io(go_io_error("stat", path, &e)))?
+            .map_err(|e| Error::Io(go::path_error("stat", path, &e)))?
             .len();
         let read = |offset: u64, size: usize| -> Option<Vec<u8>> {
             let mut buf = vec![0; size];
@@ -405,27 +406,9 @@ impl Db {
     }
 }
 
-/// Go's `*PathError` text: `open x: no such file or directory`.
-fn go_io_error(op: &str, path: &Path, e: &std::io::Error) -> String {
-    let cause = match e.raw_os_error() {
-        Some(code) => {
-            let text = std::io::Error::from_raw_os_error(code).to_string();
-            // Rust appends " (os error N)"; Go prints the bare, lower-case strerror.
-            let text = text.split(" (os error").next().unwrap_or(&text).to_string();
-            let mut chars = text.chars();
-            match chars.next() {
-                Some(c) => c.to_lowercase().chain(chars).collect(),
-                None => text,
-            }
-        }
-        None => e.to_string(),
-    };
-    format!("{op} {}: {cause}", path.display())
-}
-
 /// [`Db::open`] and [`Db::status`] in one step.
 pub fn status(path: &Path) -> Result<DbStatus, Error> {
-    std::fs::metadata(path).map_err(|e| Error::Io(go_io_error("stat", path, &e)))?;
+    std::fs::metadata(path).map_err(|e| Error::Io(go::path_error("stat", path, &e)))?;
     Db::open(path)?.status()
 }
 
