@@ -313,6 +313,8 @@ mod tests {
             (Duration::from_nanos(850_000), "850µs"),
             (Duration::from_nanos(999), "999ns"),
             (Duration::from_millis(2500), "2.5s"),
+            (Duration::from_millis(1999), "1.999s"),
+            (Duration::from_millis(300), "300ms"),
             (Duration::from_secs(63), "1m3s"),
             (Duration::from_secs(3600), "1h0m0s"),
         ] {
