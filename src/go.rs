@@ -237,6 +237,12 @@ pub fn json_string(s: &[u8]) -> String {
     q
 }
 
+/// A JSON array of strings as Go's `encoding/json` writes a `[]string` (see [`json_string`]).
+pub fn json_strings(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| json_string(s.as_bytes())).collect();
+    format!("[{}]", quoted.join(","))
+}
+
 /// An OS error as Go's `syscall.Errno` prints it: the C library's text, lower-cased first letter.
 pub fn errno_text(e: &io::Error) -> String {
     let text = e.to_string();
@@ -367,6 +373,16 @@ mod tests {
             json_string(name.as_bytes()),
             r#""\u000c\n\r\t\u001f\u2029é😀""#
         );
+    }
+
+    #[test]
+    fn string_lists_escape_as_go_does() {
+        let items = ["a<b".to_string(), "http://h:1?x&y".to_string()];
+        assert_eq!(
+            json_strings(&items),
+            r#"["a\u003cb","http://h:1?x\u0026y"]"#
+        );
+        assert_eq!(json_strings(&[]), "[]");
     }
 
     #[test]

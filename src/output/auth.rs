@@ -330,11 +330,7 @@ fn strings(o: &mut Object, name: &str, items: &[String]) {
     if items.is_empty() {
         return;
     }
-    let quoted: Vec<String> = items
-        .iter()
-        .map(|s| go::json_string(s.as_bytes()))
-        .collect();
-    o.raw(name, &format!("[{}]", quoted.join(",")));
+    o.raw(name, &go::json_strings(items));
 }
 
 impl AuthPrinter for JsonPrinter<'_> {

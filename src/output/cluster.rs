@@ -337,24 +337,16 @@ impl ClusterPrinter for SimplePrinter<'_> {
 
 // ---------------------------------------------------------------- json
 
-fn json_strings(items: &[String]) -> String {
-    let quoted: Vec<String> = items
-        .iter()
-        .map(|s| go::json_string(s.as_bytes()))
-        .collect();
-    format!("[{}]", quoted.join(","))
-}
-
 fn json_member(o: &mut Object, m: &Member) {
     o.scalar("ID", m.id);
     if !m.name.is_empty() {
         o.raw("name", &go::json_string(m.name.as_bytes()));
     }
     if !m.peer_ur_ls.is_empty() {
-        o.raw("peerURLs", &json_strings(&m.peer_ur_ls));
+        o.raw("peerURLs", &go::json_strings(&m.peer_ur_ls));
     }
     if !m.client_ur_ls.is_empty() {
-        o.raw("clientURLs", &json_strings(&m.client_ur_ls));
+        o.raw("clientURLs", &go::json_strings(&m.client_ur_ls));
     }
     o.scalar("isLearner", m.is_learner);
 }
@@ -370,7 +362,7 @@ fn json_status(o: &mut Object, r: &StatusResponse) {
     o.scalar("raftTerm", r.raft_term);
     o.scalar("raftAppliedIndex", r.raft_applied_index);
     if !r.errors.is_empty() {
-        o.raw("errors", &json_strings(&r.errors));
+        o.raw("errors", &go::json_strings(&r.errors));
     }
     o.scalar("dbSizeInUse", r.db_size_in_use);
     o.scalar("isLearner", r.is_learner);
