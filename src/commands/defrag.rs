@@ -49,7 +49,9 @@ pub async fn run(args: DefragArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> 
                 ctx.out.flush()?;
             }
             Err(e) => {
-                eprintln!("Failed to defragment etcd member[{ep}] ({e:#})");
+                super::warn(format_args!(
+                    "Failed to defragment etcd member[{ep}] ({e:#})"
+                ));
                 failures += 1;
             }
         }
