@@ -396,10 +396,15 @@ impl Db {
 
 /// Go's `*PathError` text: `open x: no such file or directory`.
 fn go_io_error(op: &str, path: &Path, e: &std::io::Error) -> String {
-    let cause = match e.raw_os_error() {
+    format!("{op} {}: {}", path.display(), go_strerror(e))
+}
+
+/// An I/O error as Go prints its errno: the bare, lower-case strerror.
+pub(crate) fn go_strerror(e: &std::io::Error) -> String {
+    match e.raw_os_error() {
         Some(code) => {
             let text = std::io::Error::from_raw_os_error(code).to_string();
-            // Rust appends " (os error N)"; Go prints the bare, lower-case strerror.
+            // Rust appends " (os error N)".
             let text = text.split(" (os error").next().unwrap_or(&text).to_string();
             let mut chars = text.chars();
             match chars.next() {
@@ -408,8 +413,7 @@ fn go_io_error(op: &str, path: &Path, e: &std::io::Error) -> String {
             }
         }
         None => e.to_string(),
-    };
-    format!("{op} {}: {cause}", path.display())
+    }
 }
 
 /// [`Db::open`] and [`Db::status`] in one step.

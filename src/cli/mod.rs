@@ -14,6 +14,7 @@ use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::client::{self, Credentials, TlsOptions};
 use crate::commands;
+use crate::discovery;
 use crate::error::{CliError, ExitCode, Unprefixed};
 use crate::output::Format;
 use values::{Suggest, go_bool, go_duration};
@@ -385,9 +386,21 @@ pub struct Settings {
 }
 
 impl GlobalArgs {
-    /// Resolves flags into settings, without I/O: a `--user` whose password was not given is
+    /// Resolves flags into settings, without I/O but DNS discovery (`-d`): a `--user` whose password was not given is
     /// recorded in [`Settings::password_wanted_for`], to be asked for when a client is built.
     pub fn settings(&self) -> Result<Settings, CliError> {
+        // etcdctl resolves endpoints first; SRV records win over --endpoints unless none are found.
+        let domain = self.discovery_srv.as_deref().filter(|d| !d.is_empty());
+        let discovered = match domain {
+            Some(domain) => discovery::discover(
+                domain,
+                self.discovery_srv_name.as_deref().unwrap_or(""),
+                self.insecure_discovery,
+            )
+            .map_err(CliError::error)?,
+            None => Vec::new(),
+        };
+        let server_name = discovery::tls_server_name(domain, self.insecure_discovery);
         let format = self.write_out.parse::<Format>()?;
         for (flag, value) in [
             ("--cert", &self.cert),
@@ -400,25 +413,26 @@ impl GlobalArgs {
                 )));
             }
         }
-        if self.discovery_srv.as_deref().is_some_and(|d| !d.is_empty()) {
-            return Err(CliError::bad_feature(
-                "--discovery-srv is not supported by ectl yet: list the members in --endpoints",
-            ));
-        }
-        let tls_flags_given = self.cert.is_some() || self.key.is_some() || self.cacert.is_some();
+        let tls_flags_given = self.cert.is_some()
+            || self.key.is_some()
+            || self.cacert.is_some()
+            || server_name.is_some();
         let tls = (tls_flags_given || !self.insecure_transport).then(|| TlsOptions {
             ca_file: self.cacert.as_ref().map(PathBuf::from),
             cert_file: self.cert.as_ref().map(PathBuf::from),
             key_file: self.key.as_ref().map(PathBuf::from),
             skip_verify: self.insecure_skip_tls_verify,
-            server_name: None,
+            server_name,
         });
-        let endpoints: Vec<String> = self
-            .endpoints
-            .iter()
-            .filter(|e| !e.trim().is_empty())
-            .cloned()
-            .collect();
+        let endpoints: Vec<String> = (if discovered.is_empty() {
+            &self.endpoints
+        } else {
+            &discovered
+        })
+        .iter()
+        .filter(|e| !e.trim().is_empty())
+        .cloned()
+        .collect();
         if endpoints.is_empty() {
             // `--endpoints=`: clientv3's refusal, a connection error (exit 2) in etcdctl.
             return Err(CliError::new(

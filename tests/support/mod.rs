@@ -9,11 +9,13 @@
 #![allow(dead_code, unused_imports)]
 
 mod cmd;
+mod dns;
 mod etcd;
 mod http;
 mod tls;
 
 pub use cmd::{Cmd, Out, Running, ectl, etcdctl};
+pub use dns::{Dns, Record};
 pub use etcd::{Cluster, Etcd, Options};
 pub use tls::Tls;
 

@@ -1,0 +1,121 @@
+//! `-d/--discovery-srv` against real etcd, with SRV records served by a private DNS server
+//! (see `support::dns`), compared with the reference etcdctl: same stdout, stderr and exit code
+//! for found endpoints, `--discovery-srv-name`, ignored insecure endpoints and failed lookups.
+
+mod support;
+
+use std::net::Ipv4Addr;
+
+use support::{Dns, Etcd, Out, Record};
+
+const DOMAIN: &str = "example.test";
+
+/// Runs `args` with both tools under `dns` and checks they agree; returns ectl's output.
+fn same(dns: &Dns, args: &[&str]) -> Out {
+    let ours = dns.ectl().args(args).run();
+    let theirs = dns.etcdctl().args(args).run();
+    assert_eq!(
+        (ours.stdout_str(), ours.stderr_str(), ours.code),
+        (theirs.stdout_str(), theirs.stderr_str(), theirs.code),
+        "ectl and etcdctl differ on {args:?}\n--- ectl ---\n{ours:?}\n--- etcdctl ---\n{theirs:?}"
+    );
+    ours
+}
+
+/// The member's client port: SRV records name it with a host the zone resolves to 127.0.0.1.
+fn port(etcd: &Etcd) -> u16 {
+    etcd.endpoint().rsplit(':').next().unwrap().parse().unwrap()
+}
+
+fn member_records(service: &str, etcd: &Etcd) -> Vec<Record> {
+    vec![
+        Record::srv(
+            &format!("{service}.{DOMAIN}"),
+            port(etcd),
+            "m0.example.test",
+        ),
+        Record::a("m0.example.test", Ipv4Addr::LOCALHOST),
+    ]
+}
+
+#[test]
+fn discovered_http_endpoints_serve_requests() {
+    let etcd = Etcd::single();
+    etcd.ectl().args(["put", "k", "v"]).run().assert_ok();
+    let dns = Dns::start(member_records("_etcd-client._tcp", &etcd));
+    let out = same(&dns, &["--discovery-srv", DOMAIN, "get", "k"]);
+    assert_eq!(out.stdout_str(), "k\nv\n");
+    // The short flag and the environment variable, and a write through discovery.
+    same(&dns, &["-d", DOMAIN, "put", "k2", "v2"]).assert_ok();
+    let out = dns
+        .ectl()
+        .env("ETCDCTL_DISCOVERY_SRV", DOMAIN)
+        .args(["get", "k2", "--print-value-only"])
+        .run();
+    out.assert_ok();
+    assert_eq!(out.stdout_str(), "v2\n");
+    // Discovered endpoints replace --endpoints, which here points nowhere.
+    let out = same(&dns, &["--endpoints=127.0.0.1:1", "-d", DOMAIN, "get", "k"]);
+    assert_eq!(out.stdout_str(), "k\nv\n");
+}
+
+#[test]
+fn service_name_suffixes_the_service() {
+    let etcd = Etcd::single();
+    etcd.ectl().args(["put", "k", "named"]).run().assert_ok();
+    let dns = Dns::start(member_records("_etcd-client-prod._tcp", &etcd));
+    let out = same(
+        &dns,
+        &["-d", DOMAIN, "--discovery-srv-name", "prod", "get", "k"],
+    );
+    assert_eq!(out.stdout_str(), "k\nnamed\n");
+    // Without the name, the unsuffixed services do not exist.
+    let out = same(&dns, &["-d", DOMAIN, "get", "k"]);
+    assert_eq!(out.code, 1);
+}
+
+#[test]
+fn no_records_is_a_lookup_error() {
+    let dns = Dns::start(vec![Record::a("m0.example.test", Ipv4Addr::LOCALHOST)]);
+    let out = same(&dns, &["-d", DOMAIN, "get", "k"]);
+    let server = dns.server();
+    assert_eq!(
+        out.stderr_str(),
+        format!(
+            "Error: dns lookup errors: lookup _etcd-client-ssl._tcp.{DOMAIN} on {server}: no such \
+             host and lookup _etcd-client._tcp.{DOMAIN} on {server}: no such host\n"
+        )
+    );
+    out.assert_code(1);
+    // A name Go refuses to send fails without asking any server.
+    same(&dns, &["-d", "bad domain", "get", "k"]).assert_code(1);
+}
+
+#[test]
+fn insecure_endpoints_are_ignored_when_asked() {
+    let etcd = Etcd::single();
+    etcd.ectl().args(["put", "k", "v"]).run().assert_ok();
+    let dns = Dns::start(member_records("_etcd-client._tcp", &etcd));
+    // Nothing secure is left, so both fall back to --endpoints after the warning. Secure discovery
+    // also turns TLS on (checked against the domain), so the plain member needs an http:// URL.
+    let endpoints = format!("--endpoints={}", etcd.client_url());
+    let out = same(
+        &dns,
+        &[
+            &endpoints,
+            "-d",
+            DOMAIN,
+            "--insecure-discovery=false",
+            "get",
+            "k",
+        ],
+    );
+    assert_eq!(out.stdout_str(), "k\nv\n");
+    assert_eq!(
+        out.stderr_str(),
+        format!(
+            "ignoring discovered insecure endpoint \"http://m0.example.test.:{}\"\n",
+            port(&etcd)
+        )
+    );
+}
