@@ -13,3 +13,4 @@ pub mod error;
 pub mod observe;
 pub mod output;
 pub mod pb;
+pub mod storage;
