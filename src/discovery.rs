@@ -469,29 +469,13 @@ fn exchange(server: SocketAddr, fqdn: &str, timeout: Duration) -> Result<Answer,
     } else {
         "[::]:0".parse().expect("literal")
     };
-    let socket = UdpSocket::bind(bind).map_err(|e| {
-        format!(
-            "dial udp {}: {}",
-            go_host_port(server),
-            crate::bbolt::go_strerror(&e)
-        )
-    })?;
-    socket.connect(server).map_err(|e| {
-        format!(
-            "dial udp {}: {}",
-            go_host_port(server),
-            crate::bbolt::go_strerror(&e)
-        )
-    })?;
+    let server_text = go_host_port(server);
+    let dial = |e: io::Error| net_error("dial", "udp", &server_text, &e);
+    let socket = UdpSocket::bind(bind).map_err(dial)?;
+    socket.connect(server).map_err(dial)?;
     let local = socket.local_addr().map(go_host_port).unwrap_or_default();
-    let op = |verb: &str, e: &io::Error| {
-        let reason = if is_timeout(e) {
-            "i/o timeout".to_string()
-        } else {
-            crate::bbolt::go_strerror(e)
-        };
-        format!("{verb} udp {local}->{}: {reason}", go_host_port(server))
-    };
+    let addrs = format!("{local}->{server_text}");
+    let op = |verb: &str, e: &io::Error| net_error(verb, "udp", &addrs, e);
     socket.send(&query).map_err(|e| op("write", &e))?;
     let mut buf = vec![0u8; usize::from(UDP_PAYLOAD)];
     loop {
@@ -521,14 +505,8 @@ fn exchange_tcp(
     deadline: Instant,
 ) -> Result<Answer, String> {
     let left = deadline.saturating_duration_since(Instant::now());
-    let fail = |verb: &str, e: &io::Error| {
-        let reason = if is_timeout(e) {
-            "i/o timeout".to_string()
-        } else {
-            crate::bbolt::go_strerror(e)
-        };
-        format!("{verb} tcp {}: {reason}", go_host_port(server))
-    };
+    let server_text = go_host_port(server);
+    let fail = |verb: &str, e: &io::Error| net_error(verb, "tcp", &server_text, e);
     let mut stream = TcpStream::connect_timeout(&server, left.max(Duration::from_millis(1)))
         .map_err(|e| fail("dial", &e))?;
     let left = deadline
@@ -548,6 +526,19 @@ fn exchange_tcp(
         Some(Parsed::Answer(answer)) => Ok(answer),
         _ => Err("server misbehaving".into()),
     }
+}
+
+/// Go's `*net.OpError` text: `read udp 127.0.0.1:5353->10.0.0.1:53: read: connection refused`,
+/// or `...: i/o timeout` past the deadline.
+fn net_error(op: &str, net: &str, addrs: &str, e: &io::Error) -> String {
+    if is_timeout(e) {
+        return format!("{op} {net} {addrs}: i/o timeout");
+    }
+    let syscall = if op == "dial" { "connect" } else { op };
+    format!(
+        "{op} {net} {addrs}: {syscall}: {}",
+        crate::bbolt::go_strerror(e)
+    )
 }
 
 fn is_timeout(e: &io::Error) -> bool {

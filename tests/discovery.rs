@@ -6,6 +6,7 @@ mod support;
 
 use std::net::Ipv4Addr;
 
+use ectl::discovery::{self, ResolvConf};
 use support::{Dns, Etcd, Out, Record};
 
 const DOMAIN: &str = "example.test";
@@ -91,6 +92,34 @@ fn no_records_is_a_lookup_error() {
     same(&dns, &["-d", "bad domain", "get", "k"]).assert_code(1);
 }
 
+/// Same stderr once the local UDP port, which differs per run, is masked.
+fn same_masked(dns: &Dns, args: &[&str]) -> String {
+    let mask = |out: &Out| support::mask_number_after(&out.stderr_str(), "127.0.0.1:", "PORT");
+    let ours = dns.ectl().args(args).run();
+    let theirs = dns.etcdctl().args(args).run();
+    assert_eq!(
+        (ours.stdout_str(), mask(&ours), ours.code),
+        (theirs.stdout_str(), mask(&theirs), theirs.code),
+        "ectl and etcdctl differ on {args:?}\n--- ectl ---\n{ours:?}\n--- etcdctl ---\n{theirs:?}"
+    );
+    mask(&ours)
+}
+
+#[test]
+fn unreachable_and_silent_servers_fail_as_go_words_it() {
+    let mut dns = Dns::start(Vec::new());
+    dns.close();
+    let refused = same_masked(&dns, &["-d", DOMAIN, "get", "k"]);
+    assert!(
+        refused.contains("read: connection refused and lookup"),
+        "{refused}"
+    );
+    // resolv.conf says timeout:1 attempts:1, so each lookup gives up after a second.
+    let dns = Dns::mute();
+    let silent = same_masked(&dns, &["-d", DOMAIN, "get", "k"]);
+    assert!(silent.contains(": i/o timeout and lookup"), "{silent}");
+}
+
 #[test]
 fn insecure_endpoints_are_ignored_when_asked() {
     let etcd = Etcd::single();
@@ -118,4 +147,41 @@ fn insecure_endpoints_are_ignored_when_asked() {
             port(&etcd)
         )
     );
+}
+
+/// The library call the v2 mode uses: https records first, each set by priority, targets kept
+/// with their final dot, and insecure ones set aside when asked.
+#[test]
+fn lookup_orders_records_and_sets_insecure_ones_aside() {
+    let srv = |service: &str, priority, port, target: &str| Record::Srv {
+        name: format!("{service}.{DOMAIN}"),
+        priority,
+        weight: 0,
+        port,
+        target: target.into(),
+    };
+    let dns = Dns::start(vec![
+        srv("_etcd-client-ssl._tcp", 20, 2002, "b.example.test"),
+        srv("_etcd-client-ssl._tcp", 10, 2001, "a.example.test"),
+        srv("_etcd-client._tcp", 0, 2003, "c.example.test"),
+    ]);
+    let ip = dns.server().trim_end_matches(":53").to_string();
+    let conf = ResolvConf::parse(&format!("nameserver {ip}\n"), Vec::new);
+    let found = discovery::lookup_with(&conf, DOMAIN, "", true).unwrap();
+    assert_eq!(
+        found.endpoints,
+        [
+            "https://a.example.test.:2001",
+            "https://b.example.test.:2002",
+            "http://c.example.test.:2003"
+        ]
+    );
+    assert!(found.ignored.is_empty());
+    let secure = discovery::lookup_with(&conf, DOMAIN, "", false).unwrap();
+    assert_eq!(secure.endpoints.len(), 2);
+    assert_eq!(secure.ignored, ["http://c.example.test.:2003"]);
+    // One of the two services missing is no error; both missing is.
+    let err = discovery::lookup_with(&conf, DOMAIN, "other", true).unwrap_err();
+    assert_eq!(err.https.reason, "no such host");
+    assert_eq!(err.http.server, dns.server());
 }

@@ -103,6 +103,23 @@ pub struct Dns {
 impl Dns {
     /// Serves `records` on port 53 of a fresh 127/8 address.
     pub fn start(records: Vec<Record>) -> Dns {
+        Dns::spawn(records, true)
+    }
+
+    /// A server that reads queries and never answers (lookups time out).
+    pub fn mute() -> Dns {
+        Dns::spawn(Vec::new(), false)
+    }
+
+    /// Stops answering and closes the port, so queries are refused; the resolv.conf stays.
+    pub fn close(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+
+    fn spawn(records: Vec<Record>, answering: bool) -> Dns {
         let (ip, socket) = bind_private_address();
         socket
             .set_read_timeout(Some(Duration::from_millis(100)))
@@ -117,7 +134,7 @@ impl Dns {
             });
         let thread = {
             let stop = stop.clone();
-            thread::spawn(move || serve(&socket, &zone, &stop))
+            thread::spawn(move || serve(&socket, &zone, answering, &stop))
         };
         let dir = tempfile::Builder::new()
             .prefix("ectl-dns-")
@@ -180,10 +197,7 @@ impl Dns {
 
 impl Drop for Dns {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.close();
     }
 }
 
@@ -204,12 +218,20 @@ fn bind_private_address() -> (Ipv4Addr, UdpSocket) {
     panic!("no free 127.77.x.y address for a DNS server");
 }
 
-fn serve(socket: &UdpSocket, zone: &HashMap<String, Vec<Record>>, stop: &AtomicBool) {
+fn serve(
+    socket: &UdpSocket,
+    zone: &HashMap<String, Vec<Record>>,
+    answering: bool,
+    stop: &AtomicBool,
+) {
     let mut buf = [0u8; 1500];
     while !stop.load(Ordering::Relaxed) {
         let Ok((n, peer)) = socket.recv_from(&mut buf) else {
             continue;
         };
+        if !answering {
+            continue;
+        }
         if let Some(reply) = answer(&buf[..n], zone) {
             let _ = socket.send_to(&reply, peer);
         }
