@@ -395,7 +395,7 @@ impl Db {
 }
 
 /// Go's `*PathError` text: `open x: no such file or directory`.
-fn go_io_error(op: &str, path: &Path, e: &std::io::Error) -> String {
+pub(crate) fn go_io_error(op: &str, path: &Path, e: &std::io::Error) -> String {
     format!("{op} {}: {}", path.display(), go_strerror(e))
 }
 

@@ -13,7 +13,7 @@ use ectl::storage::backup::{BackupOptions, backup};
 use support::{Cmd, Etcd, Options, Out};
 
 /// A member serving v2, with `--snapshot-count` set when given.
-fn v2_member(snapshot_count: Option<u32>, data_dir: Option<&Path>) -> Etcd {
+fn v2_member(snapshot_count: Option<u32>, data_dir: Option<&Path>, wal_dir: Option<&Path>) -> Etcd {
     let mut extra_args = vec!["--enable-v2=true".to_string()];
     if let Some(count) = snapshot_count {
         extra_args.push(format!("--snapshot-count={count}"));
@@ -23,6 +23,9 @@ fn v2_member(snapshot_count: Option<u32>, data_dir: Option<&Path>) -> Etcd {
         // is not this one, which --force-new-cluster resolves.
         extra_args.push(format!("--data-dir={}", dir.display()));
         extra_args.push("--force-new-cluster".into());
+    }
+    if let Some(dir) = wal_dir {
+        extra_args.push(format!("--wal-dir={}", dir.display()));
     }
     Etcd::start(Options {
         extra_args,
@@ -59,8 +62,10 @@ fn log_lines(out: &Out) -> Vec<String> {
         .collect()
 }
 
-fn scenario(snapshot_count: Option<u32>, with_v3: bool) {
-    let etcd = v2_member(snapshot_count, None);
+/// Backs up a member with `snapshot_count`, by both tools, `--with-v3` or not, the WAL in
+/// `--backup-wal-dir` or not, and boots a member from each backup.
+fn scenario(snapshot_count: Option<u32>, with_v3: bool, separate_wal: bool) {
+    let etcd = v2_member(snapshot_count, None, None);
     for i in 1..=3 {
         v2(&etcd)
             .args(["set", &format!("/dir/foo{i}"), &format!("bar{i}")])
@@ -78,9 +83,11 @@ fn scenario(snapshot_count: Option<u32>, with_v3: bool) {
     let work = tempfile::tempdir().unwrap();
     let ours_dir = work.path().join("ours");
     let theirs_dir = work.path().join("theirs");
+    let wal_dir = |dir: &Path| separate_wal.then(|| dir.with_extension("wal"));
     let report = backup(&BackupOptions {
         data_dir: etcd.data_dir(),
         backup_dir: ours_dir.clone(),
+        backup_wal_dir: wal_dir(&ours_dir),
         with_v3,
         ..BackupOptions::default()
     })
@@ -95,6 +102,9 @@ fn scenario(snapshot_count: Option<u32>, with_v3: bool) {
         as [&std::ffi::OsStr; 5]);
     if with_v3 {
         reference = reference.arg("--with-v3");
+    }
+    if let Some(dir) = wal_dir(&theirs_dir) {
+        reference = reference.arg("--backup-wal-dir").arg(dir);
     }
     let reference = reference.run();
     reference.assert_ok();
@@ -115,7 +125,7 @@ fn scenario(snapshot_count: Option<u32>, with_v3: bool) {
 
     let mut results = Vec::new();
     for dir in [&ours_dir, &theirs_dir] {
-        let restored = v2_member(snapshot_count, Some(dir));
+        let restored = v2_member(snapshot_count, Some(dir), wal_dir(dir).as_deref());
         results.push(served(&restored));
     }
     assert_eq!(
@@ -144,22 +154,27 @@ fn snap_files(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn backup_without_snapshot_file() {
-    scenario(None, false);
+    scenario(None, false, false);
 }
 
 #[test]
 fn backup_with_snapshot_file() {
-    scenario(Some(1), false);
+    scenario(Some(1), false, false);
 }
 
 #[test]
 fn backup_with_v3_without_snapshot_file() {
-    scenario(None, true);
+    scenario(None, true, false);
 }
 
 #[test]
 fn backup_with_v3_with_snapshot_file() {
-    scenario(Some(1), true);
+    scenario(Some(1), true, false);
+}
+
+#[test]
+fn backup_to_a_separate_wal_dir() {
+    scenario(Some(1), false, true);
 }
 
 #[test]

@@ -130,11 +130,7 @@ fn given(path: &Option<PathBuf>) -> Option<PathBuf> {
 }
 
 fn io(what: &str, path: &Path, e: &std::io::Error) -> BackupError {
-    BackupError::Io(format!(
-        "{what} {}: {}",
-        path.display(),
-        crate::bbolt::go_strerror(e)
-    ))
+    BackupError::Io(crate::bbolt::go_io_error(what, path, e))
 }
 
 /// etcd's `fileutil.CreateDirAll`: the directory (0700) and its parents, which must be empty.
@@ -147,21 +143,9 @@ fn create_empty_dir(dir: &Path) -> Result<(), BackupError> {
         .recursive(true)
         .mode(0o700)
         .create(dir)
-        .map_err(|e| {
-            failed(format!(
-                "mkdir {}: {}",
-                dir.display(),
-                crate::bbolt::go_strerror(&e)
-            ))
-        })?;
+        .map_err(|e| failed(crate::bbolt::go_io_error("mkdir", dir, &e)))?;
     let mut names: Vec<String> = fs::read_dir(dir)
-        .map_err(|e| {
-            failed(format!(
-                "open {}: {}",
-                dir.display(),
-                crate::bbolt::go_strerror(&e)
-            ))
-        })?
+        .map_err(|e| failed(crate::bbolt::go_io_error("open", dir, &e)))?
         .filter_map(|e| Some(e.ok()?.file_name().to_string_lossy().into_owned()))
         .collect();
     if names.is_empty() {
@@ -314,16 +298,24 @@ fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), BackupError> {
         .map_err(|e| io("write", path, &e))
 }
 
-/// etcd's `wal.Create`: the directory must not exist yet; it is written as `DIR.tmp` and renamed
-/// into place, so a failed backup never leaves a half-written WAL under the real name.
+/// etcd's `wal.Create`: refused when `dir` already holds `.wal` files; otherwise written as
+/// `DIR.tmp` and renamed over `dir`, so a failed backup never leaves a half-written WAL under
+/// the real name.
 fn write_wal(dir: &Path, bytes: &[u8]) -> Result<(), BackupError> {
-    if dir.exists() {
+    let holds_wal = fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .filter_map(Result::ok)
+            .any(|e| e.file_name().to_string_lossy().ends_with(".wal"))
+    });
+    if holds_wal {
         // Go's os.ErrExist, which etcdctl prints bare.
         return Err(BackupError::Io("file already exists".into()));
     }
     let tmp = PathBuf::from(format!("{}.tmp", dir.display()));
-    if tmp.exists() {
-        fs::remove_dir_all(&tmp).map_err(|e| io("remove", &tmp, &e))?;
+    for stale in [&tmp, &dir.to_path_buf()] {
+        if stale.exists() {
+            fs::remove_dir_all(stale).map_err(|e| io("remove", stale, &e))?;
+        }
     }
     fs::DirBuilder::new()
         .recursive(true)
@@ -396,6 +388,19 @@ mod tests {
         assert_eq!(reason(entry(0, v3), true), None);
         // A leader's empty entry is kept.
         assert_eq!(reason(entry(0, vec![]), false), None);
+    }
+
+    #[test]
+    fn a_wal_dir_is_replaced_unless_it_holds_a_wal() {
+        let dir = tempfile::tempdir().unwrap();
+        let wal = dir.path().join("wal");
+        fs::create_dir(&wal).unwrap();
+        fs::write(wal.join("junk"), "").unwrap();
+        write_wal(&wal, b"one").unwrap();
+        assert!(!wal.join("junk").exists());
+        assert_eq!(fs::read(wal.join(wal::FIRST_FILE)).unwrap(), b"one");
+        let err = write_wal(&wal, b"two").unwrap_err();
+        assert_eq!(err.to_string(), "file already exists");
     }
 
     #[test]

@@ -32,11 +32,7 @@ pub enum Error {
 }
 
 fn io_error(what: &str, path: &Path, e: &std::io::Error) -> Error {
-    Error::Io(format!(
-        "{what} {}: {}",
-        path.display(),
-        crate::bbolt::go_strerror(e)
-    ))
+    Error::Io(crate::bbolt::go_io_error(what, path, e))
 }
 
 /// One leaf element: a key and its value, a bucket header (+ inline page) when `bucket`.

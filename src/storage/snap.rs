@@ -85,13 +85,8 @@ pub fn encode(snapshot: &RaftSnapshot) -> Vec<u8> {
 /// etcd's `Snapshotter.Load` does; [`SnapError::NoSnapshot`] when none is usable. Unlike etcd,
 /// an unreadable file is skipped but not renamed to `.broken`: the source is never changed.
 pub fn load_newest(dir: &Path) -> Result<Loaded, SnapError> {
-    let entries = fs::read_dir(dir).map_err(|e| {
-        SnapError::Io(format!(
-            "open {}: {}",
-            dir.display(),
-            crate::bbolt::go_strerror(&e)
-        ))
-    })?;
+    let entries =
+        fs::read_dir(dir).map_err(|e| SnapError::Io(crate::bbolt::go_io_error("open", dir, &e)))?;
     let mut names: Vec<String> = entries
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter(|name| name.ends_with(".snap"))

@@ -209,13 +209,8 @@ pub fn read_all(dir: &Path, snap: WalSnapshot) -> Result<WalContents, WalError> 
     let mut crc = 0u32;
     let last = files.len() - 1;
     for (n, file) in files.iter().enumerate() {
-        let bytes = fs::read(file).map_err(|e| {
-            WalError::Io(format!(
-                "open {}: {}",
-                file.display(),
-                crate::bbolt::go_strerror(&e)
-            ))
-        })?;
+        let bytes = fs::read(file)
+            .map_err(|e| WalError::Io(crate::bbolt::go_io_error("open", file, &e)))?;
         let mut at = 0u64;
         while let Some(record) = next_record(&bytes, &mut at, n == last, &mut crc)? {
             match record.r#type {
@@ -339,13 +334,8 @@ fn has_zero_sector(frame: &[u8], file_offset: u64) -> bool {
 /// The WAL files from the last one whose first index is at most `index`, which must have
 /// consecutive sequence numbers (etcd's `searchIndex` and `isValidSeq`).
 fn files_from(dir: &Path, index: u64) -> Result<Vec<std::path::PathBuf>, WalError> {
-    let entries = fs::read_dir(dir).map_err(|e| {
-        WalError::Io(format!(
-            "open {}: {}",
-            dir.display(),
-            crate::bbolt::go_strerror(&e)
-        ))
-    })?;
+    let entries =
+        fs::read_dir(dir).map_err(|e| WalError::Io(crate::bbolt::go_io_error("open", dir, &e)))?;
     let mut names: Vec<(u64, u64, String)> = entries
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter_map(|name| {
