@@ -10,6 +10,8 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use ectl::storage::backup::{BackupOptions, backup};
+use ectl::storage::wal::{self, ServerMetadata, WalSnapshot, WalWriter};
+use prost::Message;
 use support::{Cmd, Etcd, Options, Out};
 
 /// A member serving v2, with `--snapshot-count` set when given.
@@ -62,9 +64,39 @@ fn log_lines(out: &Out) -> Vec<String> {
         .collect()
 }
 
-/// Backs up a member with `snapshot_count`, by both tools, `--with-v3` or not, the WAL in
-/// `--backup-wal-dir` or not, and boots a member from each backup.
-fn scenario(snapshot_count: Option<u32>, with_v3: bool, separate_wal: bool) {
+/// One backup scenario.
+#[derive(Default, Clone, Copy)]
+struct Case {
+    /// The source member's `--snapshot-count` (etcd's default when `None`).
+    snapshot_count: Option<u32>,
+    with_v3: bool,
+    /// `--backup-wal-dir` next to the backup dir.
+    separate_wal: bool,
+    /// Rewrite the source WAL without its snapshot records, which backup repairs.
+    lose_wal_snapshots: bool,
+}
+
+/// Rewrites the member's WAL as one file holding the same entries and hard state but no
+/// snapshot record beyond the initial empty one.
+fn drop_snapshot_records(data_dir: &Path) {
+    let dir = data_dir.join("member/wal");
+    let all = wal::read_all(&dir, WalSnapshot::default()).expect("source wal");
+    let metadata = ServerMetadata::decode(all.metadata.as_slice()).unwrap();
+    let mut writer = WalWriter::create(&metadata);
+    writer.save(&all.state, &all.entries);
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join(wal::FIRST_FILE), writer.bytes()).unwrap();
+}
+
+/// Backs up a member as `case` says, by both tools, and boots a member from each backup.
+fn scenario(case: Case) {
+    let Case {
+        snapshot_count,
+        with_v3,
+        separate_wal,
+        lose_wal_snapshots,
+    } = case;
     let etcd = v2_member(snapshot_count, None, None);
     for i in 1..=3 {
         v2(&etcd)
@@ -79,6 +111,9 @@ fn scenario(snapshot_count: Option<u32>, with_v3: bool, separate_wal: bool) {
         .assert_ok();
     let before = served(&etcd);
     etcd.kill();
+    if lose_wal_snapshots {
+        drop_snapshot_records(&etcd.data_dir());
+    }
 
     let work = tempfile::tempdir().unwrap();
     let ours_dir = work.path().join("ours");
@@ -109,6 +144,13 @@ fn scenario(snapshot_count: Option<u32>, with_v3: bool, separate_wal: bool) {
     let reference = reference.run();
     reference.assert_ok();
     assert_eq!(report.log, log_lines(&reference), "dropped entries");
+    if lose_wal_snapshots {
+        assert!(
+            report.log[0].starts_with("Failed to find the match snapshot record {Index:"),
+            "{:?}",
+            report.log
+        );
+    }
     assert_ne!(report.node_id, 0);
     assert_eq!(snap_files(&ours_dir), snap_files(&theirs_dir));
     // The backends differ in page layout but must hold the same buckets, keys and values (the
@@ -154,27 +196,50 @@ fn snap_files(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn backup_without_snapshot_file() {
-    scenario(None, false, false);
+    scenario(Case::default());
 }
 
 #[test]
 fn backup_with_snapshot_file() {
-    scenario(Some(1), false, false);
+    scenario(Case {
+        snapshot_count: Some(1),
+        ..Case::default()
+    });
 }
 
 #[test]
 fn backup_with_v3_without_snapshot_file() {
-    scenario(None, true, false);
+    scenario(Case {
+        with_v3: true,
+        ..Case::default()
+    });
 }
 
 #[test]
 fn backup_with_v3_with_snapshot_file() {
-    scenario(Some(1), true, false);
+    scenario(Case {
+        snapshot_count: Some(1),
+        with_v3: true,
+        ..Case::default()
+    });
 }
 
 #[test]
 fn backup_to_a_separate_wal_dir() {
-    scenario(Some(1), false, true);
+    scenario(Case {
+        snapshot_count: Some(1),
+        separate_wal: true,
+        ..Case::default()
+    });
+}
+
+#[test]
+fn backup_repairs_a_wal_without_the_snapshot_record() {
+    scenario(Case {
+        snapshot_count: Some(1),
+        lose_wal_snapshots: true,
+        ..Case::default()
+    });
 }
 
 #[test]

@@ -189,7 +189,8 @@ fn load_wal(
     let contents = wal::read_all(dir, walsnap)?;
     if !contents.snapshot_found {
         report.log.push(format!(
-            "Failed to find the match snapshot record {{Index:{} Term:{}}} in wal {}.",
+            // Go's %+v of walpb.Snapshot, gogo's extra field included.
+            "Failed to find the match snapshot record {{Index:{} Term:{} XXX_unrecognized:[]}} in wal {}.",
             walsnap.index,
             walsnap.term,
             dir.display()
