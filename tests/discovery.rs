@@ -185,3 +185,24 @@ fn lookup_orders_records_and_sets_insecure_ones_aside() {
     assert_eq!(err.https.reason, "no such host");
     assert_eq!(err.http.server, dns.server());
 }
+
+/// `_etcd-client-ssl` records give https endpoints; the certificate is checked against the
+/// target host, or against the domain once insecure discovery is off.
+#[test]
+fn secure_records_connect_over_tls() {
+    let etcd = Etcd::start(support::Options {
+        tls: Some(support::Tls::new()),
+        ..support::Options::default()
+    });
+    etcd.ectl().args(["put", "k", "tls"]).run().assert_ok();
+    let dns = Dns::start(member_records("_etcd-client-ssl._tcp", &etcd));
+    let flags = etcd.tls().unwrap().client_flags();
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    for extra in [&[][..], &["--insecure-discovery=false"][..]] {
+        let mut args = flags.clone();
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["-d", DOMAIN, "get", "k"]);
+        let out = same(&dns, &args);
+        assert_eq!(out.stdout_str(), "k\ntls\n", "{args:?}");
+    }
+}
