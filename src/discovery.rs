@@ -172,6 +172,15 @@ fn lookup_urls(
 ) -> Result<Vec<String>, LookupError> {
     let name = format!("_{service}._tcp.{domain}");
     let records = lookup_srv(conf, &name)?;
+    // Go's LookupSRV drops targets that are not domain names and then fails the lookup, naming
+    // the domain alone; pkg/srv takes that as the service failing.
+    if records.iter().any(|r| !is_domain_name(&r.target)) {
+        return Err(LookupError {
+            name: domain.to_string(),
+            server: String::new(),
+            reason: "DNS response contained records which contain invalid names".into(),
+        });
+    }
     Ok(records
         .iter()
         .map(|r| format!("{scheme}://{}:{}", r.target, r.port))

@@ -92,6 +92,36 @@ fn no_records_is_a_lookup_error() {
     same(&dns, &["-d", "bad domain", "get", "k"]).assert_code(1);
 }
 
+#[test]
+fn records_with_invalid_targets_fail_their_service() {
+    let etcd = Etcd::single();
+    etcd.ectl().args(["put", "k", "v"]).run().assert_ok();
+    let mut records = member_records("_etcd-client._tcp", &etcd);
+    records.push(Record::srv(
+        &format!("_etcd-client-ssl._tcp.{DOMAIN}"),
+        1,
+        "bad target.example.test",
+    ));
+    // The bad https record fails its service; the http one still serves.
+    let dns = Dns::start(records.clone());
+    assert_eq!(
+        same(&dns, &["-d", DOMAIN, "get", "k"]).stdout_str(),
+        "k\nv\n"
+    );
+    records.push(Record::srv(
+        &format!("_etcd-client._tcp.{DOMAIN}"),
+        1,
+        "another bad.example.test",
+    ));
+    let dns = Dns::start(records);
+    let out = same(&dns, &["-d", DOMAIN, "get", "k"]);
+    assert!(
+        out.stderr_str()
+            .contains("lookup example.test: DNS response contained records which"),
+        "{out:?}"
+    );
+}
+
 /// Same stderr once the local UDP port, which differs per run, is masked.
 fn same_masked(dns: &Dns, args: &[&str]) -> String {
     let mask = |out: &Out| support::mask_number_after(&out.stderr_str(), "127.0.0.1:", "PORT");
