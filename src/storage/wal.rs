@@ -473,6 +473,37 @@ mod tests {
     }
 
     #[test]
+    fn the_crc_chain_runs_across_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut first = WalWriter::create(&ServerMetadata::default());
+        first.entry(&entry(1, b"a"));
+        write(dir.path(), FIRST_FILE, first.bytes());
+        // etcd's cut: the next file opens with a crc record carrying the last crc.
+        let second_file = |crc: u32| {
+            let mut next = WalWriter {
+                crc,
+                ..WalWriter::default()
+            };
+            next.record(CRC_RECORD, Vec::new());
+            next.record(METADATA_RECORD, ServerMetadata::default().encode_to_vec());
+            next.entry(&entry(2, b"b"));
+            write(
+                dir.path(),
+                "0000000000000001-0000000000000002.wal",
+                next.bytes(),
+            );
+        };
+        second_file(first.crc);
+        let all = read_all(dir.path(), WalSnapshot::default()).unwrap();
+        assert_eq!(all.entries.len(), 2);
+        second_file(first.crc ^ 1);
+        assert!(matches!(
+            read_all(dir.path(), WalSnapshot::default()),
+            Err(WalError::CrcMismatch)
+        ));
+    }
+
+    #[test]
     fn files_follow_the_snapshot_index() {
         let dir = tempfile::tempdir().unwrap();
         for name in [
