@@ -575,7 +575,7 @@ fn encode_query(id: u16, fqdn: &str) -> Vec<u8> {
 }
 
 /// Writes `name` as DNS labels (the name is checked by [`is_domain_name`] already).
-pub fn encode_name(out: &mut Vec<u8>, name: &str) {
+fn encode_name(out: &mut Vec<u8>, name: &str) {
     for label in name.split('.').filter(|l| !l.is_empty()) {
         out.push(label.len() as u8);
         out.extend_from_slice(label.as_bytes());
