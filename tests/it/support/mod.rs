@@ -6,11 +6,13 @@
 //! A missing etcd or etcdctl is a loud panic with the install command, never a silent skip.
 
 mod cmd;
+mod dns;
 mod etcd;
 mod http;
 mod tls;
 
 pub use cmd::{Cmd, Out, Running, ectl, etcdctl, etcdctl_3_5, etcdutl};
+pub use dns::{Dns, Record};
 pub use etcd::{Cluster, Etcd, Options, etcd_bin, server_version};
 pub use tls::Tls;
 
