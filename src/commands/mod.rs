@@ -41,7 +41,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::cli::{self, GlobalArgs};
 use crate::client::{self, Client, Observer};
-use crate::error::{CliError, ExitCode, Unprefixed};
+use crate::error::{CliError, ExitCode, Verbatim};
 use crate::output::{self, Format, Kind, Printer, Style};
 use crate::settings::Settings;
 
@@ -66,7 +66,7 @@ impl Api {
                 "v2 API is not supported yet (unset ETCDCTL_API or set ETCDCTL_API=3)",
             )
             .into()),
-            Some(other) => Err(Unprefixed {
+            Some(other) => Err(Verbatim {
                 code: ExitCode::Error,
                 message: format!("unsupported API version {other}"),
             }
@@ -593,9 +593,7 @@ mod tests {
         let err = Api::from_var(Some(OsStr::new("2"))).unwrap_err();
         assert_eq!(crate::error::classify(&err), ExitCode::BadFeature);
         let err = Api::from_var(Some(OsStr::new("3.5"))).unwrap_err();
-        let unprefixed = err
-            .downcast_ref::<Unprefixed>()
-            .expect("etcdctl's own words");
+        let unprefixed = err.downcast_ref::<Verbatim>().expect("etcdctl's own words");
         assert_eq!(
             (unprefixed.code, unprefixed.message.as_str()),
             (ExitCode::Error, "unsupported API version 3.5")

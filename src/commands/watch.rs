@@ -19,7 +19,7 @@ use crate::cli::values::{go_bool, go_int64};
 use crate::client::watch::{Delivery, Watches};
 use crate::commands::Context;
 use crate::commands::kv::txn::grammar::argify;
-use crate::error::{CliError, ExitCode, Unprefixed};
+use crate::error::{CliError, ExitCode, Verbatim};
 use crate::go;
 use crate::keys::key_range;
 use crate::output::{self, Format, Kind, Style, event_type_name};
@@ -394,7 +394,7 @@ impl Session<'_, '_> {
             };
             if let Err(cause) = result {
                 let quoted: Vec<String> = exec.iter().map(|a| go::quote(a.as_bytes())).collect();
-                return Err(Unprefixed {
+                return Err(Verbatim {
                     code: ExitCode::Error,
                     message: format!("command [{}] error ({cause})", quoted.join(" ")),
                 }
