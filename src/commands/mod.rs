@@ -42,7 +42,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use crate::cli::{self, GlobalArgs};
 use crate::client::{self, Client, Observer};
 use crate::error::{CliError, ExitCode, Verbatim};
-use crate::output::{self, Format, Kind, Printer, Style};
+use crate::output::{self, Format, PrintOptions, Printer, ResponseKind};
 use crate::settings::Settings;
 
 /// The command trees, one per etcd API; `ETCDCTL_API` picks one before anything is parsed.
@@ -391,18 +391,18 @@ impl<'a> Context<'a> {
 
     /// Fails with etcdctl's exit-4 error when the chosen format cannot print `kind`; commands
     /// call it before sending anything.
-    pub fn ensure_format(&self, kind: Kind) -> Result<(), crate::error::CliError> {
+    pub fn ensure_format(&self, kind: ResponseKind) -> Result<(), crate::error::CliError> {
         self.settings.format.ensure_supports(kind)
     }
 
-    pub fn style(&self) -> Style {
-        Style {
+    pub fn style(&self) -> PrintOptions {
+        PrintOptions {
             hex: self.settings.hex,
             value_only: false,
         }
     }
 
-    pub fn printer(&mut self, style: Style) -> Box<dyn Printer + '_> {
+    pub fn printer(&mut self, style: PrintOptions) -> Box<dyn Printer + '_> {
         output::printer(self.settings.format, style, &mut *self.out)
     }
 }
