@@ -17,6 +17,9 @@ pub enum Failure {
     /// is not an etcd client port (an HTTP server, a gRPC server without etcd's services).
     /// Any request may go to the next endpoint.
     NotServed,
+    /// What answered speaks HTTP but is no gRPC server (so no etcd member either); the status
+    /// is tonic's, not the server's. Any request may go to the next endpoint.
+    NotEtcd,
     /// The connection broke (reset, closed, broken pipe, GOAWAY) after the request was sent:
     /// a read may be sent again elsewhere, a write may or may not have been applied.
     ConnectionLost,
@@ -35,7 +38,10 @@ pub fn classify(status: &Status) -> Failure {
     if let Some(failure) = transport_failure(status) {
         return failure;
     }
-    if status.code() == Code::Unimplemented || status.message().starts_with(NO_GRPC_STATUS) {
+    if status.message().starts_with(NO_GRPC_STATUS) {
+        return Failure::NotEtcd;
+    }
+    if status.code() == Code::Unimplemented {
         return Failure::NotServed;
     }
     match status.code() {
@@ -89,7 +95,7 @@ fn h2_failure(e: &h2::Error) -> Failure {
         Some(h2::Reason::PROTOCOL_ERROR | h2::Reason::FRAME_SIZE_ERROR)
             if e.is_library() && e.is_go_away() =>
         {
-            Failure::NotServed
+            Failure::NotEtcd
         }
         _ => Failure::ConnectionLost,
     }
@@ -97,7 +103,7 @@ fn h2_failure(e: &h2::Error) -> Failure {
 
 fn hyper_failure(e: &hyper::Error) -> Option<Failure> {
     if e.is_parse() {
-        return Some(Failure::NotServed);
+        return Some(Failure::NotEtcd);
     }
     // Keepalive pings went unanswered while the request was out.
     if e.is_timeout() {
@@ -176,7 +182,7 @@ mod tests {
     fn servers_that_are_not_etcd_were_not_served() {
         let http2_only =
             Status::unimplemented("grpc-status header missing, mapped from HTTP status code 404");
-        assert_eq!(classify(&http2_only), Failure::NotServed);
+        assert_eq!(classify(&http2_only), Failure::NotEtcd);
         let no_service = Status::unimplemented("unknown service etcdserverpb.KV");
         assert_eq!(classify(&no_service), Failure::NotServed);
     }

@@ -114,7 +114,7 @@ pub(super) fn for_answer(answer: &Answer, tls: bool) -> String {
 }
 
 /// What a member that is not etcd's client port most likely is.
-const NOT_A_CLIENT_PORT: &str = "is this an etcd client URL? (2380 is the peer port)";
+pub(super) const NOT_A_CLIENT_PORT: &str = "is this an etcd client URL? (2380 is the peer port)";
 
 /// The bytes an endpoint answered with, up to its first line, for a message.
 fn head_text(head: &[u8]) -> String {

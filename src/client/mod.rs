@@ -470,7 +470,7 @@ impl Client {
             let failure = failure::classify(&status);
             let (transient, may_retry) = match failure {
                 failure::Failure::Answer => return Err(Error::Rpc(status)),
-                failure::Failure::NotServed => (false, true),
+                failure::Failure::NotServed | failure::Failure::NotEtcd => (false, true),
                 failure::Failure::Unavailable => (true, retry == Retry::Safe),
                 failure::Failure::ConnectionLost => {
                     if retry == Retry::Unsafe {
@@ -494,7 +494,9 @@ impl Client {
                 cause: with_hint(describe(failure, &status), hint),
                 transient,
             });
-            if self.endpoints.len() == 1 && !transient {
+            // A lone endpoint's gRPC refusal is best said as the server said it; a listener
+            // that is not etcd is named, through the all-failed error.
+            if self.endpoints.len() == 1 && failure == failure::Failure::NotServed {
                 return Err(Error::Rpc(status));
             }
         }
