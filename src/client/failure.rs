@@ -166,7 +166,7 @@ mod tests {
     }
 
     #[test]
-    fn a_refused_connection_and_a_refused_stream_were_not_served() {
+    fn a_refused_connection_was_not_served() {
         let refused = transport(io::Error::from(io::ErrorKind::ConnectionRefused));
         assert_eq!(classify(&refused), Failure::NotServed);
     }
@@ -196,5 +196,97 @@ mod tests {
         // The words alone prove nothing: without a transport error below, it is etcd's answer.
         let words = Status::unknown("transport error: connection reset");
         assert_eq!(classify(&words), Failure::Answer);
+    }
+
+    /// The status a real tonic client gets for a Range when the server side of its connection
+    /// is `server`: a thread given the accepted socket after the HTTP/2 preface was exchanged
+    /// and the request has arrived.
+    fn status_from(server: impl FnOnce(std::net::TcpStream) + Send + 'static) -> Status {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            // An empty SETTINGS frame, then whatever the client sends first.
+            conn.write_all(&[0, 0, 0, 4, 0, 0, 0, 0, 0]).unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = conn.read(&mut buf);
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            server(conn);
+        });
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let connector = super::super::connect::Connector {
+                host: "127.0.0.1".into(),
+                port,
+                tls: None,
+                liveness: Default::default(),
+            };
+            let channel =
+                tonic::transport::Endpoint::from_shared(format!("http://127.0.0.1:{port}"))
+                    .unwrap()
+                    .connect_with_connector(connector)
+                    .await
+                    .unwrap();
+            let mut kv = crate::pb::etcdserverpb::kv_client::KvClient::new(channel);
+            kv.range(crate::pb::etcdserverpb::RangeRequest::default())
+                .await
+                .expect_err("the server never answers")
+        })
+    }
+
+    #[test]
+    fn a_real_closed_connection_is_connection_lost() {
+        let status = status_from(drop);
+        assert_eq!(classify(&status), Failure::ConnectionLost, "{status:?}");
+    }
+
+    #[test]
+    fn a_real_reset_connection_is_connection_lost() {
+        let status = status_from(|conn| {
+            use std::os::fd::AsRawFd;
+            // SO_LINGER 0: closing sends RST instead of FIN.
+            let linger = libc::linger {
+                l_onoff: 1,
+                l_linger: 0,
+            };
+            // SAFETY: a valid socket descriptor and a correctly sized option value.
+            let set = unsafe {
+                libc::setsockopt(
+                    conn.as_raw_fd(),
+                    libc::SOL_SOCKET,
+                    libc::SO_LINGER,
+                    (&linger as *const libc::linger).cast(),
+                    std::mem::size_of::<libc::linger>() as libc::socklen_t,
+                )
+            };
+            assert_eq!(set, 0);
+            drop(conn);
+        });
+        assert_eq!(classify(&status), Failure::ConnectionLost, "{status:?}");
+    }
+
+    #[test]
+    fn a_real_goaway_is_connection_lost() {
+        use std::io::Write;
+        let status = status_from(|mut conn| {
+            // GOAWAY (type 7) on stream 0: last stream 1, INTERNAL_ERROR (2).
+            let _ = conn.write_all(&[0, 0, 8, 7, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2]);
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        });
+        assert_eq!(classify(&status), Failure::ConnectionLost, "{status:?}");
+    }
+
+    #[test]
+    fn http1_bytes_after_the_preface_show_a_server_that_is_not_etcd() {
+        use std::io::Write;
+        let status = status_from(|mut conn| {
+            let _ = conn.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        });
+        assert_eq!(classify(&status), Failure::NotEtcd, "{status:?}");
     }
 }
