@@ -808,6 +808,11 @@ fn describe(failure: failure::Failure, status: &Status) -> String {
                 cause_chain(status)
             )
         }
+        failure::Failure::NotEtcd => format!(
+            "{}: not a gRPC server; {}",
+            status_message(status),
+            hint::NOT_A_CLIENT_PORT
+        ),
         _ => status_message(status),
     }
 }
