@@ -444,3 +444,48 @@ fn an_8_mib_put_names_the_limit_flag_and_both_sizes() {
         "{out:?}"
     );
 }
+
+#[test]
+fn the_client_certificate_hint_comes_only_for_a_tls_handshake_refusal() {
+    let etcd = Etcd::start(support::Options {
+        tls: Some(support::Tls::new()),
+        ..support::Options::default()
+    });
+    let tls = etcd.tls().unwrap();
+    let no_cert = ectl()
+        .arg(format!("--endpoints={}", etcd.client_url()))
+        .arg(format!("--cacert={}", tls.ca().display()))
+        .args(["get", "k"])
+        .run();
+    assert_ne!(no_cert.code, 0, "{no_cert:?}");
+    assert!(
+        no_cert.stderr_str().contains("--cert and --key"),
+        "{no_cert:?}"
+    );
+    // A plaintext member that went away says nothing of certificates.
+    let plain = Etcd::single();
+    plain.kill();
+    let gone = plain.ectl().args(["get", "k"]).run();
+    assert_eq!(gone.code, 2, "{gone:?}");
+    assert!(!gone.stderr_str().contains("certificate"), "{gone:?}");
+    // Nor does a plain connection to the TLS member: it points to https:// instead.
+    let plaintext = ectl()
+        .arg(format!("--endpoints={}", etcd.endpoint()))
+        .args(["--dial-timeout=1s", "get", "k"])
+        .run();
+    assert_ne!(plaintext.code, 0, "{plaintext:?}");
+    let stderr = plaintext.stderr_str();
+    assert!(!stderr.contains("--cert and --key"), "{plaintext:?}");
+}
+
+#[test]
+fn a_healthy_first_endpoint_is_the_one_used() {
+    let cluster = Cluster::new();
+    cluster.ectl().args(["put", "k", "v"]).run().assert_ok();
+    let first = format!("request sent endpoint={} ", cluster[0].endpoint());
+    for run in 0..20 {
+        let out = cluster.ectl().args(["--debug", "get", "k"]).run();
+        out.assert_ok();
+        assert!(out.stderr_str().contains(&first), "run {run}: {out:?}");
+    }
+}
