@@ -172,13 +172,10 @@ impl FrozenFirst {
     fn new() -> FrozenFirst {
         let cluster = Cluster::new();
         cluster.ectl().args(["put", "k", "v"]).run().assert_ok();
-        let leader = cluster.leader();
-        let frozen = (leader + 1) % 3;
-        let order = [frozen, (frozen + 1) % 3, (frozen + 2) % 3];
-        let endpoints: Vec<String> = order.iter().map(|&i| cluster[i].endpoint()).collect();
+        let (frozen, endpoints) = cluster.follower_first();
         cluster[frozen].freeze();
         FrozenFirst {
-            endpoints: endpoints.join(","),
+            endpoints,
             cluster,
             frozen,
         }

@@ -29,14 +29,11 @@ struct Round {
 impl Round {
     fn new() -> Round {
         let cluster = Cluster::new();
-        let leader = cluster.leader();
-        let victim = (leader + 1) % 3;
-        let order = [victim, (victim + 2) % 3, leader];
-        let endpoints: Vec<String> = order.iter().map(|&i| cluster[i].endpoint()).collect();
+        let (victim, endpoints) = cluster.follower_first();
         Round {
             cluster,
             victim,
-            endpoints: endpoints.join(","),
+            endpoints,
         }
     }
 

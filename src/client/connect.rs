@@ -211,23 +211,51 @@ impl AsyncRead for Stream {
     }
 }
 
+impl Stream {
+    /// A failed write before the member's first answer is the answer: hyper's connection task
+    /// may end on it without ever reading, and the dial must not wait out its timeout.
+    fn check_write<T>(&self, polled: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
+        if let Poll::Ready(Err(e)) = &polled
+            && !self.liveness.decided()
+        {
+            let tls = matches!(self.inner, Inner::Tls(_));
+            let hint = super::hint::for_first_read(e, tls);
+            self.liveness.set(Answer::Failed(super::with_hint(
+                super::cause_chain(e),
+                hint,
+            )));
+        }
+        polled
+    }
+}
+
+impl Drop for Stream {
+    /// The connection ended (its task gave up) before the member said anything.
+    fn drop(&mut self) {
+        self.liveness
+            .set(judge_partial(&self.head).unwrap_or(Answer::Closed));
+    }
+}
+
 impl AsyncWrite for Stream {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        match &mut self.inner {
+        let polled = match &mut self.inner {
             Inner::Plain(s) => Pin::new(s).poll_write(cx, buf),
             Inner::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
-        }
+        };
+        self.check_write(polled)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match &mut self.inner {
+        let polled = match &mut self.inner {
             Inner::Plain(s) => Pin::new(s).poll_flush(cx),
             Inner::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
-        }
+        };
+        self.check_write(polled)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -242,10 +270,11 @@ impl AsyncWrite for Stream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        match &mut self.inner {
+        let polled = match &mut self.inner {
             Inner::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
             Inner::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
-        }
+        };
+        self.check_write(polled)
     }
 
     fn is_write_vectored(&self) -> bool {

@@ -76,13 +76,23 @@ pub(super) fn for_status(
 /// certificates refuses ours (its alert is often lost).
 pub(super) fn for_first_read(err: &(dyn StdError + 'static), tls: bool) -> Option<String> {
     for_connection(err, None, Some(tls)).or_else(|| {
-        (tls && hung_up(err)).then(|| {
-            format!(
-                "the member closed the connection during the TLS handshake: it may require \
-                 client certificates ({CLIENT_CERT})"
-            )
+        hung_up(err).then(|| {
+            if tls {
+                format!(
+                    "the member closed the connection during the TLS handshake: it may require \
+                     client certificates ({CLIENT_CERT})"
+                )
+            } else {
+                plain_hang_up()
+            }
         })
     })
+}
+
+/// A plaintext connection hung up on before any answer: what a TLS member does with the
+/// HTTP/2 preface, or something that is not etcd at all.
+fn plain_hang_up() -> String {
+    format!("the member may serve TLS (use https:// or --cacert); {NOT_A_CLIENT_PORT}")
 }
 
 /// The cause of a dial whose first answer was not HTTP/2 (see [`super::connect`]).
@@ -106,9 +116,11 @@ pub(super) fn for_answer(answer: &Answer, tls: bool) -> String {
             "the member closed the connection after the TLS handshake without answering: it \
              may require client certificates ({CLIENT_CERT})"
         ),
-        Answer::Closed => {
-            format!("the connection was closed without an answer: {NOT_A_CLIENT_PORT}")
-        }
+        // A TLS member hangs up on the plaintext HTTP/2 preface without a word.
+        Answer::Closed => format!(
+            "the connection was closed without an answer: {}",
+            plain_hang_up()
+        ),
         Answer::Failed(cause) => cause.clone(),
     }
 }
