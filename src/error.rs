@@ -105,9 +105,20 @@ pub fn classify(err: &anyhow::Error) -> ExitCode {
     ExitCode::Error
 }
 
-/// The text after `Error: `: the whole context chain, outermost first, as ripgrep prints it.
+/// The text after `Error: `: the whole context chain, outermost first, as ripgrep prints it,
+/// then what the client knows beyond it (the attempts before a timeout, the flag behind a size
+/// limit) on the lines after, so the first line stays the one etcdctl prints.
 pub fn render(err: &anyhow::Error) -> String {
-    format!("{err:#}")
+    let mut text = format!("{err:#}");
+    let details = err
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<client::Error>())
+        .and_then(client::Error::details);
+    if let Some(details) = details {
+        text.push('\n');
+        text.push_str(&details);
+    }
+    text
 }
 
 /// What the user may do about the error, when the chain knows; printed on its own line so the
@@ -144,6 +155,42 @@ mod tests {
         assert_eq!(classify(&err), ExitCode::Io);
         assert!(is_broken_pipe(&err));
         assert!(!is_broken_pipe(&anyhow::anyhow!("other")));
+    }
+
+    #[test]
+    fn a_timeout_reads_as_etcdctls_then_lists_the_attempts() {
+        let err = anyhow::Error::from(client::Error::Timeout(vec![client::EndpointFailure {
+            endpoint: "127.0.0.1:2379".into(),
+            cause: "no answer within 2s (dial timeout)".into(),
+            transient: true,
+        }]));
+        let text = render(&err);
+        let mut lines = text.lines();
+        assert_eq!(lines.next(), Some("context deadline exceeded"));
+        assert!(
+            text.contains("\n  127.0.0.1:2379: no answer within 2s"),
+            "{text}"
+        );
+        assert_eq!(classify(&err), ExitCode::Error);
+    }
+
+    #[test]
+    fn size_errors_keep_grpcs_line_and_name_the_flag() {
+        let err = anyhow::Error::from(client::Error::TooLarge {
+            direction: client::Direction::Request,
+            size: 8388618,
+            limit: 2097152,
+        });
+        let text = render(&err);
+        assert!(
+            text.starts_with(
+                "rpc error: code = ResourceExhausted desc = trying to send message larger than \
+                 max (8388618 vs. 2097152)\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("--max-request-bytes"), "{text}");
+        assert_eq!(classify(&err), ExitCode::Error);
     }
 
     #[test]

@@ -1,15 +1,18 @@
-//! Opening one connection to one member: TCP, optional TLS, and proof that the member answers.
+//! Opening one connection to one member: TCP, optional TLS, and proof that an etcd member
+//! answers.
 //!
 //! A frozen (SIGSTOPped) member still completes the TCP handshake from the kernel's backlog, so a
 //! successful connect proves nothing. The connection counts as up only once the member has sent
-//! its first HTTP/2 bytes (its SETTINGS frame), which [`Liveness`] observes on the socket.
+//! its first HTTP/2 bytes, which [`Liveness`] observes on the (decrypted) stream. Those bytes must
+//! be the HTTP/2 server preface, a SETTINGS frame: anything else (an HTTP/1 answer, a TLS alert
+//! read as plain text) shows an endpoint that is not an etcd client port, and the dial fails.
 
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
+use std::time::Instant;
 
 use hyper_util::rt::TokioIo;
 use rustls::ClientConfig;
@@ -21,25 +24,95 @@ use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 use tonic::transport::Uri;
 
-/// Signalled when the member sends its first byte on a connection.
+/// The length of an HTTP/2 frame header, which is what the server preface starts with.
+const FRAME_HEADER: usize = 9;
+/// The frame type of SETTINGS (RFC 9113, 6.5).
+const SETTINGS: u8 = 0x4;
+
+/// How the member first answered on a connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// It sent the HTTP/2 server preface.
+    Http2,
+    /// It sent something else; the bytes it began with.
+    NotHttp2(Vec<u8>),
+    /// It closed the connection before sending anything.
+    Closed,
+    /// Reading failed before anything arrived; the error as text.
+    Failed(String),
+}
+
+/// Signalled when the member first answers (or fails to) on a connection.
 #[derive(Default)]
 pub struct Liveness {
-    answered: AtomicBool,
+    answer: Mutex<Option<Answer>>,
     notify: Notify,
+    /// When the TCP handshake completed: how far away the member is.
+    connected: Mutex<Option<Instant>>,
+    connected_notify: Notify,
 }
 
 impl Liveness {
-    fn mark(&self) {
-        if !self.answered.swap(true, Ordering::AcqRel) {
+    fn set_connected(&self) {
+        let mut slot = self.connected.lock().unwrap();
+        if slot.is_none() {
+            *slot = Some(Instant::now());
+            self.connected_notify.notify_one();
+        }
+    }
+
+    /// Waits until the TCP handshake completed, and says when it did.
+    pub async fn connected(&self) -> Instant {
+        loop {
+            let notified = self.connected_notify.notified();
+            if let Some(at) = *self.connected.lock().unwrap() {
+                return at;
+            }
+            notified.await;
+        }
+    }
+
+    fn set(&self, answer: Answer) {
+        let mut slot = self.answer.lock().unwrap();
+        if slot.is_none() {
+            *slot = Some(answer);
             self.notify.notify_one();
         }
     }
 
-    pub async fn answered(&self) {
-        if !self.answered.load(Ordering::Acquire) {
-            self.notify.notified().await;
+    fn decided(&self) -> bool {
+        self.answer.lock().unwrap().is_some()
+    }
+
+    /// Waits for the member's first answer.
+    pub async fn answered(&self) -> Answer {
+        loop {
+            let notified = self.notify.notified();
+            if let Some(answer) = self.answer.lock().unwrap().clone() {
+                return answer;
+            }
+            notified.await;
         }
     }
+}
+
+/// The first answer `head` shows, once it holds enough bytes to tell.
+fn judge(head: &[u8]) -> Option<Answer> {
+    if head.len() < FRAME_HEADER {
+        return None;
+    }
+    let stream_id = &head[5..FRAME_HEADER];
+    let settings = head[3] == SETTINGS && head[4] & 0x1 == 0 && stream_id.iter().all(|&b| b == 0);
+    Some(if settings {
+        Answer::Http2
+    } else {
+        Answer::NotHttp2(head.to_vec())
+    })
+}
+
+/// What a connection closed after fewer bytes than a frame header shows: those bytes, if any.
+fn judge_partial(head: &[u8]) -> Option<Answer> {
+    (!head.is_empty()).then(|| Answer::NotHttp2(head.to_vec()))
 }
 
 /// The tower service tonic calls to open (and re-open) the transport to one member.
@@ -64,19 +137,19 @@ impl tower_service::Service<Uri> for Connector {
         let this = self.clone();
         Box::pin(async move {
             let tcp = TcpStream::connect((this.host.as_str(), this.port)).await?;
+            this.liveness.set_connected();
             tcp.set_nodelay(true)?;
             let inner = match this.tls {
                 None => Inner::Plain(tcp),
                 Some((config, name)) => {
                     let tls = TlsConnector::from(config).connect(name, tcp).await?;
-                    // A TLS handshake is itself an answer from a live member.
-                    this.liveness.mark();
                     Inner::Tls(Box::new(tls))
                 }
             };
             Ok(TokioIo::new(Stream {
                 inner,
                 liveness: this.liveness,
+                head: Vec::new(),
             }))
         })
     }
@@ -85,6 +158,8 @@ impl tower_service::Service<Uri> for Connector {
 pub struct Stream {
     inner: Inner,
     liveness: Arc<Liveness>,
+    /// The first bytes read, kept until they show whether the member speaks HTTP/2.
+    head: Vec<u8>,
 }
 
 enum Inner {
@@ -104,10 +179,61 @@ impl AsyncRead for Stream {
             Inner::Plain(s) => Pin::new(s).poll_read(cx, buf),
             Inner::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
         };
-        if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
-            this.liveness.mark();
+        if !this.liveness.decided() {
+            match &polled {
+                Poll::Ready(Ok(())) if buf.filled().len() == before => {
+                    this.liveness.set(match judge_partial(&this.head) {
+                        Some(answer) => answer,
+                        None => Answer::Closed,
+                    });
+                }
+                Poll::Ready(Ok(())) => {
+                    let wanted = FRAME_HEADER - this.head.len();
+                    let new = &buf.filled()[before..];
+                    this.head.extend_from_slice(&new[..new.len().min(wanted)]);
+                    if let Some(answer) = judge(&this.head) {
+                        this.liveness.set(answer);
+                        this.head = Vec::new();
+                    }
+                }
+                Poll::Ready(Err(e)) => {
+                    let tls = matches!(this.inner, Inner::Tls(_));
+                    let hint = super::hint::for_first_read(e, tls);
+                    this.liveness.set(Answer::Failed(super::with_hint(
+                        super::cause_chain(e),
+                        hint,
+                    )));
+                }
+                Poll::Pending => {}
+            }
         }
         polled
+    }
+}
+
+impl Stream {
+    /// A failed write before the member's first answer is the answer: hyper's connection task
+    /// may end on it without ever reading, and the dial must not wait out its timeout.
+    fn check_write<T>(&self, polled: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
+        if let Poll::Ready(Err(e)) = &polled
+            && !self.liveness.decided()
+        {
+            let tls = matches!(self.inner, Inner::Tls(_));
+            let hint = super::hint::for_first_read(e, tls);
+            self.liveness.set(Answer::Failed(super::with_hint(
+                super::cause_chain(e),
+                hint,
+            )));
+        }
+        polled
+    }
+}
+
+impl Drop for Stream {
+    /// The connection ended (its task gave up) before the member said anything.
+    fn drop(&mut self) {
+        self.liveness
+            .set(judge_partial(&self.head).unwrap_or(Answer::Closed));
     }
 }
 
@@ -117,17 +243,19 @@ impl AsyncWrite for Stream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        match &mut self.inner {
+        let polled = match &mut self.inner {
             Inner::Plain(s) => Pin::new(s).poll_write(cx, buf),
             Inner::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
-        }
+        };
+        self.check_write(polled)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match &mut self.inner {
+        let polled = match &mut self.inner {
             Inner::Plain(s) => Pin::new(s).poll_flush(cx),
             Inner::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
-        }
+        };
+        self.check_write(polled)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -142,10 +270,11 @@ impl AsyncWrite for Stream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        match &mut self.inner {
+        let polled = match &mut self.inner {
             Inner::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
             Inner::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
-        }
+        };
+        self.check_write(polled)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -153,5 +282,28 @@ impl AsyncWrite for Stream {
             Inner::Plain(s) => s.is_write_vectored(),
             Inner::Tls(s) => s.is_write_vectored(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_settings_frame_is_an_http2_answer() {
+        // An empty SETTINGS frame, as etcd sends first.
+        assert_eq!(judge(&[0, 0, 0, 4, 0, 0, 0, 0, 0]), Some(Answer::Http2));
+        assert_eq!(judge(&[0, 0, 6, 4, 0, 0, 0]), None);
+        let http1 = b"HTTP/1.1 400 Bad Request\r\n";
+        assert_eq!(
+            judge(&http1[..FRAME_HEADER]),
+            Some(Answer::NotHttp2(http1[..FRAME_HEADER].to_vec()))
+        );
+        // A SETTINGS acknowledgement cannot be the first frame.
+        assert!(matches!(
+            judge(&[0, 0, 0, 4, 1, 0, 0, 0, 0]),
+            Some(Answer::NotHttp2(_))
+        ));
+        assert_eq!(judge_partial(&[]), None);
     }
 }

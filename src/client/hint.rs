@@ -7,9 +7,12 @@ use std::error::Error as StdError;
 use std::io;
 
 use rustls::{AlertDescription, CertificateError};
+
+use super::failure::walk;
 use tonic::{Code, Status};
 
 use super::Endpoint;
+use super::connect::Answer;
 
 /// A hint for a connection to `endpoint` that failed with `err`; `tls` tells whether TLS was used.
 pub(super) fn for_connection(
@@ -61,16 +64,77 @@ pub(super) fn for_status(
         );
     }
     let source = StdError::source(status)?;
+    // A request goes out only on a connection the member answered, so a close now is the
+    // member stopping, never a refused certificate (that is [`for_first_read`]'s case).
     for_connection(source, endpoint, tls).or_else(|| {
-        // The member hung up before answering: it stopped, or it is a TLS 1.3 member that
-        // requires client certificates and refused ours (that alert is often lost).
-        (tls != Some(false) && hung_up(source)).then(|| {
-            format!(
-                "the member closed the connection without answering: it may have stopped, or \
-                 it requires client certificates ({CLIENT_CERT})"
-            )
+        hung_up(source).then(|| "the member closed the connection: it may have stopped".into())
+    })
+}
+
+/// A hint for a connection that failed before the member's first HTTP/2 bytes: during or
+/// right after the TLS handshake, a hang-up is how a TLS 1.3 member that requires client
+/// certificates refuses ours (its alert is often lost).
+pub(super) fn for_first_read(err: &(dyn StdError + 'static), tls: bool) -> Option<String> {
+    for_connection(err, None, Some(tls)).or_else(|| {
+        hung_up(err).then(|| {
+            if tls {
+                format!(
+                    "the member closed the connection during the TLS handshake: it may require \
+                     client certificates ({CLIENT_CERT})"
+                )
+            } else {
+                plain_hang_up()
+            }
         })
     })
+}
+
+/// A plaintext connection hung up on before any answer: what a TLS member does with the
+/// HTTP/2 preface, or something that is not etcd at all.
+fn plain_hang_up() -> String {
+    format!("the member may serve TLS (use https:// or --cacert); {NOT_A_CLIENT_PORT}")
+}
+
+/// The cause of a dial whose first answer was not HTTP/2 (see [`super::connect`]).
+pub(super) fn for_answer(answer: &Answer, tls: bool) -> String {
+    match answer {
+        Answer::Http2 => "answered".into(),
+        Answer::NotHttp2(head) => {
+            let text = String::from_utf8_lossy(head);
+            let serves_tls = !tls && text.starts_with("HTTP/1.0 400");
+            format!(
+                "the member answered {:?}, which is not HTTP/2: {}",
+                head_text(head),
+                if serves_tls {
+                    "it may serve TLS (use https:// or --cacert)".to_string()
+                } else {
+                    NOT_A_CLIENT_PORT.to_string()
+                }
+            )
+        }
+        Answer::Closed if tls => format!(
+            "the member closed the connection after the TLS handshake without answering: it \
+             may require client certificates ({CLIENT_CERT})"
+        ),
+        // A TLS member hangs up on the plaintext HTTP/2 preface without a word.
+        Answer::Closed => format!(
+            "the connection was closed without an answer: {}",
+            plain_hang_up()
+        ),
+        Answer::Failed(cause) => cause.clone(),
+    }
+}
+
+/// What a member that is not etcd's client port most likely is.
+pub(super) const NOT_A_CLIENT_PORT: &str = "is this an etcd client URL? (2380 is the peer port)";
+
+/// The bytes an endpoint answered with, up to its first line, for a message.
+fn head_text(head: &[u8]) -> String {
+    let text = String::from_utf8_lossy(head);
+    text.split(['\r', '\n'])
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Whether the transport failed because the member closed the connection.
@@ -94,29 +158,8 @@ impl super::Error {
             super::Error::Rpc(status) | super::Error::Authentication(status) => {
                 for_status(status, None, None)
             }
-            super::Error::Timeout => Some(
-                "nothing answered within --command-timeout: a member may have stopped \
-                 answering (--debug shows which), or the request needs more time"
-                    .into(),
-            ),
             _ => None,
         }
-    }
-}
-
-/// Calls `visit` on `err` and every error below it, looking inside `io::Error`s too (their
-/// `source` skips the error they wrap, which is where rustls puts its own).
-fn walk<'a>(
-    err: &'a (dyn StdError + 'static),
-    visit: &mut dyn FnMut(&'a (dyn StdError + 'static)),
-) {
-    let mut current = Some(err);
-    while let Some(e) = current {
-        visit(e);
-        if let Some(inner) = e.downcast_ref::<io::Error>().and_then(io::Error::get_ref) {
-            walk(inner, visit);
-        }
-        current = e.source();
     }
 }
 
@@ -222,8 +265,6 @@ mod tests {
         let denied = Status::permission_denied("etcdserver: permission denied");
         assert_eq!(for_status(&denied, None, None), None);
         assert_eq!(super::super::Error::Rpc(denied).hint(), None);
-        let timeout = super::super::Error::Timeout.hint().unwrap();
-        assert!(timeout.contains("--command-timeout"), "{timeout}");
     }
 
     #[test]

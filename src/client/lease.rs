@@ -103,7 +103,7 @@ impl Client {
         };
         tokio::time::timeout_at(deadline.into(), once)
             .await
-            .unwrap_or(Err(Error::Timeout))
+            .unwrap_or(Err(Error::Timeout(Vec::new())))
     }
 
     /// Keeps lease `id` alive until it is lost; see [`KeepAlive::next`].
@@ -301,7 +301,7 @@ pub(crate) fn is_transient_error(e: &Error) -> bool {
     match e {
         Error::Rpc(status) => is_transient(status),
         // The deadline of the lease bounds the retries.
-        Error::Timeout | Error::AllEndpointsFailed(_) => true,
+        Error::Timeout(_) | Error::AllEndpointsFailed(_) => true,
         _ => false,
     }
 }

@@ -12,6 +12,7 @@ mod cluster;
 mod concurrency;
 mod connect;
 pub mod endpoint;
+mod failure;
 mod hint;
 mod kv;
 pub mod lease;
@@ -22,7 +23,9 @@ pub mod watch;
 
 use std::fmt;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use rustls::pki_types::ServerName;
@@ -78,21 +81,58 @@ pub enum Error {
     /// The member refused the credentials. etcdctl fails to connect here, hence its own kind.
     #[error("{}", status_message(.0))]
     Authentication(Status),
-    /// `--command-timeout` ran out; the wording is Go's, which etcdctl prints.
+    /// `--command-timeout` ran out. The message is Go's, as etcdctl prints it; the attempts
+    /// made before (each endpoint and how it failed) are the [`Error::details`].
     #[error("context deadline exceeded")]
-    Timeout,
+    Timeout(Vec<EndpointFailure>),
     /// No endpoint could serve the request; each keeps its own cause.
     #[error("{}", all_failed_message(.0))]
     AllEndpointsFailed(Vec<EndpointFailure>),
+    /// A write whose connection broke after it was sent: it is not sent again, since it may
+    /// have been applied (a second txn could apply twice). `endpoint` is `host:port`.
+    #[error(
+        "the request was sent to {endpoint}, which closed the connection before answering: \
+         it may or may not have been applied"
+    )]
+    InFlight { endpoint: String },
+    /// A message over the client's size limit, worded as grpc-go words it for etcdctl; which
+    /// flag to raise is in the [`Error::details`].
+    #[error("{}", too_large_message(*.direction, *.size, *.limit))]
+    TooLarge {
+        direction: Direction,
+        size: usize,
+        limit: usize,
+    },
     /// Bad endpoints, TLS files or other settings, found before any network I/O.
     #[error("{0}")]
     Config(String),
 }
 
-#[derive(Debug)]
+/// Which way a message goes, for size limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// A request, limited by `--max-request-bytes`.
+    Request,
+    /// A response, limited by `--max-recv-bytes`.
+    Response,
+}
+
+#[derive(Debug, Clone)]
 pub struct EndpointFailure {
     pub endpoint: String,
     pub cause: String,
+    /// Whether the endpoint may work if asked again a little later (a frozen member, one
+    /// without a leader, a broken connection), as opposed to one that cannot (nothing
+    /// listening, not an etcd client port, TLS refused).
+    pub transient: bool,
+}
+
+fn too_large_message(direction: Direction, size: usize, limit: usize) -> String {
+    let what = match direction {
+        Direction::Request => "trying to send message larger than max",
+        Direction::Response => "grpc: received message larger than max",
+    };
+    format!("rpc error: code = ResourceExhausted desc = {what} ({size} vs. {limit})")
 }
 
 impl Error {
@@ -106,6 +146,44 @@ impl Error {
 
     pub fn is_unavailable(&self) -> bool {
         matches!(self, Error::AllEndpointsFailed(_)) || self.code() == Some(Code::Unavailable)
+    }
+
+    /// What ectl knows beyond the message, for the lines after it (the message itself stays
+    /// as etcdctl prints it): the attempts made before a timeout, the flag a size error is about.
+    pub fn details(&self) -> Option<String> {
+        match self {
+            Error::Timeout(attempts) => {
+                let mut text = String::from(
+                    "nothing answered within --command-timeout: a member may have stopped \
+                     answering, or the request needs more time",
+                );
+                if !attempts.is_empty() {
+                    text.push_str("; tried:");
+                    for a in attempts {
+                        text.push_str(&format!("\n  {}: {}", a.endpoint, a.cause));
+                    }
+                }
+                Some(text)
+            }
+            Error::TooLarge {
+                direction: Direction::Request,
+                size,
+                limit,
+            } => Some(format!(
+                "the request is {size} bytes, more than --max-request-bytes allows ({limit} \
+                 bytes); etcd itself refuses requests over its own --max-request-bytes \
+                 (1.5 MiB by default)"
+            )),
+            Error::TooLarge {
+                direction: Direction::Response,
+                size,
+                limit,
+            } => Some(format!(
+                "the response is {size} bytes, more than --max-recv-bytes allows ({limit} \
+                 bytes): raise it, or ask for less (--limit, --keys-only)"
+            )),
+            _ => None,
+        }
     }
 }
 
@@ -279,6 +357,11 @@ impl Client {
 
     /// Sends one unary request under `--command-timeout`, failing over as `retry` allows and
     /// re-authenticating once if the token was rejected.
+    ///
+    /// Every endpoint is tried at most once per round. When a round ends with every endpoint
+    /// failed and some failure may pass (a frozen member, no leader yet, a broken connection),
+    /// another round starts after a short pause, until the deadline; otherwise the command
+    /// fails at once, naming each endpoint.
     pub async fn unary<Req, Resp, F, Fut>(
         &self,
         method: &'static str,
@@ -291,11 +374,35 @@ impl Client {
         F: Fn(Grpc, tonic::Request<Req>) -> Fut,
         Fut: Future<Output = Result<tonic::Response<Resp>, Status>>,
     {
+        let size = request.encoded_len();
+        if size > self.config.max_request_bytes {
+            return Err(Error::TooLarge {
+                direction: Direction::Request,
+                size,
+                limit: self.config.max_request_bytes,
+            });
+        }
         let deadline = Instant::now() + self.config.command_timeout;
         let mut failures: Vec<EndpointFailure> = Vec::new();
         let mut reauthenticated = false;
+        let mut pause = ROUND_PAUSE_START;
         loop {
-            let (index, channel) = self.connection(deadline, &mut failures).await?;
+            let (index, channel) = match self.connection(deadline, &mut failures).await {
+                Ok(connected) => connected,
+                Err(Error::AllEndpointsFailed(round))
+                    if round.iter().any(|f| f.transient) && Instant::now() + pause < deadline =>
+                {
+                    tracing::debug!(?pause, "every endpoint failed; trying again");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(ROUND_PAUSE_MAX);
+                    continue;
+                }
+                Err(Error::AllEndpointsFailed(round)) if round.iter().any(|f| f.transient) => {
+                    tokio::time::sleep_until(deadline.into()).await;
+                    return Err(Error::Timeout(round));
+                }
+                Err(e) => return Err(e),
+            };
             let endpoint = &self.endpoints[index];
             let token = self.token.lock().unwrap().clone();
             let mut req = tonic::Request::new(request.clone());
@@ -321,12 +428,14 @@ impl Client {
                 max_recv_bytes: self.config.max_recv_bytes,
             };
             let outcome = tokio::time::timeout_at(deadline.into(), send(grpc, req)).await;
-            let result = match outcome {
-                Ok(result) => result,
-                Err(_) => {
-                    tracing::debug!(%endpoint, method, "no response within --command-timeout");
-                    return Err(Error::Timeout);
-                }
+            let Ok(result) = outcome else {
+                tracing::debug!(%endpoint, method, "no response within --command-timeout");
+                failures.push(EndpointFailure {
+                    endpoint: endpoint.to_string(),
+                    cause: format!("{method}: no response"),
+                    transient: true,
+                });
+                return Err(Error::Timeout(failures));
             };
             if let Some(observer) = &self.observer {
                 observer.response(&call, started.elapsed(), result.as_ref().map(|_| ()));
@@ -343,28 +452,60 @@ impl Client {
                 self.authenticate(index, deadline).await?;
                 continue;
             }
-            let reached_member = !is_connection_failure(&status);
-            let retryable =
-                status.code() == Code::Unavailable && (retry == Retry::Safe || !reached_member);
-            if !retryable || self.endpoints.len() == 1 {
+            if is_deadline(&status) {
+                failures.push(EndpointFailure {
+                    endpoint: endpoint.to_string(),
+                    cause: format!("{method}: {}", status_message(&status)),
+                    transient: true,
+                });
+                return Err(Error::Timeout(failures));
+            }
+            if let Some((size, limit)) = response_too_large(&status) {
+                return Err(Error::TooLarge {
+                    direction: Direction::Response,
+                    size,
+                    limit,
+                });
+            }
+            let failure = failure::classify(&status);
+            let (transient, may_retry) = match failure {
+                failure::Failure::Answer => return Err(Error::Rpc(status)),
+                failure::Failure::NotServed | failure::Failure::NotEtcd => (false, true),
+                failure::Failure::Unavailable => (true, retry == Retry::Safe),
+                failure::Failure::ConnectionLost => {
+                    if retry == Retry::Unsafe {
+                        tracing::debug!(%endpoint, method, "connection lost with the write out");
+                        return Err(Error::InFlight {
+                            endpoint: endpoint.authority(),
+                        });
+                    }
+                    (true, true)
+                }
+            };
+            // The connection is suspect whatever happens next.
+            self.unpin(index);
+            if !may_retry {
                 return Err(Error::Rpc(status));
             }
             let hint = hint::for_status(&status, Some(endpoint), Some(call.tls));
-            let code = status.code();
-            tracing::debug!(%endpoint, ?code, "request failed; trying the next endpoint");
+            tracing::debug!(%endpoint, ?failure, "request failed; trying the next endpoint");
             failures.push(EndpointFailure {
                 endpoint: endpoint.to_string(),
-                cause: with_hint(status_message(&status), hint),
+                cause: with_hint(describe(failure, &status), hint),
+                transient,
             });
-            if failures.len() >= self.endpoints.len() {
-                return Err(Error::AllEndpointsFailed(failures));
+            // A lone endpoint's gRPC refusal is best said as the server said it; a listener
+            // that is not etcd is named, through the all-failed error.
+            if self.endpoints.len() == 1 && failure == failure::Failure::NotServed {
+                return Err(Error::Rpc(status));
             }
-            self.unpin(index);
         }
     }
 
-    /// The pinned channel, dialling endpoints round-robin from the last good one if needed.
-    /// Failed dials are appended to `failures`; when every endpoint has failed, they are the error.
+    /// The pinned channel, dialling the endpoints not yet in `failures` if needed, staggered
+    /// (see [`Client::race`]) from the one after the last that failed. Failed dials are
+    /// appended to `failures`; when every endpoint has failed, they are the error (and
+    /// `failures` starts afresh, for another round).
     async fn connection(
         &self,
         deadline: Instant,
@@ -374,64 +515,145 @@ impl Client {
             return Ok((p.index, p.channel.clone()));
         }
         let start = *self.next_index.lock().unwrap();
-        for offset in 0..self.endpoints.len() {
-            let index = (start + offset) % self.endpoints.len();
-            let endpoint = &self.endpoints[index];
-            if failures.iter().any(|f| f.endpoint == endpoint.original) {
-                continue;
-            }
-            if Instant::now() >= deadline {
-                return Err(Error::Timeout);
-            }
-            let budget = self
-                .config
-                .dial_timeout
-                .min(deadline.saturating_duration_since(Instant::now()));
-            tracing::debug!(%endpoint, ?budget, "dialing");
-            let started = Instant::now();
-            let dialed = self.dial(endpoint, budget).await;
-            if let Some(observer) = &self.observer {
-                observer.dialed(
-                    endpoint,
-                    started.elapsed(),
-                    dialed.as_ref().map(|_| ()).map_err(String::as_str),
-                );
-            }
-            match dialed {
-                Ok(channel) => {
-                    *self.pinned.lock().unwrap() = Some(Pinned {
-                        index,
-                        channel: channel.clone(),
-                    });
-                    if self.config.credentials.is_some() && self.token.lock().unwrap().is_none() {
-                        self.authenticate(index, deadline).await?;
-                    }
-                    return Ok((index, channel));
-                }
-                Err(cause) => failures.push(EndpointFailure {
-                    endpoint: endpoint.original.clone(),
-                    cause,
-                }),
-            }
+        let order: Vec<usize> = (0..self.endpoints.len())
+            .map(|offset| (start + offset) % self.endpoints.len())
+            .filter(|&i| {
+                let original = &self.endpoints[i].original;
+                !failures.iter().any(|f| &f.endpoint == original)
+            })
+            .collect();
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(Error::Timeout(std::mem::take(failures)));
         }
-        Err(Error::AllEndpointsFailed(std::mem::take(failures)))
+        if order.is_empty() {
+            return Err(Error::AllEndpointsFailed(std::mem::take(failures)));
+        }
+        let budget = self
+            .config
+            .dial_timeout
+            .min(deadline.saturating_duration_since(now));
+        match self.race(&order, budget, failures).await {
+            Some((index, channel)) => {
+                *self.pinned.lock().unwrap() = Some(Pinned {
+                    index,
+                    channel: channel.clone(),
+                });
+                if self.config.credentials.is_some() && self.token.lock().unwrap().is_none() {
+                    self.authenticate(index, deadline).await?;
+                }
+                Ok((index, channel))
+            }
+            None if Instant::now() >= deadline => Err(Error::Timeout(std::mem::take(failures))),
+            None => Err(Error::AllEndpointsFailed(std::mem::take(failures))),
+        }
+    }
+
+    /// Staggered dialling, as in happy eyeballs (RFC 8305): dials `order[0]`; when it has not
+    /// answered within its head start ([`head_start`]), dials the next one as well, and so on;
+    /// a failed dial starts the next at once. The first member to answer wins and the other
+    /// attempts are dropped; of two that answer in the same instant, the earlier in `order`
+    /// wins, so a healthy first endpoint is always the one used. Each dial is bounded by
+    /// `budget`. Failures are appended to `failures`; `None` when every dial failed.
+    async fn race(
+        &self,
+        order: &[usize],
+        budget: Duration,
+        failures: &mut Vec<EndpointFailure>,
+    ) -> Option<(usize, Channel)> {
+        type Attempt<'a> = Pin<Box<dyn Future<Output = Result<Channel, EndpointFailure>> + 'a>>;
+        let mut attempts: Vec<(usize, Attempt<'_>)> = Vec::new();
+        let mut next = 0;
+        let mut head_start: Pin<Box<dyn Future<Output = ()>>> = Box::pin(std::future::ready(()));
+        std::future::poll_fn(|cx| {
+            loop {
+                while next < order.len()
+                    && (attempts.is_empty() || head_start.as_mut().poll(cx).is_ready())
+                {
+                    let index = order[next];
+                    next += 1;
+                    let liveness = Arc::new(connect::Liveness::default());
+                    head_start = Box::pin(self::head_start(liveness.clone()));
+                    attempts.push((index, Box::pin(self.dial_observed(index, budget, liveness))));
+                }
+                let mut failed = false;
+                let mut i = 0;
+                while i < attempts.len() {
+                    match attempts[i].1.as_mut().poll(cx) {
+                        Poll::Ready(Ok(channel)) => {
+                            return Poll::Ready(Some((attempts[i].0, channel)));
+                        }
+                        Poll::Ready(Err(failure)) => {
+                            failures.push(failure);
+                            drop(attempts.remove(i));
+                            failed = true;
+                        }
+                        Poll::Pending => i += 1,
+                    }
+                }
+                if attempts.is_empty() && next >= order.len() {
+                    return Poll::Ready(None);
+                }
+                if !failed {
+                    return Poll::Pending;
+                }
+                // A failure is an answer: the next endpoint need not wait out a head start.
+                head_start = Box::pin(std::future::ready(()));
+            }
+        })
+        .await
+    }
+
+    /// [`Client::dial`] of endpoint `index`, reported to the observer.
+    async fn dial_observed(
+        &self,
+        index: usize,
+        budget: Duration,
+        liveness: Arc<connect::Liveness>,
+    ) -> Result<Channel, EndpointFailure> {
+        let endpoint = &self.endpoints[index];
+        tracing::debug!(%endpoint, ?budget, "dialing");
+        let started = Instant::now();
+        let dialed = self.dial(endpoint, budget, liveness).await;
+        if let Some(observer) = &self.observer {
+            let result = dialed
+                .as_ref()
+                .map(|_| ())
+                .map_err(|(cause, _)| cause.as_str());
+            observer.dialed(endpoint, started.elapsed(), result);
+        }
+        dialed.map_err(|(cause, transient)| EndpointFailure {
+            endpoint: endpoint.original.clone(),
+            cause,
+            transient,
+        })
     }
 
     fn unpin(&self, index: usize) {
-        tracing::debug!(endpoint = %self.endpoints[index], "unpinned");
-        *self.pinned.lock().unwrap() = None;
-        *self.next_index.lock().unwrap() = (index + 1) % self.endpoints.len();
+        let mut pinned = self.pinned.lock().unwrap();
+        if pinned.as_ref().is_some_and(|p| p.index == index) {
+            tracing::debug!(endpoint = %self.endpoints[index], "unpinned");
+            *pinned = None;
+            *self.next_index.lock().unwrap() = (index + 1) % self.endpoints.len();
+        }
     }
 
-    async fn dial(&self, endpoint: &Endpoint, budget: Duration) -> Result<Channel, String> {
+    /// One connection to `endpoint`, up once the member answered with HTTP/2 (see [`connect`]),
+    /// within `budget`. The error is the cause, with a hint, and whether it may pass.
+    async fn dial(
+        &self,
+        endpoint: &Endpoint,
+        budget: Duration,
+        liveness: Arc<connect::Liveness>,
+    ) -> Result<Channel, (String, bool)> {
         let tls = match &self.tls_config {
-            Some(config) if endpoint.uses_tls(self.config.tls.is_some()) => {
-                Some((config.clone(), self.server_name(endpoint)?))
-            }
+            Some(config) if endpoint.uses_tls(self.config.tls.is_some()) => Some((
+                config.clone(),
+                self.server_name(endpoint).map_err(|e| (e, false))?,
+            )),
             _ => None,
         };
         let uses_tls = tls.is_some();
-        let liveness = Arc::new(connect::Liveness::default());
         let connector = connect::Connector {
             host: endpoint.host.clone(),
             port: endpoint.port,
@@ -440,7 +662,7 @@ impl Client {
         };
         let uri = format!("http://{}", endpoint.authority());
         let builder = tonic::transport::Endpoint::from_shared(uri)
-            .map_err(|e| e.to_string())?
+            .map_err(|e| (e.to_string(), false))?
             .http2_keep_alive_interval(self.config.keepalive_time)
             .keep_alive_timeout(self.config.keepalive_timeout)
             .keep_alive_while_idle(true);
@@ -450,17 +672,22 @@ impl Client {
                 .await
                 .map_err(|e| {
                     let hint = hint::for_connection(&e, Some(endpoint), Some(uses_tls));
-                    with_hint(cause_chain(&e), hint)
+                    (with_hint(cause_chain(&e), hint), false)
                 })?;
-            liveness.answered().await;
-            Ok(channel)
+            match liveness.answered().await {
+                connect::Answer::Http2 => Ok(channel),
+                answer => Err((hint::for_answer(&answer, uses_tls), false)),
+            }
         };
         match tokio::time::timeout(budget, connecting).await {
             Ok(result) => result,
-            Err(_) => Err(format!(
-                "no answer within {} (dial timeout): {}",
-                humanize_duration(budget),
-                hint::for_silence(uses_tls)
+            Err(_) => Err((
+                format!(
+                    "no answer within {} (dial timeout): {}",
+                    humanize_duration(budget),
+                    hint::for_silence(uses_tls)
+                ),
+                true,
             )),
         }
     }
@@ -504,7 +731,7 @@ impl Client {
         let result =
             tokio::time::timeout_at(deadline.into(), AuthClient::new(channel).authenticate(req))
                 .await
-                .map_err(|_| Error::Timeout)?;
+                .map_err(|_| Error::Timeout(Vec::new()))?;
         if let Some(observer) = &self.observer {
             observer.response(&call, started.elapsed(), result.as_ref().map(|_| ()));
         }
@@ -519,6 +746,74 @@ impl Client {
         tracing::debug!(%endpoint, user = %credentials.user, "authenticated; token obtained");
         *self.token.lock().unwrap() = Some(token);
         Ok(())
+    }
+}
+
+/// How long the next endpoint waits for the one before it to answer: [`HEAD_START`] after
+/// twice the time its TCP handshake took, the time the server preface needs on that network.
+/// A frozen member completes the TCP handshake at once (the kernel does it), so on a LAN the
+/// next endpoint is dialled after about [`HEAD_START`]; a far-away member gets longer, and one
+/// whose TCP handshake does not finish within [`SLOW_CONNECT`] is passed at that point.
+async fn head_start(liveness: Arc<connect::Liveness>) {
+    let started = Instant::now();
+    let Ok(connected) = tokio::time::timeout(SLOW_CONNECT, liveness.connected()).await else {
+        return;
+    };
+    let handshake = connected.saturating_duration_since(started);
+    tokio::time::sleep_until((started + handshake * 2 + HEAD_START).into()).await;
+}
+
+/// The head start of a member over the next one, beyond its network's round trips. A live
+/// member on a LAN sends its first HTTP/2 bytes within a millisecond or two of the TCP
+/// handshake; 10 ms leaves room for a busy machine and is RFC 8305's floor for staggered
+/// connection attempts, while a frozen first member costs each command only about that much.
+pub(crate) const HEAD_START: Duration = Duration::from_millis(10);
+/// RFC 8305's recommended delay between attempts when nothing is known of the network.
+const SLOW_CONNECT: Duration = Duration::from_millis(250);
+/// The pause before another round once every endpoint failed, doubling up to the maximum.
+const ROUND_PAUSE_START: Duration = Duration::from_millis(50);
+const ROUND_PAUSE_MAX: Duration = Duration::from_millis(500);
+
+/// The command's deadline as the transport or the server saw it: tonic's own timer for the
+/// `grpc-timeout` it sends (`Cancelled`), etcd's (`DeadlineExceeded`, or `Unknown` from the
+/// lock and election services, which pass Go's context error on).
+fn is_deadline(status: &Status) -> bool {
+    let mut expired = false;
+    failure::walk(status, &mut |e| expired |= e.is::<tonic::TimeoutExpired>());
+    expired
+        || status.code() == Code::DeadlineExceeded
+        || (status.code() == Code::Unknown && status.message() == "context deadline exceeded")
+}
+
+/// The sizes in tonic's refusal of a response over `--max-recv-bytes`, which it reports only as
+/// text (`... found N bytes, the limit is: M bytes`).
+fn response_too_large(status: &Status) -> Option<(usize, usize)> {
+    if status.code() != Code::OutOfRange {
+        return None;
+    }
+    let rest = status
+        .message()
+        .strip_prefix("Error, decoded message length too large: found ")?;
+    let (size, rest) = rest.split_once(" bytes, the limit is: ")?;
+    let limit = rest.strip_suffix(" bytes")?;
+    Some((size.parse().ok()?, limit.parse().ok()?))
+}
+
+/// A failed attempt's cause, as the all-failed and timeout messages list it.
+fn describe(failure: failure::Failure, status: &Status) -> String {
+    match failure {
+        failure::Failure::ConnectionLost => {
+            format!(
+                "the connection broke before the answer ({})",
+                cause_chain(status)
+            )
+        }
+        failure::Failure::NotEtcd => format!(
+            "{}: not a gRPC server; {}",
+            status_message(status),
+            hint::NOT_A_CLIENT_PORT
+        ),
+        _ => status_message(status),
     }
 }
 
@@ -582,16 +877,6 @@ pub(crate) fn is_invalid_token(status: &Status) -> bool {
         && status.message().contains("invalid auth token")
 }
 
-/// tonic reports a request that could not be written to a connection as `Unavailable` with a
-/// transport error; such a request never reached etcd and may go elsewhere even if it writes.
-fn is_connection_failure(status: &Status) -> bool {
-    use std::error::Error as _;
-    status.code() == Code::Unavailable
-        && status
-            .source()
-            .is_some_and(|s| s.is::<tonic::transport::Error>())
-}
-
 /// `cause`, followed by what to do about it when there is a hint.
 fn with_hint(cause: String, hint: Option<String>) -> String {
     match hint {
@@ -645,10 +930,12 @@ mod tests {
             EndpointFailure {
                 endpoint: "a:1".into(),
                 cause: "connection refused".into(),
+                transient: false,
             },
             EndpointFailure {
                 endpoint: "b:2".into(),
                 cause: "no answer".into(),
+                transient: true,
             },
         ]);
         assert_eq!(

@@ -78,10 +78,7 @@ struct Live<'c> {
     connection: StreamConnection<'c>,
     requests: mpsc::UnboundedSender<WatchRequest>,
     responses: Streaming<WatchResponse>,
-    /// Watches whose creation this stream has yet to confirm, in request order.
-    creating: VecDeque<usize>,
-    /// Progress requests awaiting their answer, in order: `true` for the user's own.
-    progress: VecDeque<bool>,
+    pending: Pending,
     last_heard: Instant,
     probe_sent: Option<Instant>,
 }
@@ -117,6 +114,7 @@ impl Client {
 }
 
 /// Why a stream is given up, for the observer-free part of the logic.
+#[derive(Debug)]
 enum Broken {
     /// Move to another member (or renew the token, for an invalid-token status).
     Retry(Status),
@@ -152,7 +150,7 @@ impl<'c> Watches<'c> {
         let active = self.active();
         match &mut self.live {
             Some(live) => {
-                live.progress.push_back(true);
+                live.pending.progress.push_back(true);
                 let _ = live.requests.send(progress_request());
             }
             None if active > 0 => self.pending_progress += 1,
@@ -258,8 +256,10 @@ impl<'c> Watches<'c> {
                     connection,
                     requests,
                     responses,
-                    creating: live_creating,
-                    progress,
+                    pending: Pending {
+                        creating: live_creating,
+                        progress,
+                    },
                     last_heard: Instant::now(),
                     probe_sent: None,
                 });
@@ -310,7 +310,7 @@ impl<'c> Watches<'c> {
                     ))));
                 }
                 live.probe_sent = Some(Instant::now());
-                live.progress.push_back(false);
+                live.pending.progress.push_back(false);
                 let _ = live.requests.send(progress_request());
                 return Ok(());
             }
@@ -331,87 +331,12 @@ impl<'c> Watches<'c> {
 
     fn handle(&mut self, response: WatchResponse) -> Result<(), Broken> {
         let live = self.live.as_mut().expect("connected");
-        if response.created {
-            let Some(index) = live.creating.pop_front() else {
-                return Ok(());
-            };
-            let watch = &mut self.watches[index];
-            if response.canceled {
-                if RETRY_REASONS.contains(&response.cancel_reason.as_str()) {
-                    return Err(Broken::Retry(Status::unauthenticated(
-                        response.cancel_reason.clone(),
-                    )));
-                }
-                watch.ended = true;
-                self.ready.push_back(Delivery::Closed {
-                    watch: index,
-                    error: refusal_message(&response.cancel_reason),
-                });
-                return Ok(());
-            }
-            watch.id = Some(response.watch_id);
-            if watch.next_revision == 0 {
-                // The watch starts after the revision it was created at (etcd's own rule).
-                watch.next_revision = response.header.map_or(0, |h| h.revision) + 1;
-            }
-            return Ok(());
-        }
-        if response.watch_id == NO_WATCH {
-            // A progress answer for every watch: the user's, or one of our liveness probes.
-            if live.progress.pop_front() == Some(false) {
-                return Ok(());
-            }
-            for (index, watch) in self.watches.iter().enumerate() {
-                if watch.id.is_some() && !watch.ended {
-                    self.ready.push_back(Delivery::Response {
-                        watch: index,
-                        response: response.clone(),
-                    });
-                }
-            }
-            return Ok(());
-        }
-        let Some(index) = self
-            .watches
-            .iter()
-            .position(|w| w.id == Some(response.watch_id) && !w.ended)
-        else {
-            return Ok(());
-        };
-        let watch = &mut self.watches[index];
-        if response.compact_revision != 0 {
-            watch.ended = true;
-            self.ready.push_back(Delivery::Response {
-                watch: index,
-                response,
-            });
-            return Ok(());
-        }
-        if response.canceled {
-            watch.ended = true;
-            self.ready.push_back(Delivery::Canceled { watch: index });
-            return Ok(());
-        }
-        let mut response = response;
-        if response.events.is_empty() {
-            // The watch's own progress notification: everything up to its revision was sent.
-            let revision = response.header.map_or(0, |h| h.revision);
-            watch.next_revision = watch.next_revision.max(revision + 1);
-        } else {
-            let next = watch.next_revision;
-            response
-                .events
-                .retain(|e| e.kv.as_ref().is_none_or(|kv| kv.mod_revision >= next));
-            let Some(last) = response.events.last() else {
-                return Ok(());
-            };
-            watch.next_revision = last.kv.as_ref().map_or(next, |kv| kv.mod_revision + 1);
-        }
-        self.ready.push_back(Delivery::Response {
-            watch: index,
+        step(
+            &mut self.watches,
+            &mut live.pending,
+            &mut self.ready,
             response,
-        });
-        Ok(())
+        )
     }
 
     /// Gives up the live stream: moves to the next member, or ends every watch.
@@ -451,7 +376,7 @@ fn create_request(watch: &Watch) -> WatchRequest {
 
 fn send_create(live: &mut Live<'_>, watch: &Watch, index: usize) {
     if live.requests.send(create_request(watch)).is_ok() {
-        live.creating.push_back(index);
+        live.pending.creating.push_back(index);
     }
 }
 
@@ -459,10 +384,6 @@ fn progress_request() -> WatchRequest {
     WatchRequest {
         request_union: Some(RequestUnion::ProgressRequest(WatchProgressRequest {})),
     }
-}
-
-fn is_token_error(status: &Status) -> bool {
-    status.code() == Code::Unauthenticated && RETRY_REASONS.contains(&status.message())
 }
 
 /// Which stream failures another member (or a new token) may mend. clientv3 retries on
@@ -476,9 +397,7 @@ fn classify(status: Status) -> Broken {
         | Code::Cancelled
         | Code::DeadlineExceeded
         | Code::ResourceExhausted => Broken::Retry(status),
-        _ if is_token_error(&status) || status.message().contains("invalid auth token") => {
-            Broken::Retry(status)
-        }
+        _ if super::is_invalid_token(&status) => Broken::Retry(status),
         _ => Broken::Halt(Error::Rpc(status).to_string()),
     }
 }
@@ -492,4 +411,317 @@ fn refusal_message(reason: &str) -> String {
         _ => return reason.to_string(),
     };
     format!("rpc error: code = {code} desc = {reason}")
+}
+
+/// What one stream owes its watches: answers to the creations and progress requests it sent.
+#[derive(Debug, Default)]
+struct Pending {
+    /// Watches whose creation this stream has yet to confirm, in request order.
+    creating: VecDeque<usize>,
+    /// Progress requests awaiting their answer, in order: `true` for the user's own.
+    progress: VecDeque<bool>,
+}
+
+/// The pure step of [`Watches`]: one response of the stream, applied to the watches (their ids
+/// and resume revisions) and to what the stream still owes them, with what is to be handed on
+/// appended to `ready`. Events below a watch's resume revision, which a new stream may repeat,
+/// are dropped here; so are the answers to ectl's own liveness probes.
+fn step(
+    watches: &mut [Watch],
+    pending: &mut Pending,
+    ready: &mut VecDeque<Delivery>,
+    response: WatchResponse,
+) -> Result<(), Broken> {
+    if response.created {
+        let Some(index) = pending.creating.pop_front() else {
+            return Ok(());
+        };
+        let watch = &mut watches[index];
+        if response.canceled {
+            if RETRY_REASONS.contains(&response.cancel_reason.as_str()) {
+                return Err(Broken::Retry(Status::unauthenticated(
+                    response.cancel_reason.clone(),
+                )));
+            }
+            watch.ended = true;
+            ready.push_back(Delivery::Closed {
+                watch: index,
+                error: refusal_message(&response.cancel_reason),
+            });
+            return Ok(());
+        }
+        watch.id = Some(response.watch_id);
+        if watch.next_revision == 0 {
+            // The watch starts after the revision it was created at (etcd's own rule).
+            watch.next_revision = response.header.map_or(0, |h| h.revision) + 1;
+        }
+        return Ok(());
+    }
+    if response.watch_id == NO_WATCH {
+        // A progress answer for every watch: the user's, or one of our liveness probes.
+        if pending.progress.pop_front() == Some(false) {
+            return Ok(());
+        }
+        for (index, watch) in watches.iter().enumerate() {
+            if watch.id.is_some() && !watch.ended {
+                ready.push_back(Delivery::Response {
+                    watch: index,
+                    response: response.clone(),
+                });
+            }
+        }
+        return Ok(());
+    }
+    let Some(index) = watches
+        .iter()
+        .position(|w| w.id == Some(response.watch_id) && !w.ended)
+    else {
+        return Ok(());
+    };
+    let watch = &mut watches[index];
+    if response.compact_revision != 0 {
+        watch.ended = true;
+        ready.push_back(Delivery::Response {
+            watch: index,
+            response,
+        });
+        return Ok(());
+    }
+    if response.canceled {
+        watch.ended = true;
+        ready.push_back(Delivery::Canceled { watch: index });
+        return Ok(());
+    }
+    let mut response = response;
+    if response.events.is_empty() {
+        // The watch's own progress notification: everything up to its revision was sent.
+        let revision = response.header.map_or(0, |h| h.revision);
+        watch.next_revision = watch.next_revision.max(revision + 1);
+    } else {
+        let next = watch.next_revision;
+        response
+            .events
+            .retain(|e| e.kv.as_ref().is_none_or(|kv| kv.mod_revision >= next));
+        let Some(last) = response.events.last() else {
+            return Ok(());
+        };
+        watch.next_revision = last.kv.as_ref().map_or(next, |kv| kv.mod_revision + 1);
+    }
+    ready.push_back(Delivery::Response {
+        watch: index,
+        response,
+    });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pb::etcdserverpb::ResponseHeader;
+    use crate::pb::mvccpb::{Event, KeyValue};
+
+    fn watch(start_revision: i64) -> Watch {
+        Watch {
+            create: WatchCreateRequest {
+                key: b"k".to_vec(),
+                start_revision,
+                ..Default::default()
+            },
+            next_revision: start_revision,
+            id: None,
+            ended: false,
+        }
+    }
+
+    fn header(revision: i64) -> Option<ResponseHeader> {
+        Some(ResponseHeader {
+            revision,
+            ..Default::default()
+        })
+    }
+
+    fn created(id: i64, revision: i64) -> WatchResponse {
+        WatchResponse {
+            header: header(revision),
+            watch_id: id,
+            created: true,
+            ..Default::default()
+        }
+    }
+
+    fn events(id: i64, revisions: &[i64]) -> WatchResponse {
+        WatchResponse {
+            header: header(*revisions.last().unwrap()),
+            watch_id: id,
+            events: revisions
+                .iter()
+                .map(|&mod_revision| Event {
+                    kv: Some(KeyValue {
+                        key: b"k".to_vec(),
+                        mod_revision,
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    /// A stream that sent the creation of every watch in `watches`.
+    fn stream_for(watches: &[Watch]) -> Pending {
+        Pending {
+            creating: (0..watches.len()).collect(),
+            progress: VecDeque::new(),
+        }
+    }
+
+    fn revisions(delivery: &Delivery) -> Vec<i64> {
+        match delivery {
+            Delivery::Response { response, .. } => response
+                .events
+                .iter()
+                .map(|e| e.kv.as_ref().unwrap().mod_revision)
+                .collect(),
+            other => panic!("not a response: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_watch_from_now_resumes_after_its_creation_then_after_each_event() {
+        let mut watches = vec![watch(0)];
+        let mut pending = stream_for(&watches);
+        let mut ready = VecDeque::new();
+        step(&mut watches, &mut pending, &mut ready, created(7, 10)).unwrap();
+        assert_eq!((watches[0].id, watches[0].next_revision), (Some(7), 11));
+        assert!(ready.is_empty());
+        step(&mut watches, &mut pending, &mut ready, events(7, &[11, 12])).unwrap();
+        assert_eq!(watches[0].next_revision, 13);
+        assert_eq!(revisions(&ready.pop_front().unwrap()), [11, 12]);
+    }
+
+    #[test]
+    fn events_a_resumed_stream_repeats_are_dropped() {
+        // Resumed from 13 on a new stream, whose server sends 12 again with 13.
+        let mut watches = vec![watch(13)];
+        let mut pending = stream_for(&watches);
+        let mut ready = VecDeque::new();
+        step(&mut watches, &mut pending, &mut ready, created(1, 20)).unwrap();
+        assert_eq!(watches[0].next_revision, 13, "an asked-for start stays");
+        step(&mut watches, &mut pending, &mut ready, events(1, &[12, 13])).unwrap();
+        assert_eq!(revisions(&ready.pop_front().unwrap()), [13]);
+        // Nothing new at all: nothing is handed on.
+        step(&mut watches, &mut pending, &mut ready, events(1, &[12, 13])).unwrap();
+        assert!(ready.is_empty());
+        assert_eq!(watches[0].next_revision, 14);
+    }
+
+    #[test]
+    fn progress_moves_the_resume_revision_and_only_the_users_requests_are_handed_on() {
+        let mut watches = vec![watch(0)];
+        let mut pending = stream_for(&watches);
+        let mut ready = VecDeque::new();
+        step(&mut watches, &mut pending, &mut ready, created(3, 5)).unwrap();
+        // The watch's own progress notification: everything up to 9 was sent.
+        let own = WatchResponse {
+            header: header(9),
+            watch_id: 3,
+            ..Default::default()
+        };
+        step(&mut watches, &mut pending, &mut ready, own).unwrap();
+        assert_eq!(watches[0].next_revision, 10);
+        assert_eq!(ready.len(), 1);
+        ready.clear();
+        // Answers to a liveness probe (false) and to the user's request (true).
+        pending.progress.extend([false, true]);
+        let answer = || WatchResponse {
+            header: header(9),
+            watch_id: NO_WATCH,
+            ..Default::default()
+        };
+        step(&mut watches, &mut pending, &mut ready, answer()).unwrap();
+        assert!(ready.is_empty(), "a probe's answer is not delivered");
+        step(&mut watches, &mut pending, &mut ready, answer()).unwrap();
+        assert!(matches!(
+            ready.pop_front(),
+            Some(Delivery::Response { watch: 0, .. })
+        ));
+    }
+
+    #[test]
+    fn cancellation_ends_the_watch_and_auth_cancellations_retry() {
+        let mut watches = vec![watch(0), watch(0)];
+        let mut pending = stream_for(&watches);
+        let mut ready = VecDeque::new();
+        let refused = WatchResponse {
+            created: true,
+            canceled: true,
+            cancel_reason: "etcdserver: permission denied".into(),
+            watch_id: NO_WATCH,
+            ..Default::default()
+        };
+        step(&mut watches, &mut pending, &mut ready, refused).unwrap();
+        assert!(watches[0].ended);
+        assert!(matches!(
+            ready.pop_front(),
+            Some(Delivery::Closed { watch: 0, error })
+                if error == "rpc error: code = PermissionDenied desc = etcdserver: permission denied"
+        ));
+        let expired = WatchResponse {
+            created: true,
+            canceled: true,
+            cancel_reason: "etcdserver: invalid auth token".into(),
+            ..Default::default()
+        };
+        assert!(matches!(
+            step(&mut watches, &mut pending, &mut ready, expired),
+            Err(Broken::Retry(_))
+        ));
+
+        let mut watches = vec![watch(0)];
+        let mut pending = stream_for(&watches);
+        step(&mut watches, &mut pending, &mut ready, created(4, 1)).unwrap();
+        let canceled = WatchResponse {
+            watch_id: 4,
+            canceled: true,
+            ..Default::default()
+        };
+        step(&mut watches, &mut pending, &mut ready, canceled).unwrap();
+        assert!(watches[0].ended);
+        assert!(matches!(
+            ready.pop_front(),
+            Some(Delivery::Canceled { watch: 0 })
+        ));
+        // A late response for an ended watch is ignored.
+        step(&mut watches, &mut pending, &mut ready, events(4, &[5])).unwrap();
+        assert!(ready.is_empty());
+    }
+
+    #[test]
+    fn compaction_ends_the_watch_with_its_response() {
+        let mut watches = vec![watch(2)];
+        let mut pending = stream_for(&watches);
+        let mut ready = VecDeque::new();
+        step(&mut watches, &mut pending, &mut ready, created(1, 50)).unwrap();
+        let compacted = WatchResponse {
+            watch_id: 1,
+            compact_revision: 40,
+            canceled: true,
+            ..Default::default()
+        };
+        step(&mut watches, &mut pending, &mut ready, compacted).unwrap();
+        assert!(watches[0].ended);
+        assert!(matches!(
+            ready.pop_front(),
+            Some(Delivery::Response { watch: 0, response }) if response.compact_revision == 40
+        ));
+    }
+
+    #[test]
+    fn a_rejected_token_on_the_stream_is_retried_with_a_new_one() {
+        let status = Status::unauthenticated("etcdserver: invalid auth token");
+        assert!(matches!(classify(status), Broken::Retry(_)));
+        let denied = Status::permission_denied("etcdserver: permission denied");
+        assert!(matches!(classify(denied), Broken::Halt(_)));
+    }
 }

@@ -144,7 +144,7 @@ pub fn plan_grant(args: &GrantArgs) -> Result<i64, CliError> {
 /// connection that never came up keeps ectl's own error (exit 2).
 fn failed(what: &str, e: client::Error) -> anyhow::Error {
     match e {
-        client::Error::Rpc(_) | client::Error::Timeout => {
+        client::Error::Rpc(_) | client::Error::Timeout(_) => {
             CliError::error(format!("failed to {what} lease ({e})")).into()
         }
         e => e.into(),
@@ -154,7 +154,7 @@ fn failed(what: &str, e: client::Error) -> anyhow::Error {
 /// etcdctl exits 2 ("bad connection") on any error of timetolive, list and keep-alive.
 fn bad_connection(e: client::Error) -> anyhow::Error {
     match e {
-        client::Error::Rpc(_) | client::Error::Timeout => {
+        client::Error::Rpc(_) | client::Error::Timeout(_) => {
             CliError::new(ExitCode::BadConnection, e).into()
         }
         e => e.into(),

@@ -421,6 +421,22 @@ impl Cluster {
     }
 }
 
+impl Cluster {
+    /// A follower's index, and `--endpoints` with that follower first and the leader last:
+    /// for tests that take the first endpoint away without an election.
+    pub fn follower_first(&self) -> (usize, String) {
+        let leader = self.leader();
+        let n = self.members.len();
+        let follower = (leader + 1) % n;
+        let order = (0..n).map(|i| (follower + i) % n).filter(|&i| i != leader);
+        let endpoints: Vec<String> = order
+            .chain([leader])
+            .map(|i| self.members[i].endpoint())
+            .collect();
+        (follower, endpoints.join(","))
+    }
+}
+
 impl Index<usize> for Cluster {
     type Output = Etcd;
 
