@@ -15,6 +15,7 @@ mod completion;
 mod curl;
 mod discovery;
 mod failover;
+mod failover_load;
 mod generated;
 mod harness;
 mod kv;

@@ -5,7 +5,7 @@
 //! Bounded and not timing-sensitive: a fixed number of commands per round, and the kill is
 //! triggered by a count of commands started, not by a clock.
 
-mod support;
+use crate::support;
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
