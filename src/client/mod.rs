@@ -886,11 +886,15 @@ fn with_hint(cause: String, hint: Option<String>) -> String {
 }
 
 /// The distinct messages of an error and its sources, joined the way Go wraps errors.
-fn cause_chain(err: &dyn std::error::Error) -> String {
+fn cause_chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
-    let mut current: Option<&dyn std::error::Error> = Some(err);
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = current {
-        let text = e.to_string();
+        // Go words an errno without Rust's "(os error N)".
+        let text = match e.downcast_ref::<std::io::Error>() {
+            Some(io) if io.raw_os_error().is_some() => crate::go::errno_text(io),
+            _ => e.to_string(),
+        };
         if !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }
