@@ -12,3 +12,4 @@ pub mod error;
 pub mod observe;
 pub mod output;
 pub mod pb;
+pub mod v2;

@@ -11,8 +11,10 @@ use ectl::error::{self, ExitCode as Code};
 
 fn main() -> ExitCode {
     ectl::commands::completion::answer_if_requested();
-    if let Err(e) = cli::check_api_version() {
-        return fail(&e);
+    match cli::check_api_version() {
+        Ok(cli::Api::V2) => return run_v2(),
+        Ok(cli::Api::V3) => {}
+        Err(e) => return fail(&e),
     }
     let cli = match cli::parse() {
         Ok(cli) => cli,
@@ -57,6 +59,44 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e),
     }
+}
+
+/// `ETCDCTL_API=2`: the v2 client parses and runs on its own, with its own texts and exit codes.
+fn run_v2() -> ExitCode {
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let invocation = match ectl::v2::parse(&args, &|key| std::env::var(key).ok()) {
+        Ok(invocation) => invocation,
+        Err(exit) => return v2_exit(&exit),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(&anyhow::Error::new(e).context("starting the async runtime")),
+    };
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let result = runtime.block_on(ectl::v2::run(invocation, &mut out));
+    let flushed = out.flush().map_err(anyhow::Error::from);
+    match result.and(flushed) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => match e.downcast_ref::<ectl::v2::Exit>() {
+            Some(exit) => v2_exit(exit),
+            None => fail(&e),
+        },
+    }
+}
+
+fn v2_exit(exit: &ectl::v2::Exit) -> ExitCode {
+    let _ = std::io::stdout().write_all(exit.stdout.as_bytes());
+    let _ = std::io::stdout().flush();
+    if !exit.stderr.is_empty() {
+        eprintln!("{}", exit.stderr);
+    }
+    ExitCode::from(exit.code)
 }
 
 /// Prints the error once, as etcdctl does (`Error: ...`), and maps it to the exit code.

@@ -520,19 +520,23 @@ fn nonzero_or(value: usize, default: usize) -> usize {
     if value == 0 { default } else { value }
 }
 
-/// etcdctl reads `ETCDCTL_API` to pick the v2 or v3 client before it parses anything; only v3
-/// exists here. Anything else is etcdctl's "unsupported API version" (exit 1, no `Error: `).
-pub fn check_api_version() -> anyhow::Result<()> {
+/// Which client `ETCDCTL_API` picks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    V2,
+    V3,
+}
+
+/// etcdctl reads `ETCDCTL_API` to pick the v2 or v3 client before it parses anything.
+/// Anything else is etcdctl's "unsupported API version" (exit 1, no `Error: `).
+pub fn check_api_version() -> anyhow::Result<Api> {
     api_version_check(std::env::var_os("ETCDCTL_API").as_deref())
 }
 
-fn api_version_check(api: Option<&OsStr>) -> anyhow::Result<()> {
+fn api_version_check(api: Option<&OsStr>) -> anyhow::Result<Api> {
     match api.map(OsStr::to_string_lossy).as_deref() {
-        None | Some("") | Some("3") => Ok(()),
-        Some("2") => Err(CliError::bad_feature(
-            "v2 API is not supported yet (unset ETCDCTL_API or set ETCDCTL_API=3)",
-        )
-        .into()),
+        None | Some("") | Some("3") => Ok(Api::V3),
+        Some("2") => Ok(Api::V2),
         Some(other) => Err(Unprefixed {
             code: ExitCode::Error,
             message: format!("unsupported API version {other}"),
@@ -683,11 +687,10 @@ mod tests {
 
     #[test]
     fn api_versions_as_etcdctl_reads_them() {
-        assert!(api_version_check(None).is_ok());
-        assert!(api_version_check(Some(OsStr::new(""))).is_ok());
-        assert!(api_version_check(Some(OsStr::new("3"))).is_ok());
-        let err = api_version_check(Some(OsStr::new("2"))).unwrap_err();
-        assert_eq!(crate::error::classify(&err), ExitCode::BadFeature);
+        assert_eq!(api_version_check(None).unwrap(), Api::V3);
+        assert_eq!(api_version_check(Some(OsStr::new(""))).unwrap(), Api::V3);
+        assert_eq!(api_version_check(Some(OsStr::new("3"))).unwrap(), Api::V3);
+        assert_eq!(api_version_check(Some(OsStr::new("2"))).unwrap(), Api::V2);
         let err = api_version_check(Some(OsStr::new("3.5"))).unwrap_err();
         let unprefixed = err
             .downcast_ref::<Unprefixed>()

@@ -184,7 +184,7 @@ impl Object<'_> {
 /// `s` as a JSON string exactly as Go's `encoding/json` writes one: `<`, `>`, `&`, U+2028 and
 /// U+2029 escaped too, `\u00XX` for controls other than `\n \r \t` (Go 1.19 has no `\b` `\f`),
 /// and `\ufffd` for each byte of invalid UTF-8.
-pub(super) fn go_json_string(s: &[u8]) -> String {
+pub(crate) fn go_json_string(s: &[u8]) -> String {
     let mut q = String::with_capacity(s.len() + 2);
     q.push('"');
     for chunk in s.utf8_chunks() {

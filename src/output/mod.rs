@@ -15,8 +15,10 @@ mod snapshot;
 mod table;
 mod watch;
 
-/// Go's `%q` of bytes, shared with the txn grammar's error messages.
+/// Go's `%q` of bytes, shared with the txn grammar's error messages (and the v2 printers).
 pub(crate) use fields::go_quote;
+/// Go's JSON string escaping, shared with the v2 printers.
+pub(crate) use json::go_json_string;
 
 use std::io::{self, Write};
 use std::str::FromStr;
