@@ -327,16 +327,19 @@ pub fn parse_user(resp: &Response) -> Result<User, Error> {
         roles: Option<Vec<RoleRef>>,
     }
     let raw: Raw = serde_json::from_slice(&resp.body).map_err(|e| bad_json(&e))?;
+    let refs = raw.roles.unwrap_or_default();
+    // Go's client decodes role objects into `[]string` first: that fails but leaves one empty
+    // name per role, and the names it then reads are appended after them.
+    let mut roles: Vec<String> = Vec::new();
+    if refs.iter().any(|r| matches!(r, RoleRef::Role { .. })) {
+        roles.resize(refs.len(), String::new());
+    }
+    roles.extend(refs.into_iter().map(|r| match r {
+        RoleRef::Name(n) | RoleRef::Role { role: n } => n,
+    }));
     Ok(User {
         user: raw.user,
-        roles: raw
-            .roles
-            .unwrap_or_default()
-            .into_iter()
-            .map(|r| match r {
-                RoleRef::Name(n) | RoleRef::Role { role: n } => n,
-            })
-            .collect(),
+        roles,
     })
 }
 
