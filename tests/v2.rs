@@ -825,3 +825,50 @@ fn cluster_members_and_health() {
         "{out:?}"
     );
 }
+
+#[test]
+fn timeouts_on_a_silent_endpoint() {
+    // A listener that never accepts: connects succeed (the backlog), no answer ever comes.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    let pair = Pair::start(None);
+    let with = |args: &[&str]| {
+        let mut all = vec!["--endpoints", url.as_str()];
+        all.extend_from_slice(args);
+        case(&all).own_endpoints()
+    };
+    let cases = [
+        // Each request gives up after --timeout; the sync failure is no connection error.
+        with(&["--no-sync", "--timeout", "300ms", "get", "/k"]),
+        with(&["--timeout", "300ms", "get", "/k"]),
+        with(&["--no-sync", "--timeout", "300ms", "rm", "/k"]),
+        // --total-timeout ends the sync first (exit 2), or the request itself (exit 4).
+        with(&["--timeout", "10s", "--total-timeout", "500ms", "get", "/k"]),
+        with(&[
+            "--no-sync",
+            "--timeout",
+            "10s",
+            "--total-timeout",
+            "500ms",
+            "get",
+            "/k",
+        ]),
+        with(&["--timeout", "300ms", "member", "list"]),
+    ];
+    let names = |s: &str| s.replace(&url, "SILENT");
+    for c in &cases {
+        let theirs = c.command(etcdctl(), &pair.reference).run();
+        let ours = c.command(ectl(), &pair.ours).run();
+        assert_eq!(
+            (
+                theirs.code,
+                names(&theirs.stderr_str()),
+                theirs.stdout_str()
+            ),
+            (ours.code, names(&ours.stderr_str()), ours.stdout_str()),
+            "{}",
+            c.shown()
+        );
+    }
+    drop(silent);
+}
