@@ -703,6 +703,77 @@ fn help_version_and_usage() {
         case(&["auth", "enable", "--help"]),
         case(&["rmdir", "--bogus"]),
         case(&["member", "list", "--bogus"]),
+        case(&["-o"]),
+        case(&["--timeout=x", "ls"]),
+        case(&["--no-sync=maybe", "ls"]),
+        case(&["---x", "ls"]),
+        case(&["h"]),
+        case(&["help", "member"]),
+        case(&["member", "help"]),
+        case(&["member", "help", "add"]),
+        case(&["member", "help", "bogus"]),
+    ]);
+    // Every command's and subcommand's help screen.
+    let mut all = Vec::new();
+    for command in [
+        "backup",
+        "cluster-health",
+        "mk",
+        "mkdir",
+        "rm",
+        "rmdir",
+        "get",
+        "ls",
+        "set",
+        "setdir",
+        "update",
+        "updatedir",
+        "watch",
+        "exec-watch",
+    ] {
+        all.push(case(&[command, "--help"]));
+    }
+    for (group, subs) in [
+        ("member", &["list", "add", "remove", "update"][..]),
+        (
+            "user",
+            &["add", "get", "list", "remove", "grant", "revoke", "passwd"],
+        ),
+        ("role", &["add", "get", "list", "remove", "grant", "revoke"]),
+        ("auth", &["enable", "disable"]),
+    ] {
+        all.push(case(&[group, "-h"]));
+        for sub in subs {
+            all.push(case(&[group, sub, "--help"]));
+        }
+    }
+    pair.run(&all);
+}
+
+#[test]
+fn flag_spellings_and_environment_twins() {
+    let pair = Pair::start(None);
+    pair.setup(&["set", "/k", "v"]);
+    pair.run(&[
+        case(&["-o=json", "get", "/k"]),
+        case(&["--output", "extended", "get", "/k"]),
+        case(&["-output=json", "get", "/k"]),
+        case(&["--no-sync=false", "get", "/k"]),
+        case(&["--no-sync=true", "get", "/k"]),
+        case(&["--debug=false", "get", "/k"]),
+        case(&["--timeout=1s", "--total-timeout=3s", "get", "/k"]),
+        case(&["--timeout", "0", "get", "/k"]),
+        case(&["get", "--sort=false", "/k"]),
+        case(&["get", "-q", "/k"]),
+        case(&["set", "-ttl=0x10", "/hex", "v"]),
+        case(&["set", "--ttl", "-5", "/negative", "v"]),
+        case(&["set", "--ttl", "99999999999999999999", "/huge", "v"]),
+        case(&["-u", "root:pw", "get", "/k"]),
+        case(&["get", "/k"]).env("ETCDCTL_USERNAME", "root:pw"),
+        case(&["get", "/k"]).env("ETCDCTL_CA_FILE", "/nonexistent/ca.pem"),
+        case(&["get", "/k"]).env("ETCDCTL_WRITE_OUT", "json"),
+        case(&["get", "/k"]).env("ETCDCTL_OUTPUT", "json"),
+        case(&["--discovery-srv", "", "get", "/k"]),
     ]);
 }
 

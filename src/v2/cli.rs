@@ -178,17 +178,13 @@ pub const COMMANDS: &[Command] = &[
         "backup",
         Cmd::Backup,
         "backup an etcd directory",
-        "",
+        " ",
         &[
             Flag::new("data-dir", Kind::Str, "Path to the etcd data dir"),
             Flag::new("wal-dir", Kind::Str, "Path to the etcd wal dir"),
             Flag::new("backup-dir", Kind::Str, "Path to the backup dir"),
             Flag::new("backup-wal-dir", Kind::Str, "Path to the backup wal dir"),
-            Flag::new(
-                "with-v3",
-                Kind::Bool,
-                "Backup v3 backend data. Note -with-v3=false is not supported since etcd v3.5.0, please use v3.4.x client if you need this feature.",
-            ),
+            Flag::new("with-v3", Kind::Bool, "Backup v3 backend data"),
         ],
     ),
     leaf(
@@ -589,7 +585,8 @@ fn run_command(
             return Ok(Invocation::Print(group_help_text()));
         };
         if name == "help" || name == "h" {
-            return help_topic(command.sub, rest.first(), group_help_text, |c| {
+            let app_help = || subapp_help(command, &path[..path.len() - 1]);
+            return help_topic(command.sub, rest.first(), app_help, |c| {
                 command_help(c, &path)
             });
         }
@@ -695,11 +692,8 @@ fn help_name(command: &Command, parents: &[&str]) -> String {
     name
 }
 
-/// urfave's help for one command.
+/// urfave's help for one command (a group too, when asked as `help GROUP`).
 pub fn command_help(command: &Command, parents: &[&str]) -> String {
-    if !command.sub.is_empty() {
-        return group_help(command, parents);
-    }
     let name = help_name(command, parents);
     let mut text = format!("NAME:\n   {name} - {}\n\nUSAGE:\n   {name}", command.usage);
     if !command.flags.is_empty() {
@@ -721,6 +715,19 @@ pub fn command_help(command: &Command, parents: &[&str]) -> String {
         text.push_str("   ");
     }
     text.push('\n');
+    flags::tabwrite(&text)
+}
+
+/// `GROUP help`: urfave runs the group as an application of its own and shows that one's help.
+fn subapp_help(command: &Command, parents: &[&str]) -> String {
+    let name = help_name(command, parents);
+    let text = format!(
+        "NAME:\n   {name} - {}\n\nUSAGE:\n   {name} [global options] command [command options] [arguments...]\n\n\
+         VERSION:\n   {ETCDCTL_VERSION}\n\nCOMMANDS:\n{}\nGLOBAL OPTIONS:\n{}",
+        command.usage,
+        indent_lines(&command_rows(command.sub, false)),
+        indent_lines(&flags::flag_lines(&[HELP])),
+    );
     flags::tabwrite(&text)
 }
 

@@ -118,7 +118,20 @@ fn new_client(ctx: &mut Ctx<'_>) -> Result<Client> {
         server_name: None,
     };
     if tls != TlsOptions::default() {
-        // etcdctl loads the files while building its transport, before any request.
+        // etcdctl loads the files while building its transport, before any request: the key
+        // pair first, then the CA.
+        for path in [&tls.cert_file, &tls.key_file, &tls.ca_file]
+            .into_iter()
+            .flatten()
+        {
+            if let Err(e) = std::fs::metadata(path).and_then(|_| std::fs::File::open(path)) {
+                let text = crate::commands::watch::go_errno_text(&e);
+                return Err(exit(
+                    EXIT_BAD_ARGS,
+                    format!("open {}: {text}", path.display()),
+                ));
+            }
+        }
         crate::client::tls::client_config(&tls).map_err(|e| exit(EXIT_BAD_ARGS, e.to_string()))?;
     }
     let credentials = match &g.username {
