@@ -332,6 +332,23 @@ fn keys_in_every_format() {
         case(&["mkdir"]),
         case(&["watch"]),
         case(&["exec-watch", "/k"]),
+        case(&["rm", "-r", "/"]),
+        case(&["rmdir", "/"]),
+        case(&["set", "/", "root"]),
+        case(&["set", "/ключ", "значение"]),
+        case(&["-o", "json", "get", "/ключ"]),
+        case(&["set", "/100%", "per+cent"]),
+        case(&["get", "/100%"]),
+        case(&["set", "/a+b=c;d@e$f,g:h!i*j(k)l'm", "v"]),
+        case(&["-o", "json", "get", "/a+b=c;d@e$f,g:h!i*j(k)l'm"]),
+        case(&["set", "/trailing/", "t"]),
+        case(&["get", "/trailing"]),
+        case(&["get", "//trailing//"]),
+        case(&["set", "/x/../y", "dots"]),
+        case(&["get", "/y"]),
+        case(&["set", "/ctl", "tab\tnew\nline\u{1}"]),
+        case(&["-o", "json", "get", "/ctl"]),
+        case(&["-o", "extended", "get", "/ctl"]),
     ]);
     pair.run(&cases);
 }
@@ -369,6 +386,16 @@ fn watch_history_and_exec_watch() {
             case(&["-o", f, "watch", "/w/a", "--after-index=4"]),
         ]);
     }
+    cases.extend([
+        case(&[
+            "exec-watch",
+            "--after-index",
+            "1",
+            "no-such-command",
+            "/w/a",
+        ]),
+        case(&["exec-watch", "--after-index", "1", "/no/such/path", "/w/a"]),
+    ]);
     pair.run(&cases);
 
     // --forever over history, then Ctrl-C: both exit 0 after printing the same events.

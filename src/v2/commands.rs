@@ -480,9 +480,7 @@ async fn exec_watch(ctx: &mut Ctx<'_>) -> Result<()> {
                         crate::commands::watch::go_errno_text(&e)
                     )
                 };
-                // etcdctl prints this without a newline.
-                eprint!("{text}");
-                return Err(exit(1, String::new()));
+                return Err(exit(1, text));
             }
         }
     }
