@@ -50,6 +50,8 @@ struct Case {
     env: Vec<(String, String)>,
     /// Give no `--endpoints` (the case names its own).
     own_endpoints: bool,
+    /// `--endpoints=` this, with `{}` replaced by the member's URL.
+    endpoints: Option<String>,
 }
 
 fn case(args: &[&str]) -> Case {
@@ -58,6 +60,7 @@ fn case(args: &[&str]) -> Case {
         stdin: None,
         env: Vec::new(),
         own_endpoints: false,
+        endpoints: None,
     }
 }
 
@@ -77,8 +80,19 @@ impl Case {
         self
     }
 
+    fn endpoints(mut self, template: &str) -> Case {
+        self.endpoints = Some(template.to_string());
+        self.own_endpoints = true;
+        self
+    }
+
     fn command(&self, base: Cmd, etcd: &Etcd) -> Cmd {
-        let mut cmd = if self.own_endpoints {
+        let mut cmd = if let Some(template) = &self.endpoints {
+            base.env("ETCDCTL_API", "2").arg(format!(
+                "--endpoints={}",
+                template.replace("{}", &etcd.client_url())
+            ))
+        } else if self.own_endpoints {
             base.env("ETCDCTL_API", "2")
         } else {
             v2(base, etcd)
@@ -650,6 +664,13 @@ fn dead_endpoints_and_the_cluster_error() {
             .env("ETCDCTL_PEERS", dead)
             .own_endpoints(),
         // etcdctl shuffles its endpoints, so only one dead endpoint gives a fixed text.
+        // A dead endpoint beside a live one: the request moves on (sync or not).
+        case(&["set", "/k", "from the live one"]).endpoints("http://127.0.0.1:9,{}"),
+        case(&["--no-sync", "get", "/k"]).endpoints("http://127.0.0.1:9,{}"),
+        case(&["--no-sync", "-o", "extended", "set", "/k2", "v"])
+            .endpoints("{},http://127.0.0.1:9"),
+        case(&["--no-sync", "ls", "--sort"]).endpoints("http://127.0.0.1:9,{},http://127.0.0.1:10"),
+        case(&["watch", "--after-index", "1", "/k"]).endpoints("http://127.0.0.1:9,{}"),
         // The flag beats the variable.
         case(&["get", "/k"]).env("ETCDCTL_ENDPOINTS", dead),
     ];
@@ -798,6 +819,11 @@ fn flag_spellings_and_environment_twins() {
         case(&["-u", "root:pw", "get", "/k"]),
         case(&["get", "/k"]).env("ETCDCTL_USERNAME", "root:pw"),
         case(&["get", "/k"]).env("ETCDCTL_CA_FILE", "/nonexistent/ca.pem"),
+        case(&["--cert-file", "/nonexistent/cert.pem", "get", "/k"]),
+        case(&["--key-file", "/nonexistent/key.pem", "get", "/k"]),
+        case(&["get", "/k"])
+            .env("ETCDCTL_CERT_FILE", "/nonexistent/cert.pem")
+            .env("ETCDCTL_KEY_FILE", "/nonexistent/key.pem"),
         case(&["get", "/k"]).env("ETCDCTL_WRITE_OUT", "json"),
         case(&["get", "/k"]).env("ETCDCTL_OUTPUT", "json"),
         case(&["--discovery-srv", "", "get", "/k"]),

@@ -117,6 +117,21 @@ fn new_client(ctx: &mut Ctx<'_>) -> Result<Client> {
         skip_verify: false,
         server_name: None,
     };
+    if tls.cert_file.is_some() != tls.key_file.is_some() {
+        let shown = |p: &Option<std::path::PathBuf>| {
+            p.as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        };
+        return Err(exit(
+            EXIT_BAD_ARGS,
+            format!(
+                "KeyFile and CertFile must both be present[key: {}, cert: {}]",
+                shown(&tls.key_file),
+                shown(&tls.cert_file)
+            ),
+        ));
+    }
     if tls != TlsOptions::default() {
         // etcdctl loads the files while building its transport, before any request: the key
         // pair first, then the CA.
