@@ -799,8 +799,11 @@ async fn health(probe: &mut Client, client_url: &str) -> std::result::Result<boo
         .get_once(&url, &path)
         .await
         .map_err(|e| get_error(&e))?;
-    let value: serde_json::Value = serde_json::from_slice(&resp.body)
-        .map_err(|_| "invalid character looking for beginning of value".to_string())?;
+    if let Some(e) = api::go_json_start_error(&resp.body) {
+        return Err(e);
+    }
+    let value: serde_json::Value =
+        serde_json::from_slice(&resp.body).map_err(|e| api::go_json_error(&e))?;
     let health = value
         .as_object()
         .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case("health")))
