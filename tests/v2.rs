@@ -930,18 +930,23 @@ fn cluster_members_and_health() {
         same(args);
     }
 
-    // One member down: degraded (exit 5); two down: unavailable.
+    // One member down: degraded (exit 5); two down: unavailable. The survivors may need an
+    // election first, so wait until etcdctl sees the expected state (as etcd's e2e test does).
+    let settle = |expected: &str| {
+        for _ in 0..30 {
+            let (theirs, _) = both(&["cluster-health"]);
+            if theirs.stdout_str().contains(expected) {
+                return;
+            }
+            sleep(Duration::from_millis(500));
+        }
+        panic!("cluster-health never said {expected:?}");
+    };
     cluster.members()[2].kill();
+    settle("cluster is degraded");
     same(&["cluster-health"]).assert_code(5);
     cluster.members()[1].kill();
-    // The last member needs an election timeout to notice it lost the leader.
-    for _ in 0..20 {
-        let (theirs, _) = both(&["cluster-health"]);
-        if theirs.stdout_str().contains("cluster is unavailable") {
-            break;
-        }
-        sleep(Duration::from_millis(500));
-    }
+    settle("cluster is unavailable");
     let out = same(&["cluster-health"]);
     out.assert_code(5);
     assert!(
