@@ -139,6 +139,21 @@ impl Client {
         })
     }
 
+    /// A client with the same endpoints and TLS settings but no credentials and no `--debug`
+    /// lines: cluster-health's plain HTTP client.
+    pub fn plain(&self) -> Client {
+        Client {
+            endpoints: self.endpoints.clone(),
+            pinned: 0,
+            timeout: self.timeout,
+            authorization: None,
+            tls: self.tls.clone(),
+            tls_config: self.tls_config.clone(),
+            conn: None,
+            trace: None,
+        }
+    }
+
     /// Turns on `--debug`'s cURL lines.
     pub fn set_trace(&mut self, trace: Trace) {
         self.trace = Some(trace);
@@ -220,14 +235,10 @@ impl Client {
         Err(Error::Cluster(errors))
     }
 
-    /// One `GET` of `path` on `url` outside the cluster rotation and without `--debug` lines,
-    /// as cluster-health's plain HTTP client does it.
+    /// One `GET` of `path` on `url`, outside the cluster rotation.
     pub async fn get_once(&mut self, url: &Url, path: &str) -> Result<Response, Error> {
-        let trace = self.trace.take();
         let req = Request::new(Method::GET, path.to_string());
-        let result = self.attempt(url, &req, None).await;
-        self.trace = trace;
-        result
+        self.attempt(url, &req, None).await
     }
 
     async fn attempt(

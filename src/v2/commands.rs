@@ -711,8 +711,7 @@ async fn cluster_health(ctx: &mut Ctx<'_>) -> Result<()> {
             return Err(handle(EXIT_SERVER_ERROR, &e));
         }
     };
-    let probe_client = new_client(ctx)?;
-    let mut probe = probe_client;
+    let mut probe = client.plain();
     loop {
         let mut healthy = 0;
         for m in &list {
