@@ -583,7 +583,10 @@ fn all_endpoints_down_fail_fast_naming_each() {
 fn api_v2_runs_the_v2_client() {
     let out = ectl().env("ETCDCTL_API", "2").arg("--version").run();
     out.assert_ok();
-    assert_eq!(out.stdout_str(), "etcdctl version: 3.4.23\nAPI version: 2\n");
+    assert_eq!(
+        out.stdout_str(),
+        "etcdctl version: 3.4.23\nAPI version: 2\n"
+    );
 }
 
 /// A reader that goes away early (`ectl get --prefix '' | head -c1`) is a quiet success.
