@@ -617,8 +617,7 @@ fn tls_members() {
         case(&["cluster-health"]),
     ];
     pair.run(&cases);
-    // Without a client certificate, and plain HTTP to a TLS port: the same exit code (the
-    // TLS error texts are Go's and rustls' own).
+    // Without a client certificate, and plain HTTP to a TLS port: the same code and text.
     for (label, strip) in [("no client cert", false), ("http to https", true)] {
         let run = |base: Cmd, etcd: &Etcd| {
             let url = etcd.client_url();
@@ -636,7 +635,24 @@ fn tls_members() {
         let (theirs, ours) = (run(etcdctl(), &pair.reference), run(ectl(), &pair.ours));
         assert_eq!(theirs.code, ours.code, "{label}\n{theirs:?}\n{ours:?}");
         assert_ne!(ours.code, 0, "{label}: {ours:?}");
+        assert_eq!(theirs.stderr_str(), ours.stderr_str(), "{label}");
     }
+    // A CA that did not sign the server's certificate.
+    let run = |base: Cmd, etcd: &Etcd| {
+        base.env("ETCDCTL_API", "2")
+            .arg(format!("--endpoints={}", etcd.client_url()))
+            .arg(format!("--ca-file={}", tls.other_ca().display()))
+            .arg(format!("--cert-file={}", tls.client_cert().display()))
+            .arg(format!("--key-file={}", tls.client_key().display()))
+            .args(["get", "foo2"])
+            .run()
+    };
+    let (theirs, ours) = (run(etcdctl(), &pair.reference), run(ectl(), &pair.ours));
+    assert_eq!(
+        (theirs.code, theirs.stderr_str()),
+        (ours.code, ours.stderr_str()),
+        "wrong CA"
+    );
 }
 
 #[test]

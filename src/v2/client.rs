@@ -441,8 +441,27 @@ async fn dial(authority: &str) -> Result<TcpStream, Error> {
     }))
 }
 
-/// A failure after the connection was made: the server closed it (`EOF`) or it broke.
+/// A failure after the connection was made: the server closed it (`EOF`), refused our
+/// certificate (TLS 1.3 says so only after the handshake), or it broke.
 fn read_error(_endpoint: &Url, e: &hyper::Error) -> Error {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(cause) = source {
+        if let Some(tls) = cause.downcast_ref::<rustls::Error>() {
+            return Error::Endpoint {
+                message: tls_text(tls),
+                connection: false,
+            };
+        }
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>())
+        {
+            return Error::Endpoint {
+                message: tls_text(tls),
+                connection: false,
+            };
+        }
+        source = cause.source();
+    }
     let message = if e.is_incomplete_message() || e.is_closed() {
         "EOF".to_string()
     } else {
@@ -459,16 +478,39 @@ fn tls_error(e: &std::io::Error) -> Error {
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
     {
-        Some(rustls::Error::InvalidCertificate(cert)) => {
-            format!("x509: certificate signed by unknown authority ({cert:?})")
-        }
-        Some(other) => format!("remote error: tls: {other}"),
+        Some(tls) => tls_text(tls),
         None if e.kind() == std::io::ErrorKind::UnexpectedEof => "EOF".to_string(),
         None => go_errno_text(e),
     };
     Error::Endpoint {
         message,
         connection: false,
+    }
+}
+
+/// A TLS failure in Go's `crypto/tls` and `crypto/x509` words, for the common cases.
+fn tls_text(e: &rustls::Error) -> String {
+    use rustls::{AlertDescription as A, CertificateError as C};
+    match e {
+        rustls::Error::InvalidCertificate(C::UnknownIssuer) => {
+            "x509: certificate signed by unknown authority".to_string()
+        }
+        rustls::Error::InvalidCertificate(C::Expired | C::NotValidYet) => {
+            "x509: certificate has expired or is not yet valid".to_string()
+        }
+        rustls::Error::InvalidCertificate(other) => format!("x509: {other:?}"),
+        rustls::Error::AlertReceived(alert) => {
+            let name = match alert {
+                A::BadCertificate => "bad certificate".to_string(),
+                A::UnknownCA => "unknown certificate authority".to_string(),
+                A::HandshakeFailure => "handshake failure".to_string(),
+                A::CertificateRequired => "certificate required".to_string(),
+                A::ProtocolVersion => "protocol version not supported".to_string(),
+                other => format!("{other:?}").to_lowercase(),
+            };
+            format!("remote error: tls: {name}")
+        }
+        other => format!("tls: {other}"),
     }
 }
 
