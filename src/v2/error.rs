@@ -109,20 +109,21 @@ impl Error {
     }
 }
 
+/// The client's `ClusterError.Error()` tail: each failure after `; `.
 fn summary(errors: &[Error]) -> String {
-    errors
-        .iter()
-        .enumerate()
-        .map(|(i, e)| format!("; error #{i}: {e}\n"))
-        .collect()
+    numbered(errors, "; ")
 }
 
 /// The client's `ClusterError.Detail()`.
 fn detail(errors: &[Error]) -> String {
+    numbered(errors, "")
+}
+
+fn numbered(errors: &[Error], lead: &str) -> String {
     errors
         .iter()
         .enumerate()
-        .map(|(i, e)| format!("error #{i}: {e}\n"))
+        .map(|(i, e)| format!("{lead}error #{i}: {e}\n"))
         .collect()
 }
 
