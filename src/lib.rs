@@ -19,3 +19,4 @@ pub mod output;
 pub mod pb;
 pub mod settings;
 pub mod storage;
+pub mod v2;

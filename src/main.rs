@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::error::ErrorKind;
 
-use ectl::commands::{self, Api, Context};
+use ectl::commands::{self, Api, Context, ParseError, Parsed};
 use ectl::error::{self, ExitCode as Code};
 use ectl::settings::Settings;
 
@@ -16,8 +16,10 @@ fn main() -> ExitCode {
         Err(e) => return fail(&e),
     };
     let cli = match api.parse() {
-        Ok(cli) => cli,
-        Err(e) => return usage_error(e),
+        Ok(Parsed::V3(cli)) => cli,
+        Ok(Parsed::V2(invocation)) => return run_v2(invocation),
+        Err(ParseError::V3(e)) => return usage_error(e),
+        Err(ParseError::V2(exit)) => return v2_exit(&exit),
     };
     let mut stdout = std::io::stdout().lock();
     if let Some(result) = commands::run_offline(&cli.command, &mut stdout) {
@@ -61,6 +63,39 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e),
     }
+}
+
+/// `ETCDCTL_API=2`: the v2 client runs with its own texts and exit codes.
+fn run_v2(invocation: ectl::v2::Invocation) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(&anyhow::Error::new(e).context("starting the async runtime")),
+    };
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let result = runtime.block_on(ectl::v2::run(invocation, &mut out));
+    let flushed = out.flush().map_err(anyhow::Error::from);
+    match result.and(flushed) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => match e.downcast_ref::<ectl::v2::Exit>() {
+            Some(exit) => v2_exit(exit),
+            None => fail(&e),
+        },
+    }
+}
+
+/// The v2 client's own ending: its stdout screen (a usage error's help), its stderr line, and
+/// its exit code, printed verbatim.
+fn v2_exit(exit: &ectl::v2::Exit) -> ExitCode {
+    let mut stdout = std::io::stdout();
+    let _ = stdout.write_all(exit.stdout.as_bytes());
+    let _ = stdout.flush();
+    if !exit.stderr.is_empty() {
+        eprintln!("{}", exit.stderr);
+    }
+    ExitCode::from(exit.code)
 }
 
 /// Prints the error once, as etcdctl does (`Error: ...`), and maps it to the exit code.

@@ -48,6 +48,9 @@ use crate::settings::Settings;
 /// The command trees, one per etcd API; `ETCDCTL_API` picks one before anything is parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Api {
+    /// `ETCDCTL_API=2`: etcdctl 3.4's v2 keys client (`src/v2/`), with its own urfave/cli
+    /// parse step ([`crate::v2::parse`]), texts and exit codes.
+    V2,
     V3,
 }
 
@@ -62,10 +65,7 @@ impl Api {
     fn from_var(api: Option<&OsStr>) -> anyhow::Result<Self> {
         match api.map(OsStr::to_string_lossy).as_deref() {
             None | Some("") | Some("3") => Ok(Api::V3),
-            Some("2") => Err(CliError::bad_feature(
-                "v2 API is not supported yet (unset ETCDCTL_API or set ETCDCTL_API=3)",
-            )
-            .into()),
+            Some("2") => Ok(Api::V2),
             Some(other) => Err(Verbatim {
                 code: ExitCode::Error,
                 message: format!("unsupported API version {other}"),
@@ -75,11 +75,35 @@ impl Api {
     }
 
     /// Parses the process's command line with this API's tree.
-    pub fn parse(self) -> Result<Cli, clap::Error> {
+    pub fn parse(self) -> Result<Parsed, ParseError> {
         match self {
-            Api::V3 => parse(),
+            Api::V3 => parse().map(Parsed::V3).map_err(ParseError::V3),
+            Api::V2 => {
+                let args: Vec<String> = std::env::args_os()
+                    .skip(1)
+                    .map(|arg| arg.to_string_lossy().into_owned())
+                    .collect();
+                crate::v2::parse(&args, &|key| std::env::var(key).ok())
+                    .map(Parsed::V2)
+                    .map_err(ParseError::V2)
+            }
         }
     }
+}
+
+/// A command line parsed by its API's tree. Built once per process, so the size difference
+/// between the trees costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
+pub enum Parsed {
+    V3(Cli),
+    V2(crate::v2::Invocation),
+}
+
+/// Why a command line did not parse: clap's usage error (v3), or the v2 client's own screen
+/// and exit code (its urfave/cli texts).
+pub enum ParseError {
+    V3(clap::Error),
+    V2(crate::v2::Exit),
 }
 
 #[derive(Debug, Parser)]
@@ -590,8 +614,7 @@ mod tests {
         assert_eq!(Api::from_var(None).unwrap(), Api::V3);
         assert_eq!(Api::from_var(Some(OsStr::new(""))).unwrap(), Api::V3);
         assert_eq!(Api::from_var(Some(OsStr::new("3"))).unwrap(), Api::V3);
-        let err = Api::from_var(Some(OsStr::new("2"))).unwrap_err();
-        assert_eq!(crate::error::classify(&err), ExitCode::BadFeature);
+        assert_eq!(Api::from_var(Some(OsStr::new("2"))).unwrap(), Api::V2);
         let err = Api::from_var(Some(OsStr::new("3.5"))).unwrap_err();
         let unprefixed = err.downcast_ref::<Verbatim>().expect("etcdctl's own words");
         assert_eq!(

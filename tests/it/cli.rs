@@ -581,14 +581,15 @@ fn all_endpoints_down_fail_fast_naming_each() {
     );
 }
 
-/// `ETCDCTL_API=2` is refused with a message saying what to do (etcdctl runs its v2 client).
+/// `ETCDCTL_API=2` picks the v2 client, as in etcdctl (tests/v2.rs compares it with etcdctl).
 #[test]
-fn api_v2_is_refused_clearly() {
-    let out = ectl().env("ETCDCTL_API", "2").args(["get", "foo"]).run();
-    out.assert_code(4);
-    assert!(out.stdout.is_empty());
-    assert!(out.stderr_str().starts_with("Error: "), "{out:?}");
-    assert!(out.stderr_str().contains("ETCDCTL_API=3"), "{out:?}");
+fn api_v2_runs_the_v2_client() {
+    let out = ectl().env("ETCDCTL_API", "2").arg("--version").run();
+    out.assert_ok();
+    assert_eq!(
+        out.stdout_str(),
+        "etcdctl version: 3.4.23\nAPI version: 2\n"
+    );
 }
 
 /// A reader that goes away early (`ectl get --prefix '' | head -c1`) is a quiet success.

@@ -18,7 +18,7 @@
 //!   etcdctl writes first ([`Case::state_differs`]);
 //! - every endpoint down: ectl exits 2 at once naming each endpoint, etcdctl waits for the
 //!   command timeout and exits 1; a flag and its `ETCDCTL_*` twin both set: the flag wins in
-//!   ectl, etcdctl refuses; `ETCDCTL_API=2` is refused ([`Case::documented`]).
+//!   ectl, etcdctl refuses ([`Case::documented`]).
 
 use std::ffi::{OsStr, OsString};
 use std::fmt::Write as _;

@@ -24,5 +24,6 @@ mod lock_elect;
 mod snapshot;
 mod tls;
 mod txn;
+mod v2;
 mod v2_backup;
 mod watch;
