@@ -33,6 +33,9 @@ impl From<ExitCode> for std::process::ExitCode {
 pub struct CliError {
     pub code: ExitCode,
     pub message: String,
+    /// What to do about it, when the error summarises failures that had a hint of their own
+    /// (`endpoint health`'s `unhealthy cluster`).
+    pub hint: Option<String>,
 }
 
 impl CliError {
@@ -40,7 +43,13 @@ impl CliError {
         Self {
             code,
             message: message.to_string(),
+            hint: None,
         }
+    }
+
+    pub fn with_hint(mut self, hint: Option<String>) -> Self {
+        self.hint = hint;
+        self
     }
 
     /// Wrong number or shape of positional arguments, or conflicting flags.
@@ -119,9 +128,14 @@ pub fn render(err: &anyhow::Error) -> String {
 /// What the user may do about the error, when the chain knows; printed on its own line so the
 /// error line itself stays as etcdctl prints it.
 pub fn hint(err: &anyhow::Error) -> Option<String> {
-    err.chain()
-        .find_map(|cause| cause.downcast_ref::<client::Error>())
-        .and_then(client::Error::hint)
+    err.chain().find_map(|cause| {
+        if let Some(e) = cause.downcast_ref::<CliError>() {
+            return e.hint.clone();
+        }
+        cause
+            .downcast_ref::<client::Error>()
+            .and_then(client::Error::hint)
+    })
 }
 
 /// True when the chain ends in a closed stdout pipe, which is a quiet success for a CLI.
