@@ -11,6 +11,7 @@
 mod cmd;
 mod etcd;
 mod http;
+pub mod pty;
 mod tls;
 
 pub use cmd::{Cmd, Out, Running, ectl, etcdctl};
