@@ -4,8 +4,8 @@
 use clap::Args;
 
 use crate::cli::values::go_bool;
-use crate::commands::Context;
 use crate::commands::endpoint::{endpoint_client, endpoints};
+use crate::commands::{Context, progress};
 use crate::error::CliError;
 
 /// Defragments the storage of the etcd members with given endpoints
@@ -35,7 +35,13 @@ pub async fn run(args: DefragArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> 
         .into());
     }
     let mut failures = 0;
-    for ep in endpoints(ctx, args.cluster).await? {
+    let endpoints = endpoints(ctx, args.cluster).await?;
+    // Defragmenting a large backend takes a while: on a terminal, which member is at work.
+    let bar = progress::steps(endpoints.len() as u64);
+    for ep in endpoints {
+        if let Some(bar) = &bar {
+            bar.set_message(format!("defragmenting {ep}"));
+        }
         let result = match endpoint_client(ctx, &ep) {
             Ok(client) => client
                 .defragment()
@@ -44,16 +50,28 @@ pub async fn run(args: DefragArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> 
                 .map_err(anyhow::Error::from),
             Err(e) => Err(e),
         };
-        match result {
-            Ok(()) => {
-                writeln!(ctx.out, "Finished defragmenting etcd member[{ep}]")?;
-                ctx.out.flush()?;
+        let mut report = || -> std::io::Result<()> {
+            match &result {
+                Ok(()) => {
+                    writeln!(ctx.out, "Finished defragmenting etcd member[{ep}]")?;
+                    ctx.out.flush()?;
+                }
+                Err(e) => eprintln!("Failed to defragment etcd member[{ep}] ({e:#})"),
             }
-            Err(e) => {
-                eprintln!("Failed to defragment etcd member[{ep}] ({e:#})");
-                failures += 1;
-            }
+            Ok(())
+        };
+        // The member's line goes above the bar, not through it.
+        match &bar {
+            Some(bar) => bar.suspend(report)?,
+            None => report()?,
         }
+        failures += usize::from(result.is_err());
+        if let Some(bar) = &bar {
+            bar.inc(1);
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
     }
     if failures > 0 {
         return Err(

@@ -13,6 +13,7 @@ pub mod lease;
 pub mod lock;
 pub mod member;
 pub mod move_leader;
+pub mod progress;
 pub mod snapshot;
 pub mod version;
 pub mod watch;

@@ -192,3 +192,18 @@ impl Drop for Shell {
         let _ = self.tmux().arg("kill-server").status();
     }
 }
+
+/// What a terminal receives, byte for byte (escape codes, redrawn bars and all), while
+/// `command` runs in a pseudo-terminal made by util-linux `script`; and its exit code.
+pub fn transcript(command: &str) -> (String, i32) {
+    let out = Command::new("script")
+        .args(["-qec", command, "/dev/null"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("TERM", "xterm-256color")
+        .stdin(Stdio::null())
+        .output()
+        .expect("util-linux `script` runs (apt-get install bsdutils)");
+    let text = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
+    (text, out.status.code().unwrap_or(-1))
+}
