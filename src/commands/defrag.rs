@@ -4,7 +4,6 @@
 use clap::Args;
 
 use crate::cli::values::go_bool;
-use crate::commands::endpoint::{endpoint_client, endpoints};
 use crate::commands::{Context, progress};
 use crate::error::CliError;
 
@@ -35,14 +34,14 @@ pub async fn run(args: DefragArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> 
         .into());
     }
     let mut failures = 0;
-    let endpoints = endpoints(ctx, args.cluster).await?;
+    let endpoints = ctx.endpoints(args.cluster).await?;
     // Defragmenting a large backend takes a while: on a terminal, which member is at work.
     let bar = progress::steps(endpoints.len() as u64);
     for ep in endpoints {
         if let Some(bar) = &bar {
             bar.set_message(format!("defragmenting {ep}"));
         }
-        let result = match endpoint_client(ctx, &ep) {
+        let result = match ctx.endpoint_client(&ep) {
             Ok(client) => client
                 .defragment()
                 .await
