@@ -3,6 +3,10 @@
 //! The binary (`src/main.rs`) parses arguments, starts a runtime and calls [`commands::run`]; everything
 //! else lives here so integration tests and benchmarks can reach it.
 
+// Only `main` (the bin) and `observe` write to stdout/stderr on their own or end the process;
+// everything else goes through the command's writer, `commands::warn` or an error, as uv does.
+#![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
+
 pub mod cli;
 pub mod client;
 pub mod commands;

@@ -55,7 +55,9 @@ pub async fn run(args: DefragArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> 
                     writeln!(ctx.out, "Finished defragmenting etcd member[{ep}]")?;
                     ctx.out.flush()?;
                 }
-                Err(e) => eprintln!("Failed to defragment etcd member[{ep}] ({e:#})"),
+                Err(e) => super::warn(format_args!(
+                    "Failed to defragment etcd member[{ep}] ({e:#})"
+                )),
             }
             Ok(())
         };

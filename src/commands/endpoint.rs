@@ -168,7 +168,9 @@ async fn status(cluster: bool, ctx: &mut Context<'_>) -> anyhow::Result<()> {
                 status,
             }),
             Err(e) => {
-                eprintln!("Failed to get the status of endpoint {ep} ({e:#})");
+                super::warn(format_args!(
+                    "Failed to get the status of endpoint {ep} ({e:#})"
+                ));
                 failed += 1;
                 hint = hint.or_else(|| crate::error::hint(&e));
             }
@@ -196,7 +198,9 @@ async fn hashkv(cluster: bool, rev: i64, ctx: &mut Context<'_>) -> anyhow::Resul
         match result {
             Ok(hash) => list.push(EndpointHash { endpoint: ep, hash }),
             Err(e) => {
-                eprintln!("Failed to get the hash of endpoint {ep} ({e:#})");
+                super::warn(format_args!(
+                    "Failed to get the hash of endpoint {ep} ({e:#})"
+                ));
                 last_error = Some(e);
             }
         }

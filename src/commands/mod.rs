@@ -408,6 +408,15 @@ impl<'a> Context<'a> {
     }
 }
 
+/// A line on stderr beside the command's output, for what etcdctl reports there and goes on
+/// (one endpoint of several failed, a watch was canceled) and for what only a person at a
+/// terminal is shown (`snapshot save`'s summary). The one place commands write to stderr;
+/// errors that end a command go back to `main` instead.
+pub fn warn(message: impl std::fmt::Display) {
+    // Nothing useful is left to do when stderr itself is gone.
+    let _ = writeln!(std::io::stderr().lock(), "{message}");
+}
+
 /// Positional arguments are bytes: keys need not be UTF-8.
 pub fn arg_bytes(arg: &std::ffi::OsStr) -> Vec<u8> {
     use std::os::unix::ffi::OsStrExt;

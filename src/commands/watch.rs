@@ -359,14 +359,14 @@ impl Session<'_, '_> {
             Delivery::Response { watch, response } => (watch, response),
             Delivery::Closed { error, .. } => {
                 self.out.flush()?;
-                eprintln!("watch was canceled ({error})");
+                super::warn(format_args!("watch was canceled ({error})"));
                 return Ok(output::printer(self.format, self.style, &mut *self.out).watch_closed()?);
             }
             Delivery::Canceled { .. } => return Ok(()),
         };
         if response.canceled {
             self.out.flush()?;
-            eprintln!("watch was canceled ({COMPACTED})");
+            super::warn(format_args!("watch was canceled ({COMPACTED})"));
             self.compacted = Some(response.compact_revision);
         }
         if is_progress_notify(&response) {

@@ -124,7 +124,7 @@ pub async fn run(args: SnapshotArgs, ctx: &mut Context<'_>) -> anyhow::Result<()
             if progress::shown() {
                 // After etcdctl's line, on the terminal only: what a person wants to know next.
                 ctx.out.flush()?;
-                eprintln!("{}", progress::summary(size, started.elapsed()));
+                super::warn(progress::summary(size, started.elapsed()));
             }
             Ok(())
         }

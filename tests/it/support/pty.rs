@@ -3,7 +3,7 @@
 //! Each shell has its own tmux server (socket in a temp dir), `ectl` on its PATH from a
 //! directory of its own, and a clean environment.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -19,7 +19,6 @@ pub enum ShellKind {
 
 pub struct Shell {
     dir: tempfile::TempDir,
-    kind: ShellKind,
 }
 
 impl Shell {
@@ -35,7 +34,7 @@ impl Shell {
             ShellKind::Bash => "bash --norc --noprofile",
             ShellKind::Zsh => "zsh -f",
         };
-        let shell = Shell { dir, kind };
+        let shell = Shell { dir };
         let home = shell.dir.path().display().to_string();
         let status = shell
             .tmux()
@@ -58,15 +57,6 @@ impl Shell {
             "a clean prompt",
         );
         shell
-    }
-
-    pub fn kind(&self) -> ShellKind {
-        self.kind
-    }
-
-    /// A scratch directory that lives as long as the shell (its `$HOME`).
-    pub fn home(&self) -> &Path {
-        self.dir.path()
     }
 
     /// The directory on the shell's PATH that holds `ectl`.

@@ -1,12 +1,10 @@
 //! `scripts/dev-cluster`, run as a newcomer runs it: it must never report success for an etcd
 //! that died or is not the one answering, and on a port clash it names the port and its holder.
 
-mod support;
-
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 
-use support::{Cmd, Out};
+use crate::support::{self, Cmd, Out};
 
 fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/dev-cluster")
