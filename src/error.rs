@@ -21,6 +21,35 @@ pub enum ExitCode {
     BadArgs = 128,
 }
 
+impl ExitCode {
+    /// Every code and what it means, as the man pages' EXIT STATUS lists them.
+    pub const MEANINGS: [(ExitCode, &'static str); 8] = [
+        (
+            ExitCode::Success,
+            "success (also when stdout is a closed pipe)",
+        ),
+        (ExitCode::Error, "the request failed"),
+        (
+            ExitCode::BadConnection,
+            "no connection: every endpoint failed, or the credentials were refused",
+        ),
+        (
+            ExitCode::InvalidInput,
+            "invalid input (txn's stdin grammar)",
+        ),
+        (
+            ExitCode::BadFeature,
+            "a valid flag with a value this command does not support (e.g. -w table)",
+        ),
+        (
+            ExitCode::Interrupted,
+            "interrupted, or a snapshot save failed",
+        ),
+        (ExitCode::Io, "an I/O error"),
+        (ExitCode::BadArgs, "bad arguments or usage"),
+    ];
+}
+
 impl From<ExitCode> for std::process::ExitCode {
     fn from(code: ExitCode) -> Self {
         std::process::ExitCode::from(code as u8)

@@ -88,6 +88,11 @@ impl Api {
     name = "ectl",
     version,
     about = "A fast, faithful etcd v3 command-line client (drop-in for etcdctl)",
+    after_help = "`ectl version` prints etcdctl's version lines (etcdctl version: 3.4.23, API \
+                  version: 3.4), for the scripts that parse them; `ectl --version` prints \
+                  ectl's own version.\nEvery command's own options come first in its help \
+                  (`ectl <command> -h`), then the global options, which may come before or \
+                  after the command.",
     infer_subcommands = true
 )]
 pub struct Cli {

@@ -21,6 +21,7 @@ mod kv;
 mod lease;
 mod lock_elect;
 mod snapshot;
+mod terminal;
 mod tls;
 mod txn;
 mod watch;

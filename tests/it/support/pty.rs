@@ -156,7 +156,9 @@ impl Shell {
     /// Runs `command` and returns everything the terminal showed from the command line on,
     /// once the next prompt appears (long output included: the scrollback is read too).
     pub fn run(&self, command: &str) -> String {
-        self.send_line(command);
+        self.type_text(command);
+        self.wait_for(|s| s.contains(command), "the command typed");
+        self.send(&["Enter"]);
         self.wait_for(
             |s| {
                 let last = s.trim_end().lines().last().unwrap_or_default();
