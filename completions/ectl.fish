@@ -40,9 +40,9 @@ complete -c ectl -n "__fish_ectl_needs_command" -l keepalive-timeout -d 'keepali
 complete -c ectl -n "__fish_ectl_needs_command" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_needs_command" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_needs_command" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_needs_command" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_needs_command" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_needs_command" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_needs_command" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_needs_command" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_needs_command" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_needs_command" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_needs_command" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_needs_command" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -112,9 +112,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand get" -l keepalive-timeout -d '
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand get" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand get" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand get" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand get" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand get" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand get" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -142,9 +142,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand put" -l keepalive-timeout -d '
 complete -c ectl -n "__fish_ectl_using_subcommand put" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand put" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand put" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand put" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand put" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand put" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand put" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand put" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand put" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand put" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand put" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand put" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -171,9 +171,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand del" -l keepalive-timeout -d '
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand del" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand del" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand del" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand del" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand del" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand del" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand del" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -198,9 +198,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand txn" -l keepalive-timeout -d '
 complete -c ectl -n "__fish_ectl_using_subcommand txn" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand txn" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand txn" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand txn" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand txn" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand txn" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand txn" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand txn" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand txn" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand txn" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand txn" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand txn" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -225,9 +225,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l keepalive-timeo
 complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand compaction" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -251,9 +251,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand version" -l keepalive-timeout 
 complete -c ectl -n "__fish_ectl_using_subcommand version" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand version" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand version" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand version" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand version" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand version" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand version" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand version" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand version" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand version" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand version" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand version" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -277,9 +277,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -307,9 +307,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -333,9 +333,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -359,9 +359,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -389,9 +389,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -426,9 +426,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -452,9 +452,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -479,9 +479,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -505,9 +505,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -532,9 +532,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -558,9 +558,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -584,9 +584,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -618,9 +618,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -651,9 +651,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -677,9 +677,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -703,9 +703,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -729,9 +729,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -757,9 +757,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -785,9 +785,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -818,9 +818,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand completion" -l keepalive-timeo
 complete -c ectl -n "__fish_ectl_using_subcommand completion" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand completion" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand completion" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand completion" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand completion" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand completion" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand completion" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand completion" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand completion" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand completion" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand completion" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand completion" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -850,9 +850,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand watch" -l keepalive-timeout -d
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand watch" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand watch" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand watch" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand watch" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand watch" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand watch" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -876,9 +876,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_sub
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -908,9 +908,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -934,9 +934,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -961,9 +961,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -987,9 +987,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -1014,9 +1014,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -1047,9 +1047,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand lock" -l keepalive-timeout -d 
 complete -c ectl -n "__fish_ectl_using_subcommand lock" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lock" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lock" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lock" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lock" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lock" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lock" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand lock" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand lock" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand lock" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lock" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lock" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -1074,9 +1074,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand elect" -l keepalive-timeout -d
 complete -c ectl -n "__fish_ectl_using_subcommand elect" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand elect" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand elect" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand elect" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand elect" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand elect" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand elect" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand elect" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand elect" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand elect" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand elect" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand elect" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -1100,9 +1100,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_su
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -1134,9 +1134,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcom
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -1160,9 +1160,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcom
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -1187,9 +1187,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcom
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -1213,9 +1213,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcom
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -1239,9 +1239,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcom
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -1272,9 +1272,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -1303,9 +1303,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -1330,9 +1330,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -1358,9 +1358,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -1388,9 +1388,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_sub
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -1417,9 +1417,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -1443,9 +1443,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -1474,9 +1474,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l keepalive-timeout -
 complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand defrag" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -1500,9 +1500,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l keepalive-time
 complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -1526,9 +1526,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -1556,9 +1556,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -1566,8 +1566,8 @@ complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l data-dir -d 'Path to the data directory' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l wal-dir -d 'Path to the WAL directory (use --data-dir if none given)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l data-dir -d 'Path to the data directory' -r -f -a "(__fish_complete_directories)"
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l wal-dir -d 'Path to the WAL directory (use --data-dir if none given)' -r -f -a "(__fish_complete_directories)"
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l initial-cluster -d 'Initial cluster configuration for restore bootstrap' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l initial-cluster-token -d 'Initial cluster token for the etcd cluster during restore bootstrap' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l initial-advertise-peer-urls -d 'List of this member\'s peer URLs to advertise to the rest of the cluster' -r
@@ -1589,9 +1589,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -1615,9 +1615,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -1645,9 +1645,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -1675,9 +1675,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_sub
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -1701,9 +1701,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_sub
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -1727,9 +1727,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_sub
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -1757,9 +1757,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand check" -l keepalive-timeout -d
 complete -c ectl -n "__fish_ectl_using_subcommand check" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand check" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand check" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand check" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand check" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand check" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand check" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand check" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand check" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand check" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand check" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -1782,9 +1782,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l keepalive-time
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
@@ -1807,9 +1807,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l keepalive-timeout 
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r

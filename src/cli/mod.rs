@@ -161,11 +161,13 @@ pub struct GlobalArgs {
     pub insecure_skip_tls_verify: bool,
 
     /// identify secure client using this TLS certificate file
-    #[arg(long, global = true, env = "ETCDCTL_CERT", allow_hyphen_values = true)]
+    #[arg(long, global = true, env = "ETCDCTL_CERT", allow_hyphen_values = true,
+          value_hint = clap::ValueHint::FilePath)]
     pub cert: Option<String>,
 
     /// identify secure client using this TLS key file
-    #[arg(long, global = true, env = "ETCDCTL_KEY", allow_hyphen_values = true)]
+    #[arg(long, global = true, env = "ETCDCTL_KEY", allow_hyphen_values = true,
+          value_hint = clap::ValueHint::FilePath)]
     pub key: Option<String>,
 
     /// verify certificates of TLS-enabled secure servers using this CA bundle
@@ -173,7 +175,8 @@ pub struct GlobalArgs {
         long,
         global = true,
         env = "ETCDCTL_CACERT",
-        allow_hyphen_values = true
+        allow_hyphen_values = true,
+        value_hint = clap::ValueHint::FilePath
     )]
     pub cacert: Option<String>,
 

@@ -89,8 +89,8 @@ fn seeded_for_a_prompt() -> Etcd {
 /// An interactive `kind` shell with the live script loaded as the README says.
 fn shell_with_script(kind: ShellKind) -> Shell {
     let setup = match kind {
-        ShellKind::Bash => "source <(ectl completion bash)",
-        ShellKind::Zsh => "source <(ectl completion zsh)",
+        ShellKind::Bash => "source <(ectl completion bash); cd ~",
+        ShellKind::Zsh => "source <(ectl completion zsh); cd ~",
     };
     Shell::start(kind, setup)
 }
@@ -122,6 +122,10 @@ fn completes_like_a_person_expects(kind: ShellKind) {
     check(&format!("{at} a"), &format!("{at} a:b"));
     check(&format!("{at} my"), &format!("{at} my\\ key"));
     check(&format!("{at} 'my"), &format!("{at} 'my key'"));
+    // File names where a command takes a file.
+    std::fs::write(shell.home().join("backup.db"), "").expect("write a file");
+    check("ectl snapshot save ba", "ectl snapshot save backup.db");
+    check("ectl --cacert ba", "ectl --cacert backup.db");
     // No live lease: nothing is inserted, not the `--` that every flag starts with.
     let revoke = format!("ectl --endpoints={ep} lease revoke ");
     check(&revoke, revoke.trim_end());

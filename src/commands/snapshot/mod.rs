@@ -46,7 +46,7 @@ pub enum SnapshotCommand {
 #[command(verbatim_doc_comment)]
 pub struct SaveArgs {
     /// <filename>
-    #[arg(value_name = "FILENAME")]
+    #[arg(value_name = "FILENAME", value_hint = clap::ValueHint::FilePath)]
     pub args: Vec<PathBuf>,
 }
 
@@ -61,7 +61,7 @@ pub struct SaveArgs {
 #[command(verbatim_doc_comment)]
 pub struct StatusArgs {
     /// <filename>
-    #[arg(value_name = "FILENAME")]
+    #[arg(value_name = "FILENAME", value_hint = clap::ValueHint::FilePath)]
     pub args: Vec<PathBuf>,
 }
 
@@ -75,10 +75,10 @@ pub struct StatusArgs {
 #[command(verbatim_doc_comment)]
 pub struct RestoreArgs {
     /// Path to the data directory
-    #[arg(long, default_value = "", allow_hyphen_values = true)]
+    #[arg(long, default_value = "", allow_hyphen_values = true, value_hint = clap::ValueHint::DirPath)]
     pub data_dir: String,
     /// Path to the WAL directory (use --data-dir if none given)
-    #[arg(long, default_value = "", allow_hyphen_values = true)]
+    #[arg(long, default_value = "", allow_hyphen_values = true, value_hint = clap::ValueHint::DirPath)]
     pub wal_dir: String,
     /// Initial cluster configuration for restore bootstrap
     #[arg(
@@ -105,7 +105,7 @@ pub struct RestoreArgs {
           default_value = "false", value_parser = crate::cli::values::go_bool)]
     pub skip_hash_check: bool,
     /// <filename>
-    #[arg(value_name = "FILENAME")]
+    #[arg(value_name = "FILENAME", value_hint = clap::ValueHint::FilePath)]
     pub args: Vec<PathBuf>,
 }
 

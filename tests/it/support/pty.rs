@@ -59,6 +59,11 @@ impl Shell {
         shell
     }
 
+    /// The shell's `$HOME`, a scratch directory that lives as long as the shell.
+    pub fn home(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
     /// The directory on the shell's PATH that holds `ectl`.
     pub fn bin_dir(&self) -> PathBuf {
         self.dir.path().join("bin")
