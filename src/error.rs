@@ -11,7 +11,6 @@ use crate::client;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
 pub enum ExitCode {
-    Success = 0,
     Error = 1,
     BadConnection = 2,
     InvalidInput = 3,
@@ -22,31 +21,29 @@ pub enum ExitCode {
 }
 
 impl ExitCode {
-    /// Every code and what it means, as the man pages' EXIT STATUS lists them.
-    pub const MEANINGS: [(ExitCode, &'static str); 8] = [
+    /// Every exit status, success's 0 included, and what it means, as the man pages' EXIT
+    /// STATUS lists them.
+    pub const MEANINGS: [(u8, &'static str); 8] = [
+        (0, "success (also when stdout is a closed pipe)"),
+        (ExitCode::Error as u8, "the request failed"),
         (
-            ExitCode::Success,
-            "success (also when stdout is a closed pipe)",
-        ),
-        (ExitCode::Error, "the request failed"),
-        (
-            ExitCode::BadConnection,
+            ExitCode::BadConnection as u8,
             "no connection: every endpoint failed, or the credentials were refused",
         ),
         (
-            ExitCode::InvalidInput,
+            ExitCode::InvalidInput as u8,
             "invalid input (txn's stdin grammar)",
         ),
         (
-            ExitCode::BadFeature,
+            ExitCode::BadFeature as u8,
             "a valid flag with a value this command does not support (e.g. -w table)",
         ),
         (
-            ExitCode::Interrupted,
+            ExitCode::Interrupted as u8,
             "interrupted, or a snapshot save failed",
         ),
-        (ExitCode::Io, "an I/O error"),
-        (ExitCode::BadArgs, "bad arguments or usage"),
+        (ExitCode::Io as u8, "an I/O error"),
+        (ExitCode::BadArgs as u8, "bad arguments or usage"),
     ];
 }
 
@@ -105,7 +102,7 @@ impl CliError {
 /// exec-command); `main` prints the message as it is.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
-pub struct Unprefixed {
+pub struct Verbatim {
     pub code: ExitCode,
     pub message: String,
 }
@@ -119,18 +116,13 @@ pub struct CommandFailed {
     pub message: String,
 }
 
-/// Shorthand for `Err(CliError::bad_args(..).into())`.
-pub fn bad_args<T>(message: impl fmt::Display) -> anyhow::Result<T> {
-    Err(CliError::bad_args(message).into())
-}
-
 /// The exit code for an error chain: the first link that knows its code decides.
 pub fn classify(err: &anyhow::Error) -> ExitCode {
     for cause in err.chain() {
         if let Some(e) = cause.downcast_ref::<CliError>() {
             return e.code;
         }
-        if let Some(e) = cause.downcast_ref::<Unprefixed>() {
+        if let Some(e) = cause.downcast_ref::<Verbatim>() {
             return e.code;
         }
         if let Some(e) = cause.downcast_ref::<client::Error>() {

@@ -45,30 +45,44 @@ pub fn duration(d: Duration) -> String {
 /// printable kept as they are, `\a \b \f \n \r \t \v \\ \"`, `\xNN` for other ASCII controls and
 /// for each byte of invalid UTF-8, `\uNNNN` / `\UNNNNNNNN` for other runes.
 pub fn quote(s: &[u8]) -> String {
+    double_quoted(
+        s,
+        |c, q| match c {
+            '"' => q.push_str("\\\""),
+            '\\' => q.push_str("\\\\"),
+            '\x07' => q.push_str("\\a"),
+            '\x08' => q.push_str("\\b"),
+            '\x0c' => q.push_str("\\f"),
+            '\n' => q.push_str("\\n"),
+            '\r' => q.push_str("\\r"),
+            '\t' => q.push_str("\\t"),
+            '\x0b' => q.push_str("\\v"),
+            c if printable(c) => q.push(c),
+            c => q.push_str(&match u32::from(c) {
+                n @ ..0x80 => format!("\\x{n:02x}"),
+                n @ ..0x10000 => format!("\\u{n:04x}"),
+                n => format!("\\U{n:08x}"),
+            }),
+        },
+        |b, q| q.push_str(&format!("\\x{b:02x}")),
+    )
+}
+
+/// `s` between double quotes, each valid character written by `rune` and each byte of invalid
+/// UTF-8 by `invalid`: the shape Go's quoting and JSON escaping share.
+fn double_quoted(
+    s: &[u8],
+    rune: impl Fn(char, &mut String),
+    invalid: impl Fn(u8, &mut String),
+) -> String {
     let mut q = String::with_capacity(s.len() + 2);
     q.push('"');
     for chunk in s.utf8_chunks() {
         for c in chunk.valid().chars() {
-            match c {
-                '"' => q.push_str("\\\""),
-                '\\' => q.push_str("\\\\"),
-                '\x07' => q.push_str("\\a"),
-                '\x08' => q.push_str("\\b"),
-                '\x0c' => q.push_str("\\f"),
-                '\n' => q.push_str("\\n"),
-                '\r' => q.push_str("\\r"),
-                '\t' => q.push_str("\\t"),
-                '\x0b' => q.push_str("\\v"),
-                c if printable(c) => q.push(c),
-                c => q.push_str(&match u32::from(c) {
-                    n @ ..0x80 => format!("\\x{n:02x}"),
-                    n @ ..0x10000 => format!("\\u{n:04x}"),
-                    n => format!("\\U{n:08x}"),
-                }),
-            }
+            rune(c, &mut q);
         }
-        for b in chunk.invalid() {
-            q.push_str(&format!("\\x{b:02x}"));
+        for &b in chunk.invalid() {
+            invalid(b, &mut q);
         }
     }
     q.push('"');
@@ -213,28 +227,21 @@ const GO_PRINTABLE: &[u32] = &[
 /// U+2029 escaped too, `\u00XX` for controls other than `\n \r \t` (Go 1.19 has no `\b` `\f`),
 /// and `\ufffd` for each byte of invalid UTF-8.
 pub fn json_string(s: &[u8]) -> String {
-    let mut q = String::with_capacity(s.len() + 2);
-    q.push('"');
-    for chunk in s.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '"' => q.push_str("\\\""),
-                '\\' => q.push_str("\\\\"),
-                '\n' => q.push_str("\\n"),
-                '\r' => q.push_str("\\r"),
-                '\t' => q.push_str("\\t"),
-                '\0'..='\x1f' | '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                    q.push_str(&format!("\\u{:04x}", u32::from(c)))
-                }
-                c => q.push(c),
+    double_quoted(
+        s,
+        |c, q| match c {
+            '"' => q.push_str("\\\""),
+            '\\' => q.push_str("\\\\"),
+            '\n' => q.push_str("\\n"),
+            '\r' => q.push_str("\\r"),
+            '\t' => q.push_str("\\t"),
+            '\0'..='\x1f' | '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                q.push_str(&format!("\\u{:04x}", u32::from(c)))
             }
-        }
-        for _ in chunk.invalid() {
-            q.push_str("\\ufffd");
-        }
-    }
-    q.push('"');
-    q
+            c => q.push(c),
+        },
+        |_, q| q.push_str("\\ufffd"),
+    )
 }
 
 /// A JSON array of strings as Go's `encoding/json` writes a `[]string` (see [`json_string`]).

@@ -84,7 +84,7 @@ fn man_pages(
     roff.control("SH", ["EXIT STATUS"]);
     for (code, meaning) in ExitCode::MEANINGS {
         roff.control("TP", [])
-            .text([bold((code as u8).to_string())])
+            .text([bold(code.to_string())])
             .text([roman(meaning)]);
     }
     let twins: Vec<(&str, String)> = cmd
