@@ -56,11 +56,12 @@ pub fn run(args: &CompletionArgs, out: &mut dyn std::io::Write) -> anyhow::Resul
     Ok(())
 }
 
-/// The shells with live completion; bash and zsh through ectl's own scripts.
+/// The shells with live completion; bash and zsh through ectl's own scripts, fish with
+/// ectl's choice of candidates.
 const LIVE: Shells<'static> = Shells(&[
     &shells::Bash,
     &shells::Zsh,
-    &env::Fish,
+    &shells::Fish,
     &env::Powershell,
     &env::Elvish,
 ]);

@@ -218,3 +218,13 @@ fn lease_ids_users_and_roles_come_from_the_cluster_by_position() {
         assert_eq!(values(offered), std::slice::from_ref(&member), "{args:?}");
     }
 }
+
+#[test]
+fn an_empty_word_with_only_flags_to_offer_gets_nothing_until_a_dash() {
+    let etcd = Etcd::single();
+    let endpoints = format!("--endpoints={}", etcd.endpoint());
+    let (offered, _) = candidates(&[], &[&endpoints, "lease", "revoke", ""]);
+    assert!(offered.is_empty(), "{offered:?}");
+    let (offered, _) = candidates(&[], &[&endpoints, "lease", "revoke", "-"]);
+    assert!(offered.iter().any(|c| c == "--endpoints"), "{offered:?}");
+}

@@ -4,7 +4,8 @@
 //! word; quoted words reach ectl unquoted and the values offered come back quoted for the
 //! shell (`my\ key`); ectl is called as the user typed it (or from PATH), never through the
 //! path of the binary that printed the script; and a word with nothing typed is offered
-//! nothing rather than flags alone, whose common prefix `--` the shell would insert.
+//! nothing rather than flags alone, whose common prefix `--` the shell would insert (in fish
+//! too, whose script is clap_complete's).
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -90,6 +91,10 @@ pub struct Bash;
 #[derive(Debug, Clone, Copy)]
 pub struct Zsh;
 
+/// Fish: clap_complete's registration; the candidates filtered as for bash and zsh.
+#[derive(Debug, Clone, Copy)]
+pub struct Fish;
+
 impl EnvCompleter for Bash {
     fn name(&self) -> &'static str {
         "bash"
@@ -117,7 +122,7 @@ impl EnvCompleter for Bash {
         current_dir: Option<&Path>,
         buf: &mut dyn Write,
     ) -> std::io::Result<()> {
-        let values: Vec<String> = offered(cmd, args, current_dir)?
+        let values: Vec<String> = offered(cmd, args, index_from_script(), current_dir)?
             .iter()
             .map(|c| c.get_value().to_string_lossy().into_owned())
             .collect();
@@ -153,7 +158,7 @@ impl EnvCompleter for Zsh {
         buf: &mut dyn Write,
     ) -> std::io::Result<()> {
         // `_describe` reads `value:description`; a `:` in a value (a key) is escaped.
-        let entries: Vec<String> = offered(cmd, args, current_dir)?
+        let entries: Vec<String> = offered(cmd, args, index_from_script(), current_dir)?
             .iter()
             .map(|c| {
                 let value = c.get_value().to_string_lossy();
@@ -176,23 +181,69 @@ impl EnvCompleter for Zsh {
     }
 }
 
+impl EnvCompleter for Fish {
+    fn name(&self) -> &'static str {
+        "fish"
+    }
+
+    fn is(&self, name: &str) -> bool {
+        name == "fish"
+    }
+
+    fn write_registration(
+        &self,
+        var: &str,
+        name: &str,
+        bin: &str,
+        completer: &str,
+        buf: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        clap_complete::env::Fish.write_registration(var, name, bin, completer, buf)
+    }
+
+    fn write_complete(
+        &self,
+        cmd: &mut clap::Command,
+        args: Vec<OsString>,
+        current_dir: Option<&Path>,
+        buf: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        // Fish passes the words up to the cursor: the last one is being completed.
+        let index = args.len().saturating_sub(1);
+        for candidate in offered(cmd, args, index, current_dir)? {
+            write!(buf, "{}", candidate.get_value().to_string_lossy())?;
+            if let Some(help) = candidate.get_help() {
+                let help = help.to_string();
+                write!(buf, "\t{}", help.lines().next().unwrap_or_default())?;
+            }
+            writeln!(buf)?;
+        }
+        Ok(())
+    }
+}
+
 /// The separator the script reads the answers with.
 fn separator() -> String {
     std::env::var("_CLAP_IFS").unwrap_or_else(|_| "\n".into())
 }
 
-/// The candidates for the word at `_CLAP_COMPLETE_INDEX`. With nothing typed, flags alone are
+/// The index of the word being completed, as the bash and zsh scripts pass it.
+fn index_from_script() -> usize {
+    std::env::var("_CLAP_COMPLETE_INDEX")
+        .ok()
+        .and_then(|i| i.parse().ok())
+        .unwrap_or_default()
+}
+
+/// The candidates for the word at `index`. With nothing typed, flags alone are
 /// no suggestion (`lease revoke <TAB>` with no live lease): the shell would insert their
 /// common prefix `--`, so nothing is offered; typing `-` still lists them.
 fn offered(
     cmd: &mut clap::Command,
     mut args: Vec<OsString>,
+    index: usize,
     current_dir: Option<&Path>,
 ) -> std::io::Result<Vec<CompletionCandidate>> {
-    let index: usize = std::env::var("_CLAP_COMPLETE_INDEX")
-        .ok()
-        .and_then(|i| i.parse().ok())
-        .unwrap_or_default();
     if args.len() <= index {
         args.resize(index + 1, OsString::new());
     }
