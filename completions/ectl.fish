@@ -40,15 +40,15 @@ complete -c ectl -n "__fish_ectl_needs_command" -l keepalive-timeout -d 'keepali
 complete -c ectl -n "__fish_ectl_needs_command" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_needs_command" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_needs_command" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_needs_command" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_needs_command" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_needs_command" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_needs_command" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_needs_command" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_needs_command" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_needs_command" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_needs_command" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_needs_command" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_needs_command" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_needs_command" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_needs_command" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_needs_command" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_needs_command" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_needs_command" -s h -l help -d 'Print help'
 complete -c ectl -n "__fish_ectl_needs_command" -s V -l version -d 'Print version'
 complete -c ectl -n "__fish_ectl_needs_command" -f -a "get" -d 'Gets the key or a range of keys'
@@ -56,7 +56,7 @@ complete -c ectl -n "__fish_ectl_needs_command" -f -a "put" -d 'Puts the given k
 complete -c ectl -n "__fish_ectl_needs_command" -f -a "del" -d 'Removes the specified key or range of keys [key, range_end)'
 complete -c ectl -n "__fish_ectl_needs_command" -f -a "txn" -d 'Txn processes all the requests in one transaction'
 complete -c ectl -n "__fish_ectl_needs_command" -f -a "compaction" -d 'Compacts the event history in etcd'
-complete -c ectl -n "__fish_ectl_needs_command" -f -a "version" -d 'Prints the version of ectl'
+complete -c ectl -n "__fish_ectl_needs_command" -f -a "version" -d 'Prints etcdctl\'s version lines, as scripts expect (ectl\'s own: ectl --version)'
 complete -c ectl -n "__fish_ectl_needs_command" -f -a "auth" -d 'Enable or disable authentication'
 complete -c ectl -n "__fish_ectl_needs_command" -f -a "user" -d 'User related commands'
 complete -c ectl -n "__fish_ectl_needs_command" -f -a "role" -d 'Role related commands'
@@ -112,15 +112,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand get" -l keepalive-timeout -d '
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand get" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand get" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand get" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand get" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand get" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand get" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand get" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand get" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand get" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand get" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand put" -l lease -d 'lease ID (in hexadecimal) to attach to the key' -r
 complete -c ectl -n "__fish_ectl_using_subcommand put" -l prev-kv -d 'return the previous key-value pair before modification' -r
@@ -142,15 +142,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand put" -l keepalive-timeout -d '
 complete -c ectl -n "__fish_ectl_using_subcommand put" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand put" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand put" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand put" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand put" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand put" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand put" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand put" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand put" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand put" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand put" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand put" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand put" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand put" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand put" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand put" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand put" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand put" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l prefix -d 'delete keys with matching prefix' -r
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l prev-kv -d 'return deleted key-value pairs' -r
@@ -171,15 +171,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand del" -l keepalive-timeout -d '
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand del" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand del" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand del" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand del" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand del" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand del" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand del" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand del" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand del" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand del" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand del" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand del" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand txn" -s i -l interactive -d 'Input transaction in interactive mode' -r
 complete -c ectl -n "__fish_ectl_using_subcommand txn" -l endpoints -d 'gRPC endpoints' -r
@@ -198,15 +198,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand txn" -l keepalive-timeout -d '
 complete -c ectl -n "__fish_ectl_using_subcommand txn" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand txn" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand txn" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand txn" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand txn" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand txn" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand txn" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand txn" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand txn" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand txn" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand txn" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand txn" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand txn" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand txn" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand txn" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand txn" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand txn" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand txn" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l physical -d '\'true\' to wait for compaction to physically remove all old revisions' -r
 complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l endpoints -d 'gRPC endpoints' -r
@@ -225,15 +225,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l keepalive-timeo
 complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand compaction" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand compaction" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand version" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand version" -l debug -d 'enable client-side debug logging' -r
@@ -251,15 +251,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand version" -l keepalive-timeout 
 complete -c ectl -n "__fish_ectl_using_subcommand version" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand version" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand version" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand version" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand version" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand version" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand version" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand version" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand version" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand version" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand version" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand version" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand version" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand version" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand version" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand version" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand version" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand version" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l debug -d 'enable client-side debug logging' -r
@@ -277,15 +277,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -f -a "enable" -d 'Enables authentication'
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -f -a "disable" -d 'Disables authentication'
@@ -307,15 +307,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l debug -d 'enable client-side debug logging' -r
@@ -333,15 +333,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l debug -d 'enable client-side debug logging' -r
@@ -359,15 +359,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "enable" -d 'Enables authentication'
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "disable" -d 'Disables authentication'
@@ -389,15 +389,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -f -a "add" -d 'Adds a new user'
 complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -f -a "delete" -d 'Deletes a user'
@@ -426,15 +426,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l debug -d 'enable client-side debug logging' -r
@@ -452,15 +452,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l detail -d 'Show permissions of roles granted to the user' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l endpoints -d 'gRPC endpoints' -r
@@ -479,15 +479,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l debug -d 'enable client-side debug logging' -r
@@ -505,15 +505,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l interactive -d 'If true, read password from stdin instead of interactive terminal' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l endpoints -d 'gRPC endpoints' -r
@@ -532,15 +532,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l debug -d 'enable client-side debug logging' -r
@@ -558,15 +558,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l debug -d 'enable client-side debug logging' -r
@@ -584,15 +584,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "add" -d 'Adds a new user'
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Deletes a user'
@@ -618,15 +618,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -f -a "add" -d 'Adds a new role'
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -f -a "delete" -d 'Deletes a role'
@@ -651,15 +651,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l debug -d 'enable client-side debug logging' -r
@@ -677,15 +677,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l debug -d 'enable client-side debug logging' -r
@@ -703,15 +703,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l debug -d 'enable client-side debug logging' -r
@@ -729,15 +729,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l prefix -d 'grant a prefix permission' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l from-key -d 'grant a permission of keys that are greater than or equal to the given key using byte compare' -r
@@ -757,15 +757,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l prefix -d 'revoke a prefix permission' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l from-key -d 'revoke a permission of keys that are greater than or equal to the given key using byte compare' -r
@@ -785,15 +785,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from help" -f -a "add" -d 'Adds a new role'
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Deletes a role'
@@ -818,15 +818,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand completion" -l keepalive-timeo
 complete -c ectl -n "__fish_ectl_using_subcommand completion" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand completion" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand completion" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand completion" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand completion" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand completion" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand completion" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand completion" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand completion" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand completion" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand completion" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand completion" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand completion" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand completion" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand completion" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand completion" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand completion" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand completion" -l static -d 'Print a script that completes from the command definitions alone, without live data'
 complete -c ectl -n "__fish_ectl_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -s i -l interactive -d 'Interactive mode' -r
@@ -850,15 +850,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand watch" -l keepalive-timeout -d
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand watch" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand watch" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand watch" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand watch" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand watch" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand watch" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand watch" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand watch" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand watch" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand watch" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l debug -d 'enable client-side debug logging' -r
@@ -876,15 +876,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_sub
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -f -a "grant" -d 'Creates leases'
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -f -a "revoke" -d 'Revokes leases'
@@ -908,15 +908,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l debug -d 'enable client-side debug logging' -r
@@ -934,15 +934,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l keys -d 'Get keys attached to this lease' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l endpoints -d 'gRPC endpoints' -r
@@ -961,15 +961,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l debug -d 'enable client-side debug logging' -r
@@ -987,15 +987,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l once -d 'Resets the keep-alive time to its original value and exits immediately' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l endpoints -d 'gRPC endpoints' -r
@@ -1014,15 +1014,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from help" -f -a "grant" -d 'Creates leases'
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revokes leases'
@@ -1047,15 +1047,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand lock" -l keepalive-timeout -d 
 complete -c ectl -n "__fish_ectl_using_subcommand lock" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lock" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lock" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lock" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lock" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lock" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lock" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand lock" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand lock" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand lock" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lock" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lock" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lock" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lock" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand lock" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lock" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lock" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lock" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand elect" -s l -l listen -d 'observation mode' -r
 complete -c ectl -n "__fish_ectl_using_subcommand elect" -l endpoints -d 'gRPC endpoints' -r
@@ -1074,15 +1074,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand elect" -l keepalive-timeout -d
 complete -c ectl -n "__fish_ectl_using_subcommand elect" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand elect" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand elect" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand elect" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand elect" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand elect" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand elect" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand elect" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand elect" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand elect" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand elect" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand elect" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand elect" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand elect" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand elect" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand elect" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand elect" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand elect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l debug -d 'enable client-side debug logging' -r
@@ -1100,15 +1100,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_su
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -f -a "add" -d 'Adds a member into the cluster'
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -f -a "remove" -d 'Removes a member from the cluster'
@@ -1134,15 +1134,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcom
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l debug -d 'enable client-side debug logging' -r
@@ -1160,15 +1160,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcom
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l peer-urls -d 'comma separated peer URLs for the updated member' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l endpoints -d 'gRPC endpoints' -r
@@ -1187,15 +1187,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcom
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l debug -d 'enable client-side debug logging' -r
@@ -1213,15 +1213,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcom
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l debug -d 'enable client-side debug logging' -r
@@ -1239,15 +1239,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcom
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "add" -d 'Adds a member into the cluster'
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Removes a member from the cluster'
@@ -1272,15 +1272,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -f -a "health" -d 'Checks the healthiness of endpoints specified in `--endpoints` flag'
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -f -a "status" -d 'Prints out the status of endpoints specified in `--endpoints` flag'
@@ -1303,15 +1303,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l cluster -d 'use all endpoints from the cluster member list' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l endpoints -d 'gRPC endpoints' -r
@@ -1330,15 +1330,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l rev -d 'maximum revision to hash (default: all revisions)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l cluster -d 'use all endpoints from the cluster member list' -r
@@ -1358,15 +1358,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from help" -f -a "health" -d 'Checks the healthiness of endpoints specified in `--endpoints` flag'
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from help" -f -a "status" -d 'Prints out the status of endpoints specified in `--endpoints` flag'
@@ -1388,15 +1388,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_sub
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -f -a "disarm" -d 'Disarms all alarms'
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -f -a "list" -d 'Lists all alarms'
@@ -1417,15 +1417,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l debug -d 'enable client-side debug logging' -r
@@ -1443,15 +1443,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from help" -f -a "disarm" -d 'Disarms all alarms'
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from help" -f -a "list" -d 'Lists all alarms'
@@ -1474,15 +1474,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l keepalive-timeout -
 complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand defrag" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand defrag" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l debug -d 'enable client-side debug logging' -r
@@ -1500,15 +1500,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l keepalive-time
 complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l debug -d 'enable client-side debug logging' -r
@@ -1526,15 +1526,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -f -a "save" -d 'Stores an etcd node backend snapshot to a given file'
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -f -a "restore" -d 'Restores an etcd member snapshot to an etcd directory'
@@ -1556,18 +1556,18 @@ complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l data-dir -d 'Path to the data directory' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l wal-dir -d 'Path to the WAL directory (use --data-dir if none given)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l data-dir -d 'Path to the data directory' -r -f -a "(__fish_complete_directories)"
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l wal-dir -d 'Path to the WAL directory (use --data-dir if none given)' -r -f -a "(__fish_complete_directories)"
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l initial-cluster -d 'Initial cluster configuration for restore bootstrap' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l initial-cluster-token -d 'Initial cluster token for the etcd cluster during restore bootstrap' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l initial-advertise-peer-urls -d 'List of this member\'s peer URLs to advertise to the rest of the cluster' -r
@@ -1589,15 +1589,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l debug -d 'enable client-side debug logging' -r
@@ -1615,15 +1615,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "save" -d 'Stores an etcd node backend snapshot to a given file'
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "restore" -d 'Restores an etcd member snapshot to an etcd directory'
@@ -1645,15 +1645,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -f -a "validate" -d 'Validate downgrade capability before starting downgrade (validate), or start a downgrade action to cluster (enable)'
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -f -a "enable" -d 'Validate downgrade capability before starting downgrade (validate), or start a downgrade action to cluster (enable)'
@@ -1675,15 +1675,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_sub
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l debug -d 'enable client-side debug logging' -r
@@ -1701,15 +1701,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_sub
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l debug -d 'enable client-side debug logging' -r
@@ -1727,15 +1727,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_sub
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from help" -f -a "validate" -d 'Validate downgrade capability before starting downgrade (validate), or start a downgrade action to cluster (enable)'
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from help" -f -a "enable" -d 'Validate downgrade capability before starting downgrade (validate), or start a downgrade action to cluster (enable)'
@@ -1757,15 +1757,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand check" -l keepalive-timeout -d
 complete -c ectl -n "__fish_ectl_using_subcommand check" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand check" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand check" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand check" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand check" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand check" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand check" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand check" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand check" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand check" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand check" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand check" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand check" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand check" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1782,15 +1782,15 @@ complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l keepalive-time
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1807,21 +1807,21 @@ complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l keepalive-timeout 
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l insecure-transport -d 'disable transport security for client connections' -r
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l key -d 'identify secure client using this TLS key file' -r
-complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "get" -d 'Gets the key or a range of keys'
 complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "put" -d 'Puts the given key into the store'
 complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "del" -d 'Removes the specified key or range of keys [key, range_end)'
 complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "txn" -d 'Txn processes all the requests in one transaction'
 complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "compaction" -d 'Compacts the event history in etcd'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "version" -d 'Prints the version of ectl'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "version" -d 'Prints etcdctl\'s version lines, as scripts expect (ectl\'s own: ectl --version)'
 complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "auth" -d 'Enable or disable authentication'
 complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "user" -d 'User related commands'
 complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "role" -d 'Role related commands'

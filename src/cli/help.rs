@@ -1,4 +1,7 @@
-//! The top-level help lists commands in groups (etcdctl's README's) rather than one flat list.
+//! Help laid out as etcdctl's: the top-level help lists commands in groups (etcdctl's
+//! README's) rather than one flat list, and every command's help shows its own options first
+//! and the global ones after (under their own heading, set on the global args), its
+//! positionals as etcdctl writes them (`<key> [range_end]`), and no empty defaults.
 
 /// A heading and the names of the commands listed under it.
 pub type Group = (&'static str, &'static [&'static str]);
@@ -7,6 +10,8 @@ pub type Group = (&'static str, &'static [&'static str]);
 pub fn grouped(cmd: clap::Command, groups: &[Group]) -> clap::Command {
     let listing = listing(&cmd, groups);
     cmd.help_template(
+        // `{options}` lists every flag, global ones included: at the top level they are the
+        // options, as in etcdctl's top-level help.
         "{about-with-newline}\n{usage-heading} {usage}\n\n{before-help}Options:\n{options}{after-help}",
     )
     .before_help(listing)
@@ -35,4 +40,96 @@ fn visible(cmd: &clap::Command, name: &str) -> bool {
         || cmd
             .find_subcommand(name)
             .is_some_and(|sub| !sub.is_hide_set())
+}
+
+/// The heading of the global flags in every command's help and man page; the command's own
+/// flags come first, under clap's "Options".
+pub const GLOBAL_HEADING: &str = "Global Options";
+
+/// `cmd` and every subcommand with etcdctl's layout: `[default: ""]` left out, and a usage line
+/// that writes the positionals as the help of the positional argument says etcdctl does
+/// (`ectl get [OPTIONS] <key> [range_end]`), that argument then not listed again.
+pub fn etcdctl_layout(cmd: clap::Command) -> clap::Command {
+    layout(cmd, None)
+}
+
+fn layout(mut cmd: clap::Command, parent: Option<&str>) -> clap::Command {
+    let path = match parent {
+        Some(parent) => format!("{parent} {}", cmd.get_name()),
+        None => cmd.get_name().to_string(),
+    };
+    let written: Vec<(clap::Id, String)> = cmd
+        .get_positionals()
+        .filter(|arg| !arg.is_hide_set())
+        .filter_map(|arg| {
+            let help = arg.get_help()?.to_string();
+            Some((arg.get_id().clone(), usage_fragment(&help)?.to_string()))
+        })
+        .collect();
+    if parent.is_some() && !written.is_empty() {
+        let fragments: Vec<&str> = written.iter().map(|(_, f)| f.as_str()).collect();
+        cmd = cmd.override_usage(format!("{path} [OPTIONS] {}", fragments.join(" ")));
+    }
+    let hidden = |arg: &clap::Arg| written.iter().any(|(id, _)| id == arg.get_id());
+    // In place: `mut_arg` would move the argument last, and positionals take their index from
+    // their order.
+    cmd = cmd.mut_args(|arg| {
+        let defaults = arg.get_default_values();
+        let empty_default = !defaults.is_empty() && defaults.iter().all(|d| d.is_empty());
+        let hide = (parent.is_some() && hidden(&arg)) || arg.is_hide_set();
+        let hide_default = empty_default || arg.is_hide_default_value_set();
+        arg.hide_default_value(hide_default).hide(hide)
+    });
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|sub| sub.get_name().to_string())
+        .collect();
+    for name in names {
+        cmd = cmd.mut_subcommand(&name, |sub| layout(sub, Some(&path)));
+    }
+    cmd
+}
+
+/// The leading `<...>` and `[...]` groups of a positional's help: `<ttl>` of "<ttl> in
+/// seconds", all of "<lockname> [exec-command arg1 arg2 ...]"; `None` when it starts with
+/// neither.
+fn usage_fragment(help: &str) -> Option<&str> {
+    let mut end = 0;
+    let mut rest = help;
+    loop {
+        let trimmed = rest.trim_start();
+        let close = match trimmed.chars().next() {
+            Some('<') => '>',
+            Some('[') => ']',
+            _ => break,
+        };
+        let len = trimmed.find(close)? + 1;
+        end += rest.len() - trimmed.len() + len;
+        rest = &trimmed[len..];
+    }
+    (end > 0).then(|| &help[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_fragments_are_the_leading_bracket_groups() {
+        assert_eq!(
+            usage_fragment("<key> [range_end]"),
+            Some("<key> [range_end]")
+        );
+        assert_eq!(usage_fragment("<ttl> in seconds"), Some("<ttl>"));
+        assert_eq!(
+            usage_fragment("<memberID> (hexadecimal)"),
+            Some("<memberID>")
+        );
+        assert_eq!(
+            usage_fragment("<lockname> [exec-command arg1 arg2 ...]"),
+            Some("<lockname> [exec-command arg1 arg2 ...]")
+        );
+        assert_eq!(usage_fragment("etcdctl ignores arguments here"), None);
+        assert_eq!(usage_fragment("<unclosed"), None);
+    }
 }

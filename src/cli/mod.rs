@@ -59,7 +59,7 @@ pub fn etcdctl_tree(
     for id in ignored {
         cmd = cmd.mut_arg(id, |arg| arg.env(None));
     }
-    help::grouped(etcdctl_parsing(cmd), groups)
+    help::grouped(help::etcdctl_layout(etcdctl_parsing(cmd)), groups)
 }
 
 fn etcdctl_parsing(cmd: clap::Command) -> clap::Command {
@@ -88,6 +88,7 @@ fn env_value_is_valid(arg: &clap::Arg, value: &OsStr) -> bool {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(next_help_heading = help::GLOBAL_HEADING)]
 pub struct GlobalArgs {
     /// gRPC endpoints
     #[arg(long, global = true, env = "ETCDCTL_ENDPOINTS", value_delimiter = ',',
@@ -160,11 +161,13 @@ pub struct GlobalArgs {
     pub insecure_skip_tls_verify: bool,
 
     /// identify secure client using this TLS certificate file
-    #[arg(long, global = true, env = "ETCDCTL_CERT", allow_hyphen_values = true)]
+    #[arg(long, global = true, env = "ETCDCTL_CERT", allow_hyphen_values = true,
+          value_hint = clap::ValueHint::FilePath)]
     pub cert: Option<String>,
 
     /// identify secure client using this TLS key file
-    #[arg(long, global = true, env = "ETCDCTL_KEY", allow_hyphen_values = true)]
+    #[arg(long, global = true, env = "ETCDCTL_KEY", allow_hyphen_values = true,
+          value_hint = clap::ValueHint::FilePath)]
     pub key: Option<String>,
 
     /// verify certificates of TLS-enabled secure servers using this CA bundle
@@ -172,7 +175,8 @@ pub struct GlobalArgs {
         long,
         global = true,
         env = "ETCDCTL_CACERT",
-        allow_hyphen_values = true
+        allow_hyphen_values = true,
+        value_hint = clap::ValueHint::FilePath
     )]
     pub cacert: Option<String>,
 
@@ -209,7 +213,7 @@ pub struct GlobalArgs {
     )]
     pub discovery_srv_name: Option<String>,
 
-    /// client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)
+    /// client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)
     #[arg(
         long,
         global = true,
@@ -219,7 +223,7 @@ pub struct GlobalArgs {
     )]
     pub max_request_bytes: usize,
 
-    /// client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")
+    /// client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)
     #[arg(
         long,
         global = true,

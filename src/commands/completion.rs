@@ -1,5 +1,7 @@
 //! `completion`: shell completion scripts generated from the clap definitions.
 
+mod shells;
+
 use std::ffi::{OsStr, OsString};
 use std::future::Future;
 use std::os::unix::ffi::OsStringExt;
@@ -8,7 +10,7 @@ use std::time::Duration;
 use clap::{Args, FromArgMatches};
 use clap_complete::Shell;
 use clap_complete::engine::{CompletionCandidate, ValueCompleter};
-use clap_complete::env::{self, EnvCompleter};
+use clap_complete::env::{self, Shells};
 
 use crate::cli::GlobalArgs;
 use crate::client::Client;
@@ -45,20 +47,24 @@ pub fn run(args: &CompletionArgs, out: &mut dyn std::io::Write) -> anyhow::Resul
         write_script(args.shell, out);
         return Ok(());
     }
-    let completer = std::env::current_exe()
-        .map(|path| path.to_string_lossy().into_owned())
-        .unwrap_or_else(|_| "ectl".to_string());
-    let shell: &dyn EnvCompleter = match args.shell {
-        Shell::Bash => &env::Bash,
-        Shell::Zsh => &env::Zsh,
-        Shell::Fish => &env::Fish,
-        Shell::PowerShell => &env::Powershell,
-        Shell::Elvish => &env::Elvish,
-        other => anyhow::bail!("no live completion for {other}: use --static"),
+    let Some(shell) = LIVE.0.iter().find(|s| s.is(&args.shell.to_string())) else {
+        anyhow::bail!("no live completion for {}: use --static", args.shell);
     };
-    shell.write_registration(COMPLETE_VAR, "ectl", "ectl", &completer, out)?;
+    // ectl from PATH, not the path of this binary: the script must survive the binary moving.
+    // (The bash and zsh scripts call ectl as the user typed it.)
+    shell.write_registration(COMPLETE_VAR, "ectl", "ectl", "ectl", out)?;
     Ok(())
 }
+
+/// The shells with live completion; bash and zsh through ectl's own scripts, fish with
+/// ectl's choice of candidates.
+const LIVE: Shells<'static> = Shells(&[
+    &shells::Bash,
+    &shells::Zsh,
+    &shells::Fish,
+    &env::Powershell,
+    &env::Elvish,
+]);
 
 /// The completion script for `shell`; `completions/` holds these for bash, zsh and fish.
 pub fn write_script(shell: Shell, out: &mut dyn std::io::Write) {
@@ -74,6 +80,7 @@ pub const COMPLETE_VAR: &str = "ECTL_COMPLETE";
 pub fn answer_if_requested() {
     clap_complete::CompleteEnv::with_factory(super::command)
         .var(COMPLETE_VAR)
+        .shells(LIVE)
         .complete();
 }
 

@@ -4,7 +4,7 @@
 use clap::Args;
 
 use crate::cli::values::go_bool;
-use crate::commands::Context;
+use crate::commands::{Context, progress};
 use crate::error::CliError;
 
 /// Defragments the storage of the etcd members with given endpoints
@@ -34,7 +34,13 @@ pub async fn run(args: DefragArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> 
         .into());
     }
     let mut failures = 0;
-    for ep in ctx.endpoints(args.cluster).await? {
+    let endpoints = ctx.endpoints(args.cluster).await?;
+    // Defragmenting a large backend takes a while: on a terminal, which member is at work.
+    let bar = progress::steps(endpoints.len() as u64);
+    for ep in endpoints {
+        if let Some(bar) = &bar {
+            bar.set_message(format!("defragmenting {ep}"));
+        }
         let result = match ctx.endpoint_client(&ep) {
             Ok(client) => client
                 .defragment()
@@ -43,18 +49,30 @@ pub async fn run(args: DefragArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> 
                 .map_err(anyhow::Error::from),
             Err(e) => Err(e),
         };
-        match result {
-            Ok(()) => {
-                writeln!(ctx.out, "Finished defragmenting etcd member[{ep}]")?;
-                ctx.out.flush()?;
-            }
-            Err(e) => {
-                super::warn(format_args!(
+        let mut report = || -> std::io::Result<()> {
+            match &result {
+                Ok(()) => {
+                    writeln!(ctx.out, "Finished defragmenting etcd member[{ep}]")?;
+                    ctx.out.flush()?;
+                }
+                Err(e) => super::warn(format_args!(
                     "Failed to defragment etcd member[{ep}] ({e:#})"
-                ));
-                failures += 1;
+                )),
             }
+            Ok(())
+        };
+        // The member's line goes above the bar, not through it.
+        match &bar {
+            Some(bar) => bar.suspend(report)?,
+            None => report()?,
         }
+        failures += usize::from(result.is_err());
+        if let Some(bar) = &bar {
+            bar.inc(1);
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
     }
     if failures > 0 {
         return Err(

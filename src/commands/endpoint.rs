@@ -72,16 +72,21 @@ pub struct HashArgs {
     pub rev: i64,
 }
 
-async fn check_health(endpoint: String, client: anyhow::Result<Client>) -> EndpointHealth {
+/// One endpoint's health, and the hint its failure comes with (the same one `get` would give).
+async fn check_health(
+    endpoint: String,
+    client: anyhow::Result<Client>,
+) -> (EndpointHealth, Option<String>) {
     let client = match client {
         Ok(client) => client,
         Err(e) => {
-            return EndpointHealth {
+            let health = EndpointHealth {
                 endpoint,
                 health: false,
                 took: String::new(),
                 error: format!("{e:#}"),
             };
+            return (health, crate::error::hint(&e));
         }
     };
     let started = Instant::now();
@@ -92,25 +97,29 @@ async fn check_health(endpoint: String, client: anyhow::Result<Client>) -> Endpo
     let result = client.range(request).await;
     let took = go::duration(started.elapsed());
     match result {
-        Ok(_) => EndpointHealth {
-            endpoint,
-            health: true,
-            took,
-            error: String::new(),
-        },
         // A permission error went through consensus too: the member is healthy.
-        Err(e) if e.code() == Some(tonic::Code::PermissionDenied) => EndpointHealth {
-            endpoint,
-            health: true,
-            took,
-            error: String::new(),
-        },
-        Err(e) => EndpointHealth {
-            endpoint,
-            health: false,
-            took,
-            error: e.to_string(),
-        },
+        Ok(_) => (healthy(endpoint, took), None),
+        Err(e) if e.code() == Some(tonic::Code::PermissionDenied) => {
+            (healthy(endpoint, took), None)
+        }
+        Err(e) => {
+            let health = EndpointHealth {
+                endpoint,
+                health: false,
+                took,
+                error: e.to_string(),
+            };
+            (health, e.hint())
+        }
+    }
+}
+
+fn healthy(endpoint: String, took: String) -> EndpointHealth {
+    EndpointHealth {
+        endpoint,
+        health: true,
+        took,
+        error: String::new(),
     }
 }
 
@@ -118,7 +127,7 @@ async fn health(cluster: bool, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     let eps = ctx.endpoints(cluster).await?;
     // All endpoints at once, on this thread (the client's futures are not `Send`).
     let local = tokio::task::LocalSet::new();
-    let mut results: Vec<Option<EndpointHealth>> = vec![None; eps.len()];
+    let mut results: Vec<Option<(EndpointHealth, Option<String>)>> = vec![None; eps.len()];
     local
         .run_until(async {
             let mut tasks = tokio::task::JoinSet::new();
@@ -134,10 +143,12 @@ async fn health(cluster: bool, ctx: &mut Context<'_>) -> anyhow::Result<()> {
             anyhow::Ok(())
         })
         .await?;
-    let list: Vec<EndpointHealth> = results.into_iter().flatten().collect();
+    let (list, hints): (Vec<EndpointHealth>, Vec<Option<String>>) =
+        results.into_iter().flatten().unzip();
     ctx.printer(ctx.style()).endpoint_health(&list)?;
     if list.iter().any(|h| !h.error.is_empty()) {
-        return Err(CliError::error("unhealthy cluster").into());
+        let hint = hints.into_iter().flatten().next();
+        return Err(CliError::error("unhealthy cluster").with_hint(hint).into());
     }
     Ok(())
 }
@@ -145,6 +156,7 @@ async fn health(cluster: bool, ctx: &mut Context<'_>) -> anyhow::Result<()> {
 async fn status(cluster: bool, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     let mut list = Vec::new();
     let mut failed = 0;
+    let mut hint = None;
     for ep in ctx.endpoints(cluster).await? {
         let result = match ctx.endpoint_client(&ep) {
             Ok(client) => client.status().await.map_err(anyhow::Error::from),
@@ -160,13 +172,16 @@ async fn status(cluster: bool, ctx: &mut Context<'_>) -> anyhow::Result<()> {
                     "Failed to get the status of endpoint {ep} ({e:#})"
                 ));
                 failed += 1;
+                hint = hint.or_else(|| crate::error::hint(&e));
             }
         }
     }
     ctx.printer(ctx.style()).endpoint_status(&list)?;
     if failed > 0 {
         return Err(
-            CliError::error(format!("failed to get the status of {failed} endpoint(s)")).into(),
+            CliError::error(format!("failed to get the status of {failed} endpoint(s)"))
+                .with_hint(hint)
+                .into(),
         );
     }
     Ok(())
@@ -193,7 +208,9 @@ async fn hashkv(cluster: bool, rev: i64, ctx: &mut Context<'_>) -> anyhow::Resul
     ctx.printer(ctx.style()).endpoint_hash(&list)?;
     match last_error {
         // Whatever the cause, this is etcdctl's plain failure (exit 1).
-        Some(e) => Err(CliError::error(format!("{e:#}")).into()),
+        Some(e) => Err(CliError::error(format!("{e:#}"))
+            .with_hint(crate::error::hint(&e))
+            .into()),
         None => Ok(()),
     }
 }

@@ -194,11 +194,14 @@ async fn time_to_live(args: TimeToLiveArgs, ctx: &mut Context<'_>) -> anyhow::Re
         "lease timetolive command needs lease ID as argument",
     )?;
     ctx.ensure_format(ResponseKind::Lease)?;
-    let resp = ctx
+    let mut resp = ctx
         .client()?
         .lease_time_to_live(id, args.keys)
         .await
         .map_err(bad_connection)?;
+    // etcd lists the keys in its map's order, which changes from call to call; sorted, the
+    // output is the same every time (a documented difference from etcdctl).
+    resp.keys.sort();
     ctx.printer(ctx.style())
         .lease_time_to_live(&resp, args.keys)?;
     Ok(())

@@ -28,6 +28,7 @@ pub mod lease;
 pub mod lock;
 pub mod member;
 pub mod move_leader;
+pub mod progress;
 pub mod prompt;
 pub mod snapshot;
 pub mod version;
@@ -111,6 +112,11 @@ pub enum ParseError {
     name = "ectl",
     version,
     about = "A fast, faithful etcd v3 command-line client (drop-in for etcdctl)",
+    after_help = "`ectl version` prints etcdctl's version lines (etcdctl version: 3.4.23, API \
+                  version: 3.4), for the scripts that parse them; `ectl --version` prints \
+                  ectl's own version.\nEvery command's own options come first in its help \
+                  (`ectl <command> -h`), then the global options, which may come before or \
+                  after the command.",
     infer_subcommands = true
 )]
 pub struct Cli {
@@ -432,8 +438,9 @@ impl<'a> Context<'a> {
 }
 
 /// A line on stderr beside the command's output, for what etcdctl reports there and goes on
-/// (one endpoint of several failed, a watch was canceled). The one place commands write to
-/// stderr; errors that end a command go back to `main` instead.
+/// (one endpoint of several failed, a watch was canceled) and for what only a person at a
+/// terminal is shown (`snapshot save`'s summary). The one place commands write to stderr;
+/// errors that end a command go back to `main` instead.
 pub fn warn(message: impl std::fmt::Display) {
     // Nothing useful is left to do when stderr itself is gone.
     let _ = writeln!(std::io::stderr().lock(), "{message}");

@@ -11,7 +11,10 @@ pub const ETCDCTL_VERSION: &str = "3.4.23";
 /// The etcd API version ectl speaks, in etcdctl's `API version:` line.
 pub const API_VERSION: &str = "3.4";
 
-/// Prints the version of ectl
+/// Prints etcdctl's version lines, as scripts expect (ectl's own: ectl --version)
+///
+/// The lines are etcdctl 3.4.23's, `etcdctl version: 3.4.23` and `API version: 3.4`, because
+/// scripts parse them; `ectl --version` prints the version of ectl itself.
 ///
 /// Example:
 ///   ectl version

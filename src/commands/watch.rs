@@ -68,7 +68,7 @@ pub struct WatchArgs {
     /// [key or prefix] [range_end]
     #[arg(value_name = "KEY")]
     pub args: Vec<OsString>,
-    /// The command to run for each event, after `--`
+    /// [-- exec-command arg1 arg2 ...], run for each event
     #[arg(last = true, value_name = "EXEC")]
     pub exec: Vec<OsString>,
 }

@@ -205,6 +205,21 @@ fn the_documented_flow_matches_etcdctl() {
     // Without credentials, or with wrong ones.
     let out = pair.same(&["get", "k1"]);
     assert_eq!(error_line(&out), "Error: etcdserver: user name is empty");
+    // endpoint health fails for the same reason and says what to do about it in the same words.
+    let hint = |out: &Out| -> Vec<String> {
+        let stderr = out.stderr_str();
+        let hints = stderr.lines().filter(|l| l.starts_with("hint: "));
+        hints.map(str::to_string).collect()
+    };
+    let health = pair.ours.ectl().args(["endpoint", "health"]).run();
+    health.assert_code(1);
+    assert!(
+        health.stdout_str().contains("user name is empty"),
+        "{health:?}"
+    );
+    assert_eq!(error_line(&health), "Error: unhealthy cluster");
+    assert_eq!(hint(&health), hint(&out));
+    assert!(hint(&out)[0].contains("--user"), "{out:?}");
     let wrong = format!("--user=u1:{OTHER_PW}");
     let out = pair.same(&[&wrong, "get", "k1"]);
     out.assert_code(2);

@@ -5,6 +5,7 @@ use crate::support;
 
 use std::time::{Duration, Instant};
 
+use support::pty::{Shell, ShellKind};
 use support::{Etcd, ectl};
 
 /// What ectl offers for the last word of `words`, through the fish protocol (one candidate per
@@ -76,67 +77,84 @@ fn a_dead_or_frozen_cluster_offers_nothing_quickly() {
     assert!(took < Duration::from_secs(3), "completion took {took:?}");
 }
 
-#[test]
-fn bash_loads_the_live_script_and_completes_keys_and_commands() {
-    let etcd = seeded();
-    let script = ectl().args(["completion", "bash"]).run();
-    script.assert_ok();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("ectl.bash");
-    std::fs::write(&path, &script.stdout).expect("write script");
-    let complete = |line: &str| -> Vec<String> {
-        let program = format!(
-            "source '{}'; read -ra COMP_WORDS <<< '{line}'; COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); \
-             COMP_LINE='{line}'; COMP_POINT=${{#COMP_LINE}}; COMP_TYPE=9; \
-             _clap_complete_ectl ectl \"${{COMP_WORDS[COMP_CWORD]}}\" ''; \
-             printf '%s\\n' \"${{COMPREPLY[@]}}\"",
-            path.display()
-        );
-        let out = support::Cmd::new("bash")
-            .args(["--norc", "--noprofile", "-c", &program])
-            .run();
-        out.assert_ok();
-        out.stdout_str().lines().map(str::to_string).collect()
+/// Keys a person completes at a prompt: a plain one, one with a space, one with a `:`.
+fn seeded_for_a_prompt() -> Etcd {
+    let etcd = Etcd::single();
+    for key in ["greeting", "my key", "a:b"] {
+        etcd.ectl().args(["put", key, "v"]).run().assert_ok();
+    }
+    etcd
+}
+
+/// An interactive `kind` shell with the live script loaded as the README says.
+fn shell_with_script(kind: ShellKind) -> Shell {
+    let setup = match kind {
+        ShellKind::Bash => "source <(ectl completion bash); cd ~",
+        ShellKind::Zsh => "source <(ectl completion zsh); cd ~",
     };
-    assert_eq!(complete("ectl ge"), ["get"]);
-    assert_eq!(complete("ectl get --wr"), ["--write-out"]);
-    assert_eq!(
-        complete(&format!("ectl --endpoints={} get /reg", etcd.endpoint())),
-        ["/registry/a", "/registry/b"]
-    );
+    Shell::start(kind, setup)
+}
+
+/// The command line after one Tab, for each way of writing the endpoint and the user, keys
+/// with a space or a `:`, flag values after `=`, and a lease list that is empty.
+fn completes_like_a_person_expects(kind: ShellKind) {
+    let etcd = seeded_for_a_prompt();
+    let shell = shell_with_script(kind);
+    let ep = etcd.endpoint();
+    let check = |typed: &str, shown: &str| {
+        assert_eq!(shell.complete(typed).trim_end(), shown, "{kind:?}: {typed}");
+    };
+    check("ectl ge", "ectl get");
+    check("ectl get --wr", "ectl get --write-out");
+    check("ectl get --write-out=js", "ectl get --write-out=json");
+    for endpoints in [format!("--endpoints {ep}"), format!("--endpoints={ep}")] {
+        check(
+            &format!("ectl {endpoints} get gr"),
+            &format!("ectl {endpoints} get greeting"),
+        );
+        check(
+            &format!("ectl {endpoints} --user root:pw get gr"),
+            &format!("ectl {endpoints} --user root:pw get greeting"),
+        );
+    }
+    let at = format!("ectl --endpoints={ep} get");
+    check(&format!("{at} a:"), &format!("{at} a:b"));
+    check(&format!("{at} a"), &format!("{at} a:b"));
+    check(&format!("{at} my"), &format!("{at} my\\ key"));
+    check(&format!("{at} 'my"), &format!("{at} 'my key'"));
+    // File names where a command takes a file.
+    std::fs::write(shell.home().join("backup.db"), "").expect("write a file");
+    check("ectl snapshot save ba", "ectl snapshot save backup.db");
+    check("ectl --cacert ba", "ectl --cacert backup.db");
+    // No live lease: nothing is inserted, not the `--` that every flag starts with.
+    let revoke = format!("ectl --endpoints={ep} lease revoke ");
+    check(&revoke, revoke.trim_end());
+    // ectl as typed, by its path: the script names no binary of its own.
+    let typed = format!("{}/ectl --endpoints={ep} get gr", shell.bin_dir().display());
+    check(&typed, &typed.replace(" gr", " greeting"));
 }
 
 #[test]
-fn zsh_loads_the_live_script_and_completes_keys_and_commands() {
-    let etcd = seeded();
-    let script = ectl().args(["completion", "zsh"]).run();
-    script.assert_ok();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("_ectl");
-    std::fs::write(&path, &script.stdout).expect("write script");
-    // Outside an interactive completion widget, zsh's `_describe` and `compdef` are stubbed:
-    // `_describe` prints the candidates it was given, which is what the shell would offer.
-    let complete = |line: &str| -> Vec<String> {
-        let program = format!(
-            "compdef() {{ : }}; _describe() {{ shift 2; print -rl -- \"${{(@P)1}}\" }}; \
-             source '{}'; words=(${{(z)$(print -r -- '{line}')}}); \
-             [[ '{line}' == *' ' ]] && words+=(''); CURRENT=${{#words}}; \
-             _clap_dynamic_completer_ectl",
-            path.display()
+fn bash_at_a_prompt_completes_keys_across_colons_equals_and_spaces() {
+    completes_like_a_person_expects(ShellKind::Bash);
+}
+
+#[test]
+fn zsh_at_a_prompt_completes_keys_across_colons_equals_and_spaces() {
+    completes_like_a_person_expects(ShellKind::Zsh);
+}
+
+#[test]
+fn the_live_scripts_name_no_path_of_the_binary_that_printed_them() {
+    for shell in ["bash", "zsh", "fish"] {
+        let script = ectl().args(["completion", shell]).run();
+        script.assert_ok();
+        let text = script.stdout_str();
+        assert!(
+            !text.contains(env!("CARGO_BIN_EXE_ectl")) && !text.contains("/target/"),
+            "{shell}: {text}"
         );
-        let out = support::Cmd::new("zsh").args(["-f", "-c", &program]).run();
-        out.assert_ok();
-        out.stdout_str()
-            .lines()
-            .map(|line| line.split(':').next().unwrap_or_default().to_string())
-            .collect()
-    };
-    assert_eq!(complete("ectl ge"), ["get"]);
-    assert_eq!(complete("ectl get --wr"), ["--write-out"]);
-    assert_eq!(
-        complete(&format!("ectl --endpoints={} get /reg", etcd.endpoint())),
-        ["/registry/a", "/registry/b"]
-    );
+    }
 }
 
 #[test]
@@ -199,4 +217,14 @@ fn lease_ids_users_and_roles_come_from_the_cluster_by_position() {
         let (offered, _) = candidates(&[], &words);
         assert_eq!(values(offered), std::slice::from_ref(&member), "{args:?}");
     }
+}
+
+#[test]
+fn an_empty_word_with_only_flags_to_offer_gets_nothing_until_a_dash() {
+    let etcd = Etcd::single();
+    let endpoints = format!("--endpoints={}", etcd.endpoint());
+    let (offered, _) = candidates(&[], &[&endpoints, "lease", "revoke", ""]);
+    assert!(offered.is_empty(), "{offered:?}");
+    let (offered, _) = candidates(&[], &[&endpoints, "lease", "revoke", "-"]);
+    assert!(offered.iter().any(|c| c == "--endpoints"), "{offered:?}");
 }

@@ -311,6 +311,38 @@ fn formats_refused_before_sending() {
     assert_eq!(list.stdout_str(), format!("found 1 leases\n{lease}\n"));
 }
 
+/// The server lists a lease's keys in map order, different from call to call; ectl sorts them.
+#[test]
+fn timetolive_lists_the_attached_keys_sorted() {
+    let etcd = Etcd::single();
+    let grant = etcd.ectl().args(["lease", "grant", "600"]).run();
+    grant.assert_ok();
+    let lease = grant
+        .stdout_str()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let keys = ["k3", "k10", "a", "k1", "z", "b2", "b1", "m"];
+    for key in keys {
+        let put = etcd
+            .ectl()
+            .args(["put", key, "v", &format!("--lease={lease}")]);
+        put.run().assert_ok();
+    }
+    let mut sorted = keys;
+    sorted.sort_unstable();
+    for _ in 0..5 {
+        let out = etcd
+            .ectl()
+            .args(["lease", "timetolive", &lease, "--keys"])
+            .run();
+        out.assert_ok();
+        let listed = format!(", attached keys([{}])\n", sorted.join(" "));
+        assert!(out.stdout_str().ends_with(&listed), "{out:?}");
+    }
+}
+
 /// etcdctl 3.4 prints the same line for a lease that does not exist, but exits 0.
 #[test]
 fn keep_alive_on_an_unknown_lease_fails() {

@@ -481,3 +481,94 @@ fn restore_checks_its_input_as_etcdctl() {
         .run()
         .assert_ok();
 }
+
+/// Long work as a person at a terminal sees it (a pseudo-terminal made by `script`): progress
+/// bars while saving, restoring and defragmenting, then a summary line after etcdctl's
+/// `Snapshot saved at` line; none of it when the output is piped.
+#[test]
+fn progress_and_summary_on_a_terminal_none_when_piped() {
+    let etcd = Etcd::single();
+    fill(&etcd);
+    let dir = tempfile::tempdir().unwrap();
+    let ectl = format!(
+        "{} --endpoints={}",
+        env!("CARGO_BIN_EXE_ectl"),
+        etcd.endpoint()
+    );
+    let bar = '█';
+
+    let on_tty = dir.path().join("tty.db");
+    let (shown, code) =
+        support::pty::transcript(&format!("{ectl} snapshot save {}", on_tty.display()));
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains(bar), "no progress bar: {shown:?}");
+    let saved = format!("Snapshot saved at {}\n", on_tty.display());
+    let after = shown
+        .split(&saved)
+        .nth(1)
+        .unwrap_or_else(|| panic!("{shown:?}"));
+    let size = std::fs::metadata(&on_tty).unwrap().len();
+    let summary = after.trim();
+    let (amount, rest) = summary
+        .split_once(" in ")
+        .unwrap_or_else(|| panic!("{summary:?}"));
+    assert!(
+        amount.ends_with("KiB") || amount.ends_with("MiB"),
+        "{summary:?}"
+    );
+    assert!(rest.ends_with("/s)") && rest.contains("s ("), "{summary:?}");
+    let kib: f64 = amount.trim_end_matches(" KiB").parse().unwrap_or(0.0);
+    assert!(
+        amount.ends_with("MiB") || (kib * 1024.0 - size as f64).abs() < 10.0,
+        "{summary:?} vs {size}"
+    );
+
+    let piped = dir.path().join("piped.db");
+    let out = etcd
+        .ectl()
+        .args(["snapshot", "save", &piped.display().to_string()])
+        .run();
+    out.assert_ok();
+    assert_eq!(
+        out.stdout_str(),
+        format!("Snapshot saved at {}\n", piped.display())
+    );
+    assert!(out.stderr.is_empty(), "{out:?}");
+
+    let restored = dir.path().join("restored");
+    let (shown, code) = support::pty::transcript(&format!(
+        "{ectl} snapshot restore {} --data-dir {}",
+        on_tty.display(),
+        restored.display()
+    ));
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains(bar), "no progress bar: {shown:?}");
+    let out = etcd
+        .ectl()
+        .args(["snapshot", "restore", &piped.display().to_string()])
+        .args([
+            "--data-dir",
+            &dir.path().join("quiet").display().to_string(),
+        ])
+        .run();
+    out.assert_ok();
+    assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{out:?}");
+
+    let (shown, code) = support::pty::transcript(&format!("{ectl} defrag --cluster"));
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains(bar), "no progress bar: {shown:?}");
+    // The bar names the member at work (cut to the terminal's width).
+    assert!(
+        shown.contains(" 0/1 defragmenting http://127.0.0.1:"),
+        "{shown:?}"
+    );
+    let out = etcd.ectl().args(["defrag", "--cluster"]).run();
+    out.assert_ok();
+    assert!(out.stderr.is_empty(), "{out:?}");
+    let finished = out.stdout_str();
+    assert!(
+        finished.starts_with("Finished defragmenting etcd member[http://"),
+        "{out:?}"
+    );
+    assert!(shown.contains(finished.as_str()), "{shown:?}");
+}

@@ -227,10 +227,16 @@ impl Twins {
             ));
         }
         // Errors found before anything is sent read the same: etcdctl's last line (cobra puts
-        // usage text above it).
+        // usage text above it); ectl may put `hint:` lines above it.
         if ![0, 1].contains(&want.code) {
             let last = want.stderr_str().lines().last().unwrap_or("").to_owned();
-            if got.stderr_str().trim_end() != last {
+            let stderr = got.stderr_str();
+            let lines: Vec<&str> = stderr.lines().collect();
+            let ours = match lines.split_last() {
+                Some((line, above)) if above.iter().all(|l| l.starts_with("hint: ")) => *line,
+                _ => stderr.trim_end(),
+            };
+            if ours != last {
                 return Err(format!(
                     "{title}\nstderr differs:\n etcdctl: {last}\n ectl:    {}",
                     got.stderr_str().trim_end()
@@ -423,6 +429,27 @@ fn table_format_is_refused_before_sending() {
     };
     assert_eq!(value_of_a(&twins.reference), "changed\n");
     assert_eq!(value_of_a(&twins.ours), "1\n");
+}
+
+/// The README's example as a newcomer first typed it, without the final blank line: etcdctl's
+/// `Error: EOF` and exit code 3 (stdout compared too), then ectl's hint naming the open
+/// section; with the blank line, the README's fixed example commits.
+#[test]
+fn a_missing_final_blank_line_is_etcdctls_eof_with_a_hint() {
+    let twins = Twins::start();
+    let unterminated = "value(\"a\") = \"1\"\n\nput a baz\n\nget a\n";
+    twins.check_output(&case(unterminated)).unwrap();
+    let out = twins.ours.etcd.ectl().arg("txn").stdin(unterminated).run();
+    out.assert_code(3);
+    assert_eq!(
+        out.stderr_str(),
+        "hint: the input ended inside the failure requests (third section): every section, \
+         the last one too, ends with a blank line (and every line with a newline)\nError: EOF\n"
+    );
+    let readme = "value(\"foo\") = \"bar\"\n\nput foo baz\n\nget foo\n\n";
+    let out = twins.ours.etcd.ectl().arg("txn").stdin(readme).run();
+    out.assert_ok();
+    assert_eq!(out.stdout_str(), "FAILURE\n\n");
 }
 
 /// ectl alone, for what etcdctl cannot do: lease comparisons (etcdctl 3.4 panics on every one),

@@ -59,18 +59,19 @@ const PROMPTS: [&str; 3] = [
 
 /// Reads a whole transaction from `input`, calling `prompt` with the prompt for each block
 /// before reading it. Every line, the last one included, must end in a newline: running out
-/// of input is etcdctl's "EOF" error.
+/// of input is etcdctl's "EOF" error (so a script sees what etcdctl gives it), with a hint
+/// naming the section that was left open.
 fn read_txn(
     input: &mut dyn BufRead,
     prompt: &mut dyn FnMut(&str) -> io::Result<()>,
 ) -> anyhow::Result<TxnRequest> {
     let [compares, success, failure] = PROMPTS;
     prompt(compares)?;
-    let compare = read_block(input, grammar::parse_compare)?;
+    let compare = read_block(input, "comparisons (first section)", grammar::parse_compare)?;
     prompt(success)?;
-    let success = read_block(input, parse_request)?;
+    let success = read_block(input, "success requests (second section)", parse_request)?;
     prompt(failure)?;
-    let failure = read_block(input, parse_request)?;
+    let failure = read_block(input, "failure requests (third section)", parse_request)?;
     Ok(TxnRequest {
         compare,
         success,
@@ -78,9 +79,10 @@ fn read_txn(
     })
 }
 
-/// Parsed lines up to the next blank (or all-space) line.
+/// Parsed lines of `section` up to the next blank (or all-space) line.
 fn read_block<T>(
     input: &mut dyn BufRead,
+    section: &str,
     parse: fn(&[u8]) -> Result<T, CliError>,
 ) -> Result<Vec<T>, CliError> {
     let mut items = Vec::new();
@@ -91,7 +93,11 @@ fn read_block<T>(
             .read_until(b'\n', &mut line)
             .map_err(CliError::invalid_input)?;
         if line.last() != Some(&b'\n') {
-            return Err(CliError::invalid_input("EOF"));
+            let hint = format!(
+                "the input ended inside the {section}: every section, the last one too, ends \
+                 with a blank line (and every line with a newline)"
+            );
+            return Err(CliError::invalid_input("EOF").with_hint(Some(hint)));
         }
         let line = grammar::trim_space(&line);
         if line.is_empty() {
@@ -203,6 +209,10 @@ mod tests {
         (e.code, e.message)
     }
 
+    fn hint(input: &[u8]) -> String {
+        read(input).unwrap_err().hint.expect("a hint")
+    }
+
     fn request(line: &str) -> Request {
         parse_request(line.as_bytes())
             .unwrap_or_else(|e| panic!("{line}: {}", e.message))
@@ -268,6 +278,24 @@ mod tests {
                 "{input:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_eof_hint_names_the_open_section() {
+        let open = |input: &[u8]| {
+            let hint = hint(input);
+            let section = hint.split(" (").next().unwrap_or_default().to_string();
+            section.replace("the input ended inside the ", "")
+        };
+        assert_eq!(open(b""), "comparisons");
+        assert_eq!(open(b"val(\"k\") = \"v\""), "comparisons");
+        assert_eq!(open(b"\nget k\n"), "success requests");
+        // The README's example once lacked the final blank line.
+        assert_eq!(
+            open(b"value(\"foo\") = \"bar\"\n\nput foo baz\n\nget foo\n"),
+            "failure requests"
+        );
+        assert!(hint(b"\n\nput k v").contains("ends with a blank line"));
     }
 
     #[test]

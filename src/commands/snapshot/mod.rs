@@ -2,14 +2,14 @@
 //! offline, and make a new member's data directory from one.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::{BufWriter, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use sha2::{Digest, Sha256};
 
-use crate::commands::Context;
+use crate::commands::{Context, progress};
 use crate::error::{CliError, ExitCode};
 use crate::output::ResponseKind;
 
@@ -46,7 +46,7 @@ pub enum SnapshotCommand {
 #[command(verbatim_doc_comment)]
 pub struct SaveArgs {
     /// <filename>
-    #[arg(value_name = "FILENAME")]
+    #[arg(value_name = "FILENAME", value_hint = clap::ValueHint::FilePath)]
     pub args: Vec<PathBuf>,
 }
 
@@ -61,7 +61,7 @@ pub struct SaveArgs {
 #[command(verbatim_doc_comment)]
 pub struct StatusArgs {
     /// <filename>
-    #[arg(value_name = "FILENAME")]
+    #[arg(value_name = "FILENAME", value_hint = clap::ValueHint::FilePath)]
     pub args: Vec<PathBuf>,
 }
 
@@ -75,10 +75,10 @@ pub struct StatusArgs {
 #[command(verbatim_doc_comment)]
 pub struct RestoreArgs {
     /// Path to the data directory
-    #[arg(long, default_value = "", allow_hyphen_values = true)]
+    #[arg(long, default_value = "", allow_hyphen_values = true, value_hint = clap::ValueHint::DirPath)]
     pub data_dir: String,
     /// Path to the WAL directory (use --data-dir if none given)
-    #[arg(long, default_value = "", allow_hyphen_values = true)]
+    #[arg(long, default_value = "", allow_hyphen_values = true, value_hint = clap::ValueHint::DirPath)]
     pub wal_dir: String,
     /// Initial cluster configuration for restore bootstrap
     #[arg(
@@ -105,7 +105,7 @@ pub struct RestoreArgs {
           default_value = "false", value_parser = crate::cli::values::go_bool)]
     pub skip_hash_check: bool,
     /// <filename>
-    #[arg(value_name = "FILENAME")]
+    #[arg(value_name = "FILENAME", value_hint = clap::ValueHint::FilePath)]
     pub args: Vec<PathBuf>,
 }
 
@@ -115,11 +115,17 @@ pub async fn run(args: SnapshotArgs, ctx: &mut Context<'_>) -> anyhow::Result<()
             let [path] = a.args.as_slice() else {
                 return Err(CliError::bad_args("snapshot save expects one argument").into());
             };
+            let started = std::time::Instant::now();
             // etcdctl exits 5 for every failed save.
-            save(path, ctx)
+            let size = save(path, ctx)
                 .await
                 .map_err(|e| CliError::new(ExitCode::Interrupted, format!("{e:#}")))?;
             writeln!(ctx.out, "Snapshot saved at {}", path.display())?;
+            if progress::shown() {
+                // After etcdctl's line, on the terminal only: what a person wants to know next.
+                ctx.out.flush()?;
+                super::warn(progress::summary(size, started.elapsed()));
+            }
             Ok(())
         }
         SnapshotCommand::Status(a) => {
@@ -231,7 +237,8 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-async fn save(path: &Path, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+/// Saves the snapshot at `path`; the size of the file in bytes.
+async fn save(path: &Path, ctx: &mut Context<'_>) -> anyhow::Result<u64> {
     let endpoints = &ctx.settings.client.endpoints;
     if endpoints.len() != 1 {
         anyhow::bail!(
@@ -253,7 +260,7 @@ async fn save(path: &Path, ctx: &mut Context<'_>) -> anyhow::Result<()> {
         .open(&part.path)
         .map_err(|e| anyhow::anyhow!("could not open {} ({e})", part.path.display()))?;
     // Ctrl-C at any point (dialling included) ends here, and dropping `part` removes the file.
-    tokio::select! {
+    let size = tokio::select! {
         result = fetch(file, ctx) => result?,
         _ = tokio::signal::ctrl_c() => anyhow::bail!("interrupted: no snapshot saved"),
     };
@@ -266,34 +273,35 @@ async fn save(path: &Path, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     })?;
     part.done = true;
     sync_parent(path);
-    Ok(())
+    Ok(size)
 }
 
-/// Streams the snapshot into `file`, checks its SHA-256 trailer and syncs the file.
-async fn fetch(file: File, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+/// Streams the snapshot into `file`, checks its SHA-256 trailer and syncs the file; the bytes
+/// written.
+async fn fetch(file: File, ctx: &mut Context<'_>) -> anyhow::Result<u64> {
     let mut writer = BufWriter::with_capacity(1 << 20, file);
     let mut stream = ctx.client()?.snapshot().await?;
     let mut hash = TrailingHash::default();
-    let mut progress: Option<indicatif::ProgressBar> = None;
+    // Made at the first message, which tells the total.
+    let mut bar: Option<Option<indicatif::ProgressBar>> = None;
     loop {
         let Some(resp) = stream.message().await.map_err(crate::client::Error::Rpc)? else {
             break;
         };
         writer.write_all(&resp.blob)?;
         hash.update(&resp.blob);
-        if std::io::stderr().is_terminal() {
-            let bar =
-                progress.get_or_insert_with(|| progress_bar(hash.size + resp.remaining_bytes));
+        let bar = bar.get_or_insert_with(|| progress::bytes(hash.size + resp.remaining_bytes));
+        if let Some(bar) = bar {
             bar.set_position(hash.size);
         }
     }
-    if let Some(bar) = progress {
+    if let Some(Some(bar)) = bar {
         bar.finish_and_clear();
     }
-    hash.verify()?;
+    let size = hash.verify()?;
     let file = writer.into_inner().map_err(|e| e.into_error())?;
     file.sync_all()?;
-    Ok(())
+    Ok(size)
 }
 
 /// Makes the rename durable; best effort, as a directory may not be openable.
@@ -305,19 +313,6 @@ fn sync_parent(path: &Path) {
     if let Ok(dir) = File::open(parent) {
         let _ = dir.sync_all();
     }
-}
-
-fn progress_bar(total: u64) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(total),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} {eta}",
-    ) {
-        bar.set_style(style);
-    }
-    bar
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
+use crate::commands::progress;
 use crate::error::CliError;
 use crate::go;
 use crate::storage::snap::{self, ConfState, RaftSnapshot, SnapshotMetadata};
@@ -209,12 +210,19 @@ fn save_db(plan: &Plan, db: &Path) -> anyhow::Result<()> {
     let mut hasher = Sha256::new();
     let mut remaining = body;
     let mut chunk = vec![0u8; 1 << 20];
+    let bar = progress::bytes(body);
     while remaining > 0 {
         let n = remaining.min(chunk.len() as u64) as usize;
         src.read_exact(&mut chunk[..n])?;
         hasher.update(&chunk[..n]);
         dst.write_all(&chunk[..n])?;
         remaining -= n as u64;
+        if let Some(bar) = &bar {
+            bar.set_position(body - remaining);
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
     }
     if has_hash && !plan.skip_hash_check {
         let mut expected = [0u8; 32];

@@ -9,6 +9,7 @@ mod cmd;
 mod dns;
 mod etcd;
 mod http;
+pub mod pty;
 mod tls;
 
 pub use cmd::{Cmd, Out, Running, ectl, etcdctl, etcdctl_3_5, etcdutl};
