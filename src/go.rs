@@ -252,8 +252,15 @@ pub fn json_strings(items: &[String]) -> String {
 
 /// An OS error as Go's `syscall.Errno` prints it: the C library's text, lower-cased first letter.
 pub fn errno_text(e: &io::Error) -> String {
-    let text = e.to_string();
-    let text = text.split(" (os error").next().unwrap_or(&text);
+    errno_words(&e.to_string())
+}
+
+/// Rust's text of an OS error (`Connection refused (os error 111)`), wherever it was copied
+/// to, in Go's words (`connection refused`); other text is left as it is.
+pub fn errno_words(text: &str) -> String {
+    let Some((text, _)) = text.split_once(" (os error") else {
+        return text.to_string();
+    };
     let mut chars = text.chars();
     match chars.next() {
         Some(c) => c.to_lowercase().chain(chars).collect(),
@@ -399,6 +406,10 @@ mod tests {
         assert_eq!(signal_name(64), "signal 64");
         let e = io::Error::from_raw_os_error(libc::ENOENT);
         assert_eq!(errno_text(&e), "no such file or directory");
+        // A wrapper that copied Rust's text of an errno reads as Go's too; other text is kept.
+        let refused = io::Error::from_raw_os_error(libc::ECONNREFUSED).to_string();
+        assert_eq!(errno_words(&refused), "connection refused");
+        assert_eq!(errno_words("transport error"), "transport error");
         assert_eq!(
             path_error("open", Path::new("/x/db"), &e),
             "open /x/db: no such file or directory"

@@ -890,11 +890,9 @@ fn cause_chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = current {
-        // Go words an errno without Rust's "(os error N)".
-        let text = match e.downcast_ref::<std::io::Error>() {
-            Some(io) if io.raw_os_error().is_some() => crate::go::errno_text(io),
-            _ => e.to_string(),
-        };
+        // Go words an errno without Rust's "(os error N)", and so do the wrappers that
+        // repeat an I/O error's text.
+        let text = crate::go::errno_words(&e.to_string());
         if !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }

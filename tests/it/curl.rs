@@ -649,7 +649,7 @@ fn errors_say_which_flag_to_check() {
     refused.assert_code(2);
     assert_eq!(
         refused.stderr_str(),
-        "Error: 127.0.0.1:1: Connection refused (os error 111); \
+        "Error: 127.0.0.1:1: connection refused; \
          is etcd running at 127.0.0.1:1? check --endpoints\n"
     );
 

@@ -235,3 +235,55 @@ fn secure_records_connect_over_tls() {
         assert_eq!(out.stdout_str(), "k\ntls\n", "{args:?}");
     }
 }
+
+/// `ETCDCTL_API=2`: the v2 client looks up the same records; its `--insecure-discovery` is off
+/// unless given, so http records are dropped (with etcdctl's line) and the endpoint flags apply.
+#[test]
+fn v2_mode_discovers_the_same_records() {
+    let etcd = Etcd::start(support::Options {
+        extra_args: vec!["--enable-v2=true".into()],
+        ..support::Options::default()
+    });
+    support::ectl()
+        .env("ETCDCTL_API", "2")
+        .args(["--endpoints", &etcd.client_url(), "set", "/k", "v"])
+        .run()
+        .assert_ok();
+    let dns = Dns::start(member_records("_etcd-client._tcp", &etcd));
+    let same_v2 = |args: &[&str]| {
+        let ours = dns.ectl().env("ETCDCTL_API", "2").args(args).run();
+        let theirs = dns.etcdctl().env("ETCDCTL_API", "2").args(args).run();
+        assert_eq!(
+            (ours.stdout_str(), ours.stderr_str(), ours.code),
+            (theirs.stdout_str(), theirs.stderr_str(), theirs.code),
+            "v2: ectl and etcdctl differ on {args:?}"
+        );
+        ours
+    };
+    let out = same_v2(&["--insecure-discovery", "-D", DOMAIN, "get", "/k"]);
+    assert_eq!(out.stdout_str(), "v\n");
+    let out = same_v2(&[
+        "--insecure-discovery",
+        "--discovery-srv",
+        DOMAIN,
+        "--no-sync",
+        "ls",
+    ]);
+    assert_eq!(out.stdout_str(), "/k\n");
+    // Insecure records dropped: the endpoint flag applies, and here it points nowhere.
+    let out = same_v2(&[
+        "--endpoints",
+        "http://127.0.0.1:1",
+        "-D",
+        DOMAIN,
+        "get",
+        "/k",
+    ]);
+    assert!(
+        out.stderr_str()
+            .starts_with("ignoring discovered insecure endpoint"),
+        "{}",
+        out.stderr_str()
+    );
+    assert_ne!(out.code, 0);
+}
