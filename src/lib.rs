@@ -11,4 +11,5 @@ pub mod commands;
 pub mod error;
 pub mod observe;
 pub mod output;
+pub mod paged;
 pub mod pb;

@@ -20,7 +20,18 @@ const GROUPS: &[(&str, &[&str])] = &[
     ),
     ("Concurrency commands", &["lock", "elect"]),
     ("Authentication commands", &["auth", "user", "role"]),
-    ("Utility commands", &["version", "completion", "help"]),
+    (
+        "Utility commands",
+        &[
+            "make-mirror",
+            "check",
+            "export",
+            "import",
+            "version",
+            "completion",
+            "help",
+        ],
+    ),
 ];
 
 /// `cmd` with its command list replaced by the grouped one.

@@ -56,6 +56,7 @@ pub enum Command {
     MoveLeader(commands::move_leader::MoveLeaderArgs),
     Snapshot(commands::snapshot::SnapshotArgs),
     Downgrade(commands::downgrade::DowngradeArgs),
+    MakeMirror(commands::mirror::MakeMirrorArgs),
 }
 
 impl Command {
@@ -70,6 +71,7 @@ impl Command {
             Command::Put(args) => put::plan(args, || Ok(b"value".to_vec())).map(drop),
             Command::Del(args) => del::plan(args).map(drop),
             Command::Compaction(args) => compact::plan(args).map(drop),
+            Command::MakeMirror(args) => commands::mirror::plan(args).map(drop),
             _ => Ok(()),
         }
     }

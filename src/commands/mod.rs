@@ -12,6 +12,7 @@ pub mod kv;
 pub mod lease;
 pub mod lock;
 pub mod member;
+pub mod mirror;
 pub mod move_leader;
 pub mod snapshot;
 pub mod version;
