@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod bbolt;
+pub mod bbolt_write;
 pub mod cli;
 pub mod client;
 pub mod commands;

@@ -14,6 +14,7 @@ pub mod lock;
 pub mod member;
 pub mod mirror;
 pub mod move_leader;
+pub mod offline_defrag;
 pub mod snapshot;
 pub mod version;
 pub mod watch;

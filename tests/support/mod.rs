@@ -11,10 +11,12 @@
 mod cmd;
 mod etcd;
 mod http;
+mod restored;
 mod tls;
 
 pub use cmd::{Cmd, Out, Running, ectl, etcdctl};
 pub use etcd::{Cluster, Etcd, Options};
+pub use restored::{RESTORED_HOST, Restored, restored_port, start_restored};
 pub use tls::Tls;
 
 /// `text` with the digits after each `marker` replaced by `placeholder`: hides ids and
