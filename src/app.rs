@@ -38,5 +38,6 @@ pub async fn run(command: Command, ctx: &mut Context<'_>) -> anyhow::Result<()> 
         Command::Snapshot(args) => commands::snapshot::run(args, ctx).await,
         Command::Downgrade(args) => commands::downgrade::run(args, ctx).await,
         Command::MakeMirror(args) => commands::mirror::run(args, ctx).await,
+        Command::Check(args) => commands::check::run(args, ctx).await,
     }
 }

@@ -304,10 +304,7 @@ mod tests {
     type Buckets = Vec<(Vec<u8>, Pairs)>;
 
     /// Writes `buckets` and reads them back through the reader.
-    fn round_trip(
-        buckets: &Buckets,
-        page_size: u32,
-    ) -> Buckets {
+    fn round_trip(buckets: &Buckets, page_size: u32) -> Buckets {
         let f = tempfile::NamedTempFile::new().unwrap();
         let mut w = Writer::new(f.reopen().unwrap(), page_size).unwrap();
         for (name, pairs) in buckets {

@@ -57,6 +57,7 @@ pub enum Command {
     Snapshot(commands::snapshot::SnapshotArgs),
     Downgrade(commands::downgrade::DowngradeArgs),
     MakeMirror(commands::mirror::MakeMirrorArgs),
+    Check(commands::check::CheckArgs),
 }
 
 impl Command {
