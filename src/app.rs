@@ -39,5 +39,7 @@ pub async fn run(command: Command, ctx: &mut Context<'_>) -> anyhow::Result<()> 
         Command::Downgrade(args) => commands::downgrade::run(args, ctx).await,
         Command::MakeMirror(args) => commands::mirror::run(args, ctx).await,
         Command::Check(args) => commands::check::run(args, ctx).await,
+        Command::Export(args) => commands::bulk::export(args, ctx).await,
+        Command::Import(args) => commands::bulk::import(args, ctx).await,
     }
 }

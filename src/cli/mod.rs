@@ -58,6 +58,8 @@ pub enum Command {
     Downgrade(commands::downgrade::DowngradeArgs),
     MakeMirror(commands::mirror::MakeMirrorArgs),
     Check(commands::check::CheckArgs),
+    Export(commands::bulk::ExportArgs),
+    Import(commands::bulk::ImportArgs),
 }
 
 impl Command {
@@ -73,6 +75,7 @@ impl Command {
             Command::Del(args) => del::plan(args).map(drop),
             Command::Compaction(args) => compact::plan(args).map(drop),
             Command::MakeMirror(args) => commands::mirror::plan(args).map(drop),
+            Command::Export(args) => commands::bulk::export_plan(args).map(drop),
             _ => Ok(()),
         }
     }

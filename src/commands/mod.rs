@@ -3,6 +3,7 @@
 
 pub mod alarm;
 pub mod auth;
+pub mod bulk;
 pub mod check;
 pub mod completion;
 pub mod defrag;
