@@ -11,7 +11,6 @@ use crate::client;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
 pub enum ExitCode {
-    Success = 0,
     Error = 1,
     BadConnection = 2,
     InvalidInput = 3,
@@ -79,11 +78,6 @@ pub struct Unprefixed {
 pub struct CommandFailed {
     pub status: u8,
     pub message: String,
-}
-
-/// Shorthand for `Err(CliError::bad_args(..).into())`.
-pub fn bad_args<T>(message: impl fmt::Display) -> anyhow::Result<T> {
-    Err(CliError::bad_args(message).into())
 }
 
 /// The exit code for an error chain: the first link that knows its code decides.

@@ -18,11 +18,11 @@ use clap::Args;
 use serde::{Deserialize, Serialize};
 use tokio::signal::unix::{SignalKind, signal};
 
-use super::kv::key_range;
 use crate::cli::values::{go_bool, go_int64};
 use crate::client::Client;
 use crate::commands::{Context, arg_bytes, die_of_sigint};
 use crate::error::CliError;
+use crate::keys::key_range;
 use crate::paged::{DEFAULT_PAGE_BYTES, Pages};
 use crate::pb::etcdserverpb::compare::{CompareResult, CompareTarget, TargetUnion};
 use crate::pb::etcdserverpb::request_op::Request;
@@ -148,7 +148,7 @@ pub async fn export(args: ExportArgs, ctx: &mut Context<'_>) -> anyhow::Result<(
         _ = sigint.recv() => {
             let _ = out.flush();
             if let Some(hint) = state.resume_hint() {
-                eprintln!("export: interrupted; {hint}");
+                crate::commands::warn(format!("export: interrupted; {hint}"));
             }
             return Err(die_of_sigint(out));
         }
@@ -156,7 +156,7 @@ pub async fn export(args: ExportArgs, ctx: &mut Context<'_>) -> anyhow::Result<(
     if let Err(e) = result {
         let _ = out.flush();
         if let Some(hint) = state.resume_hint() {
-            eprintln!("export: cut short; {hint}");
+            crate::commands::warn(format!("export: cut short; {hint}"));
         }
         return Err(e);
     }

@@ -20,10 +20,10 @@ use tokio::task::JoinSet;
 
 use crate::cli::values::go_bool;
 use crate::client::{Client, Endpoint, TlsOptions};
-use crate::commands::kv::prefix_end;
 use crate::commands::{Context, die_of_sigint};
 use crate::error::{CliError, ExitCode};
-use crate::output::go_quote;
+use crate::go;
+use crate::keys::prefix_end;
 use crate::pb::etcdserverpb::{CompactionRequest, DeleteRangeRequest, PutRequest, RangeRequest};
 
 /// commands for checking properties of the etcd cluster
@@ -230,7 +230,7 @@ async fn check(
         let shown = String::from_utf8_lossy(&prefix);
         return Err(CliError::invalid_input(format!(
             "prefix {} has keys. Delete with etcdctl del --prefix {shown} first",
-            go_quote(&prefix)
+            go::quote(&prefix)
         ))
         .into());
     }
@@ -297,7 +297,7 @@ async fn check(
     }
     if after.auto_defrag {
         for endpoint in client.config().endpoints.clone() {
-            let quoted = go_quote(endpoint.as_bytes());
+            let quoted = go::quote(endpoint.as_bytes());
             writeln!(ctx.out, "Defragmenting {quoted}")?;
             client.for_endpoint(&endpoint)?.defragment().await?;
             writeln!(ctx.out, "Defragmented {quoted}")?;

@@ -7,7 +7,8 @@ use crate::cli::values::go_bool;
 use crate::commands::Context;
 use crate::commands::completion::{Positional, Source};
 use crate::error::CliError;
-use crate::output::{Kind, go_quote};
+use crate::go;
+use crate::output::Kind;
 use crate::pb::etcdserverpb::{MemberAddRequest, MemberAddResponse, MemberUpdateRequest};
 
 /// Membership related commands
@@ -113,13 +114,13 @@ pub fn parse_hex_u64(s: &str) -> Result<u64, String> {
     if !valid {
         return Err(format!(
             "strconv.ParseUint: parsing {}: invalid syntax",
-            go_quote(s.as_bytes())
+            go::quote(s.as_bytes())
         ));
     }
     u64::from_str_radix(s, 16).map_err(|_| {
         format!(
             "strconv.ParseUint: parsing {}: value out of range",
-            go_quote(s.as_bytes())
+            go::quote(s.as_bytes())
         )
     })
 }
@@ -144,7 +145,7 @@ pub fn check_peer_urls(urls: &str) -> Result<Vec<String>, CliError> {
             {
                 return Err(CliError::error(format!(
                     "parse {}: first path segment in URL cannot contain colon",
-                    go_quote(url.as_bytes())
+                    go::quote(url.as_bytes())
                 )));
             }
             return Err(CliError::error(format!(
@@ -228,9 +229,9 @@ pub fn new_member_env(name: &str, peer_urls: &str, resp: &MemberAddResponse) -> 
     }
     format!(
         "\nETCD_NAME={}\nETCD_INITIAL_CLUSTER={}\nETCD_INITIAL_ADVERTISE_PEER_URLS={}\nETCD_INITIAL_CLUSTER_STATE=\"existing\"\n",
-        go_quote(name.as_bytes()),
-        go_quote(conf.join(",").as_bytes()),
-        go_quote(peer_urls.as_bytes()),
+        go::quote(name.as_bytes()),
+        go::quote(conf.join(",").as_bytes()),
+        go::quote(peer_urls.as_bytes()),
     )
 }
 

@@ -19,9 +19,9 @@ use tokio::signal::unix::{SignalKind, signal};
 
 use crate::cli::values::{go_bool, go_int64};
 use crate::client::{self, Client, Credentials, TlsOptions};
-use crate::commands::kv::prefix_end;
 use crate::commands::{Context, arg_bytes, die_of_sigint};
 use crate::error::CliError;
+use crate::keys::prefix_end;
 use crate::paged::{DEFAULT_PAGE_BYTES, Pages};
 use crate::pb::etcdserverpb::request_op::Request;
 use crate::pb::etcdserverpb::{
@@ -188,7 +188,7 @@ fn dest_config(
     } else if let Some((user, password)) = args.dest_user.split_once(':') {
         Some((user.to_string(), password.to_string()))
     } else {
-        let password = crate::cli::ask_password("Destination Password: ")?;
+        let password = crate::commands::prompt::ask_password("Destination Password: ")?;
         Some((args.dest_user.clone(), password))
     };
     Ok(client::Config {
@@ -231,7 +231,7 @@ pub async fn run(args: MakeMirrorArgs, ctx: &mut Context<'_>) -> anyhow::Result<
                 if let Some(bar) = &bar {
                     bar.finish_and_clear();
                 }
-                eprintln!("{}", interrupted_message(&progress));
+                crate::commands::warn(interrupted_message(&progress));
                 return Err(die_of_sigint(out));
             }
             result = &mut work => {

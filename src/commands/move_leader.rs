@@ -5,7 +5,6 @@ use clap_complete::engine::ArgValueCompleter;
 
 use crate::commands::Context;
 use crate::commands::completion::{Positional, Source};
-use crate::commands::endpoint::endpoint_client;
 use crate::commands::member::parse_hex_u64;
 use crate::error::CliError;
 use crate::output::Kind;
@@ -34,7 +33,7 @@ pub async fn run(args: MoveLeaderArgs, ctx: &mut Context<'_>) -> anyhow::Result<
     ctx.ensure_format(Kind::MoveLeader)?;
     let endpoints = ctx.settings.client.endpoints.clone();
     for ep in &endpoints {
-        let client = endpoint_client(ctx, ep)?;
+        let client = ctx.endpoint_client(ep)?;
         let status = client.status().await?;
         let member_id = status.header.map(|h| h.member_id).unwrap_or_default();
         if member_id == status.leader {

@@ -1,6 +1,6 @@
 //! `defrag --data-dir`: compacts a stopped member's backend file in place, as etcdctl 3.4 does,
 //! but crash-safe: the live file is copied into a fresh compact one beside it
-//! ([`crate::bbolt_write`]), which is synced and then renamed over the old one, and the
+//! ([`crate::storage::bbolt_write`]), which is synced and then renamed over the old one, and the
 //! directory is synced. Until the rename etcd finds the old file intact; after it, the new one
 //! complete.
 //!
@@ -13,10 +13,10 @@ use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::bbolt::{self, Db, Item, go_io_error};
-use crate::bbolt_write::Writer;
 use crate::error::{CliError, ExitCode, Unprefixed};
-use crate::output::go_quote;
+use crate::go;
+use crate::storage::bbolt::{self, Db, Item};
+use crate::storage::bbolt_write::Writer;
 
 /// etcdctl says why it waits once the lock has not come within this.
 const LOCK_PATIENCE: Duration = Duration::from_secs(1);
@@ -35,7 +35,7 @@ pub fn run(data_dir: &str) -> anyhow::Result<()> {
         .truncate(false)
         .mode(0o600)
         .open(&db_path)
-        .map_err(|e| cannot_open(&db_path, &go_io_error("open", &db_path, &e)))?;
+        .map_err(|e| cannot_open(&db_path, &go::path_error("open", &db_path, &e)))?;
     lock(&locked, &db_path)?;
     let source = if locked.metadata()?.len() == 0 {
         None
@@ -78,10 +78,10 @@ fn lock(file: &File, path: &Path) -> anyhow::Result<()> {
         }
         if !told && started.elapsed() >= LOCK_PATIENCE {
             told = true;
-            eprintln!(
+            super::warn(format!(
                 "waiting for etcd to close and release its lock on {}. To defrag a running etcd instance, omit --data-dir.",
-                go_quote(path.as_os_str().as_encoded_bytes())
-            );
+                go::quote(path.as_os_str().as_encoded_bytes())
+            ));
         }
         std::thread::sleep(LOCK_RETRY);
     }
@@ -100,7 +100,7 @@ fn defragment(db_path: &Path, source: Option<&Db>) -> anyhow::Result<()> {
         .create_new(true)
         .mode(0o600)
         .open(&tmp.path)
-        .map_err(|e| anyhow::anyhow!(go_io_error("open", &tmp.path, &e)))?;
+        .map_err(|e| anyhow::anyhow!(go::path_error("open", &tmp.path, &e)))?;
     match source {
         None => drop(Writer::new(out, NEW_PAGE_SIZE)?.finish()?),
         Some(db) => {

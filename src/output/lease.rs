@@ -15,11 +15,12 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::cluster::unsupported;
-use super::fields::{FieldsPrinter, go_quote};
+use super::fields::FieldsPrinter;
 use super::json::{JsonPrinter, Object};
 use super::protobuf::ProtobufPrinter;
 use super::simple::SimplePrinter;
 use super::table::TablePrinter;
+use crate::go;
 use crate::pb::etcdserverpb::{
     LeaseGrantResponse, LeaseKeepAliveResponse, LeaseLeasesResponse, LeaseRevokeResponse,
     LeaseTimeToLiveResponse, ResponseHeader,
@@ -130,7 +131,7 @@ impl LeasePrinter for FieldsPrinter<'_> {
         writeln!(self.out, "\"TTL\" : {}", resp.ttl)?;
         writeln!(self.out, "\"GrantedTTL\" : {}", resp.granted_ttl)?;
         for key in &resp.keys {
-            writeln!(self.out, "\"Key\" : {}", go_quote(key))?;
+            writeln!(self.out, "\"Key\" : {}", go::quote(key))?;
         }
         Ok(())
     }
@@ -160,7 +161,7 @@ impl LeasePrinter for JsonPrinter<'_> {
             flat_header(o, &resp.header);
             o.raw("ID", &resp.id.to_string());
             o.raw("TTL", &resp.ttl.to_string());
-            o.raw("Error", &super::json::go_json_string(resp.error.as_bytes()));
+            o.raw("Error", &go::json_string(resp.error.as_bytes()));
         })
     }
 

@@ -16,17 +16,13 @@ mod table;
 mod watch;
 
 /// Go's `%q` of bytes, shared with the txn grammar's error messages.
-pub(crate) use fields::go_quote;
-
 use std::io::{self, Write};
 use std::str::FromStr;
 
 pub use auth::AuthPrinter;
-pub use cluster::{
-    ClusterPrinter, EndpointHash, EndpointHealth, EndpointStatus, go_duration, humanize_bytes,
-};
+pub use cluster::{ClusterPrinter, EndpointHash, EndpointHealth, EndpointStatus, humanize_bytes};
 pub use lease::{LeasePrinter, REVOKE_PROTOBUF, lease_hex};
-pub use snapshot::{DbStatus, SnapshotPrinter};
+pub use snapshot::SnapshotPrinter;
 pub use watch::{WatchPrinter, event_type_name};
 
 use crate::error::CliError;

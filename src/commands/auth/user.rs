@@ -12,9 +12,9 @@ use std::ffi::OsString;
 
 use super::{exactly, name};
 use crate::cli::values::go_bool;
-use crate::cli::{ask_password, read_password};
 use crate::commands::Context;
 use crate::commands::completion::{Positional, Source};
+use crate::commands::prompt::{ask_password, read_password};
 use crate::error::CliError;
 use crate::output::Kind;
 use crate::pb::authpb::UserAddOptions;

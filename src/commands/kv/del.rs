@@ -5,11 +5,11 @@ use std::ffi::OsString;
 use clap::Args;
 use clap_complete::engine::ArgValueCompleter;
 
-use super::key_range;
 use crate::cli::values::go_bool;
 use crate::commands::completion::{Positional, Source};
 use crate::commands::{Context, arg_bytes};
 use crate::error::CliError;
+use crate::keys::key_range;
 use crate::output::Kind;
 use crate::pb::etcdserverpb::DeleteRangeRequest;
 

@@ -5,11 +5,11 @@ use std::ffi::OsString;
 use clap::Args;
 use clap_complete::engine::ArgValueCompleter;
 
-use super::key_range;
 use crate::cli::values::{Suggest, go_bool, go_int64};
 use crate::commands::completion::{Positional, Source};
 use crate::commands::{Context, arg_bytes};
 use crate::error::CliError;
+use crate::keys::key_range;
 use crate::output::{Format, Kind, Style};
 use crate::pb::etcdserverpb::RangeRequest;
 use crate::pb::etcdserverpb::range_request::{SortOrder, SortTarget};

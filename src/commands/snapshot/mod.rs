@@ -129,7 +129,7 @@ pub async fn run(args: SnapshotArgs, ctx: &mut Context<'_>) -> anyhow::Result<()
                 );
             };
             ctx.ensure_format(Kind::DbStatus)?;
-            let status = crate::bbolt::status(path).map_err(CliError::error)?;
+            let status = crate::storage::bbolt::status(path).map_err(CliError::error)?;
             ctx.printer(ctx.style()).db_status(&status)?;
             Ok(())
         }

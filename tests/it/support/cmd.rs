@@ -1,0 +1,339 @@
+//! Runs `ectl` (the binary under test) or the reference `etcdctl` as a child process with a clean
+//! environment, null stdin unless given, and a timeout, and captures stdout, stderr and the exit
+//! code. [`Cmd::spawn`] keeps the child running for streams (watch, lock, …) that end on Ctrl-C.
+
+use std::ffi::{OsStr, OsString};
+use std::io::{Read, Write};
+use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{self, Signal};
+use nix::unistd::Pid;
+
+/// Default limit on one command: generous for a loaded 2-core machine, finite for a hang.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A command for the `ectl` binary built by cargo for this test run.
+pub fn ectl() -> Cmd {
+    Cmd::new(env!("CARGO_BIN_EXE_ectl"))
+}
+
+/// A command for the reference etcdctl (`$ETCDCTL_REF`, else `/usr/bin/etcdctl`) with
+/// `ETCDCTL_API=3`; panics with the way to install it when it is missing.
+pub fn etcdctl() -> Cmd {
+    let bin = std::env::var_os("ETCDCTL_REF")
+        .filter(|bin| !bin.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/etcdctl"));
+    assert!(
+        bin.is_file(),
+        "reference etcdctl not found at {}: apt-get install etcd-client \
+         (scripts/test installs it) or set ETCDCTL_REF",
+        bin.display()
+    );
+    Cmd::new(bin).env("ETCDCTL_API", "3")
+}
+
+/// A command line to run: program, arguments, extra environment, stdin bytes and a timeout.
+/// The child sees only `PATH`, `HOME` and what [`Cmd::env`] adds, so stray `ETCDCTL_*`
+/// variables on a developer's machine never change a test.
+#[derive(Clone)]
+pub struct Cmd {
+    program: PathBuf,
+    args: Vec<OsString>,
+    env: Vec<(OsString, OsString)>,
+    stdin: Option<Vec<u8>>,
+    timeout: Duration,
+}
+
+impl Cmd {
+    /// A command for `program` with no arguments and the default 30 s timeout.
+    pub fn new(program: impl Into<PathBuf>) -> Cmd {
+        Cmd {
+            program: program.into(),
+            args: Vec::new(),
+            env: Vec::new(),
+            stdin: None,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+
+    /// Appends one argument.
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Cmd {
+        self.args.push(arg.as_ref().to_owned());
+        self
+    }
+
+    /// Appends arguments.
+    pub fn args<I, S>(mut self, args: I) -> Cmd
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        self
+    }
+
+    /// Sets an environment variable for the child.
+    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Cmd {
+        self.env
+            .push((key.as_ref().to_owned(), value.as_ref().to_owned()));
+        self
+    }
+
+    /// Bytes fed to the child's stdin, which is then closed (default: null stdin).
+    pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Cmd {
+        self.stdin = Some(bytes.into());
+        self
+    }
+
+    /// Limit on the whole run; past it the child is killed and the test panics.
+    pub fn timeout(mut self, timeout: Duration) -> Cmd {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Runs to completion and returns the captured output.
+    pub fn run(self) -> Out {
+        self.spawn().wait()
+    }
+
+    /// Starts the child and returns at once; output is collected in the background.
+    pub fn spawn(self) -> Running {
+        let mut command = Command::new(&self.program);
+        command.args(&self.args).env_clear();
+        for key in ["PATH", "HOME"] {
+            if let Some(value) = std::env::var_os(key) {
+                command.env(key, value);
+            }
+        }
+        command
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(if self.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let description = self.to_string();
+        let mut child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run `{description}`: {e}"));
+
+        if let (Some(bytes), Some(mut pipe)) = (self.stdin, child.stdin.take()) {
+            // A child that exits without reading all of stdin closes the pipe: not our error.
+            thread::spawn(move || {
+                let _ = pipe.write_all(&bytes);
+            });
+        }
+        let stdout = Arc::new(Mutex::new(Vec::new()));
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let readers = vec![
+            collect(child.stdout.take().expect("piped stdout"), &stdout),
+            collect(child.stderr.take().expect("piped stderr"), &stderr),
+        ];
+        let pid = child.id();
+        let (tx, status) = mpsc::channel();
+        thread::spawn(move || {
+            let _ = tx.send(child.wait().expect("wait for child"));
+        });
+        Running {
+            description,
+            pid,
+            status,
+            stdout,
+            stderr,
+            readers,
+            deadline: Instant::now() + self.timeout,
+            timeout: self.timeout,
+            reaped: false,
+        }
+    }
+}
+
+impl std::fmt::Display for Cmd {
+    /// The command line, for messages: `program arg1 arg2`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.program.display())?;
+        for arg in &self.args {
+            write!(f, " {}", arg.to_string_lossy())?;
+        }
+        Ok(())
+    }
+}
+
+/// Copies a pipe into a shared buffer until EOF.
+fn collect(mut pipe: impl Read + Send + 'static, buf: &Arc<Mutex<Vec<u8>>>) -> JoinHandle<()> {
+    let buf = Arc::clone(buf);
+    thread::spawn(move || {
+        let mut chunk = [0u8; 8192];
+        while let Ok(n @ 1..) = pipe.read(&mut chunk) {
+            lock(&buf).extend_from_slice(&chunk[..n]);
+        }
+    })
+}
+
+fn lock(buf: &Mutex<Vec<u8>>) -> std::sync::MutexGuard<'_, Vec<u8>> {
+    buf.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A child started by [`Cmd::spawn`]. The timeout of its [`Cmd`] still applies to
+/// [`Running::wait`] and [`Running::wait_for_stdout`].
+pub struct Running {
+    description: String,
+    pid: u32,
+    status: Receiver<ExitStatus>,
+    stdout: Arc<Mutex<Vec<u8>>>,
+    stderr: Arc<Mutex<Vec<u8>>>,
+    readers: Vec<JoinHandle<()>>,
+    deadline: Instant,
+    timeout: Duration,
+    /// Set once the exit status was received.
+    reaped: bool,
+}
+
+impl Running {
+    /// Sends `sig` to the child (e.g. `Signal::SIGINT` for Ctrl-C).
+    pub fn signal(&self, sig: Signal) {
+        // A background thread reaps the child the moment it exits; the pid cannot be reused
+        // in the microseconds between that and this call, in practice.
+        signal::kill(Pid::from_raw(self.pid as i32), sig)
+            .unwrap_or_else(|e| panic!("{sig} to `{}`: {e}", self.description));
+    }
+
+    /// Ctrl-C: sends SIGINT.
+    pub fn interrupt(&self) {
+        self.signal(Signal::SIGINT);
+    }
+
+    /// Stdout captured so far.
+    pub fn stdout_so_far(&self) -> Vec<u8> {
+        lock(&self.stdout).clone()
+    }
+
+    /// Waits until stdout contains `needle` (e.g. a watch event), panicking with everything
+    /// captured so far when the command's deadline passes first.
+    pub fn wait_for_stdout(&self, needle: &str) {
+        while !String::from_utf8_lossy(&lock(&self.stdout)).contains(needle) {
+            if Instant::now() >= self.deadline {
+                panic!(
+                    "`{}`: no {needle:?} on stdout within {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+                    self.description,
+                    self.timeout,
+                    String::from_utf8_lossy(&lock(&self.stdout)),
+                    String::from_utf8_lossy(&lock(&self.stderr)),
+                );
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Waits for the child to exit (killing it and panicking past the deadline) and returns
+    /// its output.
+    pub fn wait(mut self) -> Out {
+        let timeout = self.deadline.saturating_duration_since(Instant::now());
+        let status = match self.status.recv_timeout(timeout) {
+            Ok(status) => status,
+            Err(RecvTimeoutError::Timeout) => {
+                self.kill_and_reap();
+                panic!(
+                    "`{}` did not finish within {:?}; killed it\n--- stdout ---\n{}\n--- stderr ---\n{}",
+                    self.description,
+                    self.timeout,
+                    String::from_utf8_lossy(&lock(&self.stdout)),
+                    String::from_utf8_lossy(&lock(&self.stderr)),
+                );
+            }
+            Err(RecvTimeoutError::Disconnected) => panic!("waiter for `{}` died", self.description),
+        };
+        self.reaped = true;
+        for reader in self.readers.drain(..) {
+            reader.join().expect("output reader thread");
+        }
+        Out {
+            stdout: std::mem::take(&mut *lock(&self.stdout)),
+            stderr: std::mem::take(&mut *lock(&self.stderr)),
+            // Death by signal is reported the shell's way, 128 + signal number.
+            code: status
+                .code()
+                .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)),
+            description: std::mem::take(&mut self.description),
+        }
+    }
+
+    /// SIGKILL, then wait for the exit and for the output pipes to close.
+    fn kill_and_reap(&mut self) {
+        if self.reaped {
+            return;
+        }
+        // Already exited and reaped: its pid may be reused, so send nothing.
+        if self.status.try_recv().is_err() {
+            signal::kill(Pid::from_raw(self.pid as i32), Signal::SIGKILL).ok();
+            let _ = self.status.recv();
+        }
+        self.reaped = true;
+        for reader in self.readers.drain(..) {
+            let _ = reader.join();
+        }
+    }
+}
+
+impl Drop for Running {
+    /// A child never waited for (say the test panicked first) is killed, not left running.
+    fn drop(&mut self) {
+        self.kill_and_reap();
+    }
+}
+
+/// What a finished command printed and how it exited.
+pub struct Out {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    /// Exit code; 128 + N when killed by signal N.
+    pub code: i32,
+    description: String,
+}
+
+impl Out {
+    /// Stdout as text (invalid UTF-8 replaced).
+    pub fn stdout_str(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    /// Stderr as text (invalid UTF-8 replaced).
+    pub fn stderr_str(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+
+    /// Panics, showing the whole output, unless the exit code is 0.
+    pub fn assert_ok(&self) -> &Out {
+        self.assert_code(0)
+    }
+
+    /// Panics, showing the whole output, unless the exit code is `code`.
+    pub fn assert_code(&self, code: i32) -> &Out {
+        assert!(self.code == code, "expected exit code {code}\n{self:?}");
+        self
+    }
+}
+
+impl std::fmt::Debug for Out {
+    /// The command, its exit code, stdout and stderr, for assertion messages.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "`{}` exited with {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.description,
+            self.code,
+            self.stdout_str(),
+            self.stderr_str()
+        )
+    }
+}

@@ -1,0 +1,35 @@
+//! Test support shared by every integration test (`mod support;`).
+//!
+//! It owns the real-etcd fixtures — a single member, a cluster, client TLS with certificates made
+//! at test time, auth — each on its own free loopback ports and data directory so tests run in
+//! parallel, and the runners for `ectl` and the reference `etcdctl` (clean environment, timeout).
+//! A missing etcd or etcdctl is a loud panic with the install command, never a silent skip.
+
+mod cmd;
+mod etcd;
+mod http;
+mod restored;
+mod tls;
+
+pub use cmd::{Cmd, Out, Running, ectl, etcdctl};
+pub use etcd::{Cluster, Etcd, Options};
+pub use restored::{RESTORED_HOST, restored_port, start_restored};
+pub use tls::Tls;
+
+/// `text` with the digits after each `marker` replaced by `placeholder`: hides ids and
+/// revisions that necessarily differ between two servers when comparing two tools' output.
+pub fn mask_number_after(text: &str, marker: &str, placeholder: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(marker) {
+        let (head, tail) = rest.split_at(at + marker.len());
+        out.push_str(head);
+        let digits = tail
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(tail.len());
+        out.push_str(placeholder);
+        rest = &tail[digits..];
+    }
+    out.push_str(rest);
+    out
+}
