@@ -98,6 +98,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand get" -l min-create-rev -d 'Min
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l max-create-rev -d 'Maximum create revision' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l min-mod-rev -d 'Minimum modification revision' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l max-mod-rev -d 'Maximum modification revision' -r
+complete -c ectl -n "__fish_ectl_using_subcommand get" -l page-size -d 'Bytes of keys and values per page when reading a range (ectl only; 0: one response)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r

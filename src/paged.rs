@@ -77,16 +77,26 @@ impl<'c> Pages<'c> {
             Some(remaining) => remaining.min(self.page_keys),
             None => self.page_keys,
         };
-        let response = match self.client.range(request).await {
-            Ok(response) => response,
-            Err(e) if self.pages_read > 0 && is_compacted(&e) => {
-                return Err(Compacted {
-                    revision: self.request.revision,
-                    source: e,
+        // A page is a read at a pinned revision: sent again, to whichever member answers, it
+        // gets the same keys. The client fails over by itself only before a request reaches a
+        // member; one that dies while answering is retried here, once per endpoint.
+        let mut resent = 0;
+        let response = loop {
+            match self.client.range(request.clone()).await {
+                Ok(response) => break response,
+                Err(e) if self.pages_read > 0 && is_compacted(&e) => {
+                    return Err(Compacted {
+                        revision: self.request.revision,
+                        source: e,
+                    }
+                    .into());
                 }
-                .into());
+                Err(e) if member_lost(&e) && resent < self.client.endpoints().len() => {
+                    tracing::debug!(error = %e, "page lost with its member; asking again");
+                    resent += 1;
+                }
+                Err(e) => return Err(e.into()),
             }
-            Err(e) => return Err(e.into()),
         };
         self.pages_read += 1;
         if self.request.revision == 0 {
@@ -125,4 +135,12 @@ impl<'c> Pages<'c> {
 /// etcd's "required revision has been compacted".
 pub fn is_compacted(e: &client::Error) -> bool {
     e.code() == Some(tonic::Code::OutOfRange) || e.to_string().contains("has been compacted")
+}
+
+/// The member serving a request went away mid-answer: tonic reports the broken connection as
+/// `Unknown` (transport error) or `Unavailable`, and the client as every endpoint failing.
+pub fn member_lost(e: &client::Error) -> bool {
+    e.is_unavailable()
+        || e.code() == Some(tonic::Code::Unknown)
+        || matches!(e, client::Error::Timeout)
 }

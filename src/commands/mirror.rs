@@ -448,10 +448,7 @@ impl Batch {
                     self.reached = true;
                     return Ok(());
                 }
-                Err(e)
-                    if self.reached
-                        && (e.is_unavailable() || matches!(e, client::Error::Timeout)) =>
-                {
+                Err(e) if self.reached && crate::paged::member_lost(&e) => {
                     tracing::debug!(error = %e, "destination txn failed; sending it again");
                     tokio::time::sleep(pause).await;
                     pause = (pause * 2).min(RETRY_MAX);

@@ -23,6 +23,7 @@ mod lease;
 mod lock_elect;
 mod mirror;
 mod offline_defrag;
+mod paged_get;
 mod snapshot;
 mod tls;
 mod txn;
