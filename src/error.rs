@@ -66,7 +66,7 @@ impl CliError {
 /// exec-command); `main` prints the message as it is.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
-pub struct Unprefixed {
+pub struct Verbatim {
     pub code: ExitCode,
     pub message: String,
 }
@@ -86,7 +86,7 @@ pub fn classify(err: &anyhow::Error) -> ExitCode {
         if let Some(e) = cause.downcast_ref::<CliError>() {
             return e.code;
         }
-        if let Some(e) = cause.downcast_ref::<Unprefixed>() {
+        if let Some(e) = cause.downcast_ref::<Verbatim>() {
             return e.code;
         }
         if let Some(e) = cause.downcast_ref::<client::Error>() {

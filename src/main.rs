@@ -65,7 +65,7 @@ fn fail(err: &anyhow::Error) -> ExitCode {
     if error::is_broken_pipe(err) {
         return ExitCode::SUCCESS;
     }
-    if let Some(e) = err.downcast_ref::<error::Unprefixed>() {
+    if let Some(e) = err.downcast_ref::<error::Verbatim>() {
         eprintln!("{e}");
         return e.code.into();
     }

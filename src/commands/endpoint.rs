@@ -11,7 +11,7 @@ use crate::client::Client;
 use crate::commands::Context;
 use crate::error::CliError;
 use crate::go;
-use crate::output::{EndpointHash, EndpointHealth, EndpointStatus, Kind};
+use crate::output::{EndpointHash, EndpointHealth, EndpointStatus, ResponseKind};
 use crate::pb::etcdserverpb::RangeRequest;
 
 /// Endpoint related commands
@@ -199,7 +199,7 @@ async fn hashkv(cluster: bool, rev: i64, ctx: &mut Context<'_>) -> anyhow::Resul
 }
 
 pub async fn run(args: EndpointArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
-    ctx.ensure_format(Kind::Endpoint)?;
+    ctx.ensure_format(ResponseKind::Endpoint)?;
     match args.command {
         EndpointCommand::Health(_) => health(args.cluster, ctx).await,
         EndpointCommand::Status(_) => status(args.cluster, ctx).await,

@@ -19,7 +19,7 @@ use crate::client::{self, Client};
 use crate::commands::{Context, arg_bytes};
 use crate::error::{CliError, CommandFailed};
 use crate::go;
-use crate::output::{self, Format, Kind, Style};
+use crate::output::{self, Format, PrintOptions, ResponseKind};
 use crate::pb::etcdserverpb::RangeRequest;
 
 /// Acquires a named lock
@@ -50,7 +50,7 @@ pub async fn run(args: LockArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
         .into());
     };
     if command.is_empty() {
-        ctx.ensure_format(Kind::Get)?;
+        ctx.ensure_format(ResponseKind::Get)?;
     }
     let mut interrupts = Interrupts::new()?;
     let (format, style) = (ctx.format(), ctx.style());
@@ -104,7 +104,7 @@ impl Interrupts {
 pub const CANCELED: &str = "context canceled";
 
 /// Where and how to print: format, style and the output.
-type Output<'o> = (Format, Style, &'o mut dyn Write);
+type Output<'o> = (Format, PrintOptions, &'o mut dyn Write);
 
 struct Holder<'c, 's> {
     client: &'c Client,

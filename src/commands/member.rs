@@ -8,7 +8,7 @@ use crate::commands::Context;
 use crate::commands::completion::{Positional, Source};
 use crate::error::CliError;
 use crate::go;
-use crate::output::Kind;
+use crate::output::ResponseKind;
 use crate::pb::etcdserverpb::{MemberAddRequest, MemberAddResponse, MemberUpdateRequest};
 
 /// Membership related commands
@@ -239,7 +239,7 @@ pub async fn run(args: MemberArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> 
     match args.command {
         MemberCommand::Add(args) => {
             let (name, request) = plan_add(&args)?;
-            ctx.ensure_format(Kind::MemberChange)?;
+            ctx.ensure_format(ResponseKind::MemberChange)?;
             let resp = ctx.client()?.member_add(request).await?;
             let simple = ctx.format() == crate::output::Format::Simple;
             ctx.printer(ctx.style()).member_add(&resp)?;
@@ -250,7 +250,7 @@ pub async fn run(args: MemberArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> 
         }
         MemberCommand::Remove(args) => {
             let id = member_id(&args.args)?;
-            ctx.ensure_format(Kind::MemberChange)?;
+            ctx.ensure_format(ResponseKind::MemberChange)?;
             let resp = ctx.client()?.member_remove(id).await?;
             ctx.printer(ctx.style()).member_remove(id, &resp)?;
         }
@@ -259,7 +259,7 @@ pub async fn run(args: MemberArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> 
             if args.peer_urls.is_empty() {
                 return Err(CliError::bad_args("member peer urls not provided").into());
             }
-            ctx.ensure_format(Kind::MemberChange)?;
+            ctx.ensure_format(ResponseKind::MemberChange)?;
             let request = MemberUpdateRequest {
                 id,
                 peer_ur_ls: check_peer_urls(&args.peer_urls)?,
@@ -268,13 +268,13 @@ pub async fn run(args: MemberArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> 
             ctx.printer(ctx.style()).member_update(id, &resp)?;
         }
         MemberCommand::List(_) => {
-            ctx.ensure_format(Kind::MemberList)?;
+            ctx.ensure_format(ResponseKind::MemberList)?;
             let resp = ctx.client()?.member_list().await?;
             ctx.printer(ctx.style()).member_list(&resp)?;
         }
         MemberCommand::Promote(args) => {
             let id = member_id(&args.args)?;
-            ctx.ensure_format(Kind::MemberChange)?;
+            ctx.ensure_format(ResponseKind::MemberChange)?;
             let resp = ctx.client()?.member_promote(id).await?;
             ctx.printer(ctx.style()).member_promote(id, &resp)?;
         }

@@ -45,8 +45,8 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::cli::{self, GlobalArgs};
 use crate::client::{self, Client, Observer};
-use crate::error::{CliError, ExitCode, Unprefixed};
-use crate::output::{self, Format, Kind, Printer, Style};
+use crate::error::{CliError, ExitCode, Verbatim};
+use crate::output::{self, Format, PrintOptions, Printer, ResponseKind};
 use crate::settings::Settings;
 
 /// The command trees, one per etcd API; `ETCDCTL_API` picks one before anything is parsed.
@@ -70,7 +70,7 @@ impl Api {
                 "v2 API is not supported yet (unset ETCDCTL_API or set ETCDCTL_API=3)",
             )
             .into()),
-            Some(other) => Err(Unprefixed {
+            Some(other) => Err(Verbatim {
                 code: ExitCode::Error,
                 message: format!("unsupported API version {other}"),
             }
@@ -416,18 +416,18 @@ impl<'a> Context<'a> {
 
     /// Fails with etcdctl's exit-4 error when the chosen format cannot print `kind`; commands
     /// call it before sending anything.
-    pub fn ensure_format(&self, kind: Kind) -> Result<(), crate::error::CliError> {
+    pub fn ensure_format(&self, kind: ResponseKind) -> Result<(), crate::error::CliError> {
         self.settings.format.ensure_supports(kind)
     }
 
-    pub fn style(&self) -> Style {
-        Style {
+    pub fn style(&self) -> PrintOptions {
+        PrintOptions {
             hex: self.settings.hex,
             value_only: false,
         }
     }
 
-    pub fn printer(&mut self, style: Style) -> Box<dyn Printer + '_> {
+    pub fn printer(&mut self, style: PrintOptions) -> Box<dyn Printer + '_> {
         output::printer(self.settings.format, style, &mut *self.out)
     }
 }
@@ -618,9 +618,7 @@ mod tests {
         let err = Api::from_var(Some(OsStr::new("2"))).unwrap_err();
         assert_eq!(crate::error::classify(&err), ExitCode::BadFeature);
         let err = Api::from_var(Some(OsStr::new("3.5"))).unwrap_err();
-        let unprefixed = err
-            .downcast_ref::<Unprefixed>()
-            .expect("etcdctl's own words");
+        let unprefixed = err.downcast_ref::<Verbatim>().expect("etcdctl's own words");
         assert_eq!(
             (unprefixed.code, unprefixed.message.as_str()),
             (ExitCode::Error, "unsupported API version 3.5")

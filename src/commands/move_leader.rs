@@ -7,7 +7,7 @@ use crate::commands::Context;
 use crate::commands::completion::{Positional, Source};
 use crate::commands::member::parse_hex_u64;
 use crate::error::CliError;
-use crate::output::Kind;
+use crate::output::ResponseKind;
 
 /// Transfers leadership to another etcd cluster member.
 ///
@@ -30,7 +30,7 @@ pub fn plan(args: &MoveLeaderArgs) -> Result<u64, CliError> {
 
 pub async fn run(args: MoveLeaderArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     let target = plan(&args)?;
-    ctx.ensure_format(Kind::MoveLeader)?;
+    ctx.ensure_format(ResponseKind::MoveLeader)?;
     let endpoints = ctx.settings.client.endpoints.clone();
     for ep in &endpoints {
         let client = ctx.endpoint_client(ep)?;

@@ -13,7 +13,7 @@ use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::error::{CliError, ExitCode, Unprefixed};
+use crate::error::{CliError, ExitCode, Verbatim};
 use crate::go;
 use crate::storage::bbolt::{self, Db, Item};
 use crate::storage::bbolt_write::Writer;
@@ -46,7 +46,7 @@ pub fn run(data_dir: &str) -> anyhow::Result<()> {
         })?)
     };
     defragment(&db_path, source.as_ref()).map_err(|e| {
-        Unprefixed {
+        Verbatim {
             code: ExitCode::Error,
             message: format!("Failed to defragment etcd data[{data_dir}] ({e:#})"),
         }

@@ -19,10 +19,10 @@ use crate::cli::values::{go_bool, go_int64};
 use crate::client::watch::{Delivery, Watches};
 use crate::commands::Context;
 use crate::commands::kv::txn::grammar::argify;
-use crate::error::{CliError, ExitCode, Unprefixed};
+use crate::error::{CliError, ExitCode, Verbatim};
 use crate::go;
 use crate::keys::key_range;
-use crate::output::{self, Format, Kind, Style, event_type_name};
+use crate::output::{self, Format, PrintOptions, ResponseKind, event_type_name};
 use crate::pb::etcdserverpb::{WatchCreateRequest, WatchResponse};
 use crate::pb::mvccpb::Event;
 
@@ -269,7 +269,7 @@ pub async fn run(args: WatchArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
         let separator_last = std::env::args_os().last().is_some_and(|a| a == "--");
         first = Some(plan(&args, separator_last, &env)?);
     }
-    ctx.ensure_format(Kind::Watch)?;
+    ctx.ensure_format(ResponseKind::Watch)?;
     let (format, style) = (ctx.format(), ctx.style());
     let (client, out) = ctx.client_and_out()?;
     let mut session = Session {
@@ -321,7 +321,7 @@ struct Session<'c, 'o> {
     execs: Vec<Vec<OsString>>,
     out: &'o mut dyn Write,
     format: Format,
-    style: Style,
+    style: PrintOptions,
     /// Set when a watch ended because its start revision was compacted.
     compacted: Option<i64>,
 }
@@ -394,7 +394,7 @@ impl Session<'_, '_> {
             };
             if let Err(cause) = result {
                 let quoted: Vec<String> = exec.iter().map(|a| go::quote(a.as_bytes())).collect();
-                return Err(Unprefixed {
+                return Err(Verbatim {
                     code: ExitCode::Error,
                     message: format!("command [{}] error ({cause})", quoted.join(" ")),
                 }

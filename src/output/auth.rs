@@ -593,7 +593,7 @@ mod tests {
     // Expected output is what etcdctl 3.4.23 printed for the same responses (a role `t1` given
     // these permissions, in this order, on a fresh etcd 3.4.23), unless a test says otherwise.
     use crate::output::protobuf::fixtures::render;
-    use crate::output::{Format, Style};
+    use crate::output::{Format, PrintOptions};
     use crate::pb::authpb::Permission;
     use crate::pb::etcdserverpb::{
         AuthRoleGetResponse, AuthRoleListResponse, AuthRoleRevokePermissionResponse,
@@ -633,7 +633,7 @@ mod tests {
         format: Format,
         call: impl FnOnce(&mut dyn super::AuthPrinter) -> std::io::Result<()>,
     ) -> Vec<u8> {
-        render(format, Style::default(), |p| call(p))
+        render(format, PrintOptions::default(), |p| call(p))
     }
 
     #[test]
@@ -807,11 +807,11 @@ mod tests {
             format!("{JSON_HEADER},\"enabled\":true,\"authRevision\":7}}\n")
         );
         let mut out = Vec::new();
-        let err = crate::output::printer(Format::Fields, Style::default(), &mut out)
+        let err = crate::output::printer(Format::Fields, PrintOptions::default(), &mut out)
             .auth_status(&status)
             .unwrap_err();
         assert_eq!(err.to_string(), "fields not supported as output format");
-        let err = crate::output::printer(Format::Table, Style::default(), &mut out)
+        let err = crate::output::printer(Format::Table, PrintOptions::default(), &mut out)
             .user_list(&AuthUserListResponse::default())
             .unwrap_err();
         assert_eq!(err.to_string(), "table not supported as output format");

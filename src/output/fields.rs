@@ -87,7 +87,7 @@ mod tests {
     // Expected output was captured from etcdctl 3.4.23 for the very same responses (see
     // `fixtures`), except where a test says otherwise.
     use crate::output::protobuf::fixtures::*;
-    use crate::output::{Format, Style};
+    use crate::output::{Format, PrintOptions};
     use crate::pb::etcdserverpb::response_op::Response;
     use crate::pb::etcdserverpb::{ResponseOp, TxnResponse};
 
@@ -100,7 +100,7 @@ mod tests {
         for hex in [false, true] {
             let got = fx.render(
                 Format::Fields,
-                Style {
+                PrintOptions {
                     hex,
                     value_only: false,
                 },
@@ -255,7 +255,7 @@ mod tests {
             ],
             ..Default::default()
         };
-        let got = render(Format::Fields, Style::default(), |p| p.txn(&resp));
+        let got = render(Format::Fields, PrintOptions::default(), |p| p.txn(&resp));
         let expected = [
             &op_hdr(0),
             "\"Succeeded\" : true\n",

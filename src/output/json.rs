@@ -187,7 +187,7 @@ mod tests {
     // Expected output was captured from etcdctl 3.4.23 for the very same responses (see
     // `fixtures`), except where a test says otherwise.
     use crate::output::protobuf::fixtures::*;
-    use crate::output::{Format, Style};
+    use crate::output::{Format, PrintOptions};
     use crate::pb::etcdserverpb::response_op::Response;
     use crate::pb::etcdserverpb::{
         PutResponse, RangeResponse, ResponseHeader, ResponseOp, TxnResponse,
@@ -203,7 +203,7 @@ mod tests {
         for hex in [false, true] {
             let got = fx.render(
                 Format::Json,
-                Style {
+                PrintOptions {
                     hex,
                     value_only: false,
                 },
@@ -349,7 +349,7 @@ mod tests {
             ],
             ..Default::default()
         };
-        let got = render(Format::Json, Style::default(), |p| p.txn(&resp));
+        let got = render(Format::Json, PrintOptions::default(), |p| p.txn(&resp));
         let expected = concat!(
             r#"{"responses":[{"Response":{"ResponsePut":{"header":{},"#,
             r#""prev_kv":{"key":"aw==","lease":7587888498424567818}}}},"#,

@@ -51,31 +51,46 @@ impl Format {
     }
 
     /// Whether this format can print `kind`, as etcdctl's printers do.
-    pub fn supports(self, kind: Kind) -> bool {
+    pub fn supports(self, kind: ResponseKind) -> bool {
         match (self, kind) {
             // Member changes and leader moves print in simple, json and protobuf only.
-            (Format::Table | Format::Fields, Kind::MemberChange | Kind::MoveLeader) => false,
-            (Format::Table, Kind::Alarm) => false,
-            (Format::Protobuf, Kind::Endpoint | Kind::DbStatus) => false,
-            (Format::Table, Kind::MemberList | Kind::Endpoint | Kind::DbStatus) => true,
+            (
+                Format::Table | Format::Fields,
+                ResponseKind::MemberChange | ResponseKind::MoveLeader,
+            ) => false,
+            (Format::Table, ResponseKind::Alarm) => false,
+            (Format::Protobuf, ResponseKind::Endpoint | ResponseKind::DbStatus) => false,
+            (
+                Format::Table,
+                ResponseKind::MemberList | ResponseKind::Endpoint | ResponseKind::DbStatus,
+            ) => true,
             // etcdctl's table printer only knows cluster-maintenance responses.
-            (Format::Table, Kind::Get | Kind::Put | Kind::Del | Kind::Txn) => false,
+            (
+                Format::Table,
+                ResponseKind::Get | ResponseKind::Put | ResponseKind::Del | ResponseKind::Txn,
+            ) => false,
             // etcdctl has no table printer for auth responses, and no fields printer for these.
             (
                 Format::Table,
-                Kind::AuthStatus | Kind::UserGet | Kind::UserList | Kind::AuthAdmin,
+                ResponseKind::AuthStatus
+                | ResponseKind::UserGet
+                | ResponseKind::UserList
+                | ResponseKind::AuthAdmin,
             ) => false,
-            (Format::Fields, Kind::AuthStatus | Kind::UserGet | Kind::UserList) => false,
-            (Format::Table, Kind::Watch) => false,
+            (
+                Format::Fields,
+                ResponseKind::AuthStatus | ResponseKind::UserGet | ResponseKind::UserList,
+            ) => false,
+            (Format::Table, ResponseKind::Watch) => false,
             // etcdctl has no table printer for leases; a revoke response cannot be marshalled.
-            (Format::Table, Kind::Lease | Kind::LeaseRevoke) => false,
-            (Format::Protobuf, Kind::LeaseRevoke) => false,
+            (Format::Table, ResponseKind::Lease | ResponseKind::LeaseRevoke) => false,
+            (Format::Protobuf, ResponseKind::LeaseRevoke) => false,
             (Format::Simple | Format::Json | Format::Fields | Format::Protobuf, _) => true,
         }
     }
 
     /// etcdctl's error (exit 4) for a format that cannot print `kind`.
-    pub fn ensure_supports(self, kind: Kind) -> Result<(), CliError> {
+    pub fn ensure_supports(self, kind: ResponseKind) -> Result<(), CliError> {
         if self.supports(kind) {
             Ok(())
         } else {
@@ -104,7 +119,7 @@ impl FromStr for Format {
 
 /// The kinds of response a printer may be asked to print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum ResponseKind {
     /// member add, remove, update, promote
     MemberChange,
     MemberList,
@@ -133,7 +148,7 @@ pub enum Kind {
 
 /// Options that change how responses print.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Style {
+pub struct PrintOptions {
     /// `--hex`: keys and values as `\xNN` escapes (simple format only; etcdctl 3.4's other
     /// formats ignore it).
     pub hex: bool,
@@ -155,7 +170,11 @@ pub trait Printer:
 }
 
 /// The printer for `format`, writing to `out`.
-pub fn printer<'w>(format: Format, style: Style, out: &'w mut dyn Write) -> Box<dyn Printer + 'w> {
+pub fn printer<'w>(
+    format: Format,
+    style: PrintOptions,
+    out: &'w mut dyn Write,
+) -> Box<dyn Printer + 'w> {
     match format {
         Format::Simple => Box::new(simple::SimplePrinter::new(out, style)),
         // etcdctl 3.4 honours `--hex` and `--print-value-only` in the simple format only.

@@ -9,7 +9,7 @@ use std::io::{self, Write};
 
 use super::fields::FieldsPrinter;
 use super::simple::SimplePrinter;
-use super::{Format, Style, json};
+use super::{Format, PrintOptions, json};
 use crate::pb::etcdserverpb::ResponseHeader;
 use crate::pb::mvccpb::KeyValue;
 
@@ -23,7 +23,7 @@ const COUNT: u32 = 4;
 /// [`RangeStream::kvs`] for each page, then [`RangeStream::end`].
 pub struct RangeStream<'w> {
     format: Format,
-    style: Style,
+    style: PrintOptions,
     out: &'w mut dyn Write,
     /// JSON: whether the object has a field yet, and whether the `kvs` array is open.
     fields: bool,
@@ -32,7 +32,7 @@ pub struct RangeStream<'w> {
 
 impl<'w> RangeStream<'w> {
     /// A stream for `format`, which must support `get` (not table).
-    pub fn new(format: Format, style: Style, out: &'w mut dyn Write) -> RangeStream<'w> {
+    pub fn new(format: Format, style: PrintOptions, out: &'w mut dyn Write) -> RangeStream<'w> {
         RangeStream {
             format,
             style,
@@ -182,7 +182,7 @@ mod tests {
     /// Streaming in pages of every size gives what the one-shot printer gives.
     #[test]
     fn pages_print_as_the_whole_response() {
-        let style = Style {
+        let style = PrintOptions {
             hex: true,
             value_only: false,
         };

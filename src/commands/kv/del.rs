@@ -10,7 +10,7 @@ use crate::commands::completion::{Positional, Source};
 use crate::commands::{Context, arg_bytes};
 use crate::error::CliError;
 use crate::keys::key_range;
-use crate::output::Kind;
+use crate::output::ResponseKind;
 use crate::pb::etcdserverpb::DeleteRangeRequest;
 
 /// Removes the specified key or range of keys [key, range_end)
@@ -69,7 +69,7 @@ pub async fn run(args: DelArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     // Arguments first, then the format, as etcdctl checks them (`del -w table` with no key is
     // a usage error there too).
     let request = plan(&args)?;
-    ctx.ensure_format(Kind::Del)?;
+    ctx.ensure_format(ResponseKind::Del)?;
     let response = ctx.client()?.delete_range(request).await?;
     let style = ctx.style();
     ctx.printer(style).del(&response)?;

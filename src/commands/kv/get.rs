@@ -10,7 +10,7 @@ use crate::commands::completion::{Positional, Source};
 use crate::commands::{Context, arg_bytes};
 use crate::error::CliError;
 use crate::keys::key_range;
-use crate::output::{Format, Kind, Style};
+use crate::output::{Format, PrintOptions, ResponseKind};
 use crate::paged::DEFAULT_PAGE_BYTES;
 use crate::pb::etcdserverpb::RangeRequest;
 use crate::pb::etcdserverpb::range_request::{SortOrder, SortTarget};
@@ -175,8 +175,8 @@ pub async fn run(args: GetArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     if args.print_value_only && ctx.format() != Format::Simple {
         return Err(CliError::bad_args("print-value-only is only for `--write-out=simple`").into());
     }
-    ctx.ensure_format(Kind::Get)?;
-    let style = Style {
+    ctx.ensure_format(ResponseKind::Get)?;
+    let style = PrintOptions {
         value_only: args.print_value_only,
         ..ctx.style()
     };

@@ -5,7 +5,7 @@
 use std::io::Write;
 
 use crate::client::Client;
-use crate::output::{Format, RangeStream, Style};
+use crate::output::{Format, PrintOptions, RangeStream};
 use crate::paged::Pages;
 use crate::pb::etcdserverpb::RangeRequest;
 use crate::pb::etcdserverpb::range_request::{SortOrder, SortTarget};
@@ -29,7 +29,7 @@ pub async fn print(
     request: RangeRequest,
     page_bytes: usize,
     format: Format,
-    style: Style,
+    style: PrintOptions,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let limit = request.limit;
