@@ -10,6 +10,9 @@ use crate::paged::Pages;
 use crate::pb::etcdserverpb::RangeRequest;
 use crate::pb::etcdserverpb::range_request::{SortOrder, SortTarget};
 
+/// Keys printed between two chances for the network to make progress.
+const PRINT_CHUNK: usize = 256;
+
 /// Whether `request` is read in pages of `page_bytes`. Only a range in key order continues
 /// from its last key; the revision filters make etcd read the whole range for every page, and
 /// a count is one cheap request anyway.
@@ -35,15 +38,27 @@ pub async fn print(
     let limit = request.limit;
     let mut pages = Pages::new(client, request, page_bytes);
     let mut stream = RangeStream::new(format, style, out);
-    let mut count = 0;
-    let mut first = true;
-    while let Some(page) = pages.next().await? {
-        if std::mem::take(&mut first) {
-            // The first page counts the whole range, as the one response would have.
-            count = page.count;
-            stream.begin(page.header.as_ref())?;
-        }
-        stream.kvs(&page.kvs)?;
+    let Some(first) = pages.next().await? else {
+        return Ok(());
+    };
+    // The first page counts the whole range, as the one response would have.
+    let count = first.count;
+    stream.begin(first.header.as_ref())?;
+    let mut page = Some(first);
+    while let Some(current) = page {
+        // The next page is asked for before this one is printed, so the server reads it
+        // while the output is written. Printing yields now and then: on this single thread
+        // the request only leaves, and the answer only comes in, while something waits.
+        let print = async {
+            for chunk in current.kvs.chunks(PRINT_CHUNK) {
+                stream.kvs(chunk)?;
+                tokio::task::yield_now().await;
+            }
+            std::io::Result::Ok(())
+        };
+        let (next, printed) = tokio::join!(pages.next(), print);
+        printed?;
+        page = next?;
     }
     // etcd sets `more` when the limit left keys out.
     stream.end(limit > 0 && count > limit, count)?;
