@@ -72,8 +72,10 @@ complete -c ectl -n "__fish_ectl_needs_command" -f -a "defrag" -d 'Defragments t
 complete -c ectl -n "__fish_ectl_needs_command" -f -a "move-leader" -d 'Transfers leadership to another etcd cluster member.'
 complete -c ectl -n "__fish_ectl_needs_command" -f -a "snapshot" -d 'Manages etcd node snapshots'
 complete -c ectl -n "__fish_ectl_needs_command" -f -a "downgrade" -d 'Downgrade related commands (etcd 3.6 and later)'
-complete -c ectl -n "__fish_ectl_needs_command" -f -a "check"
-complete -c ectl -n "__fish_ectl_needs_command" -f -a "make-mirror"
+complete -c ectl -n "__fish_ectl_needs_command" -f -a "make-mirror" -d 'Makes a mirror at the destination etcd cluster'
+complete -c ectl -n "__fish_ectl_needs_command" -f -a "check" -d 'commands for checking properties of the etcd cluster'
+complete -c ectl -n "__fish_ectl_needs_command" -f -a "export" -d 'Writes a range of keys as NDJSON at one revision (ectl only)'
+complete -c ectl -n "__fish_ectl_needs_command" -f -a "import" -d 'Writes the keys of an `ectl export` dump back (ectl only)'
 complete -c ectl -n "__fish_ectl_needs_command" -f -a "migrate"
 complete -c ectl -n "__fish_ectl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l consistency -d 'Linearizable(l) or Serializable(s)' -r -f -a "l\t''
@@ -96,6 +98,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand get" -l min-create-rev -d 'Min
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l max-create-rev -d 'Maximum create revision' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l min-mod-rev -d 'Minimum modification revision' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l max-mod-rev -d 'Maximum modification revision' -r
+complete -c ectl -n "__fish_ectl_using_subcommand get" -l page-size -d 'Bytes of keys and values per page when reading a range (ectl only; 0: one response)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1741,31 +1744,17 @@ complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_sub
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from help" -f -a "enable" -d 'Validate downgrade capability before starting downgrade (validate), or start a downgrade action to cluster (enable)'
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from help" -f -a "cancel" -d 'Cancel the ongoing downgrade action to cluster'
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c ectl -n "__fish_ectl_using_subcommand check" -l endpoints -d 'gRPC endpoints' -r
-complete -c ectl -n "__fish_ectl_using_subcommand check" -l debug -d 'enable client-side debug logging' -r
-complete -c ectl -n "__fish_ectl_using_subcommand check" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
-complete -c ectl -n "__fish_ectl_using_subcommand check" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r -f -a "fields\t''
-json\t''
-protobuf\t''
-simple\t''
-table\t''"
-complete -c ectl -n "__fish_ectl_using_subcommand check" -l hex -d 'print byte strings as hex encoded strings' -r
-complete -c ectl -n "__fish_ectl_using_subcommand check" -l dial-timeout -d 'dial timeout for client connections' -r
-complete -c ectl -n "__fish_ectl_using_subcommand check" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand check" -l keepalive-time -d 'keepalive time for client connections' -r
-complete -c ectl -n "__fish_ectl_using_subcommand check" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
-complete -c ectl -n "__fish_ectl_using_subcommand check" -l insecure-transport -d 'disable transport security for client connections' -r
-complete -c ectl -n "__fish_ectl_using_subcommand check" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
-complete -c ectl -n "__fish_ectl_using_subcommand check" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand check" -l cert -d 'identify secure client using this TLS certificate file' -r -F
-complete -c ectl -n "__fish_ectl_using_subcommand check" -l key -d 'identify secure client using this TLS key file' -r -F
-complete -c ectl -n "__fish_ectl_using_subcommand check" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
-complete -c ectl -n "__fish_ectl_using_subcommand check" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand check" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand check" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
-complete -c ectl -n "__fish_ectl_using_subcommand check" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c ectl -n "__fish_ectl_using_subcommand check" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand check" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l prefix -d 'Key-value prefix to mirror' -r
+complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l dest-prefix -d 'destination prefix to mirror a prefix to a different prefix in the destination cluster' -r
+complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l no-dest-prefix -d 'mirror key-values to the root of the destination cluster' -r
+complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l dest-cert -d 'Identify secure client using this TLS certificate file for the destination cluster' -r
+complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l dest-key -d 'Identify secure client using this TLS key file' -r
+complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l dest-cacert -d 'Verify certificates of TLS enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l dest-insecure-transport -d 'Disable transport security for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l dest-user -d 'Destination username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l dest-password -d 'Destination password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l rev -d 'Specify the kv revision to start to mirror' -r
+complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l max-txn-ops -d 'Maximum number of operations permitted in a transaction during syncing updates' -r
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1791,6 +1780,158 @@ complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -s d -l discovery
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l endpoints -d 'gRPC endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l debug -d 'enable client-side debug logging' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r -f -a "fields\t''
+json\t''
+protobuf\t''
+simple\t''
+table\t''"
+complete -c ectl -n "__fish_ectl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -f -a "perf" -d 'Check the performance of the etcd cluster'
+complete -c ectl -n "__fish_ectl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -f -a "datascale" -d 'Check the memory usage of holding data for different workloads on a given server endpoint.'
+complete -c ectl -n "__fish_ectl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -l load -d 'The performance check\'s workload model. Accepted workloads: s(small), m(medium), l(large), xl(xLarge)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -l prefix -d 'The prefix for writing the performance check\'s keys' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -l auto-compact -d 'Compact storage with last revision after test is finished' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -l auto-defrag -d 'Defragment storage after test is finished' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -l endpoints -d 'gRPC endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -l debug -d 'enable client-side debug logging' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r -f -a "fields\t''
+json\t''
+protobuf\t''
+simple\t''
+table\t''"
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l load -d 'The datascale check\'s workload model. Accepted workloads: s(small), m(medium), l(large), xl(xLarge)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l prefix -d 'The prefix for writing the datascale check\'s keys' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l auto-compact -d 'Compact storage with last revision after test is finished' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l auto-defrag -d 'Defragment storage after test is finished' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l endpoints -d 'gRPC endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l debug -d 'enable client-side debug logging' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r -f -a "fields\t''
+json\t''
+protobuf\t''
+simple\t''
+table\t''"
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from help" -f -a "perf" -d 'Check the performance of the etcd cluster'
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from help" -f -a "datascale" -d 'Check the memory usage of holding data for different workloads on a given server endpoint.'
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ectl -n "__fish_ectl_using_subcommand export" -l prefix -d 'Export keys with matching prefix' -r
+complete -c ectl -n "__fish_ectl_using_subcommand export" -l from-key -d 'Export keys that are greater than or equal to the given key' -r
+complete -c ectl -n "__fish_ectl_using_subcommand export" -l rev -d 'The revision to export (default: the current one)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand export" -l after -d 'Start just after this key (continues a cut export; no header line then)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand export" -l endpoints -d 'gRPC endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand export" -l debug -d 'enable client-side debug logging' -r
+complete -c ectl -n "__fish_ectl_using_subcommand export" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
+complete -c ectl -n "__fish_ectl_using_subcommand export" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r -f -a "fields\t''
+json\t''
+protobuf\t''
+simple\t''
+table\t''"
+complete -c ectl -n "__fish_ectl_using_subcommand export" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c ectl -n "__fish_ectl_using_subcommand export" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand export" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand export" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand export" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand export" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand export" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand export" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand export" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand export" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand export" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand export" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand export" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand export" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand export" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c ectl -n "__fish_ectl_using_subcommand export" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand export" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand import" -l strip-prefix -d 'Remove this prefix from the keys that start with it' -r
+complete -c ectl -n "__fish_ectl_using_subcommand import" -l dest-prefix -d 'Put this prefix in front of every key (after --strip-prefix)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand import" -l if-absent -d 'Write only keys that do not exist (a compare on create_revision = 0)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand import" -l endpoints -d 'gRPC endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand import" -l debug -d 'enable client-side debug logging' -r
+complete -c ectl -n "__fish_ectl_using_subcommand import" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
+complete -c ectl -n "__fish_ectl_using_subcommand import" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r -f -a "fields\t''
+json\t''
+protobuf\t''
+simple\t''
+table\t''"
+complete -c ectl -n "__fish_ectl_using_subcommand import" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c ectl -n "__fish_ectl_using_subcommand import" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand import" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand import" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand import" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand import" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand import" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand import" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand import" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand import" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand import" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand import" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand import" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand import" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand import" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c ectl -n "__fish_ectl_using_subcommand import" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand import" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1816,31 +1957,33 @@ complete -c ectl -n "__fish_ectl_using_subcommand migrate" -s d -l discovery-srv
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "get" -d 'Gets the key or a range of keys'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "put" -d 'Puts the given key into the store'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "del" -d 'Removes the specified key or range of keys [key, range_end)'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "txn" -d 'Txn processes all the requests in one transaction'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "compaction" -d 'Compacts the event history in etcd'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "version" -d 'Prints etcdctl\'s version lines, as scripts expect (ectl\'s own: ectl --version)'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "auth" -d 'Enable or disable authentication'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "user" -d 'User related commands'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "role" -d 'Role related commands'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "completion" -d 'Generates the shell completion script for ectl'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "watch" -d 'Watches events stream on keys or prefixes'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "lease" -d 'Lease related commands'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "lock" -d 'Acquires a named lock'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "elect" -d 'Observes and participates in leader election'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "member" -d 'Membership related commands'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "endpoint" -d 'Endpoint related commands'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "alarm" -d 'Alarm related commands'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "defrag" -d 'Defragments the storage of the etcd members with given endpoints'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "move-leader" -d 'Transfers leadership to another etcd cluster member.'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "snapshot" -d 'Manages etcd node snapshots'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "downgrade" -d 'Downgrade related commands (etcd 3.6 and later)'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "check"
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "make-mirror"
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "migrate"
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade check make-mirror migrate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "get" -d 'Gets the key or a range of keys'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "put" -d 'Puts the given key into the store'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "del" -d 'Removes the specified key or range of keys [key, range_end)'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "txn" -d 'Txn processes all the requests in one transaction'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "compaction" -d 'Compacts the event history in etcd'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "version" -d 'Prints etcdctl\'s version lines, as scripts expect (ectl\'s own: ectl --version)'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "auth" -d 'Enable or disable authentication'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "user" -d 'User related commands'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "role" -d 'Role related commands'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "completion" -d 'Generates the shell completion script for ectl'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "watch" -d 'Watches events stream on keys or prefixes'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "lease" -d 'Lease related commands'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "lock" -d 'Acquires a named lock'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "elect" -d 'Observes and participates in leader election'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "member" -d 'Membership related commands'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "endpoint" -d 'Endpoint related commands'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "alarm" -d 'Alarm related commands'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "defrag" -d 'Defragments the storage of the etcd members with given endpoints'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "move-leader" -d 'Transfers leadership to another etcd cluster member.'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "snapshot" -d 'Manages etcd node snapshots'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "downgrade" -d 'Downgrade related commands (etcd 3.6 and later)'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "make-mirror" -d 'Makes a mirror at the destination etcd cluster'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "check" -d 'commands for checking properties of the etcd cluster'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "export" -d 'Writes a range of keys as NDJSON at one revision (ectl only)'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "import" -d 'Writes the keys of an `ectl export` dump back (ectl only)'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "migrate"
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ectl -n "__fish_ectl_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "enable" -d 'Enables authentication'
 complete -c ectl -n "__fish_ectl_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "disable" -d 'Disables authentication'
 complete -c ectl -n "__fish_ectl_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "status" -d 'Returns authentication status (etcd 3.5 or later)'
@@ -1878,3 +2021,5 @@ complete -c ectl -n "__fish_ectl_using_subcommand help; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand help; and __fish_seen_subcommand_from downgrade" -f -a "validate" -d 'Validate downgrade capability before starting downgrade (validate), or start a downgrade action to cluster (enable)'
 complete -c ectl -n "__fish_ectl_using_subcommand help; and __fish_seen_subcommand_from downgrade" -f -a "enable" -d 'Validate downgrade capability before starting downgrade (validate), or start a downgrade action to cluster (enable)'
 complete -c ectl -n "__fish_ectl_using_subcommand help; and __fish_seen_subcommand_from downgrade" -f -a "cancel" -d 'Cancel the ongoing downgrade action to cluster'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and __fish_seen_subcommand_from check" -f -a "perf" -d 'Check the performance of the etcd cluster'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and __fish_seen_subcommand_from check" -f -a "datascale" -d 'Check the memory usage of holding data for different workloads on a given server endpoint.'

@@ -16,6 +16,7 @@ pub mod go;
 pub mod keys;
 pub mod observe;
 pub mod output;
+pub mod paged;
 pub mod pb;
 pub mod settings;
 pub mod storage;

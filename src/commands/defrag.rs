@@ -14,6 +14,7 @@ use crate::error::CliError;
 /// Examples:
 ///   ectl defrag                 each of --endpoints
 ///   ectl defrag --cluster       every member of the cluster
+///   ectl defrag --data-dir /var/lib/etcd   a stopped member's files, offline
 #[derive(Debug, Clone, Args)]
 #[command(verbatim_doc_comment)]
 pub struct DefragArgs {
@@ -28,10 +29,7 @@ pub struct DefragArgs {
 
 pub async fn run(args: DefragArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     if !args.data_dir.is_empty() {
-        return Err(CliError::bad_feature(
-            "--data-dir (offline defragmentation) is not supported by ectl: defragment the running member instead",
-        )
-        .into());
+        return super::offline_defrag::run(&args.data_dir);
     }
     let mut failures = 0;
     let endpoints = ctx.endpoints(args.cluster).await?;

@@ -18,6 +18,8 @@
 
 pub mod alarm;
 pub mod auth;
+pub mod bulk;
+pub mod check;
 pub mod completion;
 pub mod defrag;
 pub mod downgrade;
@@ -27,7 +29,9 @@ pub mod kv;
 pub mod lease;
 pub mod lock;
 pub mod member;
+pub mod mirror;
 pub mod move_leader;
+pub mod offline_defrag;
 pub mod progress;
 pub mod prompt;
 pub mod snapshot;
@@ -150,6 +154,10 @@ pub enum Command {
     MoveLeader(move_leader::MoveLeaderArgs),
     Snapshot(snapshot::SnapshotArgs),
     Downgrade(downgrade::DowngradeArgs),
+    MakeMirror(mirror::MakeMirrorArgs),
+    Check(check::CheckArgs),
+    Export(bulk::ExportArgs),
+    Import(bulk::ImportArgs),
 }
 
 impl Command {
@@ -164,6 +172,8 @@ impl Command {
             Command::Put(args) => put::plan(args, || Ok(b"value".to_vec())).map(drop),
             Command::Del(args) => del::plan(args).map(drop),
             Command::Compaction(args) => compact::plan(args).map(drop),
+            Command::MakeMirror(args) => mirror::plan(args).map(drop),
+            Command::Export(args) => bulk::export_plan(args).map(drop),
             _ => Ok(()),
         }
     }
@@ -219,7 +229,18 @@ const GROUPS: &[cli::Group] = &[
     ),
     ("Concurrency commands", &["lock", "elect"]),
     ("Authentication commands", &["auth", "user", "role"]),
-    ("Utility commands", &["version", "completion", "help"]),
+    (
+        "Utility commands",
+        &[
+            "make-mirror",
+            "check",
+            "export",
+            "import",
+            "version",
+            "completion",
+            "help",
+        ],
+    ),
 ];
 
 /// The v3 command tree as ectl parses it, with `env` the environment lookup (the process's in
@@ -322,6 +343,10 @@ pub async fn run(command: Command, ctx: &mut Context<'_>) -> anyhow::Result<()> 
         Command::MoveLeader(args) => move_leader::run(args, ctx).await,
         Command::Snapshot(args) => snapshot::run(args, ctx).await,
         Command::Downgrade(args) => downgrade::run(args, ctx).await,
+        Command::MakeMirror(args) => mirror::run(args, ctx).await,
+        Command::Check(args) => check::run(args, ctx).await,
+        Command::Export(args) => bulk::export(args, ctx).await,
+        Command::Import(args) => bulk::import(args, ctx).await,
     }
 }
 

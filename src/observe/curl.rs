@@ -257,7 +257,7 @@ fn json_body(grpc_path: &str, method: &MethodDescriptor, encoded: &[u8]) -> Resu
 }
 
 /// `s` as one shell word: bare when it is plainly safe, else single-quoted.
-fn sh_quote(s: &str) -> String {
+pub(crate) fn sh_quote(s: &str) -> String {
     let plain = !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"_-./:@%+=,".contains(&b));

@@ -10,6 +10,7 @@ mod fields;
 mod json;
 mod lease;
 mod protobuf;
+mod range_stream;
 mod simple;
 mod snapshot;
 mod table;
@@ -22,6 +23,7 @@ use std::str::FromStr;
 pub use auth::AuthPrinter;
 pub use cluster::{ClusterPrinter, EndpointHash, EndpointHealth, EndpointStatus, humanize_bytes};
 pub use lease::{LeasePrinter, REVOKE_PROTOBUF, lease_hex};
+pub use range_stream::RangeStream;
 pub use snapshot::SnapshotPrinter;
 pub use watch::{WatchPrinter, event_type_name};
 

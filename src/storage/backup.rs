@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use prost::Message;
 
-use super::bbolt_write;
+use super::bbolt_edit;
 use super::snap::{self, SnapError};
 use super::wal::{
     self, ENTRY_CONF_CHANGE, RaftEntry, ServerMetadata, WalError, WalSnapshot, WalWriter,
@@ -61,7 +61,7 @@ pub enum BackupError {
     #[error(transparent)]
     Wal(#[from] WalError),
     #[error(transparent)]
-    Db(#[from] bbolt_write::Error),
+    Db(#[from] bbolt_edit::Error),
     #[error("{0}")]
     Io(String),
     #[error("proto: {0}")]
@@ -269,9 +269,9 @@ fn save_db(dest: &Path, src: &Path, commit: u64, with_v3: bool) -> Result<(), Ba
         let bytes = fs::read(src).map_err(|e| io("open", src, &e))?;
         write_new(dest, &bytes, 0o644)?;
         // Membership would fight --force-new-cluster's.
-        bbolt_write::drop_buckets(dest, &[b"members", b"members_removed", b"cluster"])?;
+        bbolt_edit::drop_buckets(dest, &[b"members", b"members_removed", b"cluster"])?;
     } else {
-        bbolt_write::create(dest, b"meta", b"consistent_index", &commit.to_be_bytes())?;
+        bbolt_edit::create(dest, b"meta", b"consistent_index", &commit.to_be_bytes())?;
     }
     Ok(())
 }

@@ -33,7 +33,7 @@ pub(crate) const MAGIC: u32 = 0xED0C_DAED;
 pub(crate) const VERSION: u32 = 2;
 pub(crate) const PAGE_HEADER: usize = 16;
 pub(crate) const ELEMENT: usize = 16;
-const BRANCH: u16 = 0x01;
+pub(crate) const BRANCH: u16 = 0x01;
 pub(crate) const LEAF: u16 = 0x02;
 pub(crate) const BUCKET_LEAF: u32 = 0x01;
 /// Far deeper than any real B+tree; stops a corrupt file from recursing without end.
@@ -124,7 +124,22 @@ type InlinePage<'a> = (&'a [u8], u64);
 struct Bucket {
     name: Vec<u8>,
     root: u64,
+    sequence: u64,
     inline: Option<(Vec<u8>, u64)>,
+}
+
+/// What [`Db::for_each`] hands on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Item<'a> {
+    /// A top-level bucket starts; its pairs follow.
+    Bucket {
+        name: &'a [u8],
+        sequence: u64,
+    },
+    Pair {
+        key: &'a [u8],
+        value: &'a [u8],
+    },
 }
 
 /// An open database file.
@@ -341,11 +356,51 @@ impl Db {
             buckets.push(Bucket {
                 name: name.to_vec(),
                 root,
+                // Db::bucket checked the 16-byte header.
+                sequence: u64_at(value, 8),
                 inline: inline.map(|(page, offset)| (page.to_vec(), offset)),
             });
             Ok(())
         })?;
         Ok(buckets)
+    }
+
+    /// The page size the file was written with.
+    pub fn page_size(&self) -> u32 {
+        self.meta.page_size
+    }
+
+    /// The id of the last committed transaction.
+    pub fn txid(&self) -> u64 {
+        self.meta.txid
+    }
+
+    /// Every top-level bucket in key order, each followed by its keys and values in order: all
+    /// a copy of the database needs. Nested buckets (etcd has none) are refused.
+    pub fn for_each(
+        &self,
+        visit: &mut dyn FnMut(Item<'_>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        for b in &self.buckets()? {
+            visit(Item::Bucket {
+                name: &b.name,
+                sequence: b.sequence,
+            })?;
+            let inline = b
+                .inline
+                .as_ref()
+                .map(|(page, offset)| (page.as_slice(), *offset));
+            self.walk(b.root, inline, &mut |key, value, is_bucket, _| {
+                if is_bucket {
+                    return Err(corrupt(format!(
+                        "bucket {}: nested buckets are not supported",
+                        String::from_utf8_lossy(&b.name)
+                    )));
+                }
+                visit(Item::Pair { key, value })
+            })?;
+        }
+        Ok(())
     }
 
     /// Where the value of `key` in the top-level bucket `bucket` lies in the file, and its

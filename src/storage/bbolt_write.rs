@@ -1,310 +1,385 @@
-//! The two bbolt writes `backup` needs, done as bbolt itself would commit them, without a
-//! general bbolt writer: a new database holding one small bucket, and dropping top-level buckets
-//! from an existing one.
+//! Writes a fresh, compact bbolt file from buckets and pairs given in key order (what
+//! [`crate::storage::bbolt::Db::for_each`] yields), in constant memory: for offline defragmentation.
 //!
-//! Dropping writes the root leaf, minus the dropped buckets, to a new page at the end of the file
-//! and then the next meta page (transaction id + 1) pointing at it, so a crash before the meta
-//! write leaves the old database intact. The pages the dropped buckets used stay allocated but
-//! unreachable (bbolt would put them on the freelist): wasted space, which etcd never checks and
-//! `etcdctl defrag` reclaims. The page layout is described in `crate::bbolt`.
+//! Pages are written bottom-up as they fill: leaves first, and each level of branch pages as
+//! the level below hands up the first key of every page it wrote, so only one page per tree
+//! level is held at a time. Pages are filled to 90%, as etcd's own defragmentation fills them,
+//! leaving room for the next writes; small buckets are stored inline, as bbolt stores them.
+//! Page 2 is an empty freelist (nothing in a fresh file is free) and the two meta pages are
+//! written last, so a file cut short anywhere has no valid meta page and is refused rather
+//! than misread.
+//!
+//! Layout facts (bbolt's `page.go`, `node.go`, `db.go`) are in [`crate::storage::bbolt`]; the meta page
+//! adds flags u32 at 12, the root bucket's sequence u64 at 24 and the freelist page id u64 at 32.
 
-use std::fs::{File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::{FileExt, OpenOptionsExt};
-use std::path::Path;
+use std::fs::File;
+use std::io::{self, BufWriter, Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
 
-use crate::storage::bbolt::{BUCKET_LEAF, ELEMENT, LEAF, MAGIC, PAGE_HEADER, VERSION, fnv64a};
+use crate::storage::bbolt::{
+    BRANCH, BUCKET_LEAF, ELEMENT, LEAF, MAGIC, PAGE_HEADER, VERSION, fnv64a,
+};
 
 const META_PAGE: u16 = 0x04;
 const FREELIST_PAGE: u16 = 0x10;
-/// The page size of a new database: bbolt uses the OS page size.
-const PAGE_SIZE: usize = 4096;
-const META_LEN: usize = 64;
+const FREELIST_ID: u64 = 2;
+const FIRST_DATA_PAGE: u64 = 3;
+/// Fill pages to this share of their size, as etcd's defragmentation does.
+const FILL_PERCENT: usize = 90;
 
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error("{0}")]
-    Io(String),
-    #[error(transparent)]
-    Read(#[from] crate::storage::bbolt::Error),
-    #[error("{0}: the root of the database is not a single leaf page, which ectl cannot edit")]
-    Unsupported(String),
-}
-
-fn io_error(what: &str, path: &Path, e: &std::io::Error) -> Error {
-    Error::Io(crate::go::path_error(what, path, e))
-}
-
-/// One leaf element: a key and its value, a bucket header (+ inline page) when `bucket`.
-struct Element<'a> {
-    bucket: bool,
-    key: &'a [u8],
-    value: &'a [u8],
-}
-
-/// A leaf page with `elements` (sorted by key, as bbolt keeps them), id and overflow filled in
-/// by the caller; unpadded.
-fn leaf(elements: &[Element<'_>]) -> Vec<u8> {
-    let mut page = vec![0u8; PAGE_HEADER + elements.len() * ELEMENT];
-    page[8..10].copy_from_slice(&LEAF.to_le_bytes());
-    page[10..12].copy_from_slice(&(elements.len() as u16).to_le_bytes());
-    for (i, e) in elements.iter().enumerate() {
-        let at = PAGE_HEADER + i * ELEMENT;
-        let pos = (page.len() - at) as u32;
-        let flags = if e.bucket { BUCKET_LEAF } else { 0 };
-        page[at..at + 4].copy_from_slice(&flags.to_le_bytes());
-        page[at + 4..at + 8].copy_from_slice(&pos.to_le_bytes());
-        page[at + 8..at + 12].copy_from_slice(&(e.key.len() as u32).to_le_bytes());
-        page[at + 12..at + 16].copy_from_slice(&(e.value.len() as u32).to_le_bytes());
-        page.extend_from_slice(e.key);
-        page.extend_from_slice(e.value);
-    }
-    page
-}
-
-/// The meta fields bbolt writes after the page header.
-#[derive(Clone, Copy)]
-struct Meta {
-    page_size: u32,
+/// One element waiting for its page: a leaf's key and value (with its flags), or a branch's
+/// first key and child page id.
+struct Element {
+    key: Vec<u8>,
+    value: Vec<u8>,
     flags: u32,
-    root: u64,
-    sequence: u64,
-    freelist: u64,
-    pgid: u64,
-    txid: u64,
 }
 
-impl Meta {
-    fn parse(m: &[u8]) -> Meta {
-        let u32_at = |at: usize| u32::from_le_bytes(m[at..at + 4].try_into().expect("4 bytes"));
-        let u64_at = |at: usize| u64::from_le_bytes(m[at..at + 8].try_into().expect("8 bytes"));
-        Meta {
-            page_size: u32_at(8),
-            flags: u32_at(12),
-            root: u64_at(16),
-            sequence: u64_at(24),
-            freelist: u64_at(32),
-            pgid: u64_at(40),
-            txid: u64_at(48),
-        }
-    }
-
-    /// The meta page (header included) bbolt writes for this transaction: page `txid % 2`.
-    fn page(&self) -> Vec<u8> {
-        let mut page = vec![0u8; PAGE_HEADER + META_LEN];
-        page[..8].copy_from_slice(&(self.txid % 2).to_le_bytes());
-        page[8..10].copy_from_slice(&META_PAGE.to_le_bytes());
-        let m = &mut page[PAGE_HEADER..];
-        m[0..4].copy_from_slice(&MAGIC.to_le_bytes());
-        m[4..8].copy_from_slice(&VERSION.to_le_bytes());
-        m[8..12].copy_from_slice(&self.page_size.to_le_bytes());
-        m[12..16].copy_from_slice(&self.flags.to_le_bytes());
-        for (at, v) in [
-            (16, self.root),
-            (24, self.sequence),
-            (32, self.freelist),
-            (40, self.pgid),
-            (48, self.txid),
-        ] {
-            m[at..at + 8].copy_from_slice(&v.to_le_bytes());
-        }
-        let checksum = fnv64a(&m[..56]);
-        m[56..64].copy_from_slice(&checksum.to_le_bytes());
-        page
-    }
+/// The pending page of one level of a tree.
+#[derive(Default)]
+struct Level {
+    elements: Vec<Element>,
+    /// Bytes the pending elements need: headers plus data.
+    size: usize,
+    /// Pages this level has written so far.
+    written: usize,
 }
 
-/// Creates a database at `path` (which must not exist) holding the top-level bucket `bucket`
-/// with the one pair `key` = `value`, as an inline bucket in the root leaf.
-pub fn create(path: &Path, bucket: &[u8], key: &[u8], value: &[u8]) -> Result<(), Error> {
-    let inline = leaf(&[Element {
-        bucket: false,
-        key,
-        value,
-    }]);
-    // A bucket header with root 0 (inline) and sequence 0, then its page.
-    let mut bucket_value = vec![0u8; 16];
-    bucket_value.extend_from_slice(&inline);
-    let mut root = leaf(&[Element {
-        bucket: true,
-        key: bucket,
-        value: &bucket_value,
-    }]);
-    if root.len() > PAGE_SIZE {
-        return Err(Error::Io(format!("{}: value too large", path.display())));
+/// One B+tree being written, bottom level first.
+#[derive(Default)]
+struct Tree {
+    levels: Vec<Level>,
+}
+
+/// A database being written; see the module documentation.
+pub struct Writer {
+    out: BufWriter<File>,
+    page_size: usize,
+    next_page: u64,
+    /// The top-level tree: one element per bucket.
+    buckets: Tree,
+    /// The bucket being filled, with its name and sequence.
+    current: Option<(Vec<u8>, u64, Tree)>,
+}
+
+impl Writer {
+    /// Starts a database in `file` (empty, opened for writing) with `page_size`-byte pages.
+    pub fn new(file: File, page_size: u32) -> io::Result<Writer> {
+        let page_size = page_size as usize;
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        out.seek(SeekFrom::Start(FIRST_DATA_PAGE * page_size as u64))?;
+        Ok(Writer {
+            out,
+            page_size,
+            next_page: FIRST_DATA_PAGE,
+            buckets: Tree::default(),
+            current: None,
+        })
     }
-    root[..8].copy_from_slice(&3u64.to_le_bytes());
-    let mut file = vec![0u8; 4 * PAGE_SIZE];
-    for txid in [0, 1] {
-        let meta = Meta {
-            page_size: PAGE_SIZE as u32,
+
+    /// Starts a bucket; its name must sort after the previous one's.
+    pub fn bucket(&mut self, name: &[u8], sequence: u64) -> io::Result<()> {
+        self.end_bucket()?;
+        self.current = Some((name.to_vec(), sequence, Tree::default()));
+        Ok(())
+    }
+
+    /// Adds a pair to the current bucket; keys must come in increasing order.
+    pub fn put(&mut self, key: &[u8], value: &[u8]) -> io::Result<()> {
+        let Some((name, sequence, mut tree)) = self.current.take() else {
+            return Err(io::Error::other("a key outside any bucket"));
+        };
+        let element = Element {
+            key: key.to_vec(),
+            value: value.to_vec(),
             flags: 0,
-            root: 3,
-            sequence: 0,
-            freelist: 2,
-            pgid: 4,
-            txid,
         };
-        let at = txid as usize * PAGE_SIZE;
-        let page = meta.page();
-        file[at..at + page.len()].copy_from_slice(&page);
+        let result = self.add(&mut tree, 0, element);
+        self.current = Some((name, sequence, tree));
+        result
     }
-    let freelist = 2 * PAGE_SIZE;
-    file[freelist..freelist + 8].copy_from_slice(&2u64.to_le_bytes());
-    file[freelist + 8..freelist + 10].copy_from_slice(&FREELIST_PAGE.to_le_bytes());
-    file[3 * PAGE_SIZE..3 * PAGE_SIZE + root.len()].copy_from_slice(&root);
-    let mut out = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o644)
-        .open(path)
-        .map_err(|e| io_error("open", path, &e))?;
-    out.write_all(&file)
-        .and_then(|()| out.sync_all())
-        .map_err(|e| io_error("write", path, &e))
-}
 
-/// Removes the top-level buckets named in `names` (absent ones are ignored, as bbolt's
-/// `DeleteBucket` errors are by etcdctl).
-pub fn drop_buckets(path: &Path, names: &[&[u8]]) -> Result<(), Error> {
-    // The reader validates the meta pages and page bounds first.
-    crate::storage::bbolt::Db::open(path)?;
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(path)
-        .map_err(|e| io_error("open", path, &e))?;
-    let meta = current_meta(&file, path)?;
-    let page_size = u64::from(meta.page_size);
-    let root = read_page(&file, path, meta.root, page_size)?;
-    let flags = u16::from_le_bytes([root[8], root[9]]);
-    if flags != LEAF {
-        return Err(Error::Unsupported(path.display().to_string()));
-    }
-    let count = usize::from(u16::from_le_bytes([root[10], root[11]]));
-    let mut kept = Vec::with_capacity(count);
-    for i in 0..count {
-        let at = PAGE_HEADER + i * ELEMENT;
-        let word = |o: usize| {
-            root.get(at + o..at + o + 4)
-                .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")) as usize)
-        };
-        let corrupt = || {
-            Error::Read(crate::storage::bbolt::Error::Corrupt(
-                "root leaf element".into(),
-            ))
-        };
-        let (flags, pos, ksize, vsize) = (
-            word(0).ok_or_else(corrupt)?,
-            word(4).ok_or_else(corrupt)?,
-            word(8).ok_or_else(corrupt)?,
-            word(12).ok_or_else(corrupt)?,
-        );
-        let key = root.get(at + pos..at + pos + ksize).ok_or_else(corrupt)?;
-        let value = root
-            .get(at + pos + ksize..at + pos + ksize + vsize)
-            .ok_or_else(corrupt)?;
-        let bucket = flags as u32 & BUCKET_LEAF != 0;
-        if bucket && names.contains(&key) {
-            continue;
+    /// Writes what is pending and the meta pages, and syncs the file to disk.
+    pub fn finish(mut self) -> io::Result<File> {
+        self.end_bucket()?;
+        let mut buckets = std::mem::take(&mut self.buckets);
+        let root = self.finish_tree(&mut buckets)?;
+        let file = self.out.into_inner().map_err(|e| e.into_error())?;
+        let high_water = self.next_page;
+        file.set_len(high_water * self.page_size as u64)?;
+        let mut freelist = vec![0u8; self.page_size];
+        header(&mut freelist, FREELIST_ID, FREELIST_PAGE, 0, 0);
+        file.write_all_at(&freelist, FREELIST_ID * self.page_size as u64)?;
+        // The data must be durable before any meta page points at it.
+        file.sync_all()?;
+        for id in 0..2u64 {
+            let page = meta_page(id, self.page_size, root, high_water, id + 1);
+            file.write_all_at(&page, id * self.page_size as u64)?;
         }
-        kept.push(Element { bucket, key, value });
+        file.sync_all()?;
+        Ok(file)
     }
-    if kept.len() == count {
-        return Ok(());
+
+    /// Closes the current bucket: its tree is written and its header goes to the top level.
+    fn end_bucket(&mut self) -> io::Result<()> {
+        let Some((name, sequence, mut tree)) = self.current.take() else {
+            return Ok(());
+        };
+        // As bbolt does, a bucket whose one leaf takes at most a quarter page is stored inline,
+        // in its header's value, instead of on a page of its own.
+        let inline = match tree.levels.as_slice() {
+            [] => true,
+            [only] => only.written == 0 && only.size <= self.page_size / 4,
+            _ => false,
+        };
+        let (root, page) = if inline {
+            let elements = tree.levels.pop().map(|l| l.elements).unwrap_or_default();
+            (0, render(&elements, true, 0)?)
+        } else {
+            (self.finish_tree(&mut tree)?, Vec::new())
+        };
+        let mut header = root.to_le_bytes().to_vec();
+        header.extend_from_slice(&sequence.to_le_bytes());
+        header.extend_from_slice(&page);
+        let mut buckets = std::mem::take(&mut self.buckets);
+        let result = self.add(
+            &mut buckets,
+            0,
+            Element {
+                key: name,
+                value: header,
+                flags: BUCKET_LEAF,
+            },
+        );
+        self.buckets = buckets;
+        result
     }
-    let mut page = leaf(&kept);
-    let pages = (page.len() as u64).div_ceil(page_size);
-    page.resize((pages * page_size) as usize, 0);
-    let id = meta.pgid;
-    page[..8].copy_from_slice(&id.to_le_bytes());
-    page[12..16].copy_from_slice(&((pages - 1) as u32).to_le_bytes());
-    file.write_all_at(&page, id * page_size)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| io_error("write", path, &e))?;
-    let next = Meta {
-        root: id,
-        pgid: id + pages,
-        txid: meta.txid + 1,
-        ..meta
-    };
-    file.write_all_at(&next.page(), (next.txid % 2) * page_size)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| io_error("write", path, &e))
+
+    /// Adds `element` to `level` of `tree`, writing the level's page first when it is full.
+    fn add(&mut self, tree: &mut Tree, level: usize, element: Element) -> io::Result<()> {
+        if tree.levels.len() <= level {
+            tree.levels.push(Level::default());
+        }
+        let data = if level == 0 {
+            element.key.len() + element.value.len()
+        } else {
+            element.key.len()
+        };
+        let pending = &tree.levels[level];
+        let limit = self.page_size * FILL_PERCENT / 100;
+        if !pending.elements.is_empty() && pending.size + ELEMENT + data > limit {
+            self.write_level(tree, level)?;
+        }
+        let pending = &mut tree.levels[level];
+        if pending.elements.is_empty() {
+            pending.size = PAGE_HEADER;
+        }
+        pending.size += ELEMENT + data;
+        pending.elements.push(element);
+        Ok(())
+    }
+
+    /// Writes the pending page of `level` and hands its first key up to the level above.
+    fn write_level(&mut self, tree: &mut Tree, level: usize) -> io::Result<u64> {
+        let pending = std::mem::take(&mut tree.levels[level].elements);
+        tree.levels[level].size = 0;
+        tree.levels[level].written += 1;
+        let id = self.write_page(&pending, level == 0)?;
+        let first = pending
+            .into_iter()
+            .next()
+            .map(|e| e.key)
+            .unwrap_or_default();
+        self.add(
+            tree,
+            level + 1,
+            Element {
+                key: first,
+                value: id.to_le_bytes().to_vec(),
+                flags: 0,
+            },
+        )?;
+        Ok(id)
+    }
+
+    /// Writes every level's pending page, bottom up, and returns the root page's id: the first
+    /// level that never filled a page holds the whole level in its one pending page.
+    fn finish_tree(&mut self, tree: &mut Tree) -> io::Result<u64> {
+        if tree.levels.is_empty() {
+            tree.levels.push(Level::default());
+        }
+        let mut level = 0;
+        loop {
+            let top = level + 1 == tree.levels.len();
+            if top && tree.levels[level].written == 0 {
+                let elements = std::mem::take(&mut tree.levels[level].elements);
+                return self.write_page(&elements, level == 0);
+            }
+            if !tree.levels[level].elements.is_empty() {
+                self.write_level(tree, level)?;
+            }
+            level += 1;
+        }
+    }
+
+    /// Writes one page (with overflow pages when its elements need them) at the end of the
+    /// file and returns its id.
+    fn write_page(&mut self, elements: &[Element], leaf: bool) -> io::Result<u64> {
+        let id = self.next_page;
+        let mut page = render(elements, leaf, id)?;
+        let pages = page.len().div_ceil(self.page_size).max(1);
+        let overflow = u32::try_from(pages - 1)
+            .map_err(|_| io::Error::other("a value too large for a page"))?;
+        page[12..16].copy_from_slice(&overflow.to_le_bytes());
+        page.resize(pages * self.page_size, 0);
+        self.out.write_all(&page)?;
+        self.next_page += pages as u64;
+        Ok(id)
+    }
 }
 
-/// The valid meta page with the higher transaction id (the reader checked one is valid).
-fn current_meta(file: &File, path: &Path) -> Result<Meta, Error> {
-    let mut first = [0u8; PAGE_HEADER + META_LEN];
-    file.read_exact_at(&mut first, 0)
-        .map_err(|e| io_error("read", path, &e))?;
-    let meta0 = Meta::parse(&first[PAGE_HEADER..]);
-    let valid = |m: &[u8]| {
-        u32::from_le_bytes(m[0..4].try_into().expect("4 bytes")) == MAGIC
-            && fnv64a(&m[..56]) == u64::from_le_bytes(m[56..64].try_into().expect("8 bytes"))
-    };
-    let mut second = [0u8; PAGE_HEADER + META_LEN];
-    let meta1 = file
-        .read_exact_at(&mut second, u64::from(meta0.page_size))
-        .ok()
-        .filter(|()| valid(&second[PAGE_HEADER..]))
-        .map(|()| Meta::parse(&second[PAGE_HEADER..]));
-    Ok(match (valid(&first[PAGE_HEADER..]), meta1) {
-        (true, Some(m1)) if m1.txid > meta0.txid => m1,
-        (true, _) => meta0,
-        (false, Some(m1)) => m1,
-        (false, None) => return Err(Error::Read(crate::storage::bbolt::Error::Invalid)),
-    })
-}
-
-/// Page `id` with its overflow pages.
-fn read_page(file: &File, path: &Path, id: u64, page_size: u64) -> Result<Vec<u8>, Error> {
-    let mut header = [0u8; PAGE_HEADER];
-    file.read_exact_at(&mut header, id * page_size)
-        .map_err(|e| io_error("read", path, &e))?;
-    let overflow = u64::from(u32::from_le_bytes(header[12..16].try_into().expect("4")));
-    let mut page = vec![0u8; ((overflow + 1) * page_size) as usize];
-    file.read_exact_at(&mut page, id * page_size)
-        .map_err(|e| io_error("read", path, &e))?;
+/// A page holding `elements` as a leaf or a branch, no longer than they need.
+fn render(elements: &[Element], leaf: bool, id: u64) -> io::Result<Vec<u8>> {
+    let data: usize = elements
+        .iter()
+        .map(|e| e.key.len() + if leaf { e.value.len() } else { 0 })
+        .sum();
+    let count = u16::try_from(elements.len())
+        .map_err(|_| io::Error::other("more elements than a page can count"))?;
+    let mut page = vec![0u8; PAGE_HEADER + elements.len() * ELEMENT + data];
+    header(&mut page, id, if leaf { LEAF } else { BRANCH }, count, 0);
+    let mut at = PAGE_HEADER + elements.len() * ELEMENT;
+    for (i, e) in elements.iter().enumerate() {
+        let elem = PAGE_HEADER + i * ELEMENT;
+        let pos = (at - elem) as u32;
+        let ksize = e.key.len() as u32;
+        if leaf {
+            page[elem..elem + 4].copy_from_slice(&e.flags.to_le_bytes());
+            page[elem + 4..elem + 8].copy_from_slice(&pos.to_le_bytes());
+            page[elem + 8..elem + 12].copy_from_slice(&ksize.to_le_bytes());
+            page[elem + 12..elem + 16].copy_from_slice(&(e.value.len() as u32).to_le_bytes());
+        } else {
+            page[elem..elem + 4].copy_from_slice(&pos.to_le_bytes());
+            page[elem + 4..elem + 8].copy_from_slice(&ksize.to_le_bytes());
+            page[elem + 8..elem + 16].copy_from_slice(&e.value);
+        }
+        page[at..at + e.key.len()].copy_from_slice(&e.key);
+        at += e.key.len();
+        if leaf {
+            page[at..at + e.value.len()].copy_from_slice(&e.value);
+            at += e.value.len();
+        }
+    }
     Ok(page)
+}
+
+fn header(page: &mut [u8], id: u64, flags: u16, count: u16, overflow: u32) {
+    page[0..8].copy_from_slice(&id.to_le_bytes());
+    page[8..10].copy_from_slice(&flags.to_le_bytes());
+    page[10..12].copy_from_slice(&count.to_le_bytes());
+    page[12..16].copy_from_slice(&overflow.to_le_bytes());
+}
+
+fn meta_page(id: u64, page_size: usize, root: u64, high_water: u64, txid: u64) -> Vec<u8> {
+    let mut page = vec![0u8; page_size];
+    header(&mut page, id, META_PAGE, 0, 0);
+    let m = &mut page[PAGE_HEADER..PAGE_HEADER + 64];
+    m[0..4].copy_from_slice(&MAGIC.to_le_bytes());
+    m[4..8].copy_from_slice(&VERSION.to_le_bytes());
+    m[8..12].copy_from_slice(&(page_size as u32).to_le_bytes());
+    m[16..24].copy_from_slice(&root.to_le_bytes());
+    m[32..40].copy_from_slice(&FREELIST_ID.to_le_bytes());
+    m[40..48].copy_from_slice(&high_water.to_le_bytes());
+    m[48..56].copy_from_slice(&txid.to_le_bytes());
+    let sum = fnv64a(&m[..56]);
+    m[56..64].copy_from_slice(&sum.to_le_bytes());
+    page
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::bbolt::{Db, Item};
+
+    type Pairs = Vec<(Vec<u8>, Vec<u8>)>;
+    /// Buckets by name, with their pairs.
+    type Buckets = Vec<(Vec<u8>, Pairs)>;
+
+    /// Writes `buckets` and reads them back through the reader.
+    fn round_trip(buckets: &Buckets, page_size: u32) -> Buckets {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        let mut w = Writer::new(f.reopen().unwrap(), page_size).unwrap();
+        for (name, pairs) in buckets {
+            w.bucket(name, 7).unwrap();
+            for (k, v) in pairs {
+                w.put(k, v).unwrap();
+            }
+        }
+        w.finish().unwrap();
+        let db = Db::open(f.path()).unwrap();
+        assert_eq!(db.page_size(), page_size);
+        let mut read: Buckets = Vec::new();
+        db.for_each(&mut |item| {
+            match item {
+                Item::Bucket { name, sequence } => {
+                    assert_eq!(sequence, 7);
+                    read.push((name.to_vec(), Vec::new()));
+                }
+                Item::Pair { key, value } => read
+                    .last_mut()
+                    .unwrap()
+                    .1
+                    .push((key.to_vec(), value.to_vec())),
+            }
+            Ok(())
+        })
+        .unwrap();
+        read
+    }
 
     #[test]
-    fn a_new_database_reads_back() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("db");
-        create(&path, b"meta", b"consistent_index", &42u64.to_be_bytes()).unwrap();
-        let db = crate::storage::bbolt::Db::open(&path).unwrap();
-        let (offset, len) = db
-            .value_location(b"meta", b"consistent_index")
-            .unwrap()
-            .unwrap();
-        assert_eq!(len, 8);
-        let mut value = [0u8; 8];
-        File::open(&path)
-            .unwrap()
-            .read_exact_at(&mut value, offset)
-            .unwrap();
-        assert_eq!(u64::from_be_bytes(value), 42);
-        assert!(
-            create(&path, b"meta", b"k", b"v").is_err(),
-            "never overwrites"
-        );
+    fn deep_trees_overflow_values_and_empty_buckets_read_back() {
+        let many: Vec<(Vec<u8>, Vec<u8>)> = (0..20_000u32)
+            .map(|i| (i.to_be_bytes().to_vec(), format!("value {i}").into_bytes()))
+            .collect();
+        let big = vec![
+            (b"a".to_vec(), vec![1u8; 10_000]),
+            (b"b".to_vec(), vec![2u8; 3]),
+            (b"c".to_vec(), vec![3u8; 70_000]),
+        ];
+        let small = vec![
+            (b"x".to_vec(), b"1".to_vec()),
+            (b"y".to_vec(), b"2".to_vec()),
+        ];
+        let buckets: Buckets = vec![
+            (b"big".to_vec(), big),
+            (b"empty".to_vec(), Vec::new()),
+            (b"key".to_vec(), many),
+            (b"small".to_vec(), small),
+        ];
+        for page_size in [512, 4096] {
+            let read = round_trip(&buckets, page_size);
+            assert_eq!(read.len(), buckets.len());
+            for ((name, pairs), (rname, rpairs)) in buckets.iter().zip(&read) {
+                assert_eq!(name, rname);
+                assert!(
+                    pairs == rpairs,
+                    "bucket {:?} differs at page size {page_size}",
+                    String::from_utf8_lossy(name)
+                );
+            }
+        }
+    }
 
-        // Dropping it leaves an empty but valid database; dropping nothing changes nothing.
-        let before = std::fs::read(&path).unwrap();
-        drop_buckets(&path, &[b"absent"]).unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), before);
-        drop_buckets(&path, &[b"meta"]).unwrap();
-        let db = crate::storage::bbolt::Db::open(&path).unwrap();
-        assert_eq!(
-            db.value_location(b"meta", b"consistent_index").unwrap(),
-            None
-        );
-        assert_eq!(db.status().unwrap().total_key, 0);
+    #[test]
+    fn an_empty_database_is_bbolts_four_pages() {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        Writer::new(f.reopen().unwrap(), 4096)
+            .unwrap()
+            .finish()
+            .unwrap();
+        assert_eq!(std::fs::metadata(f.path()).unwrap().len(), 4 * 4096);
+        let status = crate::storage::bbolt::status(f.path()).unwrap();
+        assert_eq!((status.total_key, status.total_size), (0, 4 * 4096));
     }
 }

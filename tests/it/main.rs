@@ -9,6 +9,8 @@ mod support;
 
 mod auth;
 mod auth_admin;
+mod bulk;
+mod check;
 mod cli;
 mod cluster_ops;
 mod completion;
@@ -22,6 +24,9 @@ mod harness;
 mod kv;
 mod lease;
 mod lock_elect;
+mod mirror;
+mod offline_defrag;
+mod paged_get;
 mod snapshot;
 mod terminal;
 mod tls;

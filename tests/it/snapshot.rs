@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
-use support::{Etcd, Out};
+use support::{Etcd, Out, RESTORED_HOST, restored_port, start_restored};
 
 const FORMATS: [&str; 5] = ["simple", "json", "fields", "table", "protobuf"];
 
@@ -263,74 +263,6 @@ fn status_of_bad_files_fails_cleanly() {
     );
 }
 
-/// The loopback address of the members this file starts by hand. Other tests pick free ports
-/// on 127.0.0.1 in parallel; a port picked here is only used seconds later (the peer URL is
-/// baked into the restored data dir), so a private address keeps them from taking it.
-const RESTORED_HOST: &str = "127.0.3.1";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind((RESTORED_HOST, 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// etcd started on a restored data dir; killed on drop.
-struct Restored {
-    child: std::process::Child,
-    endpoint: String,
-}
-
-impl Drop for Restored {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_restored(data_dir: &Path, name: &str, peer_url: &str) -> Restored {
-    let client = format!("{RESTORED_HOST}:{}", free_port());
-    let log = std::fs::File::create(data_dir.with_extension("log")).unwrap();
-    let child = std::process::Command::new(support::etcd_bin())
-        .arg(format!("--name={name}"))
-        .arg(format!("--data-dir={}", data_dir.display()))
-        .arg(format!("--listen-client-urls=http://{client}"))
-        .arg(format!("--advertise-client-urls=http://{client}"))
-        .arg(format!("--listen-peer-urls={peer_url}"))
-        .arg(format!("--initial-advertise-peer-urls={peer_url}"))
-        .arg(format!("--initial-cluster={name}={peer_url}"))
-        .arg(format!(
-            "--listen-metrics-urls=http://{RESTORED_HOST}:{}",
-            free_port()
-        ))
-        .stdin(std::process::Stdio::null())
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .expect("start etcd");
-    let restored = Restored {
-        child,
-        endpoint: client,
-    };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let out = support::ectl()
-            .arg(format!("--endpoints={}", restored.endpoint))
-            .args(["endpoint", "health"])
-            .run();
-        if out.code == 0 {
-            return restored;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "etcd on the restored dir never became healthy: {}",
-            std::fs::read_to_string(data_dir.with_extension("log")).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
 /// A restored data dir serves the snapshot's keys, under the member id etcdctl's restore gives,
 /// and takes new writes that survive a restart.
 #[test]
@@ -347,7 +279,7 @@ fn restore_makes_a_data_dir_etcd_starts_from() {
     let keys = etcd.ectl().args(["get", "--prefix", ""]).run();
     keys.assert_ok();
 
-    let peer_url = format!("http://{RESTORED_HOST}:{}", free_port());
+    let peer_url = format!("http://{RESTORED_HOST}:{}", restored_port());
     let restore = |tool: support::Cmd, data_dir: &Path| {
         tool.args(["snapshot", "restore"])
             .arg(&snap)
@@ -460,7 +392,7 @@ fn restore_checks_its_input_as_etcdctl() {
     }
     // Without its hash, a file restores only with --skip-hash-check; this member never
     // applied anything, so its backend has no consistent index to raise, and etcd starts anyway.
-    let peer_url = format!("http://{RESTORED_HOST}:{}", free_port());
+    let peer_url = format!("http://{RESTORED_HOST}:{}", restored_port());
     support::ectl()
         .args([
             "snapshot",

@@ -11,6 +11,7 @@ use crate::commands::{Context, arg_bytes};
 use crate::error::CliError;
 use crate::keys::key_range;
 use crate::output::{Format, PrintOptions, ResponseKind};
+use crate::paged::DEFAULT_PAGE_BYTES;
 use crate::pb::etcdserverpb::RangeRequest;
 use crate::pb::etcdserverpb::range_request::{SortOrder, SortTarget};
 
@@ -73,6 +74,9 @@ pub struct GetArgs {
     /// Maximum modification revision
     #[arg(long, default_value = "0", value_parser = go_int64, allow_hyphen_values = true)]
     pub max_mod_rev: i64,
+    /// Bytes of keys and values per page when reading a range (ectl only; 0: one response)
+    #[arg(long, default_value_t = DEFAULT_PAGE_BYTES)]
+    pub page_size: usize,
     /// <key> [range_end]
     #[arg(value_name = "KEY", add = ArgValueCompleter::new(Positional(&[Source::Keys, Source::Keys])))]
     pub args: Vec<OsString>,
@@ -172,11 +176,16 @@ pub async fn run(args: GetArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
         return Err(CliError::bad_args("print-value-only is only for `--write-out=simple`").into());
     }
     ctx.ensure_format(ResponseKind::Get)?;
-    let response = ctx.client()?.range(request).await?;
     let style = PrintOptions {
         value_only: args.print_value_only,
         ..ctx.style()
     };
+    if super::paged::applies(&request, args.page_size) {
+        let format = ctx.format();
+        let (client, out) = ctx.client_and_out()?;
+        return super::paged::print(client, request, args.page_size, format, style, out).await;
+    }
+    let response = ctx.client()?.range(request).await?;
     ctx.printer(style).get(&response)?;
     Ok(())
 }

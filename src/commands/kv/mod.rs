@@ -1,8 +1,9 @@
-//! Key-value commands: get, put, del, txn, compaction; their key-range rules live in
+//! Key-value commands: get (paged over big ranges), put, del, txn, compaction; their key-range rules live in
 //! [`crate::keys`].
 
 pub mod compact;
 pub mod del;
 pub mod get;
+pub mod paged;
 pub mod put;
 pub mod txn;

@@ -10,11 +10,13 @@ mod dns;
 mod etcd;
 mod http;
 pub mod pty;
+mod restored;
 mod tls;
 
 pub use cmd::{Cmd, Out, Running, ectl, etcdctl, etcdctl_3_5, etcdutl};
 pub use dns::{Dns, Record};
 pub use etcd::{Cluster, Etcd, Options, etcd_bin, server_version};
+pub use restored::{RESTORED_HOST, restored_port, start_restored};
 pub use tls::Tls;
 
 /// `text` with the digits after each `marker` replaced by `placeholder`: hides ids and

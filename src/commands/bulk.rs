@@ -1,0 +1,477 @@
+//! `export` and `import` (ectl only): a keyspace as NDJSON, streamed at one revision, and
+//! written back in txns.
+//!
+//! The dump's first line is a header naming its format, the cluster, member and revision; each
+//! further line is one key: key and value in base64, lease, create and mod revision, version.
+//! Export reads pages at one revision ([`crate::paged`]), so memory stays flat and the dump
+//! is one consistent state. Cut short (Ctrl-C, a failure), it says on stderr how to continue:
+//! the same `--rev`, and `--after` the last key written. Import reads a dump line by line and
+//! writes txns of at most 128 puts (etcd's default txn limit).
+
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use clap::Args;
+use serde::{Deserialize, Serialize};
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::cli::values::{go_bool, go_int64};
+use crate::client::Client;
+use crate::commands::{Context, arg_bytes, die_of_sigint};
+use crate::error::CliError;
+use crate::keys::key_range;
+use crate::paged::{DEFAULT_PAGE_BYTES, Pages};
+use crate::pb::etcdserverpb::compare::{CompareResult, CompareTarget, TargetUnion};
+use crate::pb::etcdserverpb::request_op::Request;
+use crate::pb::etcdserverpb::{Compare, PutRequest, RangeRequest, RequestOp, TxnRequest};
+
+/// The format name in every dump's header line.
+const FORMAT: &str = "ectl-export/1";
+/// etcd's default `--max-txn-ops`.
+const TXN_OPS: usize = 128;
+/// Bytes of keys and values per txn: well under etcd's 1.5 MiB request limit.
+const TXN_BYTES: usize = 1 << 20;
+
+/// Writes a range of keys as NDJSON at one revision (ectl only)
+///
+/// The first line is a header (format, cluster id, member id, revision); each further line is
+/// a key: key and value base64, lease, create_revision, mod_revision, version. Without a key,
+/// the whole keyspace. Cut short, it prints on stderr the --rev and --after that continue it.
+///
+/// Examples:
+///   ectl export > dump.ndjson                   every key
+///   ectl export --prefix /registry > k8s.ndjson
+///   ectl export --rev 4711 --after /registry/pods/x --prefix /registry >> k8s.ndjson
+#[derive(Debug, Clone, Args)]
+#[command(verbatim_doc_comment)]
+pub struct ExportArgs {
+    /// Export keys with matching prefix
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
+          default_value = "false", value_parser = go_bool)]
+    pub prefix: bool,
+    /// Export keys that are greater than or equal to the given key
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
+          default_value = "false", value_parser = go_bool)]
+    pub from_key: bool,
+    /// The revision to export (default: the current one)
+    #[arg(long, default_value = "0", value_parser = go_int64, allow_hyphen_values = true)]
+    pub rev: i64,
+    /// Start just after this key (continues a cut export; no header line then)
+    #[arg(long, allow_hyphen_values = true)]
+    pub after: Option<OsString>,
+    /// [key [range_end]]
+    #[arg(value_name = "KEY")]
+    pub args: Vec<OsString>,
+}
+
+/// Writes the keys of an `ectl export` dump back (ectl only)
+///
+/// Keys are written in txns of up to 128 puts, without their leases (lease ids belong to the
+/// cluster that granted them). Prints how many keys were written and skipped.
+///
+/// Examples:
+///   ectl import dump.ndjson
+///   ectl import --strip-prefix /old/ --dest-prefix /new/ dump.ndjson
+///   ectl import --if-absent - < dump.ndjson     keep keys that already exist
+#[derive(Debug, Clone, Args)]
+#[command(verbatim_doc_comment)]
+pub struct ImportArgs {
+    /// Remove this prefix from the keys that start with it
+    #[arg(long, default_value = "", allow_hyphen_values = true)]
+    pub strip_prefix: String,
+    /// Put this prefix in front of every key (after --strip-prefix)
+    #[arg(long, default_value = "", allow_hyphen_values = true)]
+    pub dest_prefix: String,
+    /// Write only keys that do not exist (a compare on create_revision = 0)
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
+          default_value = "false", value_parser = go_bool)]
+    pub if_absent: bool,
+    /// The dump to read; - for stdin
+    #[arg(value_name = "FILE")]
+    pub file: OsString,
+}
+
+/// The dump's first line.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Header {
+    pub format: String,
+    pub cluster_id: u64,
+    pub member_id: u64,
+    pub revision: i64,
+}
+
+/// One key of the dump; bytes in base64.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Line {
+    pub key: String,
+    pub value: String,
+    pub lease: i64,
+    pub create_revision: i64,
+    pub mod_revision: i64,
+    pub version: i64,
+}
+
+pub fn export_plan(args: &ExportArgs) -> Result<RangeRequest, CliError> {
+    let key = args.args.first().map(|k| arg_bytes(k)).unwrap_or_default();
+    // No key at all: the whole keyspace.
+    let whole = args.args.is_empty();
+    let range = key_range(
+        key,
+        args.args.get(1).map(|e| arg_bytes(e)),
+        args.prefix || whole,
+        args.from_key,
+    )?;
+    let mut request = RangeRequest {
+        key: range.key,
+        range_end: range.range_end,
+        revision: args.rev.max(0),
+        ..RangeRequest::default()
+    };
+    if let Some(after) = &args.after {
+        let mut next = arg_bytes(after);
+        next.push(0);
+        request.key = request.key.max(next);
+    }
+    Ok(request)
+}
+
+pub async fn export(args: ExportArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+    let request = export_plan(&args)?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let (client, out) = ctx.client_and_out()?;
+    let mut state = Exported::default();
+    let result = tokio::select! {
+        result = write_dump(client, request, args.after.is_none(), out, &mut state) => result,
+        _ = sigint.recv() => {
+            let _ = out.flush();
+            if let Some(hint) = state.resume_hint() {
+                crate::commands::warn(format!("export: interrupted; {hint}"));
+            }
+            return Err(die_of_sigint(out));
+        }
+    };
+    if let Err(e) = result {
+        let _ = out.flush();
+        if let Some(hint) = state.resume_hint() {
+            crate::commands::warn(format!("export: cut short; {hint}"));
+        }
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// How far an export got.
+#[derive(Default)]
+struct Exported {
+    revision: i64,
+    last_key: Option<Vec<u8>>,
+}
+
+impl Exported {
+    fn resume_hint(&self) -> Option<String> {
+        let key = self.last_key.as_ref()?;
+        Some(format!(
+            "continue with --rev={} --after={}",
+            self.revision,
+            shell_word(key)
+        ))
+    }
+}
+
+/// `key` as one shell word: single-quoted, or `$'...'` with escapes when it is not plain text.
+fn shell_word(key: &[u8]) -> String {
+    match std::str::from_utf8(key) {
+        Ok(text) if !text.chars().any(char::is_control) => crate::observe::curl::sh_quote(text),
+        _ => {
+            let escaped: String = key.iter().map(|b| format!("\\x{b:02x}")).collect();
+            format!("$'{escaped}'")
+        }
+    }
+}
+
+async fn write_dump(
+    client: &Client,
+    request: RangeRequest,
+    header: bool,
+    out: &mut dyn Write,
+    state: &mut Exported,
+) -> anyhow::Result<()> {
+    let mut pages = Pages::new(client, request, DEFAULT_PAGE_BYTES);
+    let mut first = true;
+    while let Some(page) = pages.next().await? {
+        state.revision = pages.revision();
+        if std::mem::take(&mut first) && header {
+            let h = page.header.unwrap_or_default();
+            let line = Header {
+                format: FORMAT.into(),
+                cluster_id: h.cluster_id,
+                member_id: h.member_id,
+                revision: pages.revision(),
+            };
+            serde_json::to_writer(&mut *out, &line)?;
+            out.write_all(b"\n")?;
+        }
+        for kv in &page.kvs {
+            let line = Line {
+                key: STANDARD.encode(&kv.key),
+                value: STANDARD.encode(&kv.value),
+                lease: kv.lease,
+                create_revision: kv.create_revision,
+                mod_revision: kv.mod_revision,
+                version: kv.version,
+            };
+            serde_json::to_writer(&mut *out, &line)?;
+            out.write_all(b"\n")?;
+        }
+        // A key counts as written once it left the process.
+        out.flush()?;
+        if let Some(kv) = page.kvs.last() {
+            state.last_key = Some(kv.key.clone());
+        }
+    }
+    Ok(())
+}
+
+/// Key rewriting and the CAS choice, resolved from the flags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportPlan {
+    pub strip_prefix: Vec<u8>,
+    pub dest_prefix: Vec<u8>,
+    pub if_absent: bool,
+}
+
+impl ImportPlan {
+    fn dest_key(&self, key: &[u8]) -> Vec<u8> {
+        let rest = key
+            .strip_prefix(self.strip_prefix.as_slice())
+            .unwrap_or(key);
+        [self.dest_prefix.as_slice(), rest].concat()
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Imported {
+    written: u64,
+    skipped: u64,
+}
+
+pub async fn import(args: ImportArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+    let plan = ImportPlan {
+        strip_prefix: args.strip_prefix.as_bytes().to_vec(),
+        dest_prefix: args.dest_prefix.as_bytes().to_vec(),
+        if_absent: args.if_absent,
+    };
+    let (input, size): (Box<dyn Read>, Option<u64>) = if args.file == "-" {
+        (Box::new(std::io::stdin()), None)
+    } else {
+        let file = File::open(&args.file).map_err(|e| {
+            CliError::invalid_input(format!("cannot open {}: {e}", args.file.to_string_lossy()))
+        })?;
+        let size = file.metadata().ok().map(|m| m.len());
+        (Box::new(file), size)
+    };
+    let bar = std::io::stderr().is_terminal().then(|| progress_bar(size));
+    let mut lines = BufReader::with_capacity(1 << 20, input);
+    let (client, out) = ctx.client_and_out()?;
+    let mut batch = Vec::new();
+    let mut batch_bytes = 0;
+    let mut done = Imported::default();
+    let mut number = 0usize;
+    let mut text = String::new();
+    loop {
+        text.clear();
+        let read = lines.read_line(&mut text)?;
+        if read == 0 {
+            break;
+        }
+        number += 1;
+        if let Some(bar) = &bar {
+            bar.inc(read as u64);
+        }
+        if number == 1 {
+            let header: Header = serde_json::from_str(&text)
+                .map_err(|e| bad_line(number, &format!("not an ectl export header ({e})")))?;
+            if header.format != FORMAT {
+                return Err(
+                    bad_line(number, &format!("unknown format {:?}", header.format)).into(),
+                );
+            }
+            continue;
+        }
+        if text.trim().is_empty() {
+            continue;
+        }
+        let line: Line =
+            serde_json::from_str(&text).map_err(|e| bad_line(number, &e.to_string()))?;
+        let decode = |field: &str, b64: &str| {
+            STANDARD
+                .decode(b64)
+                .map_err(|e| bad_line(number, &format!("{field}: {e}")))
+        };
+        let (key, value) = (decode("key", &line.key)?, decode("value", &line.value)?);
+        let key = plan.dest_key(&key);
+        if batch.len() == TXN_OPS || batch_bytes + key.len() + value.len() > TXN_BYTES {
+            write_batch(
+                client,
+                std::mem::take(&mut batch),
+                plan.if_absent,
+                &mut done,
+            )
+            .await?;
+            batch_bytes = 0;
+        }
+        batch_bytes += key.len() + value.len();
+        batch.push((key, value));
+    }
+    if number == 0 {
+        return Err(bad_line(1, "the dump is empty: no header").into());
+    }
+    write_batch(client, batch, plan.if_absent, &mut done).await?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    writeln!(
+        out,
+        "Imported {} keys, skipped {} present ones",
+        done.written, done.skipped
+    )?;
+    Ok(())
+}
+
+fn bad_line(number: usize, why: &str) -> CliError {
+    CliError::invalid_input(format!("line {number}: {why}"))
+}
+
+fn progress_bar(size: Option<u64>) -> indicatif::ProgressBar {
+    let bar =
+        indicatif::ProgressBar::with_draw_target(size, indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {eta}")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn put(key: Vec<u8>, value: Vec<u8>) -> RequestOp {
+    RequestOp {
+        request: Some(Request::RequestPut(PutRequest {
+            key,
+            value,
+            ..PutRequest::default()
+        })),
+    }
+}
+
+fn absent(key: &[u8]) -> Compare {
+    Compare {
+        result: CompareResult::Equal as i32,
+        target: CompareTarget::Create as i32,
+        key: key.to_vec(),
+        target_union: Some(TargetUnion::CreateRevision(0)),
+        ..Compare::default()
+    }
+}
+
+/// Writes one batch. With `if_absent`, the batch is one txn guarded by every key's absence;
+/// when some key exists, each key is tried on its own so the absent ones are still written.
+async fn write_batch(
+    client: &Client,
+    batch: Vec<(Vec<u8>, Vec<u8>)>,
+    if_absent: bool,
+    done: &mut Imported,
+) -> anyhow::Result<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let count = batch.len() as u64;
+    if !if_absent {
+        let success = batch.into_iter().map(|(k, v)| put(k, v)).collect();
+        client
+            .txn(TxnRequest {
+                success,
+                ..TxnRequest::default()
+            })
+            .await?;
+        done.written += count;
+        return Ok(());
+    }
+    let compare = batch.iter().map(|(k, _)| absent(k)).collect();
+    let success = batch
+        .iter()
+        .map(|(k, v)| put(k.clone(), v.clone()))
+        .collect();
+    let all = client
+        .txn(TxnRequest {
+            compare,
+            success,
+            ..TxnRequest::default()
+        })
+        .await?;
+    if all.succeeded {
+        done.written += count;
+        return Ok(());
+    }
+    for (key, value) in batch {
+        let one = client
+            .txn(TxnRequest {
+                compare: vec![absent(&key)],
+                success: vec![put(key, value)],
+                ..TxnRequest::default()
+            })
+            .await?;
+        if one.succeeded {
+            done.written += 1;
+        } else {
+            done.skipped += 1;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan_of(argv: &[&str]) -> RangeRequest {
+        let parsed: ExportArgs = crate::commands::try_parse_args(argv).expect("arguments parse");
+        export_plan(&parsed).expect("a plan")
+    }
+
+    #[test]
+    fn export_ranges() {
+        let r = plan_of(&[]);
+        assert_eq!((r.key, r.range_end), (vec![0], vec![0]));
+        let r = plan_of(&["--prefix", "/a/", "--rev=9"]);
+        assert_eq!(
+            (r.key.as_slice(), r.range_end.as_slice(), r.revision),
+            (&b"/a/"[..], &b"/a0"[..], 9)
+        );
+        let r = plan_of(&["--prefix", "/a/", "--after", "/a/m"]);
+        assert_eq!(r.key, b"/a/m\0");
+        // A resume key before the range's start changes nothing.
+        assert_eq!(plan_of(&["b", "c", "--after", "a"]).key, b"b");
+    }
+
+    #[test]
+    fn resume_hints_are_shell_words() {
+        assert_eq!(shell_word(b"/reg/x"), "/reg/x");
+        assert_eq!(shell_word(b"it's"), r"'it'\''s'");
+        assert_eq!(shell_word(b"\x00\xff"), r"$'\x00\xff'");
+    }
+
+    #[test]
+    fn import_key_rewriting() {
+        let plan = ImportPlan {
+            strip_prefix: b"/old/".to_vec(),
+            dest_prefix: b"/new/".to_vec(),
+            if_absent: false,
+        };
+        assert_eq!(plan.dest_key(b"/old/k"), b"/new/k");
+        assert_eq!(plan.dest_key(b"other"), b"/new/other");
+    }
+}

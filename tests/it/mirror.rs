@@ -1,0 +1,227 @@
+//! `make-mirror` between real clusters: etcd's e2e cases side by side with etcdctl, a writer
+//! running while members of both clusters are killed, and resuming with `--rev`.
+
+use crate::support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use support::{Cluster, Cmd, Etcd, Running, ectl};
+
+/// Polls `check` until it holds, panicking with `what` after `limit`.
+fn wait_until(limit: Duration, what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Keys and values under `prefix` (simple format: one line each), read through `cmd`.
+fn keyspace(cmd: Cmd, prefix: &str) -> String {
+    let out = cmd.args(["get", "--prefix", prefix]).run();
+    out.assert_ok();
+    out.stdout_str()
+}
+
+/// Starts `tool make-mirror FLAGS DEST` against `source` and waits until it has reached the
+/// watch phase (a marker key written to the source shows up at the destination).
+fn start_mirror(tool: Cmd, flags: &[&str], dest: &str) -> Running {
+    tool.arg("make-mirror")
+        .args(flags)
+        .arg(dest)
+        .timeout(Duration::from_secs(120))
+        .spawn()
+}
+
+/// etcd's e2e cases (ctl_v3_make_mirror_test.go): a key present before the mirror started is
+/// copied, keys put later arrive too, under the destination prefix, for etcdctl and ectl alike,
+/// with the same exit status on Ctrl-C.
+#[test]
+fn e2e_prefix_cases_match_etcdctl() {
+    // Flags, then the prefix of the source keys and of where they land.
+    let cases: [(&[&str], &str, &str); 3] = [
+        (&[], "", ""),
+        (&["--prefix", "o_", "--dest-prefix", "d_"], "o_", "d_"),
+        (&["--prefix", "o_", "--no-dest-prefix"], "o_", ""),
+    ];
+    for (flags, from, to) in cases {
+        let source = Etcd::single();
+        let (ectl_dest, etcdctl_dest) = (Etcd::single(), Etcd::single());
+        source
+            .ectl()
+            .args(["put", &format!("{from}key0"), "val0"])
+            .run()
+            .assert_ok();
+        let mirrors = [
+            start_mirror(source.ectl(), flags, &ectl_dest.endpoint()),
+            start_mirror(source.etcdctl(), flags, &etcdctl_dest.endpoint()),
+        ];
+        let dest_prefix = format!("{to}key");
+        for dest in [&ectl_dest, &etcdctl_dest] {
+            wait_until(Duration::from_secs(20), "the initial copy", || {
+                !keyspace(dest.ectl(), &dest_prefix).is_empty()
+            });
+        }
+        for i in 1..=3 {
+            let key = format!("{from}key{i}");
+            source
+                .ectl()
+                .args(["put", &key, &format!("val{i}")])
+                .run()
+                .assert_ok();
+        }
+        let expected: String = (0..=3).map(|i| format!("{to}key{i}\nval{i}\n")).collect();
+        for dest in [&ectl_dest, &etcdctl_dest] {
+            wait_until(Duration::from_secs(20), "the watched keys", || {
+                keyspace(dest.ectl(), &dest_prefix) == expected
+            });
+        }
+        let codes: Vec<i32> = mirrors
+            .into_iter()
+            .map(|m| {
+                m.interrupt();
+                m.wait().code
+            })
+            .collect();
+        assert_eq!(
+            codes[0], codes[1],
+            "exit status on Ctrl-C, ectl vs etcdctl ({flags:?})"
+        );
+    }
+}
+
+/// Puts `count` keys `{prefix}{i}` in txns of 100 (under etcd's txn limit).
+fn fill(cmd: impl Fn() -> Cmd, prefix: &str, count: usize) {
+    for chunk in (0..count).collect::<Vec<_>>().chunks(100) {
+        let puts: String = chunk
+            .iter()
+            .map(|i| format!("put {prefix}{i} initial{i}\n"))
+            .collect();
+        cmd()
+            .arg("txn")
+            .stdin(format!("\n{puts}\n\n"))
+            .run()
+            .assert_ok();
+    }
+}
+
+/// Writes to `endpoints` until `stop`: single puts, and txns that put one key and delete
+/// another, over 20 keys under `w/`. Returns how many writes succeeded.
+fn writer(endpoints: String, stop: Arc<AtomicBool>) -> thread::JoinHandle<usize> {
+    thread::spawn(move || {
+        let mut done = 0;
+        let mut i = 0usize;
+        while !stop.load(Ordering::Relaxed) {
+            i += 1;
+            let cmd = ectl().arg(format!("--endpoints={endpoints}"));
+            let out = if i.is_multiple_of(3) {
+                let stdin = format!("\nput w/{} txn{i}\ndel w/{}\n\n", i % 20, (i + 7) % 20);
+                cmd.arg("txn").stdin(stdin).run()
+            } else {
+                cmd.args(["put", &format!("w/{}", i % 20), &format!("v{i}")])
+                    .run()
+            };
+            if out.code == 0 {
+                done += 1;
+            }
+        }
+        done
+    })
+}
+
+/// The text of the resume hint make-mirror prints on Ctrl-C: the revision after the last one
+/// applied.
+fn resume_revision(stderr: &str) -> i64 {
+    let (_, rest) = stderr
+        .split_once("resume with --rev=")
+        .unwrap_or_else(|| panic!("no resume revision in {stderr:?}"));
+    rest.trim_end_matches([')', '\n'])
+        .parse()
+        .expect("a revision")
+}
+
+#[test]
+fn mirrors_a_busy_cluster_through_the_loss_of_a_source_and_a_destination_member() {
+    let (source, dest) = (Cluster::new(), Cluster::new());
+    fill(|| source.ectl(), "w/", 200);
+    let mirror = start_mirror(
+        source.ectl(),
+        &["--prefix", "w/", "--max-txn-ops", "50"],
+        &dest.endpoints(),
+    );
+    wait_until(Duration::from_secs(30), "the initial copy", || {
+        keyspace(dest.ectl(), "w/199").contains("initial199")
+    });
+    let stop = Arc::new(AtomicBool::new(false));
+    let writes = writer(source.endpoints(), stop.clone());
+    thread::sleep(Duration::from_secs(2));
+    // The mirror's source client and its destination client both start on the first member.
+    source[0].kill();
+    thread::sleep(Duration::from_secs(2));
+    dest[0].kill();
+    thread::sleep(Duration::from_secs(2));
+    stop.store(true, Ordering::Relaxed);
+    let writes = writes.join().expect("writer");
+    assert!(writes > 10, "the writer managed only {writes} writes");
+    let expected = keyspace(source.ectl(), "w/");
+    wait_until(
+        Duration::from_secs(30),
+        "the destination to catch up",
+        || keyspace(dest.ectl(), "w/") == expected,
+    );
+    mirror.interrupt();
+    let out = mirror.wait();
+    assert_eq!(out.code, 130, "{out:?}");
+    assert!(
+        out.stderr_str().contains("last revision applied"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn resumes_with_rev_after_ctrl_c_without_copying_again() {
+    let (source, dest) = (Etcd::single(), Etcd::single());
+    fill(|| source.ectl(), "r/", 5);
+    let mirror = start_mirror(source.ectl(), &["--prefix", "r/"], &dest.endpoint());
+    wait_until(Duration::from_secs(20), "the initial copy", || {
+        keyspace(dest.ectl(), "r/").contains("initial4")
+    });
+    source
+        .ectl()
+        .args(["put", "r/1", "changed"])
+        .run()
+        .assert_ok();
+    wait_until(Duration::from_secs(20), "the change", || {
+        keyspace(dest.ectl(), "r/1").contains("changed")
+    });
+    mirror.interrupt();
+    let out = mirror.wait();
+    assert_eq!(out.code, 130, "{out:?}");
+    let rev = resume_revision(&out.stderr_str());
+
+    // Changes while no mirror runs, and a key removed at the destination only: a resumed
+    // mirror applies the changes and, copying nothing again, leaves that key removed.
+    source
+        .ectl()
+        .args(["put", "r/2", "while stopped"])
+        .run()
+        .assert_ok();
+    source.ectl().args(["del", "r/3"]).run().assert_ok();
+    source.ectl().args(["put", "r/9", "new"]).run().assert_ok();
+    dest.ectl().args(["del", "r/0"]).run().assert_ok();
+    let mirror = start_mirror(
+        source.ectl(),
+        &["--prefix", "r/", "--rev", &rev.to_string()],
+        &dest.endpoint(),
+    );
+    let mut expected = keyspace(source.ectl(), "r/");
+    expected = expected.replacen("r/0\ninitial0\n", "", 1);
+    wait_until(Duration::from_secs(20), "the resumed changes", || {
+        keyspace(dest.ectl(), "r/") == expected
+    });
+    mirror.interrupt();
+    assert_eq!(mirror.wait().code, 130);
+}
