@@ -37,5 +37,6 @@ pub async fn run(command: Command, ctx: &mut Context<'_>) -> anyhow::Result<()> 
         Command::MoveLeader(args) => commands::move_leader::run(args, ctx).await,
         Command::Snapshot(args) => commands::snapshot::run(args, ctx).await,
         Command::Downgrade(args) => commands::downgrade::run(args, ctx).await,
+        Command::Doctor(args) => commands::doctor::run(args, ctx).await,
     }
 }

@@ -56,6 +56,8 @@ pub enum Command {
     MoveLeader(commands::move_leader::MoveLeaderArgs),
     Snapshot(commands::snapshot::SnapshotArgs),
     Downgrade(commands::downgrade::DowngradeArgs),
+    // ectl-only commands; etcdctl has none of these names.
+    Doctor(commands::doctor::DoctorArgs),
 }
 
 impl Command {

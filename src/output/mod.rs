@@ -6,6 +6,7 @@
 
 mod auth;
 mod cluster;
+pub mod doctor;
 mod fields;
 mod json;
 mod lease;
