@@ -1976,7 +1976,7 @@ _ectl() {
             return 0
             ;;
         ectl__subcmd__del)
-            opts="-w -d -h --prefix --prev-kv --from-key --endpoints --debug --print-curl --write-out --hex --dial-timeout --command-timeout --keepalive-time --keepalive-timeout --insecure-transport --insecure-discovery --insecure-skip-tls-verify --cert --key --cacert --user --password --discovery-srv --discovery-srv-name --max-request-bytes --max-recv-bytes --help"
+            opts="-w -d -h --prefix --prev-kv --from-key --dry-run --confirm --save-undo --endpoints --debug --print-curl --write-out --hex --dial-timeout --command-timeout --keepalive-time --keepalive-timeout --insecure-transport --insecure-discovery --insecure-skip-tls-verify --cert --key --cacert --user --password --discovery-srv --discovery-srv-name --max-request-bytes --max-recv-bytes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1991,6 +1991,18 @@ _ectl() {
                     return 0
                     ;;
                 --from-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dry-run)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --confirm)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --save-undo)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

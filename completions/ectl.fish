@@ -156,6 +156,9 @@ complete -c ectl -n "__fish_ectl_using_subcommand put" -s h -l help -d 'Print he
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l prefix -d 'delete keys with matching prefix' -r
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l prev-kv -d 'return deleted key-value pairs' -r
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l from-key -d 'delete keys that are greater than or equal to the given key using byte compare' -r
+complete -c ectl -n "__fish_ectl_using_subcommand del" -l dry-run -d 'ectl only: show how many keys the delete would remove, the first and last, and a sample; delete nothing' -r
+complete -c ectl -n "__fish_ectl_using_subcommand del" -l confirm -d 'ectl only: ask on the terminal before deleting more than one key' -r
+complete -c ectl -n "__fish_ectl_using_subcommand del" -l save-undo -d 'ectl only: write the deleted keys to FILE, which `ectl import FILE` puts back' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r

@@ -8,6 +8,7 @@ pub mod bbolt;
 pub mod cli;
 pub mod client;
 pub mod commands;
+pub mod dump;
 pub mod error;
 pub mod observe;
 pub mod output;

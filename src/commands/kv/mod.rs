@@ -4,6 +4,7 @@ pub mod compact;
 pub mod del;
 pub mod get;
 pub mod put;
+pub mod safe_del;
 pub mod txn;
 
 use crate::error::CliError;
