@@ -38,5 +38,6 @@ pub async fn run(command: Command, ctx: &mut Context<'_>) -> anyhow::Result<()> 
         Command::Snapshot(args) => commands::snapshot::run(args, ctx).await,
         Command::Downgrade(args) => commands::downgrade::run(args, ctx).await,
         Command::Doctor(args) => commands::doctor::run(args, ctx).await,
+        Command::Du(args) => commands::du::run(args, ctx).await,
     }
 }

@@ -20,6 +20,8 @@ const GROUPS: &[(&str, &[&str])] = &[
     ),
     ("Concurrency commands", &["lock", "elect"]),
     ("Authentication commands", &["auth", "user", "role"]),
+    // ectl's own commands (etcdctl has none of these).
+    ("Beyond etcdctl", &["doctor", "du"]),
     ("Utility commands", &["version", "completion", "help"]),
 ];
 

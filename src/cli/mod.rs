@@ -58,6 +58,7 @@ pub enum Command {
     Downgrade(commands::downgrade::DowngradeArgs),
     // ectl-only commands; etcdctl has none of these names.
     Doctor(commands::doctor::DoctorArgs),
+    Du(commands::du::DuArgs),
 }
 
 impl Command {

@@ -7,6 +7,7 @@
 mod auth;
 mod cluster;
 pub mod doctor;
+pub mod du;
 mod fields;
 mod json;
 mod lease;
