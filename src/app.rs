@@ -39,5 +39,6 @@ pub async fn run(command: Command, ctx: &mut Context<'_>) -> anyhow::Result<()> 
         Command::Downgrade(args) => commands::downgrade::run(args, ctx).await,
         Command::Doctor(args) => commands::doctor::run(args, ctx).await,
         Command::Du(args) => commands::du::run(args, ctx).await,
+        Command::Diff(args) => commands::diff::run(args, ctx).await,
     }
 }

@@ -21,7 +21,7 @@ const GROUPS: &[(&str, &[&str])] = &[
     ("Concurrency commands", &["lock", "elect"]),
     ("Authentication commands", &["auth", "user", "role"]),
     // ectl's own commands (etcdctl has none of these).
-    ("Beyond etcdctl", &["doctor", "du"]),
+    ("Beyond etcdctl", &["doctor", "du", "diff"]),
     ("Utility commands", &["version", "completion", "help"]),
 ];
 

@@ -59,6 +59,7 @@ pub enum Command {
     // ectl-only commands; etcdctl has none of these names.
     Doctor(commands::doctor::DoctorArgs),
     Du(commands::du::DuArgs),
+    Diff(commands::diff::DiffArgs),
 }
 
 impl Command {

@@ -5,6 +5,7 @@ pub mod alarm;
 pub mod auth;
 pub mod completion;
 pub mod defrag;
+pub mod diff;
 pub mod doctor;
 pub mod downgrade;
 pub mod du;

@@ -44,6 +44,12 @@ impl<'c> Scan<'c> {
         }
     }
 
+    /// Keys and their revisions only, without values.
+    pub fn keys_only(mut self) -> Scan<'c> {
+        self.request.keys_only = true;
+        self
+    }
+
     /// The pinned revision (0 before the first page unless one was given).
     pub fn revision(&self) -> i64 {
         self.request.revision

@@ -6,6 +6,7 @@
 
 mod auth;
 mod cluster;
+pub mod diff;
 pub mod doctor;
 pub mod du;
 mod fields;
