@@ -11,7 +11,6 @@ use crate::client;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
 pub enum ExitCode {
-    Success = 0,
     Error = 1,
     BadConnection = 2,
     InvalidInput = 3,
@@ -67,7 +66,7 @@ impl CliError {
 /// exec-command); `main` prints the message as it is.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
-pub struct Unprefixed {
+pub struct Verbatim {
     pub code: ExitCode,
     pub message: String,
 }
@@ -81,18 +80,13 @@ pub struct CommandFailed {
     pub message: String,
 }
 
-/// Shorthand for `Err(CliError::bad_args(..).into())`.
-pub fn bad_args<T>(message: impl fmt::Display) -> anyhow::Result<T> {
-    Err(CliError::bad_args(message).into())
-}
-
 /// The exit code for an error chain: the first link that knows its code decides.
 pub fn classify(err: &anyhow::Error) -> ExitCode {
     for cause in err.chain() {
         if let Some(e) = cause.downcast_ref::<CliError>() {
             return e.code;
         }
-        if let Some(e) = cause.downcast_ref::<Unprefixed>() {
+        if let Some(e) = cause.downcast_ref::<Verbatim>() {
             return e.code;
         }
         if let Some(e) = cause.downcast_ref::<client::Error>() {

@@ -1,15 +1,21 @@
 //! ectl: an etcd v3 command-line client, drop-in compatible with etcdctl.
 //!
-//! The binary (`src/main.rs`) parses arguments, starts a runtime and calls [`app::run`]; everything
+//! The binary (`src/main.rs`) parses arguments, starts a runtime and calls [`commands::run`]; everything
 //! else lives here so integration tests and benchmarks can reach it.
 
-pub mod app;
-pub mod bbolt;
+// Only `main` (the bin) and `observe` write to stdout/stderr on their own or end the process;
+// everything else goes through the command's writer, `commands::warn` or an error, as uv does.
+#![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
+
 pub mod cli;
 pub mod client;
 pub mod commands;
 pub mod dump;
 pub mod error;
+pub mod go;
+pub mod keys;
 pub mod observe;
 pub mod output;
 pub mod pb;
+pub mod settings;
+pub mod storage;

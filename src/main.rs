@@ -1,25 +1,26 @@
-//! parse -> settings -> runtime -> app::run -> print the error once -> exit code.
+//! parse -> settings -> runtime -> commands::run -> print the error once -> exit code.
 
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;
 
-use ectl::cli;
-use ectl::commands::Context;
+use ectl::commands::{self, Api, Context};
 use ectl::error::{self, ExitCode as Code};
+use ectl::settings::Settings;
 
 fn main() -> ExitCode {
-    ectl::commands::completion::answer_if_requested();
-    if let Err(e) = cli::check_api_version() {
-        return fail(&e);
-    }
-    let cli = match cli::parse() {
+    commands::completion::answer_if_requested();
+    let api = match Api::from_env() {
+        Ok(api) => api,
+        Err(e) => return fail(&e),
+    };
+    let cli = match api.parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
     let mut stdout = std::io::stdout().lock();
-    if let Some(result) = ectl::app::run_offline(&cli.command, &mut stdout) {
+    if let Some(result) = commands::run_offline(&cli.command, &mut stdout) {
         return match result.and_then(|()| Ok(stdout.flush()?)) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(&e),
@@ -31,7 +32,7 @@ fn main() -> ExitCode {
     if let Err(e) = cli.command.check_args() {
         return fail(&e.into());
     }
-    let settings = match cli.global.settings() {
+    let settings = match Settings::resolve(&cli.global) {
         Ok(settings) => settings,
         Err(e) => return fail(&e.into()),
     };
@@ -50,7 +51,7 @@ fn main() -> ExitCode {
     if let Some(observer) = observer {
         ctx = ctx.with_observer(observer);
     }
-    let result = runtime.block_on(ectl::app::run(cli.command, &mut ctx));
+    let result = runtime.block_on(commands::run(cli.command, &mut ctx));
     drop(ctx);
     let flushed = out.flush().map_err(anyhow::Error::from);
     match result.and(flushed) {
@@ -64,7 +65,7 @@ fn fail(err: &anyhow::Error) -> ExitCode {
     if error::is_broken_pipe(err) {
         return ExitCode::SUCCESS;
     }
-    if let Some(e) = err.downcast_ref::<error::Unprefixed>() {
+    if let Some(e) = err.downcast_ref::<error::Verbatim>() {
         eprintln!("{e}");
         return e.code.into();
     }

@@ -619,13 +619,9 @@ fn cause_chain(err: &dyn std::error::Error) -> String {
     }
 }
 
-/// Go's duration notation (`2s`, `500ms`), matching the flag syntax.
+/// Go's duration notation (`2s`, `1.5s`, `300ms`), as the flags are written.
 pub fn humanize_duration(d: Duration) -> String {
-    if d.as_millis().is_multiple_of(1000) {
-        format!("{}s", d.as_secs())
-    } else {
-        format!("{}ms", d.as_millis())
-    }
+    crate::go::duration(d)
 }
 
 #[cfg(test)]
@@ -683,6 +679,6 @@ mod tests {
     #[test]
     fn durations_print_as_go_does() {
         assert_eq!(humanize_duration(Duration::from_secs(2)), "2s");
-        assert_eq!(humanize_duration(Duration::from_millis(1500)), "1500ms");
+        assert_eq!(humanize_duration(Duration::from_millis(1500)), "1.5s");
     }
 }

@@ -4,7 +4,7 @@ use clap::{Args, Subcommand};
 
 use crate::commands::Context;
 use crate::error::CliError;
-use crate::output::Kind;
+use crate::output::ResponseKind;
 use crate::pb::etcdserverpb::alarm_request::AlarmAction;
 use crate::pb::etcdserverpb::{AlarmRequest, AlarmResponse};
 
@@ -61,14 +61,14 @@ pub async fn run(args: AlarmArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
             if !a.args.is_empty() {
                 return Err(CliError::bad_args("alarm list command accepts no arguments").into());
             }
-            ctx.ensure_format(Kind::Alarm)?;
+            ctx.ensure_format(ResponseKind::Alarm)?;
             ctx.client()?.alarm(list_request()).await?
         }
         AlarmCommand::Disarm(a) => {
             if !a.args.is_empty() {
                 return Err(CliError::bad_args("alarm disarm command accepts no arguments").into());
             }
-            ctx.ensure_format(Kind::Alarm)?;
+            ctx.ensure_format(ResponseKind::Alarm)?;
             // As clientv3 does: list the alarms, disarm each one, and report those disarmed
             // (with no header).
             let client = ctx.client()?;

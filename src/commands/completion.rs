@@ -10,10 +10,11 @@ use clap_complete::Shell;
 use clap_complete::engine::{CompletionCandidate, ValueCompleter};
 use clap_complete::env::{self, EnvCompleter};
 
-use crate::cli::{self, GlobalArgs};
+use crate::cli::GlobalArgs;
 use crate::client::Client;
-use crate::commands::kv::prefix_end;
+use crate::keys::prefix_end;
 use crate::pb::etcdserverpb::{AuthRoleListRequest, AuthUserListRequest, RangeRequest};
+use crate::settings::Settings;
 
 /// Generates the shell completion script for ectl
 ///
@@ -38,7 +39,7 @@ pub struct CompletionArgs {
     pub static_script: bool,
 }
 
-/// Prints the script; it needs no settings and no server (see `app::run_offline`).
+/// Prints the script; it needs no settings and no server (see `commands::run_offline`).
 pub fn run(args: &CompletionArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     if args.static_script {
         write_script(args.shell, out);
@@ -61,7 +62,7 @@ pub fn run(args: &CompletionArgs, out: &mut dyn std::io::Write) -> anyhow::Resul
 
 /// The completion script for `shell`; `completions/` holds these for bash, zsh and fish.
 pub fn write_script(shell: Shell, out: &mut dyn std::io::Write) {
-    clap_complete::generate(shell, &mut cli::command(), "ectl", out);
+    clap_complete::generate(shell, &mut super::command(), "ectl", out);
 }
 
 /// The environment variable that switches ectl into answering a shell's completion request.
@@ -71,7 +72,7 @@ pub const COMPLETE_VAR: &str = "ECTL_COMPLETE";
 /// Answers a completion request when the shell's registration script called ectl for one
 /// (then the process exits); otherwise returns at once, costing one environment lookup.
 pub fn answer_if_requested() {
-    clap_complete::CompleteEnv::with_factory(cli::command)
+    clap_complete::CompleteEnv::with_factory(super::command)
         .var(COMPLETE_VAR)
         .complete();
 }
@@ -235,7 +236,7 @@ fn client_for_command_line() -> Option<Client> {
     let matches = parse_leniently(&command_line())?;
     let global = GlobalArgs::from_arg_matches(&matches).ok()?;
     // Without its password the user cannot authenticate; the cluster may still answer.
-    let mut config = global.settings().ok()?.client;
+    let mut config = Settings::resolve(&global).ok()?.client;
     config.dial_timeout = config.dial_timeout.min(LIVE_DIAL_TIMEOUT);
     config.command_timeout = config.command_timeout.min(LIVE_COMMAND_TIMEOUT);
     Client::new(config).ok()
@@ -251,7 +252,7 @@ fn command_line() -> Vec<OsString> {
 }
 
 fn parse_leniently(words: &[OsString]) -> Option<clap::ArgMatches> {
-    cli::command()
+    super::command()
         .ignore_errors(true)
         .try_get_matches_from(words)
         .ok()
@@ -263,7 +264,7 @@ fn parse_leniently(words: &[OsString]) -> Option<clap::ArgMatches> {
 fn positionals_before_current() -> Option<usize> {
     let words = command_line();
     let (_current, before) = words.split_last()?;
-    let root = cli::command();
+    let root = super::command();
     let mut matches = parse_leniently(before)?;
     let mut cmd = &root;
     while let Some((name, sub)) = matches.clone().subcommand() {

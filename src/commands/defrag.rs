@@ -5,7 +5,6 @@ use clap::Args;
 
 use crate::cli::values::go_bool;
 use crate::commands::Context;
-use crate::commands::endpoint::{endpoint_client, endpoints};
 use crate::error::CliError;
 
 /// Defragments the storage of the etcd members with given endpoints
@@ -35,8 +34,8 @@ pub async fn run(args: DefragArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> 
         .into());
     }
     let mut failures = 0;
-    for ep in endpoints(ctx, args.cluster).await? {
-        let result = match endpoint_client(ctx, &ep) {
+    for ep in ctx.endpoints(args.cluster).await? {
+        let result = match ctx.endpoint_client(&ep) {
             Ok(client) => client
                 .defragment()
                 .await
@@ -50,7 +49,9 @@ pub async fn run(args: DefragArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> 
                 ctx.out.flush()?;
             }
             Err(e) => {
-                eprintln!("Failed to defragment etcd member[{ep}] ({e:#})");
+                super::warn(format_args!(
+                    "Failed to defragment etcd member[{ep}] ({e:#})"
+                ));
                 failures += 1;
             }
         }

@@ -9,10 +9,10 @@ use clap::{ArgAction, Args};
 
 use crate::cli::values::go_int64;
 use crate::client::{self, Client};
-use crate::commands::endpoint::endpoints;
 use crate::commands::scan::{DEFAULT_PAGE_KEYS, Scan};
-use crate::commands::{Context, arg_bytes, kv::prefix_end};
-use crate::error::{CliError, ExitCode, Unprefixed};
+use crate::commands::{Context, arg_bytes};
+use crate::error::{CliError, ExitCode, Verbatim};
+use crate::keys::prefix_end;
 use crate::output::Format;
 use crate::output::diff::{self, Comparison, Difference, Side};
 use crate::pb::mvccpb::KeyValue;
@@ -135,7 +135,7 @@ pub async fn run(args: DiffArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     match differences {
         0 => Ok(()),
         // diff(1)'s status; the listing on stdout says what differs.
-        n => Err(Unprefixed {
+        n => Err(Verbatim {
             code: ExitCode::Error,
             message: format!("{n} difference{}", if n == 1 { "" } else { "s" }),
         }
@@ -151,7 +151,7 @@ async fn members(
     range: &(Vec<u8>, Vec<u8>),
     page: i64,
 ) -> anyhow::Result<Vec<Comparison>> {
-    let urls = endpoints(ctx, true).await?;
+    let urls = ctx.endpoints(true).await?;
     let config = ctx.client_config()?;
     let mut members = Vec::new();
     for url in urls {

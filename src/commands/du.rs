@@ -9,8 +9,9 @@ use clap::Args;
 
 use crate::cli::values::go_int64;
 use crate::commands::scan::{DEFAULT_PAGE_KEYS, Scan};
-use crate::commands::{Context, arg_bytes, kv::prefix_end};
+use crate::commands::{Context, arg_bytes};
 use crate::error::CliError;
+use crate::keys::prefix_end;
 use crate::output::Format;
 use crate::output::du::{self, Usage, UsageReport};
 

@@ -12,7 +12,7 @@ use crate::client::{self, Client};
 use crate::commands::lock::{CANCELED, Interrupts};
 use crate::commands::{Context, arg_bytes};
 use crate::error::CliError;
-use crate::output::{self, Format, Kind, Style};
+use crate::output::{self, Format, PrintOptions, ResponseKind};
 use crate::pb::etcdserverpb::{RangeRequest, RangeResponse};
 use crate::pb::v3electionpb::LeaderKey;
 
@@ -62,7 +62,7 @@ pub fn plan(args: &ElectArgs) -> Result<Plan, CliError> {
 
 pub async fn run(args: ElectArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     let plan = plan(&args)?;
-    ctx.ensure_format(Kind::Get)?;
+    ctx.ensure_format(ResponseKind::Get)?;
     let mut interrupts = Interrupts::new()?;
     let (format, style) = (ctx.format(), ctx.style());
     let (client, out) = ctx.client_and_out()?;
@@ -94,7 +94,7 @@ pub async fn run(args: ElectArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     }
 }
 
-type Output<'o> = (Format, Style, &'o mut dyn Write);
+type Output<'o> = (Format, PrintOptions, &'o mut dyn Write);
 
 /// Prints every leader until Ctrl-C, as etcdctl prints each of clientv3's observed responses:
 /// a Get response holding just the header and the leader's key-value.

@@ -7,10 +7,11 @@ use std::time::Instant;
 use clap::{Args, Subcommand};
 
 use crate::cli::values::{go_bool, go_int64};
-use crate::client::{self, Client};
+use crate::client::Client;
 use crate::commands::Context;
 use crate::error::CliError;
-use crate::output::{EndpointHash, EndpointHealth, EndpointStatus, Kind, go_duration};
+use crate::go;
+use crate::output::{EndpointHash, EndpointHealth, EndpointStatus, ResponseKind};
 use crate::pb::etcdserverpb::RangeRequest;
 
 /// Endpoint related commands
@@ -71,33 +72,6 @@ pub struct HashArgs {
     pub rev: i64,
 }
 
-/// A client for `endpoint` alone, with the command's other settings.
-pub fn endpoint_client(ctx: &mut Context<'_>, endpoint: &str) -> anyhow::Result<Client> {
-    Ok(ctx.client()?.for_endpoint(endpoint)?)
-}
-
-/// `--endpoints`, or with `--cluster` every member's client URLs from the member list (asked
-/// without credentials, as etcdctl does: listing members needs none).
-pub async fn endpoints(ctx: &Context<'_>, cluster: bool) -> anyhow::Result<Vec<String>> {
-    if !cluster {
-        return Ok(ctx.settings.client.endpoints.clone());
-    }
-    let client = ctx.new_client(client::Config {
-        credentials: None,
-        ..ctx.settings.client.clone()
-    })?;
-    let members = client.member_list().await.map_err(|e| {
-        CliError::error(format!(
-            "failed to fetch endpoints from etcd cluster member list: {e}"
-        ))
-    })?;
-    Ok(members
-        .members
-        .into_iter()
-        .flat_map(|m| m.client_ur_ls)
-        .collect())
-}
-
 async fn check_health(endpoint: String, client: anyhow::Result<Client>) -> EndpointHealth {
     let client = match client {
         Ok(client) => client,
@@ -116,7 +90,7 @@ async fn check_health(endpoint: String, client: anyhow::Result<Client>) -> Endpo
         ..Default::default()
     };
     let result = client.range(request).await;
-    let took = go_duration(started.elapsed());
+    let took = go::duration(started.elapsed());
     match result {
         Ok(_) => EndpointHealth {
             endpoint,
@@ -141,7 +115,7 @@ async fn check_health(endpoint: String, client: anyhow::Result<Client>) -> Endpo
 }
 
 async fn health(cluster: bool, ctx: &mut Context<'_>) -> anyhow::Result<()> {
-    let eps = endpoints(ctx, cluster).await?;
+    let eps = ctx.endpoints(cluster).await?;
     // All endpoints at once, on this thread (the client's futures are not `Send`).
     let local = tokio::task::LocalSet::new();
     let mut results: Vec<Option<EndpointHealth>> = vec![None; eps.len()];
@@ -149,7 +123,7 @@ async fn health(cluster: bool, ctx: &mut Context<'_>) -> anyhow::Result<()> {
         .run_until(async {
             let mut tasks = tokio::task::JoinSet::new();
             for (i, ep) in eps.iter().enumerate() {
-                let client = endpoint_client(ctx, ep);
+                let client = ctx.endpoint_client(ep);
                 let ep = ep.clone();
                 tasks.spawn_local(async move { (i, check_health(ep, client).await) });
             }
@@ -171,8 +145,8 @@ async fn health(cluster: bool, ctx: &mut Context<'_>) -> anyhow::Result<()> {
 async fn status(cluster: bool, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     let mut list = Vec::new();
     let mut failed = 0;
-    for ep in endpoints(ctx, cluster).await? {
-        let result = match endpoint_client(ctx, &ep) {
+    for ep in ctx.endpoints(cluster).await? {
+        let result = match ctx.endpoint_client(&ep) {
             Ok(client) => client.status().await.map_err(anyhow::Error::from),
             Err(e) => Err(e),
         };
@@ -182,7 +156,9 @@ async fn status(cluster: bool, ctx: &mut Context<'_>) -> anyhow::Result<()> {
                 status,
             }),
             Err(e) => {
-                eprintln!("Failed to get the status of endpoint {ep} ({e:#})");
+                super::warn(format_args!(
+                    "Failed to get the status of endpoint {ep} ({e:#})"
+                ));
                 failed += 1;
             }
         }
@@ -199,15 +175,17 @@ async fn status(cluster: bool, ctx: &mut Context<'_>) -> anyhow::Result<()> {
 async fn hashkv(cluster: bool, rev: i64, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     let mut list = Vec::new();
     let mut last_error = None;
-    for ep in endpoints(ctx, cluster).await? {
-        let result = match endpoint_client(ctx, &ep) {
+    for ep in ctx.endpoints(cluster).await? {
+        let result = match ctx.endpoint_client(&ep) {
             Ok(client) => client.hash_kv(rev).await.map_err(anyhow::Error::from),
             Err(e) => Err(e),
         };
         match result {
             Ok(hash) => list.push(EndpointHash { endpoint: ep, hash }),
             Err(e) => {
-                eprintln!("Failed to get the hash of endpoint {ep} ({e:#})");
+                super::warn(format_args!(
+                    "Failed to get the hash of endpoint {ep} ({e:#})"
+                ));
                 last_error = Some(e);
             }
         }
@@ -221,7 +199,7 @@ async fn hashkv(cluster: bool, rev: i64, ctx: &mut Context<'_>) -> anyhow::Resul
 }
 
 pub async fn run(args: EndpointArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
-    ctx.ensure_format(Kind::Endpoint)?;
+    ctx.ensure_format(ResponseKind::Endpoint)?;
     match args.command {
         EndpointCommand::Health(_) => health(args.cluster, ctx).await,
         EndpointCommand::Status(_) => status(args.cluster, ctx).await,

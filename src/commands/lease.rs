@@ -10,7 +10,7 @@ use crate::client::{self, lease::KeepAliveEvent};
 use crate::commands::completion::{Positional, Source};
 use crate::commands::{Context, die_of_sigint};
 use crate::error::{CliError, ExitCode};
-use crate::output::{self, Format, Kind, REVOKE_PROTOBUF, lease_hex};
+use crate::output::{self, Format, REVOKE_PROTOBUF, ResponseKind, lease_hex};
 
 /// Lease related commands
 ///
@@ -163,7 +163,7 @@ fn bad_connection(e: client::Error) -> anyhow::Error {
 
 async fn grant(args: GrantArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     let ttl = plan_grant(&args)?;
-    ctx.ensure_format(Kind::Lease)?;
+    ctx.ensure_format(ResponseKind::Lease)?;
     let resp = ctx
         .client()?
         .lease_grant(ttl)
@@ -178,7 +178,7 @@ async fn revoke(args: RevokeArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     if ctx.format() == Format::Protobuf {
         return Err(CliError::bad_feature(REVOKE_PROTOBUF).into());
     }
-    ctx.ensure_format(Kind::LeaseRevoke)?;
+    ctx.ensure_format(ResponseKind::LeaseRevoke)?;
     let resp = ctx
         .client()?
         .lease_revoke(id)
@@ -193,7 +193,7 @@ async fn time_to_live(args: TimeToLiveArgs, ctx: &mut Context<'_>) -> anyhow::Re
         &args.args,
         "lease timetolive command needs lease ID as argument",
     )?;
-    ctx.ensure_format(Kind::Lease)?;
+    ctx.ensure_format(ResponseKind::Lease)?;
     let resp = ctx
         .client()?
         .lease_time_to_live(id, args.keys)
@@ -205,7 +205,7 @@ async fn time_to_live(args: TimeToLiveArgs, ctx: &mut Context<'_>) -> anyhow::Re
 }
 
 async fn list(ctx: &mut Context<'_>) -> anyhow::Result<()> {
-    ctx.ensure_format(Kind::Lease)?;
+    ctx.ensure_format(ResponseKind::Lease)?;
     let resp = ctx.client()?.lease_leases().await.map_err(bad_connection)?;
     ctx.printer(ctx.style()).lease_list(&resp)?;
     Ok(())
@@ -216,7 +216,7 @@ async fn keep_alive(args: KeepAliveArgs, ctx: &mut Context<'_>) -> anyhow::Resul
         &args.args,
         "lease keep-alive command needs lease ID as argument",
     )?;
-    ctx.ensure_format(Kind::Lease)?;
+    ctx.ensure_format(ResponseKind::Lease)?;
     if args.once {
         let resp = ctx
             .client()?

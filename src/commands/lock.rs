@@ -16,10 +16,10 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 use crate::cli::values::go_int64;
 use crate::client::session::{Session, SessionLost};
 use crate::client::{self, Client};
-use crate::commands::watch::{go_errno_text, go_signal_name};
 use crate::commands::{Context, arg_bytes};
 use crate::error::{CliError, CommandFailed};
-use crate::output::{self, Format, Kind, Style};
+use crate::go;
+use crate::output::{self, Format, PrintOptions, ResponseKind};
 use crate::pb::etcdserverpb::RangeRequest;
 
 /// Acquires a named lock
@@ -50,7 +50,7 @@ pub async fn run(args: LockArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
         .into());
     };
     if command.is_empty() {
-        ctx.ensure_format(Kind::Get)?;
+        ctx.ensure_format(ResponseKind::Get)?;
     }
     let mut interrupts = Interrupts::new()?;
     let (format, style) = (ctx.format(), ctx.style());
@@ -104,7 +104,7 @@ impl Interrupts {
 pub const CANCELED: &str = "context canceled";
 
 /// Where and how to print: format, style and the output.
-type Output<'o> = (Format, Style, &'o mut dyn Write);
+type Output<'o> = (Format, PrintOptions, &'o mut dyn Write);
 
 struct Holder<'c, 's> {
     client: &'c Client,
@@ -213,7 +213,7 @@ fn run_to_end(mut command: Command) -> anyhow::Result<()> {
         let message = if !name.contains('/') && e.kind() == std::io::ErrorKind::NotFound {
             format!("exec: {name:?}: executable file not found in $PATH")
         } else {
-            format!("fork/exec {name}: {}", go_errno_text(&e))
+            format!("fork/exec {name}: {}", go::errno_text(&e))
         };
         CliError::error(message)
     })?;
@@ -222,7 +222,7 @@ fn run_to_end(mut command: Command) -> anyhow::Result<()> {
     }
     let (code, message) = match (status.code(), status.signal()) {
         (Some(code), _) => (code, format!("exit status {code}")),
-        (None, Some(signal)) => (128 + signal, format!("signal: {}", go_signal_name(signal))),
+        (None, Some(signal)) => (128 + signal, format!("signal: {}", go::signal_name(signal))),
         (None, None) => (1, "unknown exit status".to_string()),
     };
     Err(CommandFailed {

@@ -7,7 +7,8 @@ use crate::cli::values::go_bool;
 use crate::commands::Context;
 use crate::commands::completion::{Positional, Source};
 use crate::error::CliError;
-use crate::output::{Kind, go_quote};
+use crate::go;
+use crate::output::ResponseKind;
 use crate::pb::etcdserverpb::{MemberAddRequest, MemberAddResponse, MemberUpdateRequest};
 
 /// Membership related commands
@@ -113,13 +114,13 @@ pub fn parse_hex_u64(s: &str) -> Result<u64, String> {
     if !valid {
         return Err(format!(
             "strconv.ParseUint: parsing {}: invalid syntax",
-            go_quote(s.as_bytes())
+            go::quote(s.as_bytes())
         ));
     }
     u64::from_str_radix(s, 16).map_err(|_| {
         format!(
             "strconv.ParseUint: parsing {}: value out of range",
-            go_quote(s.as_bytes())
+            go::quote(s.as_bytes())
         )
     })
 }
@@ -144,7 +145,7 @@ pub fn check_peer_urls(urls: &str) -> Result<Vec<String>, CliError> {
             {
                 return Err(CliError::error(format!(
                     "parse {}: first path segment in URL cannot contain colon",
-                    go_quote(url.as_bytes())
+                    go::quote(url.as_bytes())
                 )));
             }
             return Err(CliError::error(format!(
@@ -228,9 +229,9 @@ pub fn new_member_env(name: &str, peer_urls: &str, resp: &MemberAddResponse) -> 
     }
     format!(
         "\nETCD_NAME={}\nETCD_INITIAL_CLUSTER={}\nETCD_INITIAL_ADVERTISE_PEER_URLS={}\nETCD_INITIAL_CLUSTER_STATE=\"existing\"\n",
-        go_quote(name.as_bytes()),
-        go_quote(conf.join(",").as_bytes()),
-        go_quote(peer_urls.as_bytes()),
+        go::quote(name.as_bytes()),
+        go::quote(conf.join(",").as_bytes()),
+        go::quote(peer_urls.as_bytes()),
     )
 }
 
@@ -238,7 +239,7 @@ pub async fn run(args: MemberArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> 
     match args.command {
         MemberCommand::Add(args) => {
             let (name, request) = plan_add(&args)?;
-            ctx.ensure_format(Kind::MemberChange)?;
+            ctx.ensure_format(ResponseKind::MemberChange)?;
             let resp = ctx.client()?.member_add(request).await?;
             let simple = ctx.format() == crate::output::Format::Simple;
             ctx.printer(ctx.style()).member_add(&resp)?;
@@ -249,7 +250,7 @@ pub async fn run(args: MemberArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> 
         }
         MemberCommand::Remove(args) => {
             let id = member_id(&args.args)?;
-            ctx.ensure_format(Kind::MemberChange)?;
+            ctx.ensure_format(ResponseKind::MemberChange)?;
             let resp = ctx.client()?.member_remove(id).await?;
             ctx.printer(ctx.style()).member_remove(id, &resp)?;
         }
@@ -258,7 +259,7 @@ pub async fn run(args: MemberArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> 
             if args.peer_urls.is_empty() {
                 return Err(CliError::bad_args("member peer urls not provided").into());
             }
-            ctx.ensure_format(Kind::MemberChange)?;
+            ctx.ensure_format(ResponseKind::MemberChange)?;
             let request = MemberUpdateRequest {
                 id,
                 peer_ur_ls: check_peer_urls(&args.peer_urls)?,
@@ -267,13 +268,13 @@ pub async fn run(args: MemberArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> 
             ctx.printer(ctx.style()).member_update(id, &resp)?;
         }
         MemberCommand::List(_) => {
-            ctx.ensure_format(Kind::MemberList)?;
+            ctx.ensure_format(ResponseKind::MemberList)?;
             let resp = ctx.client()?.member_list().await?;
             ctx.printer(ctx.style()).member_list(&resp)?;
         }
         MemberCommand::Promote(args) => {
             let id = member_id(&args.args)?;
-            ctx.ensure_format(Kind::MemberChange)?;
+            ctx.ensure_format(ResponseKind::MemberChange)?;
             let resp = ctx.client()?.member_promote(id).await?;
             ctx.printer(ctx.style()).member_promote(id, &resp)?;
         }

@@ -1,5 +1,20 @@
-//! One module per command group. Each command is an `Args` struct (clap derive; its doc comment
-//! is the help), a pure step that turns it into a request, and an async `run`.
+//! The command registry, as in jj: the command enum, the checks that run before the runtime,
+//! and dispatch. One module per command group; each command is an `Args` struct (clap derive;
+//! its doc comment is the help), a pure step that turns it into a request, and an async `run`.
+//!
+//! Every command line takes one path, whatever its API tree: [`Api::from_env`] picks the tree
+//! (`ETCDCTL_API`), [`Api::parse`] parses it, [`run_offline`] answers the commands that need no
+//! settings, [`Command::check_args`] rejects bad arguments, `Settings::resolve` reads the global
+//! flags, and [`run`] dispatches to the command's module.
+//!
+//! Adding a command: its module here, a variant of [`Command`], its arm in [`run`] (and in
+//! [`Command::check_args`] if it has a pure `plan`), its name in [`GROUPS`], and its printer
+//! methods in `output`.
+//!
+//! The v2 tree (`ETCDCTL_API=2`, `src/v2/`) plugs into the same path: a variant `Api::V2`
+//! returned by [`Api::from_env`] (which refuses `2` until then), its own `Cli` parsed by
+//! [`Api::parse`] (which then returns an enum of the two parsed trees), and its arm in [`run`];
+//! no second mechanism.
 
 pub mod alarm;
 pub mod auth;
@@ -16,18 +31,282 @@ pub mod lease;
 pub mod lock;
 pub mod member;
 pub mod move_leader;
+pub mod prompt;
 pub mod scan;
 pub mod snapshot;
 pub mod version;
 pub mod watch;
 
+use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::sync::Arc;
 
-use crate::cli::Settings;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+
+use crate::cli::{self, GlobalArgs};
 use crate::client::{self, Client, Observer};
-use crate::error::CliError;
-use crate::output::{self, Format, Kind, Printer, Style};
+use crate::error::{CliError, ExitCode, Verbatim};
+use crate::output::{self, Format, PrintOptions, Printer, ResponseKind};
+use crate::settings::Settings;
+
+/// The command trees, one per etcd API; `ETCDCTL_API` picks one before anything is parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    V3,
+}
+
+impl Api {
+    /// etcdctl reads `ETCDCTL_API` to pick the v2 or v3 client before it parses anything; only
+    /// v3 exists here so far. Anything else is etcdctl's "unsupported API version" (exit 1, no
+    /// `Error: `).
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_var(std::env::var_os("ETCDCTL_API").as_deref())
+    }
+
+    fn from_var(api: Option<&OsStr>) -> anyhow::Result<Self> {
+        match api.map(OsStr::to_string_lossy).as_deref() {
+            None | Some("") | Some("3") => Ok(Api::V3),
+            Some("2") => Err(CliError::bad_feature(
+                "v2 API is not supported yet (unset ETCDCTL_API or set ETCDCTL_API=3)",
+            )
+            .into()),
+            Some(other) => Err(Verbatim {
+                code: ExitCode::Error,
+                message: format!("unsupported API version {other}"),
+            }
+            .into()),
+        }
+    }
+
+    /// Parses the process's command line with this API's tree.
+    pub fn parse(self) -> Result<Cli, clap::Error> {
+        match self {
+            Api::V3 => parse(),
+        }
+    }
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ectl",
+    version,
+    about = "A fast, faithful etcd v3 command-line client (drop-in for etcdctl)",
+    infer_subcommands = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands; each one's help is its `Args` struct's doc comment.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Get(kv::get::GetArgs),
+    Put(kv::put::PutArgs),
+    Del(kv::del::DelArgs),
+    Txn(kv::txn::TxnArgs),
+    Compaction(kv::compact::CompactArgs),
+    Version(version::VersionArgs),
+    Auth(auth::AuthArgs),
+    User(auth::user::UserArgs),
+    Role(auth::role::RoleArgs),
+    Completion(completion::CompletionArgs),
+    Watch(watch::WatchArgs),
+    Lease(lease::LeaseArgs),
+    Lock(lock::LockArgs),
+    Elect(elect::ElectArgs),
+    Member(member::MemberArgs),
+    Endpoint(endpoint::EndpointArgs),
+    Alarm(alarm::AlarmArgs),
+    Defrag(defrag::DefragArgs),
+    MoveLeader(move_leader::MoveLeaderArgs),
+    Snapshot(snapshot::SnapshotArgs),
+    Downgrade(downgrade::DowngradeArgs),
+    // ectl-only commands; etcdctl has none of these names.
+    Doctor(doctor::DoctorArgs),
+    Du(du::DuArgs),
+    Diff(diff::DiffArgs),
+}
+
+impl Command {
+    /// The command's own argument errors, found without I/O (`put` does not read its value).
+    /// etcdctl reports them before anything about the global flags, so `main` checks them
+    /// before resolving the settings: `put -w bogus` is "needs 1 argument" (exit 128), and
+    /// `--user root get` fails without asking for a password.
+    pub fn check_args(&self) -> Result<(), CliError> {
+        use kv::{compact, del, get, put};
+        match self {
+            Command::Get(args) => get::plan(args).map(drop),
+            Command::Put(args) => put::plan(args, || Ok(b"value".to_vec())).map(drop),
+            Command::Del(args) => del::plan(args).map(drop),
+            Command::Compaction(args) => compact::plan(args).map(drop),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// etcdctl 3.4's top-level commands (cobra adds `help` and `completion`). The ones ectl does not
+/// have yet are reserved as hidden commands that refuse to run, so an abbreviation resolves as
+/// in etcdctl: `co` is ambiguous there (`compaction`, `completion`), never a compaction here.
+const ETCDCTL_COMMANDS: &[&str] = &[
+    "alarm",
+    "auth",
+    "check",
+    "compaction",
+    "completion",
+    "defrag",
+    "del",
+    "elect",
+    "endpoint",
+    "get",
+    "help",
+    "lease",
+    "lock",
+    "make-mirror",
+    "member",
+    "migrate",
+    "move-leader",
+    "put",
+    "role",
+    "snapshot",
+    "txn",
+    "user",
+    "version",
+    "watch",
+];
+
+/// etcdctl's groups, in its README's order; every visible command belongs to one.
+const GROUPS: &[cli::Group] = &[
+    (
+        "Key-value commands",
+        &["get", "put", "del", "txn", "compaction", "watch", "lease"],
+    ),
+    (
+        "Cluster maintenance commands",
+        &[
+            "member",
+            "endpoint",
+            "alarm",
+            "defrag",
+            "snapshot",
+            "move-leader",
+            "downgrade",
+        ],
+    ),
+    ("Concurrency commands", &["lock", "elect"]),
+    ("Authentication commands", &["auth", "user", "role"]),
+    // ectl's own commands (etcdctl has none of these).
+    ("Beyond etcdctl", &["doctor", "du", "diff"]),
+    ("Utility commands", &["version", "completion", "help"]),
+];
+
+/// The v3 command tree as ectl parses it, with `env` the environment lookup (the process's in
+/// [`parse`]): the derived definitions rewritten by [`cli::etcdctl_tree`] to parse as etcdctl's.
+///
+/// Completions and man pages should be generated from this, not from `Cli::command()`.
+pub fn command_with_env(env: &dyn Fn(&OsStr) -> Option<OsString>) -> clap::Command {
+    command_ignoring(env, &[])
+}
+
+/// [`command_with_env`], with the variables of the global args `unread` ignored too.
+fn command_ignoring(
+    env: &dyn Fn(&OsStr) -> Option<OsString>,
+    unread: &[&'static str],
+) -> clap::Command {
+    cli::etcdctl_tree(Cli::command(), ETCDCTL_COMMANDS, GROUPS, env, unread)
+}
+
+/// [`command_with_env`] with the process environment.
+pub fn command() -> clap::Command {
+    command_with_env(&|name| std::env::var_os(name))
+}
+
+/// Variables etcdctl applies only after the command has used the flag: `get`, `put` and `del`
+/// take their deadline before reading the environment, so `ETCDCTL_COMMAND_TIMEOUT` never
+/// reaches them (`compaction` does read it).
+const ENV_READ_TOO_LATE: &[(&str, &str)] = &[
+    ("get", "command_timeout"),
+    ("put", "command_timeout"),
+    ("del", "command_timeout"),
+];
+
+/// Parses the command line as etcdctl would (see [`command`]).
+pub fn parse() -> Result<Cli, clap::Error> {
+    parse_from(std::env::args_os(), &|name| std::env::var_os(name))
+}
+
+/// [`parse`] for a given command line and environment.
+pub fn parse_from(
+    argv: impl IntoIterator<Item = impl Into<OsString> + Clone>,
+    env: &dyn Fn(&OsStr) -> Option<OsString>,
+) -> Result<Cli, clap::Error> {
+    let argv: Vec<OsString> = argv.into_iter().map(Into::into).collect();
+    let mut cmd = command_with_env(env);
+    let mut matches = cmd.try_get_matches_from_mut(&argv)?;
+    let unread: Vec<&'static str> = ENV_READ_TOO_LATE
+        .iter()
+        .filter(|(command, id)| {
+            matches.subcommand_name() == Some(command)
+                && matches.value_source(id) == Some(clap::parser::ValueSource::EnvVariable)
+        })
+        .map(|(_, id)| *id)
+        .collect();
+    if !unread.is_empty() {
+        cmd = command_ignoring(env, &unread);
+        matches = cmd.try_get_matches_from_mut(&argv)?;
+    }
+    if let Some(name) = matches.subcommand_name()
+        && !<Command as Subcommand>::has_subcommand(name)
+    {
+        return Err(cmd.error(
+            clap::error::ErrorKind::InvalidSubcommand,
+            format!("`{name}` is an etcdctl command that ectl does not implement yet"),
+        ));
+    }
+    Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))
+}
+
+/// Commands that read no global flag or variable and talk to no server, run before settings
+/// are resolved: etcdctl's `version` works with `-w bogus` and never asks for a password, and
+/// completion scripts must print whatever the environment holds.
+pub fn run_offline(command: &Command, out: &mut dyn std::io::Write) -> Option<anyhow::Result<()>> {
+    match command {
+        Command::Version(args) => Some(version::run(args, out)),
+        Command::Completion(args) => Some(completion::run(args, out)),
+        _ => None,
+    }
+}
+
+pub async fn run(command: Command, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+    match command {
+        Command::Get(args) => kv::get::run(args, ctx).await,
+        Command::Put(args) => kv::put::run(args, ctx).await,
+        Command::Del(args) => kv::del::run(args, ctx).await,
+        Command::Txn(args) => kv::txn::run(args, ctx).await,
+        Command::Compaction(args) => kv::compact::run(args, ctx).await,
+        Command::Version(args) => version::run(&args, ctx.out),
+        Command::Auth(args) => auth::run(args, ctx).await,
+        Command::User(args) => auth::user::run(args, ctx).await,
+        Command::Role(args) => auth::role::run(args, ctx).await,
+        Command::Completion(args) => completion::run(&args, ctx.out),
+        Command::Watch(args) => watch::run(args, ctx).await,
+        Command::Lease(args) => lease::run(args, ctx).await,
+        Command::Lock(args) => lock::run(args, ctx).await,
+        Command::Elect(args) => elect::run(args, ctx).await,
+        Command::Member(args) => member::run(args, ctx).await,
+        Command::Endpoint(args) => endpoint::run(args, ctx).await,
+        Command::Alarm(args) => alarm::run(args, ctx).await,
+        Command::Defrag(args) => defrag::run(args, ctx).await,
+        Command::MoveLeader(args) => move_leader::run(args, ctx).await,
+        Command::Snapshot(args) => snapshot::run(args, ctx).await,
+        Command::Downgrade(args) => downgrade::run(args, ctx).await,
+        Command::Doctor(args) => doctor::run(args, ctx).await,
+        Command::Du(args) => du::run(args, ctx).await,
+        Command::Diff(args) => diff::run(args, ctx).await,
+    }
+}
 
 /// What a running command may use: settings, a lazily connected client, and the output.
 pub struct Context<'a> {
@@ -66,7 +345,7 @@ impl<'a> Context<'a> {
     /// prompts, such as `user add`'s). Clients for single endpoints start from this too.
     pub fn client_config(&mut self) -> Result<client::Config, CliError> {
         if let Some(user) = self.settings.password_wanted_for.take() {
-            let password = crate::cli::ask_password("Password: ")?;
+            let password = prompt::ask_password("Password: ")?;
             if !password.is_empty() {
                 self.settings.client.credentials = Some(client::Credentials { user, password });
             }
@@ -85,6 +364,33 @@ impl<'a> Context<'a> {
         })
     }
 
+    /// A client for `endpoint` alone, with the command's other settings.
+    pub fn endpoint_client(&mut self, endpoint: &str) -> anyhow::Result<Client> {
+        Ok(self.client()?.for_endpoint(endpoint)?)
+    }
+
+    /// `--endpoints`, or with `--cluster` every member's client URLs from the member list (asked
+    /// without credentials, as etcdctl does: listing members needs none).
+    pub async fn endpoints(&self, cluster: bool) -> anyhow::Result<Vec<String>> {
+        if !cluster {
+            return Ok(self.settings.client.endpoints.clone());
+        }
+        let client = self.new_client(client::Config {
+            credentials: None,
+            ..self.settings.client.clone()
+        })?;
+        let members = client.member_list().await.map_err(|e| {
+            CliError::error(format!(
+                "failed to fetch endpoints from etcd cluster member list: {e}"
+            ))
+        })?;
+        Ok(members
+            .members
+            .into_iter()
+            .flat_map(|m| m.client_ur_ls)
+            .collect())
+    }
+
     /// The client and the output at once, for streams that print while they receive (watch).
     pub fn client_and_out(&mut self) -> anyhow::Result<(&Client, &mut (dyn Write + 'a))> {
         self.client()?;
@@ -98,20 +404,28 @@ impl<'a> Context<'a> {
 
     /// Fails with etcdctl's exit-4 error when the chosen format cannot print `kind`; commands
     /// call it before sending anything.
-    pub fn ensure_format(&self, kind: Kind) -> Result<(), crate::error::CliError> {
+    pub fn ensure_format(&self, kind: ResponseKind) -> Result<(), crate::error::CliError> {
         self.settings.format.ensure_supports(kind)
     }
 
-    pub fn style(&self) -> Style {
-        Style {
+    pub fn style(&self) -> PrintOptions {
+        PrintOptions {
             hex: self.settings.hex,
             value_only: false,
         }
     }
 
-    pub fn printer(&mut self, style: Style) -> Box<dyn Printer + '_> {
+    pub fn printer(&mut self, style: PrintOptions) -> Box<dyn Printer + '_> {
         output::printer(self.settings.format, style, &mut *self.out)
     }
+}
+
+/// A line on stderr beside the command's output, for what etcdctl reports there and goes on
+/// (one endpoint of several failed, a watch was canceled). The one place commands write to
+/// stderr; errors that end a command go back to `main` instead.
+pub fn warn(message: impl std::fmt::Display) {
+    // Nothing useful is left to do when stderr itself is gone.
+    let _ = writeln!(std::io::stderr().lock(), "{message}");
 }
 
 /// Positional arguments are bytes: keys need not be UTF-8.
@@ -141,4 +455,238 @@ pub(crate) fn try_parse_args<A: clap::Args + clap::FromArgMatches>(
     let cmd = A::augment_args(clap::Command::new("test"));
     let matches = cmd.try_get_matches_from(std::iter::once("test").chain(argv.iter().copied()))?;
     A::from_arg_matches(&matches)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::error::ErrorKind;
+    use std::time::Duration;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        parse_from(std::iter::once("ectl").chain(args.iter().copied()), &|_| {
+            None
+        })
+    }
+
+    #[test]
+    fn abbreviations_resolve_as_etcdctls_prefix_matching() {
+        assert!(matches!(
+            parse(&["ge", "k"]).unwrap().command,
+            Command::Get(_)
+        ));
+        assert!(matches!(
+            parse(&["compact", "5"]).unwrap().command,
+            Command::Compaction(_)
+        ));
+        assert!(matches!(
+            parse(&["v"]).unwrap().command,
+            Command::Version(_)
+        ));
+        // Ambiguous among etcdctl's commands, whether or not ectl has them all.
+        for ambiguous in ["c", "co", "comp", "d", "de", "e", "m"] {
+            let err = parse(&[ambiguous, "x"]).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidSubcommand, "{ambiguous}");
+        }
+    }
+
+    #[test]
+    fn etcdctl_commands_ectl_lacks_are_refused_by_name() {
+        let missing = ETCDCTL_COMMANDS
+            .iter()
+            .find(|name| **name != "help" && !<Command as Subcommand>::has_subcommand(name));
+        if let Some(name) = missing {
+            let err = parse(&[name, "--any", "thing"]).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidSubcommand);
+            assert!(err.to_string().contains("does not implement"), "{err}");
+        }
+        assert_eq!(
+            parse(&["bogus"]).unwrap_err().kind(),
+            ErrorKind::InvalidSubcommand
+        );
+    }
+
+    #[test]
+    fn repeated_flags_override_themselves() {
+        let cli = parse(&[
+            "-w",
+            "json",
+            "-w",
+            "fields",
+            "--hex",
+            "--hex=false",
+            "get",
+            "k",
+        ])
+        .unwrap();
+        assert_eq!(
+            (cli.global.write_out.as_str(), cli.global.hex),
+            ("fields", false)
+        );
+        let Command::Get(get) = parse(&[
+            "get",
+            "k",
+            "--limit=1",
+            "--limit",
+            "2",
+            "--prefix",
+            "--prefix",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!("not get");
+        };
+        assert_eq!((get.limit, get.prefix), (2, true));
+    }
+
+    #[test]
+    fn values_may_start_with_a_dash() {
+        let cli = parse(&[
+            "--dial-timeout",
+            "-1s",
+            "get",
+            "k",
+            "--limit",
+            "-1",
+            "--rev",
+            "-2",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.dial_timeout, Duration::ZERO);
+        let Command::Get(get) = cli.command else {
+            panic!("not get");
+        };
+        assert_eq!((get.limit, get.rev), (-1, -2));
+        let Command::Put(put) = parse(&["put", "k", "v", "--lease", "--prev-kv"])
+            .unwrap()
+            .command
+        else {
+            panic!("not put");
+        };
+        assert_eq!((put.lease.as_str(), put.prev_kv), ("--prev-kv", false));
+    }
+
+    #[test]
+    fn empty_or_invalid_variables_are_ignored() {
+        let env = |name: &OsStr| -> Option<OsString> {
+            let value = match name.to_str()? {
+                "ETCDCTL_HEX" => "yes",
+                "ETCDCTL_DIAL_TIMEOUT" => "",
+                "ETCDCTL_KEEPALIVE_TIME" => "2",
+                "ETCDCTL_COMMAND_TIMEOUT" => "1m30s",
+                "ETCDCTL_DEBUG" => "true",
+                "ETCDCTL_WRITE_OUT" => "bogus",
+                _ => return None,
+            };
+            Some(value.into())
+        };
+        let cmd = command_with_env(&env);
+        let reads_env = |id: &str| {
+            cmd.get_arguments()
+                .find(|a| a.get_id() == id)
+                .unwrap_or_else(|| panic!("no {id}"))
+                .get_env()
+                .is_some()
+        };
+        for ignored in ["hex", "dial_timeout", "keepalive_time"] {
+            assert!(!reads_env(ignored), "{ignored}");
+        }
+        // Valid values stay, even a format etcdctl itself reports as unsupported later.
+        for kept in ["command_timeout", "debug", "write_out", "endpoints"] {
+            assert!(reads_env(kept), "{kept}");
+        }
+    }
+
+    #[test]
+    fn api_versions_as_etcdctl_reads_them() {
+        assert_eq!(Api::from_var(None).unwrap(), Api::V3);
+        assert_eq!(Api::from_var(Some(OsStr::new(""))).unwrap(), Api::V3);
+        assert_eq!(Api::from_var(Some(OsStr::new("3"))).unwrap(), Api::V3);
+        let err = Api::from_var(Some(OsStr::new("2"))).unwrap_err();
+        assert_eq!(crate::error::classify(&err), ExitCode::BadFeature);
+        let err = Api::from_var(Some(OsStr::new("3.5"))).unwrap_err();
+        let unprefixed = err.downcast_ref::<Verbatim>().expect("etcdctl's own words");
+        assert_eq!(
+            (unprefixed.code, unprefixed.message.as_str()),
+            (ExitCode::Error, "unsupported API version 3.5")
+        );
+    }
+
+    #[test]
+    fn argument_errors_come_before_settings_errors() {
+        let cli = parse(&["-w", "bogus", "put"]).unwrap();
+        assert!(Settings::resolve(&cli.global).is_err());
+        assert_eq!(
+            cli.command.check_args().unwrap_err().code,
+            ExitCode::BadArgs
+        );
+        assert!(
+            parse(&["put", "k", "v"])
+                .unwrap()
+                .command
+                .check_args()
+                .is_ok()
+        );
+        assert!(parse(&["get"]).unwrap().command.check_args().is_err());
+        assert!(
+            parse(&["del", "a", "b", "c"])
+                .unwrap()
+                .command
+                .check_args()
+                .is_err()
+        );
+        assert!(
+            parse(&["compaction", "x"])
+                .unwrap()
+                .command
+                .check_args()
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn every_visible_command_is_in_exactly_one_group() {
+        let cmd = command();
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            let homes = GROUPS
+                .iter()
+                .filter(|(_, names)| names.contains(&sub.get_name()))
+                .count();
+            assert_eq!(homes, 1, "{} is in {homes} groups", sub.get_name());
+        }
+    }
+
+    #[test]
+    fn every_commands_help_shows_an_example() {
+        // clap's own `help` subcommands and etcdctl's reserved names need no examples.
+        fn documented(cmd: &clap::Command) -> bool {
+            !cmd.is_hide_set() && cmd.get_name() != "help"
+        }
+        fn check(cmd: &mut clap::Command, path: &str, missing: &mut Vec<String>) {
+            let name = format!("{path} {}", cmd.get_name());
+            if !cmd.render_long_help().to_string().contains("  ectl ") {
+                missing.push(name.clone());
+            }
+            for sub in cmd.get_subcommands_mut().filter(|s| documented(s)) {
+                check(sub, &name, missing);
+            }
+        }
+        let mut root = command();
+        root.build();
+        let mut missing = Vec::new();
+        for sub in root.get_subcommands_mut().filter(|s| documented(s)) {
+            check(sub, "ectl", &mut missing);
+        }
+        assert!(missing.is_empty(), "no example in the help of: {missing:?}");
+    }
+
+    #[test]
+    fn the_help_lists_groups_with_each_commands_summary() {
+        let help = command().render_help().to_string();
+        assert!(help.contains("Key-value commands:\n  get"), "{help}");
+        assert!(help.contains("Concurrency commands:\n  lock"), "{help}");
+        assert!(help.contains("Gets the key or a range of keys"), "{help}");
+        assert!(help.contains("Options:\n"), "{help}");
+    }
 }

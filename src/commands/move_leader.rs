@@ -5,10 +5,9 @@ use clap_complete::engine::ArgValueCompleter;
 
 use crate::commands::Context;
 use crate::commands::completion::{Positional, Source};
-use crate::commands::endpoint::endpoint_client;
 use crate::commands::member::parse_hex_u64;
 use crate::error::CliError;
-use crate::output::Kind;
+use crate::output::ResponseKind;
 
 /// Transfers leadership to another etcd cluster member.
 ///
@@ -31,10 +30,10 @@ pub fn plan(args: &MoveLeaderArgs) -> Result<u64, CliError> {
 
 pub async fn run(args: MoveLeaderArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     let target = plan(&args)?;
-    ctx.ensure_format(Kind::MoveLeader)?;
+    ctx.ensure_format(ResponseKind::MoveLeader)?;
     let endpoints = ctx.settings.client.endpoints.clone();
     for ep in &endpoints {
-        let client = endpoint_client(ctx, ep)?;
+        let client = ctx.endpoint_client(ep)?;
         let status = client.status().await?;
         let member_id = status.header.map(|h| h.member_id).unwrap_or_default();
         if member_id == status.leader {

@@ -23,7 +23,7 @@ pub struct VersionArgs {
     pub ignored: Vec<std::ffi::OsString>,
 }
 
-/// The two lines; they need no settings and no server (see `app::run_offline`).
+/// The two lines; they need no settings and no server (see `commands::run_offline`).
 pub fn run(_: &VersionArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     writeln!(out, "etcdctl version: {ETCDCTL_VERSION}")?;
     writeln!(out, "API version: {API_VERSION}")?;

@@ -18,10 +18,11 @@ use tokio::sync::mpsc;
 use crate::cli::values::{go_bool, go_int64};
 use crate::client::watch::{Delivery, Watches};
 use crate::commands::Context;
-use crate::commands::kv::key_range;
 use crate::commands::kv::txn::grammar::argify;
-use crate::error::{CliError, ExitCode, Unprefixed};
-use crate::output::{self, Format, Kind, Style, event_type_name, go_quote};
+use crate::error::{CliError, ExitCode, Verbatim};
+use crate::go;
+use crate::keys::key_range;
+use crate::output::{self, Format, PrintOptions, ResponseKind, event_type_name};
 use crate::pb::etcdserverpb::{WatchCreateRequest, WatchResponse};
 use crate::pb::mvccpb::Event;
 
@@ -101,7 +102,7 @@ impl WatchEnv {
         if self.key.is_empty() && !self.range_end.is_empty() {
             return Err(CliError::bad_args(format!(
                 "ETCDCTL_WATCH_KEY is empty but got ETCDCTL_WATCH_RANGE_END={}",
-                go_quote(&self.range_end)
+                go::quote(&self.range_end)
             )));
         }
         Ok(())
@@ -268,7 +269,7 @@ pub async fn run(args: WatchArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
         let separator_last = std::env::args_os().last().is_some_and(|a| a == "--");
         first = Some(plan(&args, separator_last, &env)?);
     }
-    ctx.ensure_format(Kind::Watch)?;
+    ctx.ensure_format(ResponseKind::Watch)?;
     let (format, style) = (ctx.format(), ctx.style());
     let (client, out) = ctx.client_and_out()?;
     let mut session = Session {
@@ -320,7 +321,7 @@ struct Session<'c, 'o> {
     execs: Vec<Vec<OsString>>,
     out: &'o mut dyn Write,
     format: Format,
-    style: Style,
+    style: PrintOptions,
     /// Set when a watch ended because its start revision was compacted.
     compacted: Option<i64>,
 }
@@ -358,14 +359,14 @@ impl Session<'_, '_> {
             Delivery::Response { watch, response } => (watch, response),
             Delivery::Closed { error, .. } => {
                 self.out.flush()?;
-                eprintln!("watch was canceled ({error})");
+                super::warn(format_args!("watch was canceled ({error})"));
                 return Ok(output::printer(self.format, self.style, &mut *self.out).watch_closed()?);
             }
             Delivery::Canceled { .. } => return Ok(()),
         };
         if response.canceled {
             self.out.flush()?;
-            eprintln!("watch was canceled ({COMPACTED})");
+            super::warn(format_args!("watch was canceled ({COMPACTED})"));
             self.compacted = Some(response.compact_revision);
         }
         if is_progress_notify(&response) {
@@ -392,8 +393,8 @@ impl Session<'_, '_> {
                 result = child => result?,
             };
             if let Err(cause) = result {
-                let quoted: Vec<String> = exec.iter().map(|a| go_quote(a.as_bytes())).collect();
-                return Err(Unprefixed {
+                let quoted: Vec<String> = exec.iter().map(|a| go::quote(a.as_bytes())).collect();
+                return Err(Verbatim {
                     code: ExitCode::Error,
                     message: format!("command [{}] error ({cause})", quoted.join(" ")),
                 }
@@ -447,10 +448,10 @@ fn exec_env(revision: i64, event: &Event) -> Vec<Vec<u8>> {
         ("ETCD_WATCH_REVISION", revision.to_string()),
         (
             "ETCD_WATCH_EVENT_TYPE",
-            go_quote(event_type_name(event).as_bytes()),
+            go::quote(event_type_name(event).as_bytes()),
         ),
-        ("ETCD_WATCH_KEY", go_quote(&kv.key)),
-        ("ETCD_WATCH_VALUE", go_quote(&kv.value)),
+        ("ETCD_WATCH_KEY", go::quote(&kv.key)),
+        ("ETCD_WATCH_VALUE", go::quote(&kv.value)),
     ];
     let mut env: Vec<Vec<u8>> = std::env::vars_os()
         .filter(|(name, _)| name != "ETCDCTL_API" && !added.iter().any(|(n, _)| name == n))
@@ -484,7 +485,7 @@ fn look_path(name: &OsStr) -> Result<OsString, String> {
     }
     Err(format!(
         "exec: {}: executable file not found in $PATH",
-        go_quote(name.as_bytes())
+        go::quote(name.as_bytes())
     ))
 }
 
@@ -548,7 +549,7 @@ fn run_exec(exec: &[OsString], env: &[Vec<u8>]) -> Result<(), String> {
         return Err(format!(
             "fork/exec {}: {}",
             path.to_string_lossy(),
-            go_errno_text(&e)
+            go::errno_text(&e)
         ));
     }
     let mut status: libc::c_int = 0;
@@ -560,7 +561,7 @@ fn run_exec(exec: &[OsString], env: &[Vec<u8>]) -> Result<(), String> {
         }
         let e = std::io::Error::last_os_error();
         if e.kind() != std::io::ErrorKind::Interrupted {
-            return Err(format!("wait: {}", go_errno_text(&e)));
+            return Err(format!("wait: {}", go::errno_text(&e)));
         }
     }
     let status = std::process::ExitStatus::from_raw(status);
@@ -576,62 +577,7 @@ fn run_exec(exec: &[OsString], env: &[Vec<u8>]) -> Result<(), String> {
     } else {
         ""
     };
-    Err(format!("signal: {}{core}", go_signal_name(signal)))
-}
-
-/// An OS error as Go's `syscall.Errno` prints it: the C library's text, lower-cased first letter.
-pub(crate) fn go_errno_text(e: &std::io::Error) -> String {
-    let text = e.to_string();
-    let text = text.split(" (os error").next().unwrap_or(&text);
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(c) => c.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
-/// Go's names for Linux signals (`syscall.Signal.String()`).
-pub(crate) fn go_signal_name(signal: i32) -> String {
-    const NAMES: [&str; 31] = [
-        "hangup",
-        "interrupt",
-        "quit",
-        "illegal instruction",
-        "trace/breakpoint trap",
-        "aborted",
-        "bus error",
-        "floating point exception",
-        "killed",
-        "user defined signal 1",
-        "segmentation fault",
-        "user defined signal 2",
-        "broken pipe",
-        "alarm clock",
-        "terminated",
-        "stack fault",
-        "child exited",
-        "continued",
-        "stopped (signal)",
-        "stopped",
-        "stopped (tty input)",
-        "stopped (tty output)",
-        "urgent I/O condition",
-        "CPU time limit exceeded",
-        "file size limit exceeded",
-        "virtual timer expired",
-        "profiling timer expired",
-        "window changed",
-        "I/O possible",
-        "power failure",
-        "bad system call",
-    ];
-    match usize::try_from(signal)
-        .ok()
-        .and_then(|s| NAMES.get(s.wrapping_sub(1)))
-    {
-        Some(name) => (*name).to_string(),
-        None => format!("signal {signal}"),
-    }
+    Err(format!("signal: {}{core}", go::signal_name(signal)))
 }
 
 /// Stdin lines (without the newline) from a thread, so waiting for one never blocks the watch.
@@ -805,11 +751,6 @@ mod tests {
 
     #[test]
     fn go_wording_of_exec_failures() {
-        assert_eq!(go_signal_name(9), "killed");
-        assert_eq!(go_signal_name(2), "interrupt");
-        assert_eq!(go_signal_name(64), "signal 64");
-        let e = std::io::Error::from_raw_os_error(libc::ENOENT);
-        assert_eq!(go_errno_text(&e), "no such file or directory");
         assert_eq!(
             look_path(OsStr::new("no-such-command-anywhere")).unwrap_err(),
             "exec: \"no-such-command-anywhere\": executable file not found in $PATH"

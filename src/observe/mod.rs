@@ -10,8 +10,8 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::cli::Settings;
 use crate::client::{Call, Endpoint, Observer};
+use crate::settings::Settings;
 
 /// The observer the settings ask for, or `None` (the common case) so the core skips all reporting.
 /// With `--debug`, installs the stderr `tracing` subscriber as well.

@@ -8,12 +8,13 @@
 use std::io::{self, Write};
 
 use super::Format;
-use super::fields::{FieldsPrinter, go_quote};
-use super::json::{JsonPrinter, Object, go_json_string, header};
+use super::fields::FieldsPrinter;
+use super::json::{JsonPrinter, Object, header};
 use super::protobuf::ProtobufPrinter;
 use super::simple::SimplePrinter;
 use super::table::TablePrinter;
-use crate::commands::kv::prefix_end;
+use crate::go;
+use crate::keys::prefix_end;
 use crate::pb::authpb::Permission;
 use crate::pb::authpb::permission::Type as PermType;
 use crate::pb::etcdserverpb::{
@@ -285,8 +286,8 @@ impl AuthPrinter for FieldsPrinter<'_> {
                 Err(_) => p.perm_type.to_string(),
             };
             writeln!(self.out, "\"PermType\" :  {perm_type}")?;
-            writeln!(self.out, "\"Key\" : {}", go_quote(&p.key))?;
-            writeln!(self.out, "\"RangeEnd\" : {}", go_quote(&p.range_end))?;
+            writeln!(self.out, "\"Key\" : {}", go::quote(&p.key))?;
+            writeln!(self.out, "\"RangeEnd\" : {}", go::quote(&p.range_end))?;
         }
         Ok(())
     }
@@ -296,7 +297,7 @@ impl AuthPrinter for FieldsPrinter<'_> {
         let mut line = String::from("\"Roles\" :");
         for role in &resp.roles {
             line.push(' ');
-            line.push_str(&go_quote(role.as_bytes()));
+            line.push_str(&go::quote(role.as_bytes()));
         }
         writeln!(self.out, "{line}")
     }
@@ -329,8 +330,7 @@ fn strings(o: &mut Object, name: &str, items: &[String]) {
     if items.is_empty() {
         return;
     }
-    let quoted: Vec<String> = items.iter().map(|s| go_json_string(s.as_bytes())).collect();
-    o.raw(name, &format!("[{}]", quoted.join(",")));
+    o.raw(name, &go::json_strings(items));
 }
 
 impl AuthPrinter for JsonPrinter<'_> {
@@ -593,7 +593,7 @@ mod tests {
     // Expected output is what etcdctl 3.4.23 printed for the same responses (a role `t1` given
     // these permissions, in this order, on a fresh etcd 3.4.23), unless a test says otherwise.
     use crate::output::protobuf::fixtures::render;
-    use crate::output::{Format, Style};
+    use crate::output::{Format, PrintOptions};
     use crate::pb::authpb::Permission;
     use crate::pb::etcdserverpb::{
         AuthRoleGetResponse, AuthRoleListResponse, AuthRoleRevokePermissionResponse,
@@ -633,7 +633,7 @@ mod tests {
         format: Format,
         call: impl FnOnce(&mut dyn super::AuthPrinter) -> std::io::Result<()>,
     ) -> Vec<u8> {
-        render(format, Style::default(), |p| call(p))
+        render(format, PrintOptions::default(), |p| call(p))
     }
 
     #[test]
@@ -807,11 +807,11 @@ mod tests {
             format!("{JSON_HEADER},\"enabled\":true,\"authRevision\":7}}\n")
         );
         let mut out = Vec::new();
-        let err = crate::output::printer(Format::Fields, Style::default(), &mut out)
+        let err = crate::output::printer(Format::Fields, PrintOptions::default(), &mut out)
             .auth_status(&status)
             .unwrap_err();
         assert_eq!(err.to_string(), "fields not supported as output format");
-        let err = crate::output::printer(Format::Table, Style::default(), &mut out)
+        let err = crate::output::printer(Format::Table, PrintOptions::default(), &mut out)
             .user_list(&AuthUserListResponse::default())
             .unwrap_err();
         assert_eq!(err.to_string(), "table not supported as output format");

@@ -7,11 +7,12 @@ use std::io::{self, Write};
 
 use comfy_table::{CellAlignment, Table};
 
-use super::fields::{FieldsPrinter, go_quote};
-use super::json::{JsonPrinter, Object, go_json_string, header, object};
+use super::fields::FieldsPrinter;
+use super::json::{JsonPrinter, Object, header, object};
 use super::protobuf::ProtobufPrinter;
 use super::simple::SimplePrinter;
 use super::table::TablePrinter;
+use crate::go;
 use crate::pb::etcdserverpb::{
     AlarmMember, AlarmResponse, HashKvResponse, Member, MemberAddResponse, MemberListResponse,
     MemberPromoteResponse, MemberRemoveResponse, MemberUpdateResponse, MoveLeaderResponse,
@@ -223,41 +224,6 @@ pub fn humanize_bytes(size: u64) -> String {
     }
 }
 
-/// Go's `time.Duration.String()`: `1.320806ms`, `850µs`, `2.5s`, `1m3s`.
-pub fn go_duration(d: std::time::Duration) -> String {
-    let nanos = d.as_nanos();
-    if nanos == 0 {
-        return "0s".into();
-    }
-    let fraction = |value: u128, scale: u128| -> String {
-        let whole = value / scale;
-        let rest = value % scale;
-        if rest == 0 {
-            return whole.to_string();
-        }
-        let digits = scale.ilog10() as usize;
-        let frac = format!("{rest:0digits$}");
-        format!("{whole}.{}", frac.trim_end_matches('0'))
-    };
-    if nanos < 1_000 {
-        return format!("{nanos}ns");
-    }
-    if nanos < 1_000_000 {
-        return format!("{}µs", fraction(nanos, 1_000));
-    }
-    if nanos < 1_000_000_000 {
-        return format!("{}ms", fraction(nanos, 1_000_000));
-    }
-    let hours = nanos / 3_600_000_000_000;
-    let minutes = nanos / 60_000_000_000 % 60;
-    let seconds = fraction(nanos % 60_000_000_000, 1_000_000_000);
-    match (hours, minutes) {
-        (0, 0) => format!("{seconds}s"),
-        (0, m) => format!("{m}m{seconds}s"),
-        (h, m) => format!("{h}h{m}m{seconds}s"),
-    }
-}
-
 /// etcd's alarm names (`pb.AlarmType.String()`), the number for unknown ones.
 pub(super) fn alarm_name(alarm: i32) -> String {
     match alarm {
@@ -371,21 +337,16 @@ impl ClusterPrinter for SimplePrinter<'_> {
 
 // ---------------------------------------------------------------- json
 
-fn json_strings(items: &[String]) -> String {
-    let quoted: Vec<String> = items.iter().map(|s| go_json_string(s.as_bytes())).collect();
-    format!("[{}]", quoted.join(","))
-}
-
 fn json_member(o: &mut Object, m: &Member) {
     o.scalar("ID", m.id);
     if !m.name.is_empty() {
-        o.raw("name", &go_json_string(m.name.as_bytes()));
+        o.raw("name", &go::json_string(m.name.as_bytes()));
     }
     if !m.peer_ur_ls.is_empty() {
-        o.raw("peerURLs", &json_strings(&m.peer_ur_ls));
+        o.raw("peerURLs", &go::json_strings(&m.peer_ur_ls));
     }
     if !m.client_ur_ls.is_empty() {
-        o.raw("clientURLs", &json_strings(&m.client_ur_ls));
+        o.raw("clientURLs", &go::json_strings(&m.client_ur_ls));
     }
     o.scalar("isLearner", m.is_learner);
 }
@@ -393,7 +354,7 @@ fn json_member(o: &mut Object, m: &Member) {
 fn json_status(o: &mut Object, r: &StatusResponse) {
     header(o, &r.header);
     if !r.version.is_empty() {
-        o.raw("version", &go_json_string(r.version.as_bytes()));
+        o.raw("version", &go::json_string(r.version.as_bytes()));
     }
     o.scalar("dbSize", r.db_size);
     o.scalar("leader", r.leader);
@@ -401,7 +362,7 @@ fn json_status(o: &mut Object, r: &StatusResponse) {
     o.scalar("raftTerm", r.raft_term);
     o.scalar("raftAppliedIndex", r.raft_applied_index);
     if !r.errors.is_empty() {
-        o.raw("errors", &json_strings(&r.errors));
+        o.raw("errors", &go::json_strings(&r.errors));
     }
     o.scalar("dbSizeInUse", r.db_size_in_use);
     o.scalar("isLearner", r.is_learner);
@@ -469,25 +430,25 @@ impl ClusterPrinter for JsonPrinter<'_> {
 
     fn endpoint_health(&mut self, list: &[EndpointHealth]) -> io::Result<()> {
         self.array(list, |o, h| {
-            o.raw("endpoint", &go_json_string(h.endpoint.as_bytes()));
+            o.raw("endpoint", &go::json_string(h.endpoint.as_bytes()));
             o.raw("health", if h.health { "true" } else { "false" });
-            o.raw("took", &go_json_string(h.took.as_bytes()));
+            o.raw("took", &go::json_string(h.took.as_bytes()));
             if !h.error.is_empty() {
-                o.raw("error", &go_json_string(h.error.as_bytes()));
+                o.raw("error", &go::json_string(h.error.as_bytes()));
             }
         })
     }
 
     fn endpoint_status(&mut self, list: &[EndpointStatus]) -> io::Result<()> {
         self.array(list, |o, s| {
-            o.raw("Endpoint", &go_json_string(s.endpoint.as_bytes()));
+            o.raw("Endpoint", &go::json_string(s.endpoint.as_bytes()));
             o.object("Status", |o| json_status(o, &s.status));
         })
     }
 
     fn endpoint_hash(&mut self, list: &[EndpointHash]) -> io::Result<()> {
         self.array(list, |o, h| {
-            o.raw("Endpoint", &go_json_string(h.endpoint.as_bytes()));
+            o.raw("Endpoint", &go::json_string(h.endpoint.as_bytes()));
             o.object("HashKV", |o| json_hash(o, &h.hash));
         })
     }
@@ -531,12 +492,12 @@ impl ClusterPrinter for FieldsPrinter<'_> {
         let mut buf = String::new();
         for m in &resp.members {
             buf.push_str(&format!("\"ID\" : {}\n", m.id));
-            buf.push_str(&format!("\"Name\" : {}\n", go_quote(m.name.as_bytes())));
+            buf.push_str(&format!("\"Name\" : {}\n", go::quote(m.name.as_bytes())));
             for u in &m.peer_ur_ls {
-                buf.push_str(&format!("\"PeerURL\" : {}\n", go_quote(u.as_bytes())));
+                buf.push_str(&format!("\"PeerURL\" : {}\n", go::quote(u.as_bytes())));
             }
             for u in &m.client_ur_ls {
-                buf.push_str(&format!("\"ClientURL\" : {}\n", go_quote(u.as_bytes())));
+                buf.push_str(&format!("\"ClientURL\" : {}\n", go::quote(u.as_bytes())));
             }
             buf.push_str(&format!("\"IsLearner\" : {}\n\n", m.is_learner));
         }
@@ -548,7 +509,7 @@ impl ClusterPrinter for FieldsPrinter<'_> {
         for h in list {
             buf.push_str(&format!(
                 "\"Endpoint\" : {}\n\"Health\" : {}\n\"Took\" : {}\n\"Error\" : {}\n\n",
-                go_quote(h.endpoint.as_bytes()),
+                go::quote(h.endpoint.as_bytes()),
                 h.health,
                 h.took,
                 h.error
@@ -567,7 +528,7 @@ impl ClusterPrinter for FieldsPrinter<'_> {
                     "\"RaftIndex\" : {}\n\"RaftTerm\" : {}\n\"RaftAppliedIndex\" : {}\n",
                     "\"Errors\" : [{}]\n\"Endpoint\" : {}\n\n"
                 ),
-                go_quote(r.version.as_bytes()),
+                go::quote(r.version.as_bytes()),
                 r.db_size,
                 r.leader,
                 r.is_learner,
@@ -575,7 +536,7 @@ impl ClusterPrinter for FieldsPrinter<'_> {
                 r.raft_term,
                 r.raft_applied_index,
                 r.errors.join(" "),
-                go_quote(s.endpoint.as_bytes()),
+                go::quote(s.endpoint.as_bytes()),
             );
             self.out.write_all(text.as_bytes())?;
         }
@@ -587,7 +548,7 @@ impl ClusterPrinter for FieldsPrinter<'_> {
             self.hdr(h.hash.header.as_ref())?;
             let text = format!(
                 "\"Endpoint\" : {}\n\"Hash\" : {}\n\n",
-                go_quote(h.endpoint.as_bytes()),
+                go::quote(h.endpoint.as_bytes()),
                 h.hash.hash
             );
             self.out.write_all(text.as_bytes())?;
@@ -709,7 +670,6 @@ impl ClusterPrinter for ProtobufPrinter<'_> {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
 
     use super::*;
     use crate::pb::etcdserverpb::ResponseHeader;
@@ -730,20 +690,6 @@ mod tests {
             (1_000_000, "1.0 MB"),
         ] {
             assert_eq!(humanize_bytes(size), text, "{size}");
-        }
-    }
-
-    #[test]
-    fn durations_print_as_go_does() {
-        for (d, text) in [
-            (Duration::from_nanos(1_320_806), "1.320806ms"),
-            (Duration::from_nanos(850_000), "850µs"),
-            (Duration::from_nanos(999), "999ns"),
-            (Duration::from_millis(2500), "2.5s"),
-            (Duration::from_secs(63), "1m3s"),
-            (Duration::from_secs(3600), "1h0m0s"),
-        ] {
-            assert_eq!(go_duration(d), text);
         }
     }
 

@@ -6,7 +6,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::Serialize;
 
-use super::go_quote;
+use crate::go::quote as go_quote;
 use crate::pb::mvccpb::KeyValue;
 
 /// One side of a comparison: what it is and the revision it was read at.

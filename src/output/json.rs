@@ -9,6 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::Printer;
+use crate::go;
 use crate::pb::etcdserverpb::response_op::Response;
 use crate::pb::etcdserverpb::{
     DeleteRangeResponse, PutResponse, RangeResponse, ResponseHeader, ResponseOp, TxnResponse,
@@ -133,7 +134,7 @@ impl Object<'_> {
         }
         self.empty = false;
         self.buf
-            .extend_from_slice(go_json_string(name.as_bytes()).as_bytes());
+            .extend_from_slice(go::json_string(name.as_bytes()).as_bytes());
         self.buf.push(b':');
         self.buf
     }
@@ -181,41 +182,12 @@ impl Object<'_> {
     }
 }
 
-/// `s` as a JSON string exactly as Go's `encoding/json` writes one: `<`, `>`, `&`, U+2028 and
-/// U+2029 escaped too, `\u00XX` for controls other than `\n \r \t` (Go 1.19 has no `\b` `\f`),
-/// and `\ufffd` for each byte of invalid UTF-8.
-pub(super) fn go_json_string(s: &[u8]) -> String {
-    let mut q = String::with_capacity(s.len() + 2);
-    q.push('"');
-    for chunk in s.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '"' => q.push_str("\\\""),
-                '\\' => q.push_str("\\\\"),
-                '\n' => q.push_str("\\n"),
-                '\r' => q.push_str("\\r"),
-                '\t' => q.push_str("\\t"),
-                '\0'..='\x1f' | '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                    q.push_str(&format!("\\u{:04x}", u32::from(c)))
-                }
-                c => q.push(c),
-            }
-        }
-        for _ in chunk.invalid() {
-            q.push_str("\\ufffd");
-        }
-    }
-    q.push('"');
-    q
-}
-
 #[cfg(test)]
 mod tests {
     // Expected output was captured from etcdctl 3.4.23 for the very same responses (see
     // `fixtures`), except where a test says otherwise.
-    use super::go_json_string;
     use crate::output::protobuf::fixtures::*;
-    use crate::output::{Format, Style};
+    use crate::output::{Format, PrintOptions};
     use crate::pb::etcdserverpb::response_op::Response;
     use crate::pb::etcdserverpb::{
         PutResponse, RangeResponse, ResponseHeader, ResponseOp, TxnResponse,
@@ -231,7 +203,7 @@ mod tests {
         for hex in [false, true] {
             let got = fx.render(
                 Format::Json,
-                Style {
+                PrintOptions {
                     hex,
                     value_only: false,
                 },
@@ -377,7 +349,7 @@ mod tests {
             ],
             ..Default::default()
         };
-        let got = render(Format::Json, Style::default(), |p| p.txn(&resp));
+        let got = render(Format::Json, PrintOptions::default(), |p| p.txn(&resp));
         let expected = concat!(
             r#"{"responses":[{"Response":{"ResponsePut":{"header":{},"#,
             r#""prev_kv":{"key":"aw==","lease":7587888498424567818}}}},"#,
@@ -387,21 +359,5 @@ mod tests {
             "\n"
         );
         assert_eq!(String::from_utf8(got).unwrap(), expected);
-    }
-
-    #[test]
-    fn strings_escape_as_go_does() {
-        // etcdctl 3.4.23 printed this for a user of this name (`user list -w json`); 0x7f is
-        // left as it is.
-        let name = b"u\x80\xe2\x80|\xed\xa0\x80<>&\x01\x08\x7f\xe2\x80\xa8\xef\xbf\xbd\"\\z";
-        let expected = "\"u\\ufffd\\ufffd\\ufffd|\\ufffd\\ufffd\\ufffd\\u003c\\u003e\\u0026\
-                        \\u0001\\u0008\x7f\\u2028\u{fffd}\\\"\\\\z\"";
-        assert_eq!(go_json_string(name), expected);
-        // And this for a member name (`member list -w json`).
-        let name = "\x0c\n\r\t\x1f\u{2029}é😀";
-        assert_eq!(
-            go_json_string(name.as_bytes()),
-            r#""\u000c\n\r\t\u001f\u2029é😀""#
-        );
     }
 }

@@ -15,11 +15,12 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::cluster::unsupported;
-use super::fields::{FieldsPrinter, go_quote};
+use super::fields::FieldsPrinter;
 use super::json::{JsonPrinter, Object};
 use super::protobuf::ProtobufPrinter;
 use super::simple::SimplePrinter;
 use super::table::TablePrinter;
+use crate::go;
 use crate::pb::etcdserverpb::{
     LeaseGrantResponse, LeaseKeepAliveResponse, LeaseLeasesResponse, LeaseRevokeResponse,
     LeaseTimeToLiveResponse, ResponseHeader,
@@ -130,7 +131,7 @@ impl LeasePrinter for FieldsPrinter<'_> {
         writeln!(self.out, "\"TTL\" : {}", resp.ttl)?;
         writeln!(self.out, "\"GrantedTTL\" : {}", resp.granted_ttl)?;
         for key in &resp.keys {
-            writeln!(self.out, "\"Key\" : {}", go_quote(key))?;
+            writeln!(self.out, "\"Key\" : {}", go::quote(key))?;
         }
         Ok(())
     }
@@ -160,7 +161,7 @@ impl LeasePrinter for JsonPrinter<'_> {
             flat_header(o, &resp.header);
             o.raw("ID", &resp.id.to_string());
             o.raw("TTL", &resp.ttl.to_string());
-            o.raw("Error", &super::json::go_json_string(resp.error.as_bytes()));
+            o.raw("Error", &go::json_string(resp.error.as_bytes()));
         })
     }
 
@@ -274,7 +275,7 @@ impl LeasePrinter for TablePrinter<'_> {
 mod tests {
     // Expected output was printed by etcdctl 3.4.23 for responses with these values.
     use super::*;
-    use crate::output::{Format, Printer, Style, printer};
+    use crate::output::{Format, PrintOptions, Printer, printer};
     use crate::pb::etcdserverpb::LeaseStatus;
 
     const HEADER: Option<ResponseHeader> = Some(ResponseHeader {
@@ -288,7 +289,7 @@ mod tests {
 
     fn render(format: Format, call: impl FnOnce(&mut dyn Printer) -> io::Result<()>) -> String {
         let mut out = Vec::new();
-        call(&mut *printer(format, Style::default(), &mut out)).unwrap();
+        call(&mut *printer(format, PrintOptions::default(), &mut out)).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -330,12 +331,12 @@ mod tests {
         let header = prost::Message::encode_to_vec(&HEADER.unwrap());
         let mut out = Vec::new();
         let resp = ttl(vec![b"k1".to_vec()]);
-        printer(Format::Protobuf, Style::default(), &mut out)
+        printer(Format::Protobuf, PrintOptions::default(), &mut out)
             .lease_time_to_live(&resp, true)
             .unwrap();
         assert_eq!(out, header);
         let mut out = Vec::new();
-        let err = printer(Format::Protobuf, Style::default(), &mut out)
+        let err = printer(Format::Protobuf, PrintOptions::default(), &mut out)
             .lease_revoke(1, &LeaseRevokeResponse { header: HEADER })
             .unwrap_err();
         assert_eq!(err.to_string(), REVOKE_PROTOBUF);

@@ -19,17 +19,13 @@ mod table;
 mod watch;
 
 /// Go's `%q` of bytes, shared with the txn grammar's error messages.
-pub(crate) use fields::go_quote;
-
 use std::io::{self, Write};
 use std::str::FromStr;
 
 pub use auth::AuthPrinter;
-pub use cluster::{
-    ClusterPrinter, EndpointHash, EndpointHealth, EndpointStatus, go_duration, humanize_bytes,
-};
+pub use cluster::{ClusterPrinter, EndpointHash, EndpointHealth, EndpointStatus, humanize_bytes};
 pub use lease::{LeasePrinter, REVOKE_PROTOBUF, lease_hex};
-pub use snapshot::{DbStatus, SnapshotPrinter};
+pub use snapshot::SnapshotPrinter;
 pub use watch::{WatchPrinter, event_type_name};
 
 use crate::error::CliError;
@@ -56,31 +52,46 @@ impl Format {
     }
 
     /// Whether this format can print `kind`, as etcdctl's printers do.
-    pub fn supports(self, kind: Kind) -> bool {
+    pub fn supports(self, kind: ResponseKind) -> bool {
         match (self, kind) {
             // Member changes and leader moves print in simple, json and protobuf only.
-            (Format::Table | Format::Fields, Kind::MemberChange | Kind::MoveLeader) => false,
-            (Format::Table, Kind::Alarm) => false,
-            (Format::Protobuf, Kind::Endpoint | Kind::DbStatus) => false,
-            (Format::Table, Kind::MemberList | Kind::Endpoint | Kind::DbStatus) => true,
+            (
+                Format::Table | Format::Fields,
+                ResponseKind::MemberChange | ResponseKind::MoveLeader,
+            ) => false,
+            (Format::Table, ResponseKind::Alarm) => false,
+            (Format::Protobuf, ResponseKind::Endpoint | ResponseKind::DbStatus) => false,
+            (
+                Format::Table,
+                ResponseKind::MemberList | ResponseKind::Endpoint | ResponseKind::DbStatus,
+            ) => true,
             // etcdctl's table printer only knows cluster-maintenance responses.
-            (Format::Table, Kind::Get | Kind::Put | Kind::Del | Kind::Txn) => false,
+            (
+                Format::Table,
+                ResponseKind::Get | ResponseKind::Put | ResponseKind::Del | ResponseKind::Txn,
+            ) => false,
             // etcdctl has no table printer for auth responses, and no fields printer for these.
             (
                 Format::Table,
-                Kind::AuthStatus | Kind::UserGet | Kind::UserList | Kind::AuthAdmin,
+                ResponseKind::AuthStatus
+                | ResponseKind::UserGet
+                | ResponseKind::UserList
+                | ResponseKind::AuthAdmin,
             ) => false,
-            (Format::Fields, Kind::AuthStatus | Kind::UserGet | Kind::UserList) => false,
-            (Format::Table, Kind::Watch) => false,
+            (
+                Format::Fields,
+                ResponseKind::AuthStatus | ResponseKind::UserGet | ResponseKind::UserList,
+            ) => false,
+            (Format::Table, ResponseKind::Watch) => false,
             // etcdctl has no table printer for leases; a revoke response cannot be marshalled.
-            (Format::Table, Kind::Lease | Kind::LeaseRevoke) => false,
-            (Format::Protobuf, Kind::LeaseRevoke) => false,
+            (Format::Table, ResponseKind::Lease | ResponseKind::LeaseRevoke) => false,
+            (Format::Protobuf, ResponseKind::LeaseRevoke) => false,
             (Format::Simple | Format::Json | Format::Fields | Format::Protobuf, _) => true,
         }
     }
 
     /// etcdctl's error (exit 4) for a format that cannot print `kind`.
-    pub fn ensure_supports(self, kind: Kind) -> Result<(), CliError> {
+    pub fn ensure_supports(self, kind: ResponseKind) -> Result<(), CliError> {
         if self.supports(kind) {
             Ok(())
         } else {
@@ -109,7 +120,7 @@ impl FromStr for Format {
 
 /// The kinds of response a printer may be asked to print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum ResponseKind {
     /// member add, remove, update, promote
     MemberChange,
     MemberList,
@@ -138,7 +149,7 @@ pub enum Kind {
 
 /// Options that change how responses print.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Style {
+pub struct PrintOptions {
     /// `--hex`: keys and values as `\xNN` escapes (simple format only; etcdctl 3.4's other
     /// formats ignore it).
     pub hex: bool,
@@ -160,7 +171,11 @@ pub trait Printer:
 }
 
 /// The printer for `format`, writing to `out`.
-pub fn printer<'w>(format: Format, style: Style, out: &'w mut dyn Write) -> Box<dyn Printer + 'w> {
+pub fn printer<'w>(
+    format: Format,
+    style: PrintOptions,
+    out: &'w mut dyn Write,
+) -> Box<dyn Printer + 'w> {
     match format {
         Format::Simple => Box::new(simple::SimplePrinter::new(out, style)),
         // etcdctl 3.4 honours `--hex` and `--print-value-only` in the simple format only.

@@ -53,7 +53,7 @@ pub(super) mod fixtures {
 
     use prost::Message;
 
-    use crate::output::{Format, Printer, Style, printer};
+    use crate::output::{Format, PrintOptions, Printer, printer};
     use crate::pb::etcdserverpb::{DeleteRangeResponse, PutResponse, RangeResponse, TxnResponse};
 
     #[derive(Debug, Clone, Copy)]
@@ -150,7 +150,7 @@ pub(super) mod fixtures {
         }
 
         /// What `format` prints for this response.
-        pub fn render(self, format: Format, style: Style) -> Vec<u8> {
+        pub fn render(self, format: Format, style: PrintOptions) -> Vec<u8> {
             render(format, style, |p| self.print_with(p))
         }
     }
@@ -158,7 +158,7 @@ pub(super) mod fixtures {
     /// What `format` prints for whatever `call` hands the printer.
     pub fn render(
         format: Format,
-        style: Style,
+        style: PrintOptions,
         call: impl FnOnce(&mut dyn Printer) -> io::Result<()>,
     ) -> Vec<u8> {
         let mut out = Vec::new();
@@ -170,7 +170,7 @@ pub(super) mod fixtures {
 #[cfg(test)]
 mod tests {
     use super::fixtures::*;
-    use crate::output::{Format, Style};
+    use crate::output::{Format, PrintOptions};
 
     #[test]
     fn reencodes_every_response_byte_for_byte() {
@@ -191,8 +191,8 @@ mod tests {
             TXN_BIN,
         ] {
             for style in [
-                Style::default(),
-                Style {
+                PrintOptions::default(),
+                PrintOptions {
                     hex: true,
                     value_only: false,
                 },

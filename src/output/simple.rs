@@ -3,18 +3,18 @@
 
 use std::io::{self, Write};
 
-use super::{Printer, Style};
+use super::{PrintOptions, Printer};
 use crate::pb::etcdserverpb::response_op::Response;
 use crate::pb::etcdserverpb::{DeleteRangeResponse, PutResponse, RangeResponse, TxnResponse};
 use crate::pb::mvccpb::KeyValue;
 
 pub struct SimplePrinter<'w> {
     pub(super) out: &'w mut dyn Write,
-    style: Style,
+    style: PrintOptions,
 }
 
 impl<'w> SimplePrinter<'w> {
-    pub fn new(out: &'w mut dyn Write, style: Style) -> Self {
+    pub fn new(out: &'w mut dyn Write, style: PrintOptions) -> Self {
         SimplePrinter { out, style }
     }
 
@@ -82,29 +82,29 @@ mod tests {
     // Expected output was captured from etcdctl 3.4.23 for the very same responses (see
     // `fixtures`), except where a test says otherwise.
     use crate::output::protobuf::fixtures::*;
-    use crate::output::{Format, Style};
+    use crate::output::{Format, PrintOptions};
     use crate::pb::etcdserverpb::response_op::Response;
     use crate::pb::etcdserverpb::{ResponseOp, TxnResponse};
 
-    const PLAIN: Style = Style {
+    const PLAIN: PrintOptions = PrintOptions {
         hex: false,
         value_only: false,
     };
-    const HEX: Style = Style {
+    const HEX: PrintOptions = PrintOptions {
         hex: true,
         value_only: false,
     };
-    const VALUES: Style = Style {
+    const VALUES: PrintOptions = PrintOptions {
         hex: false,
         value_only: true,
     };
-    const HEX_VALUES: Style = Style {
+    const HEX_VALUES: PrintOptions = PrintOptions {
         hex: true,
         value_only: true,
     };
 
     #[track_caller]
-    fn check(fx: Fixture, style: Style, expected: &[u8]) {
+    fn check(fx: Fixture, style: PrintOptions, expected: &[u8]) {
         let got = fx.render(Format::Simple, style);
         assert_eq!(
             got.escape_ascii().to_string(),

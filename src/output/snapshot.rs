@@ -8,19 +8,7 @@ use super::json::JsonPrinter;
 use super::protobuf::ProtobufPrinter;
 use super::simple::SimplePrinter;
 use super::table::TablePrinter;
-
-/// What etcd's `snapshot.Status` reports about a backend file.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct DbStatus {
-    /// CRC-32C over every bucket name, key and value.
-    pub hash: u32,
-    /// The main revision of the last key in the `key` bucket.
-    pub revision: i64,
-    /// Keys across all buckets.
-    pub total_key: u64,
-    /// The database size bbolt reports: its highest page id times the page size.
-    pub total_size: u64,
-}
+use crate::storage::DbStatus;
 
 pub trait SnapshotPrinter {
     fn db_status(&mut self, status: &DbStatus) -> io::Result<()>;

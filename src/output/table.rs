@@ -44,11 +44,16 @@ mod tests {
 
     use crate::error::ExitCode;
     use crate::output::protobuf::fixtures::*;
-    use crate::output::{Format, Kind, Style, printer};
+    use crate::output::{Format, PrintOptions, ResponseKind, printer};
 
     #[test]
     fn key_value_responses_are_refused_without_output() {
-        for kind in [Kind::Get, Kind::Put, Kind::Del, Kind::Txn] {
+        for kind in [
+            ResponseKind::Get,
+            ResponseKind::Put,
+            ResponseKind::Del,
+            ResponseKind::Txn,
+        ] {
             // etcdctl 3.4.23: "Error: table not supported as output format", exit status 4.
             let err = Format::Table.ensure_supports(kind).unwrap_err();
             assert_eq!(err.code, ExitCode::BadFeature);
@@ -56,7 +61,11 @@ mod tests {
         }
         for fx in [GET, PUT, DEL_PREV, TXN_OK] {
             let mut out = Vec::new();
-            let err = fx.print_with(&mut *printer(Format::Table, Style::default(), &mut out));
+            let err = fx.print_with(&mut *printer(
+                Format::Table,
+                PrintOptions::default(),
+                &mut out,
+            ));
             assert_eq!(err.unwrap_err().kind(), io::ErrorKind::Unsupported);
             assert!(out.is_empty());
         }

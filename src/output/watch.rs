@@ -159,13 +159,13 @@ fn closed() -> WatchResponse {
 #[cfg(test)]
 mod tests {
     // Expected bytes are what etcdctl 3.4.23 printed for these responses.
-    use crate::output::{Format, Style, printer};
+    use crate::output::{Format, PrintOptions, printer};
     use crate::pb::etcdserverpb::{ResponseHeader, WatchResponse};
     use crate::pb::mvccpb::{Event, KeyValue};
 
     fn render(format: Format, call: impl FnOnce(&mut dyn super::super::Printer)) -> String {
         let mut out = Vec::new();
-        call(&mut *printer(format, Style::default(), &mut out));
+        call(&mut *printer(format, PrintOptions::default(), &mut out));
         String::from_utf8(out).unwrap()
     }
 
@@ -261,7 +261,7 @@ mod tests {
             "\"ClusterID\" : 0\n\"MemberID\" : 0\n\"Revision\" : 0\n\"RaftTerm\" : 0\n"
         );
         let mut pb = Vec::new();
-        printer(Format::Protobuf, Style::default(), &mut pb)
+        printer(Format::Protobuf, PrintOptions::default(), &mut pb)
             .watch_closed()
             .unwrap();
         assert_eq!(pb, [0x0a, 0x00, 0x20, 0x01]);

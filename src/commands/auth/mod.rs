@@ -12,7 +12,7 @@ use tonic::Code;
 use crate::client;
 use crate::commands::Context;
 use crate::error::CliError;
-use crate::output::Kind;
+use crate::output::ResponseKind;
 use crate::pb::etcdserverpb::{
     AuthDisableRequest, AuthEnableRequest, AuthRoleAddRequest, AuthStatusRequest,
     AuthUserGrantRoleRequest,
@@ -80,7 +80,7 @@ pub async fn run(args: AuthArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
         }
         AuthCommand::Status(a) => {
             no_args(&a, "auth status command does not accept any arguments")?;
-            ctx.ensure_format(Kind::AuthStatus)?;
+            ctx.ensure_format(ResponseKind::AuthStatus)?;
             let resp = match ctx.client()?.auth_status(AuthStatusRequest {}).await {
                 Err(e) if e.code() == Some(Code::Unimplemented) => {
                     return Err(CliError::error(

@@ -9,10 +9,10 @@ use clap_complete::engine::ArgValueCompleter;
 use super::{exactly, name};
 use crate::cli::values::go_bool;
 use crate::commands::completion::{Positional, Source};
-use crate::commands::kv::prefix_end;
 use crate::commands::{Context, arg_bytes};
 use crate::error::CliError;
-use crate::output::Kind;
+use crate::keys::prefix_end;
+use crate::output::ResponseKind;
 use crate::pb::authpb::Permission;
 use crate::pb::authpb::permission::Type as PermType;
 use crate::pb::etcdserverpb::{
@@ -226,41 +226,41 @@ pub async fn run(args: RoleArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     match args.command {
         RoleCommand::Add(a) => {
             let role = one_role(&a, "add")?;
-            ctx.ensure_format(Kind::AuthAdmin)?;
+            ctx.ensure_format(ResponseKind::AuthAdmin)?;
             let request = AuthRoleAddRequest { name: role.clone() };
             let resp = ctx.client()?.role_add(request).await?;
             ctx.printer(style).role_add(&role, &resp)?;
         }
         RoleCommand::Delete(a) => {
             let role = one_role(&a, "delete")?;
-            ctx.ensure_format(Kind::AuthAdmin)?;
+            ctx.ensure_format(ResponseKind::AuthAdmin)?;
             let request = AuthRoleDeleteRequest { role: role.clone() };
             let resp = ctx.client()?.role_delete(request).await?;
             ctx.printer(style).role_delete(&role, &resp)?;
         }
         RoleCommand::Get(a) => {
             let role = one_role(&a, "get")?;
-            ctx.ensure_format(Kind::AuthAdmin)?;
+            ctx.ensure_format(ResponseKind::AuthAdmin)?;
             let request = AuthRoleGetRequest { role: role.clone() };
             let resp = ctx.client()?.role_get(request).await?;
             ctx.printer(style).role_get(&role, &resp)?;
         }
         RoleCommand::List(a) => {
             let [] = exactly(&a.args, "role list command requires no arguments")?;
-            ctx.ensure_format(Kind::AuthAdmin)?;
+            ctx.ensure_format(ResponseKind::AuthAdmin)?;
             let resp = ctx.client()?.role_list(AuthRoleListRequest {}).await?;
             ctx.printer(style).role_list(&resp)?;
         }
         RoleCommand::GrantPermission(a) => {
             let request = plan_grant(&a)?;
-            ctx.ensure_format(Kind::AuthAdmin)?;
+            ctx.ensure_format(ResponseKind::AuthAdmin)?;
             let role = request.name.clone();
             let resp = ctx.client()?.role_grant_permission(request).await?;
             ctx.printer(style).role_grant_permission(&role, &resp)?;
         }
         RoleCommand::RevokePermission(a) => {
             let request = plan_revoke(&a)?;
-            ctx.ensure_format(Kind::AuthAdmin)?;
+            ctx.ensure_format(ResponseKind::AuthAdmin)?;
             let role = request.role.clone();
             // etcdctl prints the key as typed and the range end it sent.
             let key = arg_bytes(&a.args[1]);

@@ -12,11 +12,11 @@ use std::ffi::OsString;
 
 use super::{exactly, name};
 use crate::cli::values::go_bool;
-use crate::cli::{ask_password, read_password};
 use crate::commands::Context;
 use crate::commands::completion::{Positional, Source};
+use crate::commands::prompt::{ask_password, read_password};
 use crate::error::CliError;
-use crate::output::Kind;
+use crate::output::ResponseKind;
 use crate::pb::authpb::UserAddOptions;
 use crate::pb::etcdserverpb::{
     AuthRoleGetRequest, AuthUserAddRequest, AuthUserChangePasswordRequest, AuthUserDeleteRequest,
@@ -231,7 +231,7 @@ pub async fn run(args: UserArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     match args.command {
         UserCommand::Add(a) => {
             let (user, source) = plan_add(&a)?;
-            ctx.ensure_format(Kind::AuthAdmin)?;
+            ctx.ensure_format(ResponseKind::AuthAdmin)?;
             let (password, no_password) = match source {
                 NewPassword::Given(password) => (password, false),
                 NewPassword::Ask { interactive } => (new_password(&user, interactive)?, false),
@@ -252,7 +252,7 @@ pub async fn run(args: UserArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
                 "user delete command requires user name as its argument",
             )?;
             let user = name(user)?;
-            ctx.ensure_format(Kind::AuthAdmin)?;
+            ctx.ensure_format(ResponseKind::AuthAdmin)?;
             let request = AuthUserDeleteRequest { name: user.clone() };
             let resp = ctx.client()?.user_delete(request).await?;
             ctx.printer(style).user_delete(&user, &resp)?;
@@ -265,9 +265,9 @@ pub async fn run(args: UserArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
             let user = name(user)?;
             // With --detail, the roles are printed as `role get` prints them.
             ctx.ensure_format(if a.detail {
-                Kind::AuthAdmin
+                ResponseKind::AuthAdmin
             } else {
-                Kind::UserGet
+                ResponseKind::UserGet
             })?;
             let request = AuthUserGetRequest { name: user.clone() };
             let resp = ctx.client()?.user_get(request).await?;
@@ -285,7 +285,7 @@ pub async fn run(args: UserArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
         }
         UserCommand::List(a) => {
             let [] = exactly(&a.args, "user list command requires no arguments")?;
-            ctx.ensure_format(Kind::UserList)?;
+            ctx.ensure_format(ResponseKind::UserList)?;
             let resp = ctx.client()?.user_list(AuthUserListRequest {}).await?;
             ctx.printer(style).user_list(&resp)?;
         }
@@ -295,7 +295,7 @@ pub async fn run(args: UserArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
                 "user passwd command requires user name as its argument",
             )?;
             let user = name(user)?;
-            ctx.ensure_format(Kind::AuthAdmin)?;
+            ctx.ensure_format(ResponseKind::AuthAdmin)?;
             let password = new_password(&user, a.interactive)?;
             let request = AuthUserChangePasswordRequest {
                 name: user,
@@ -311,7 +311,7 @@ pub async fn run(args: UserArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
                 "user grant command requires user name and role name as its argument",
             )?;
             let (user, role) = (name(user)?, name(role)?);
-            ctx.ensure_format(Kind::AuthAdmin)?;
+            ctx.ensure_format(ResponseKind::AuthAdmin)?;
             let request = AuthUserGrantRoleRequest {
                 user: user.clone(),
                 role: role.clone(),
@@ -325,7 +325,7 @@ pub async fn run(args: UserArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
                 "user revoke-role requires user name and role name as its argument",
             )?;
             let (user, role) = (name(user)?, name(role)?);
-            ctx.ensure_format(Kind::AuthAdmin)?;
+            ctx.ensure_format(ResponseKind::AuthAdmin)?;
             let request = AuthUserRevokeRoleRequest {
                 name: user.clone(),
                 role: role.clone(),

@@ -5,12 +5,13 @@ use std::ffi::OsString;
 use clap::Args;
 use clap_complete::engine::ArgValueCompleter;
 
-use super::{key_range, safe_del};
+use super::safe_del;
 use crate::cli::values::go_bool;
 use crate::commands::completion::{Positional, Source};
 use crate::commands::{Context, arg_bytes};
 use crate::error::CliError;
-use crate::output::{Format, Kind};
+use crate::keys::key_range;
+use crate::output::{Format, ResponseKind};
 use crate::pb::etcdserverpb::DeleteRangeRequest;
 
 /// Removes the specified key or range of keys [key, range_end)
@@ -81,7 +82,7 @@ pub async fn run(args: DelArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     // Arguments first, then the format, as etcdctl checks them (`del -w table` with no key is
     // a usage error there too).
     let request = plan(&args)?;
-    ctx.ensure_format(Kind::Del)?;
+    ctx.ensure_format(ResponseKind::Del)?;
     if args.dry_run {
         let preview = safe_del::preview(ctx.client()?, &request).await?;
         safe_del::print_preview(&preview, ctx.format() == Format::Json, ctx.out)?;

@@ -5,12 +5,12 @@ use std::ffi::OsString;
 use clap::Args;
 use clap_complete::engine::ArgValueCompleter;
 
-use super::key_range;
 use crate::cli::values::{Suggest, go_bool, go_int64};
 use crate::commands::completion::{Positional, Source};
 use crate::commands::{Context, arg_bytes};
 use crate::error::CliError;
-use crate::output::{Format, Kind, Style};
+use crate::keys::key_range;
+use crate::output::{Format, PrintOptions, ResponseKind};
 use crate::pb::etcdserverpb::RangeRequest;
 use crate::pb::etcdserverpb::range_request::{SortOrder, SortTarget};
 
@@ -171,9 +171,9 @@ pub async fn run(args: GetArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     if args.print_value_only && ctx.format() != Format::Simple {
         return Err(CliError::bad_args("print-value-only is only for `--write-out=simple`").into());
     }
-    ctx.ensure_format(Kind::Get)?;
+    ctx.ensure_format(ResponseKind::Get)?;
     let response = ctx.client()?.range(request).await?;
-    let style = Style {
+    let style = PrintOptions {
         value_only: args.print_value_only,
         ..ctx.style()
     };

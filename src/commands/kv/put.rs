@@ -10,7 +10,7 @@ use crate::cli::values::{go_bool, go_parse_int};
 use crate::commands::completion::{Positional, Source};
 use crate::commands::{Context, arg_bytes};
 use crate::error::CliError;
-use crate::output::Kind;
+use crate::output::ResponseKind;
 use crate::pb::etcdserverpb::PutRequest;
 
 /// Puts the given key into the store
@@ -105,7 +105,7 @@ pub async fn run(args: PutArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     // Arguments first, then the format, as etcdctl checks them (`put -w table` with no key is
     // a usage error there too).
     let request = plan(&args, value_from_stdin)?;
-    ctx.ensure_format(Kind::Put)?;
+    ctx.ensure_format(ResponseKind::Put)?;
     let response = ctx.client()?.put(request).await?;
     let style = ctx.style();
     ctx.printer(style).put(&response)?;

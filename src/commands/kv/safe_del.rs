@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::client::Client;
 use crate::dump;
 use crate::error::CliError;
-use crate::output::go_quote;
+use crate::go::quote as go_quote;
 use crate::pb::etcdserverpb::range_request::{SortOrder, SortTarget};
 use crate::pb::etcdserverpb::{DeleteRangeRequest, DeleteRangeResponse, RangeRequest};
 

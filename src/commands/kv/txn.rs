@@ -14,7 +14,7 @@ use super::{del, get, put};
 use crate::cli::values::go_bool;
 use crate::commands::Context;
 use crate::error::CliError;
-use crate::output::Kind;
+use crate::output::ResponseKind;
 use crate::pb::etcdserverpb::request_op::Request;
 use crate::pb::etcdserverpb::{RequestOp, TxnRequest};
 
@@ -168,7 +168,7 @@ pub async fn run(args: TxnArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     };
     // Checked after reading, so bad input is still exit 3 under `-w table`, but before sending:
     // etcdctl commits the transaction and only then finds it cannot print the result.
-    ctx.ensure_format(Kind::Txn)?;
+    ctx.ensure_format(ResponseKind::Txn)?;
     let response = ctx.client()?.txn(request).await?;
     let style = ctx.style();
     ctx.printer(style).txn(&response)?;

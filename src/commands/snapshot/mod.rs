@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::commands::Context;
 use crate::error::{CliError, ExitCode};
-use crate::output::Kind;
+use crate::output::ResponseKind;
 
 pub mod restore;
 
@@ -128,8 +128,8 @@ pub async fn run(args: SnapshotArgs, ctx: &mut Context<'_>) -> anyhow::Result<()
                     CliError::bad_args("snapshot status requires exactly one argument").into(),
                 );
             };
-            ctx.ensure_format(Kind::DbStatus)?;
-            let status = crate::bbolt::status(path).map_err(CliError::error)?;
+            ctx.ensure_format(ResponseKind::DbStatus)?;
+            let status = crate::storage::bbolt::status(path).map_err(CliError::error)?;
             ctx.printer(ctx.style()).db_status(&status)?;
             Ok(())
         }

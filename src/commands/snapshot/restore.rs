@@ -26,6 +26,7 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
 use crate::error::CliError;
+use crate::go;
 
 /// What `snapshot restore` was asked for.
 #[derive(Debug, Clone)]
@@ -260,26 +261,17 @@ impl WalWriter {
     }
 }
 
-fn json_string(s: &str) -> String {
-    serde_json::to_string(s).expect("strings serialise")
-}
-
-fn json_strings(items: &[String]) -> String {
-    let quoted: Vec<String> = items.iter().map(|s| json_string(s)).collect();
-    format!("[{}]", quoted.join(","))
-}
-
 /// The v2 store etcd 3.4 recovers its membership from: `/0/members/<id>/raftAttributes` for
 /// each member (created in id order, one store index each), and the empty `/1` directory.
 fn v2_store(members: &[NewMember]) -> String {
     fn node(path: &str, index: usize, value: Option<&str>, children: &str) -> String {
         let (value, children) = match value {
-            Some(v) => (json_string(v), "null".to_string()),
+            Some(v) => (go::json_string(v.as_bytes()), "null".to_string()),
             None => ("\"\"".to_string(), format!("{{{children}}}")),
         };
         format!(
             "{{\"Path\":{},\"CreatedIndex\":{index},\"ModifiedIndex\":{index},\"ExpireTime\":\"0001-01-01T00:00:00Z\",\"Value\":{value},\"Children\":{children}}}",
-            json_string(path)
+            go::json_string(path.as_bytes())
         )
     }
     let member_nodes: Vec<String> = members
@@ -287,7 +279,7 @@ fn v2_store(members: &[NewMember]) -> String {
         .enumerate()
         .map(|(i, m)| {
             let dir = format!("/0/members/{:x}", m.id);
-            let attrs = format!("{{\"peerURLs\":{}}}", json_strings(&m.peer_urls));
+            let attrs = format!("{{\"peerURLs\":{}}}", go::json_strings(&m.peer_urls));
             let leaf = node(&format!("{dir}/raftAttributes"), i + 1, Some(&attrs), "");
             format!(
                 "\"{:x}\":{}",
@@ -311,7 +303,7 @@ fn create_dir(path: &Path) -> anyhow::Result<()> {
         .recursive(true)
         .mode(0o700)
         .create(path)
-        .map_err(|e| anyhow::anyhow!("mkdir {}: {e}", path.display()))
+        .map_err(|e| anyhow::anyhow!(go::path_error("mkdir", path, &e)))
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
@@ -320,7 +312,7 @@ fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .create_new(true)
         .mode(0o600)
         .open(path)
-        .map_err(|e| anyhow::anyhow!("open {}: {e}", path.display()))?;
+        .map_err(|e| anyhow::anyhow!(go::path_error("open", path, &e)))?;
     f.write_all(bytes)?;
     f.sync_all()?;
     Ok(())
@@ -329,7 +321,7 @@ fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 /// Copies the snapshot to `db`, drops and checks its SHA-256 trailer.
 fn save_db(plan: &Plan, db: &Path) -> anyhow::Result<()> {
     let mut src = File::open(&plan.snapshot)
-        .map_err(|e| anyhow::anyhow!("open {}: {e}", plan.snapshot.display()))?;
+        .map_err(|e| anyhow::anyhow!(go::path_error("open", &plan.snapshot, &e)))?;
     let size = src.metadata()?.len();
     let has_hash = size % 512 == 32;
     if !has_hash && !plan.skip_hash_check {
@@ -341,7 +333,7 @@ fn save_db(plan: &Plan, db: &Path) -> anyhow::Result<()> {
         .create_new(true)
         .mode(0o600)
         .open(db)
-        .map_err(|e| anyhow::anyhow!("open {}: {e}", db.display()))?;
+        .map_err(|e| anyhow::anyhow!(go::path_error("open", db, &e)))?;
     let mut hasher = Sha256::new();
     let mut remaining = body;
     let mut chunk = vec![0u8; 1 << 20];
@@ -368,7 +360,7 @@ fn save_db(plan: &Plan, db: &Path) -> anyhow::Result<()> {
 /// Sets `meta/consistent_index` to `index`, in place (the value keeps its 8 bytes). A backend
 /// that never recorded one (a member that applied nothing) is left as it is: `false`.
 fn set_consistent_index(db: &Path, index: u64) -> anyhow::Result<bool> {
-    let reader = crate::bbolt::Db::open(db)?;
+    let reader = crate::storage::bbolt::Db::open(db)?;
     let Some((offset, len)) = reader.value_location(b"meta", b"consistent_index")? else {
         return Ok(false);
     };
@@ -433,8 +425,8 @@ pub fn restore(plan: &Plan) -> anyhow::Result<()> {
         let context = format!(
             "{{\"id\":{},\"peerURLs\":{},\"name\":{}}}",
             m.id,
-            json_strings(&m.peer_urls),
-            json_string(&m.name)
+            go::json_strings(&m.peer_urls),
+            go::json_string(m.name.as_bytes())
         );
         let change = ConfChange {
             id: 0,
@@ -514,6 +506,31 @@ mod tests {
         let id = member_id(&["http://localhost:2380".into()], "etcd-cluster");
         assert_eq!(id, 0x8e9e05c52164694d);
         assert_eq!(cluster_id(&[id]), 0xcdf818194e3a8c32);
+    }
+
+    #[test]
+    fn membership_json_escapes_as_go_does() {
+        let m = NewMember {
+            id: 1,
+            name: "a<b".into(),
+            peer_urls: vec!["http://h:1/?x&y".into()],
+        };
+        let store = v2_store(std::slice::from_ref(&m));
+        assert!(
+            store.contains(r#"\"peerURLs\":[\"http://h:1/?x\\u0026y\"]"#),
+            "{store}"
+        );
+        assert!(!store.contains('&'), "{store}");
+    }
+
+    #[test]
+    fn file_errors_read_as_gos() {
+        let err = create_dir(Path::new("/proc/no/such/dir")).unwrap_err();
+        assert!(!err.to_string().contains("os error"), "{err}");
+        assert!(
+            err.to_string().starts_with("mkdir /proc/no/such/dir: "),
+            "{err}"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use crate::cli::values::go_parse_int;
 use crate::error::CliError;
-use crate::output::go_quote;
+use crate::go;
 use crate::pb::etcdserverpb::Compare;
 use crate::pb::etcdserverpb::compare::{CompareResult, CompareTarget, TargetUnion};
 
@@ -54,7 +54,7 @@ pub fn parse_compare(line: &[u8]) -> Result<Compare, CliError> {
             return Err(CliError::invalid_input(format!(
                 "malformed comparison: {text}; got {}({}) {} \"\"",
                 String::from_utf8_lossy(target),
-                go_quote(partial.key.as_deref().unwrap_or_default()),
+                go::quote(partial.key.as_deref().unwrap_or_default()),
                 partial.op.unwrap_or_default(),
             )));
         }

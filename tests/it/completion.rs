@@ -1,7 +1,7 @@
 //! Live shell completion against a real etcd: keys come from the cluster the command line
 //! points at, and a dead or frozen cluster never stalls the shell.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,7 @@
 //! freeze/thaw, and the command runner. They drive the reference etcdctl, not ectl, so a harness
 //! bug is never mistaken for an ectl bug.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

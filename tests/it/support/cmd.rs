@@ -200,11 +200,6 @@ pub struct Running {
 }
 
 impl Running {
-    /// Process id of the child.
-    pub fn pid(&self) -> u32 {
-        self.pid
-    }
-
     /// Sends `sig` to the child (e.g. `Signal::SIGINT` for Ctrl-C).
     pub fn signal(&self, sig: Signal) {
         // A background thread reaps the child the moment it exits; the pid cannot be reused

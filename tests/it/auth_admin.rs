@@ -7,7 +7,7 @@
 //! etcdctl on the other; their outputs are compared with the members' cluster and member ids
 //! blanked out (the only bytes that necessarily differ).
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};

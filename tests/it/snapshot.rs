@@ -3,7 +3,7 @@
 //! from both tools. A save that is interrupted or killed must leave no target file, and a
 //! truncated file must fail cleanly.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -5,7 +5,7 @@
 //! filled identically (ectl on one, the printed lines on the other, so both see the same state);
 //! reads run the printed lines on the member ectl used.
 
-mod support;
+use crate::support;
 
 use std::os::unix::ffi::OsStrExt;
 use std::sync::OnceLock;

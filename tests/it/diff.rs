@@ -1,12 +1,10 @@
 //! `ectl diff` against real etcd: two revisions, two clusters with planted differences, and
 //! the members of one cluster while one of them is frozen and after it catches up.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::{Cluster, Etcd, ectl};
 use serde_json::Value;
-use support::{Cluster, Etcd, ectl};
 
 fn put(etcd: &Etcd, key: &str, value: &str) {
     etcd.etcdctl().args(["put", key, value]).run().assert_ok();

@@ -4,7 +4,7 @@
 //! (each member grants its own) and the seconds a lease has left. Then the streaming
 //! keep-alive: until revoked elsewhere, on Ctrl-C, and across the loss of its member.
 
-mod support;
+use crate::support;
 
 use std::thread::sleep;
 use std::time::{Duration, Instant};

@@ -1,6 +1,6 @@
 //! Failover in the client core against real members: dead, frozen and killed endpoints.
 
-mod support;
+use crate::support;
 
 use std::net::TcpListener;
 use std::time::{Duration, Instant};

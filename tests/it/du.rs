@@ -1,14 +1,12 @@
 //! `ectl du` on a generated Kubernetes-like keyspace, its totals checked against what
 //! `etcdctl get --prefix -w json` returns for the same keys.
 
-mod support;
-
 use std::collections::BTreeMap;
 
+use crate::support::Etcd;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
-use support::Etcd;
 
 /// Puts `(key, value)` pairs with etcdctl, many per txn; `lease` (hex) on every key if given.
 fn put_all(etcd: &Etcd, pairs: &[(String, String)], lease: Option<&str>) {

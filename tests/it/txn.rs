@@ -5,7 +5,7 @@
 //! keyspaces must match too, so the transaction did the same thing. Where etcdctl crashes or has
 //! a bug ectl deliberately does not copy, ectl-only tests pin ectl's behaviour.
 
-mod support;
+use crate::support;
 
 use ectl::pb::etcdserverpb::TxnResponse;
 use prost::Message;

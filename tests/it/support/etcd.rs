@@ -104,11 +104,6 @@ impl Etcd {
         format!("http://127.0.0.1:{}", self.ports.peer)
     }
 
-    /// Process id of the etcd child.
-    pub fn pid(&self) -> u32 {
-        self.pid
-    }
-
     /// The certificates this member was started with, if it serves TLS.
     pub fn tls(&self) -> Option<&Tls> {
         self.tls.as_ref()

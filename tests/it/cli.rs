@@ -4,14 +4,13 @@
 //! differ on purpose (README, "Deliberate differences") are asserted as such, and the ones only
 //! ectl has (quiet broken pipe, all endpoints down) are checked on ectl alone.
 
-mod common;
-mod support;
+use crate::support;
 
 use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Case, Mode, Pair, case};
+use crate::differential::{Case, Mode, Pair, case};
 use support::{Etcd, Options, Tls, ectl};
 
 /// Reads on a small fixed keyspace, under every way of passing a global setting.

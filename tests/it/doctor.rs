@@ -1,15 +1,13 @@
 //! `ectl doctor` against real members set up to fail one way each: nothing listening, a peer
 //! port, a frozen member, TLS mistakes, auth, a NOSPACE alarm, a stopped and a leaderless member.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::{Cluster, Etcd, Options, Tls, ectl};
 use serde_json::Value;
-use support::{Cluster, Etcd, Options, Tls, ectl};
 
 /// Runs `doctor -w json` and returns its exit code and report.
-fn doctor(cmd: support::Cmd) -> (i32, Value) {
+fn doctor(cmd: crate::support::Cmd) -> (i32, Value) {
     let out = cmd
         .args(["--dial-timeout=1s", "-w", "json", "doctor"])
         .run();

@@ -1,6 +1,6 @@
 //! TLS against a real member with client-certificate authentication.
 
-mod support;
+use crate::support;
 
 use support::{Etcd, Options, Tls, ectl};
 

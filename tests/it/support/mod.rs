@@ -5,9 +5,6 @@
 //! parallel, and the runners for `ectl` and the reference `etcdctl` (clean environment, timeout).
 //! A missing etcd or etcdctl is a loud panic with the install command, never a silent skip.
 
-// Every test binary compiles this module but uses only part of it.
-#![allow(dead_code, unused_imports)]
-
 mod cmd;
 mod etcd;
 mod http;

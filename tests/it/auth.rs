@@ -1,6 +1,6 @@
 //! Authentication in the client core against a real auth-enabled member.
 
-mod support;
+use crate::support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

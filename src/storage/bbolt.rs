@@ -10,12 +10,24 @@
 //! element itself. A leaf value flagged as a bucket is a bucket header (root pgid u64, sequence
 //! u64), followed by an inline page when the root is 0.
 
+use crate::go;
 use std::collections::HashSet;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-use crate::output::DbStatus;
+/// What etcd's `snapshot.Status` reports about a backend file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DbStatus {
+    /// CRC-32C over every bucket name, key and value.
+    pub hash: u32,
+    /// The main revision of the last key in the `key` bucket.
+    pub revision: i64,
+    /// Keys across all buckets.
+    pub total_key: u64,
+    /// The database size bbolt reports: its highest page id times the page size.
+    pub total_size: u64,
+}
 
 const MAGIC: u32 = 0xED0C_DAED;
 const VERSION: u32 = 2;
@@ -159,10 +171,10 @@ impl Page {
 
 impl Db {
     pub fn open(path: &Path) -> Result<Db, Error> {
-        let file = File::open(path).map_err(|e| Error::Io(go_io_error("open", path, &e)))?;
+        let file = File::open(path).map_err(|e| Error::Io(go::path_error("open", path, &e)))?;
         let len = file
             .metadata()
-            .map_err(|e| Error::Io(go_io_error("stat", path, &e)))?
+            .map_err(|e| Error::Io(go::path_error("stat", path, &e)))?
             .len();
         let read = |offset: u64, size: usize| -> Option<Vec<u8>> {
             let mut buf = vec![0; size];
@@ -394,27 +406,9 @@ impl Db {
     }
 }
 
-/// Go's `*PathError` text: `open x: no such file or directory`.
-fn go_io_error(op: &str, path: &Path, e: &std::io::Error) -> String {
-    let cause = match e.raw_os_error() {
-        Some(code) => {
-            let text = std::io::Error::from_raw_os_error(code).to_string();
-            // Rust appends " (os error N)"; Go prints the bare, lower-case strerror.
-            let text = text.split(" (os error").next().unwrap_or(&text).to_string();
-            let mut chars = text.chars();
-            match chars.next() {
-                Some(c) => c.to_lowercase().chain(chars).collect(),
-                None => text,
-            }
-        }
-        None => e.to_string(),
-    };
-    format!("{op} {}: {cause}", path.display())
-}
-
 /// [`Db::open`] and [`Db::status`] in one step.
 pub fn status(path: &Path) -> Result<DbStatus, Error> {
-    std::fs::metadata(path).map_err(|e| Error::Io(go_io_error("stat", path, &e)))?;
+    std::fs::metadata(path).map_err(|e| Error::Io(go::path_error("stat", path, &e)))?;
     Db::open(path)?.status()
 }
 

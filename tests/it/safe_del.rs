@@ -1,12 +1,10 @@
 //! Safe deletes against a real member: `del --dry-run`, `--confirm` (answered through a real
 //! pty made by `script(1)`), `ETCDCTL_CONFIRM=1`, and `--save-undo` undone from its file.
 
-mod support;
-
 use std::fs::File;
 use std::io::BufReader;
 
-use support::{Cmd, Etcd};
+use crate::support::{Cmd, Etcd};
 
 fn keys(etcd: &Etcd, prefix: &str) -> String {
     let out = etcd
@@ -30,7 +28,7 @@ fn seeded() -> Etcd {
 }
 
 /// `ectl ARGS` on a pseudo-terminal, with `answer` typed into it.
-fn on_terminal(etcd: &Etcd, args: &[&str], answer: &str) -> support::Out {
+fn on_terminal(etcd: &Etcd, args: &[&str], answer: &str) -> crate::support::Out {
     let line = std::iter::once(env!("CARGO_BIN_EXE_ectl").to_string())
         .chain(std::iter::once(format!("--endpoints={}", etcd.endpoint())))
         .chain(args.iter().map(|a| a.to_string()))

@@ -20,9 +20,6 @@
 //!   command timeout and exits 1; a flag and its `ETCDCTL_*` twin both set: the flag wins in
 //!   ectl, etcdctl refuses; `ETCDCTL_API=2` is refused ([`Case::documented`]).
 
-// Each test binary uses part of this module.
-#![allow(dead_code)]
-
 use std::ffi::{OsStr, OsString};
 use std::fmt::Write as _;
 use std::io::{Read, Write};
@@ -120,14 +117,6 @@ impl Case {
     /// [`Case::setup`] with byte arguments.
     pub fn setup_bytes(self, args: &[&[u8]]) -> Case {
         self.setup_os(args.iter().map(|a| os(a)).collect(), None)
-    }
-
-    /// [`Case::setup`] with `stdin` fed to etcdctl.
-    pub fn setup_stdin(self, args: &[&str], stdin: &[u8]) -> Case {
-        self.setup_os(
-            args.iter().map(OsString::from).collect(),
-            Some(stdin.to_vec()),
-        )
     }
 
     fn setup_os(mut self, args: Vec<OsString>, stdin: Option<Vec<u8>>) -> Case {

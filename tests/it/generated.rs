@@ -26,7 +26,7 @@ fn generated() -> BTreeMap<PathBuf, Vec<u8>> {
         files.insert(Path::new("completions").join(name), script);
     }
     let pages = tempfile::tempdir().expect("temp dir");
-    clap_mangen::generate_to(ectl::cli::command(), pages.path()).expect("render man pages");
+    clap_mangen::generate_to(ectl::commands::command(), pages.path()).expect("render man pages");
     for entry in fs::read_dir(pages.path()).expect("read pages") {
         let entry = entry.expect("page");
         let page = fs::read(entry.path()).expect("read page");

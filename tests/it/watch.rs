@@ -4,7 +4,7 @@
 //! a 3-member cluster: the member serving the watch is killed, or frozen, in the middle of a
 //! thousand writes, and every event must still be printed exactly once, in revision order.
 
-mod support;
+use crate::support;
 
 use std::io::Write;
 use std::process::{Child, Command, Stdio};

@@ -4,7 +4,7 @@
 //! orders, exclude each other; a command runs under the lock and gives its exit code; a second
 //! candidate takes over when the leader resigns on Ctrl-C, and observers see both leaders.
 
-mod support;
+use crate::support;
 
 use std::thread::sleep;
 use std::time::Duration;

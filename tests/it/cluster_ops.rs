@@ -4,7 +4,7 @@
 //! health check took (and the table widths that follow from it), the order of concurrent
 //! health answers, and member ids created by the test.
 
-mod support;
+use crate::support;
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};

@@ -5,10 +5,7 @@
 //!
 //! One test per command group, each with its own pair of members, so groups run in parallel.
 
-mod common;
-mod support;
-
-use common::{Case, Mode, Pair, case, case_bytes};
+use crate::differential::{Case, Mode, Pair, case, case_bytes};
 
 /// Lease IDs granted through the gateway (decimal; `--lease` takes them in hex).
 const LEASE: i64 = 0x1234;

@@ -1,0 +1,125 @@
+//! The global settings every command runs with: the global flags, already merged with their
+//! `ETCDCTL_*` variables by the parser, resolved into plain structs without I/O.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::cli::GlobalArgs;
+use crate::client::{self, Credentials, TlsOptions};
+use crate::error::{CliError, ExitCode};
+use crate::output::Format;
+
+/// The global settings every command runs with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub client: client::Config,
+    pub format: Format,
+    pub hex: bool,
+    pub debug: bool,
+    pub print_curl: bool,
+    /// The `--user` whose password must be asked for before connecting (see
+    /// `Context::client_config`).
+    pub password_wanted_for: Option<String>,
+}
+
+impl Settings {
+    /// Resolves flags into settings, without I/O: a `--user` whose password was not given is
+    /// recorded in [`Settings::password_wanted_for`], to be asked for when a client is built.
+    pub fn resolve(args: &GlobalArgs) -> Result<Settings, CliError> {
+        let format = args.write_out.parse::<Format>()?;
+        for (flag, value) in [
+            ("--cert", &args.cert),
+            ("--key", &args.key),
+            ("--cacert", &args.cacert),
+        ] {
+            if value.as_deref() == Some("") {
+                return Err(CliError::bad_args(format!(
+                    "empty string is passed to {flag} option"
+                )));
+            }
+        }
+        if args.discovery_srv.as_deref().is_some_and(|d| !d.is_empty()) {
+            return Err(CliError::bad_feature(
+                "--discovery-srv is not supported by ectl yet: list the members in --endpoints",
+            ));
+        }
+        let tls_flags_given = args.cert.is_some() || args.key.is_some() || args.cacert.is_some();
+        let tls = (tls_flags_given || !args.insecure_transport).then(|| TlsOptions {
+            ca_file: args.cacert.as_ref().map(PathBuf::from),
+            cert_file: args.cert.as_ref().map(PathBuf::from),
+            key_file: args.key.as_ref().map(PathBuf::from),
+            skip_verify: args.insecure_skip_tls_verify,
+            server_name: None,
+        });
+        let endpoints: Vec<String> = args
+            .endpoints
+            .iter()
+            .filter(|e| !e.trim().is_empty())
+            .cloned()
+            .collect();
+        if endpoints.is_empty() {
+            // `--endpoints=`: clientv3's refusal, a connection error (exit 2) in etcdctl.
+            return Err(CliError::new(
+                ExitCode::BadConnection,
+                "etcdclient: no available endpoints",
+            ));
+        }
+        let client = client::Config {
+            endpoints,
+            // etcdctl (clientv3) sets no dial limit for 0 (or a negative value, which parses
+            // as 0); the command deadline still bounds every dial.
+            dial_timeout: if args.dial_timeout.is_zero() {
+                NO_DIAL_LIMIT
+            } else {
+                args.dial_timeout
+            },
+            command_timeout: args.command_timeout,
+            keepalive_time: args.keepalive_time,
+            keepalive_timeout: args.keepalive_timeout,
+            tls,
+            credentials: credentials(args),
+            max_request_bytes: nonzero_or(
+                args.max_request_bytes,
+                client::DEFAULT_MAX_REQUEST_BYTES,
+            ),
+            max_recv_bytes: nonzero_or(args.max_recv_bytes, client::DEFAULT_MAX_RECV_BYTES),
+        };
+        Ok(Settings {
+            client,
+            format,
+            hex: args.hex,
+            debug: args.debug,
+            print_curl: args.print_curl,
+            password_wanted_for: password_wanted_for(args),
+        })
+    }
+}
+
+/// `--user name:password` or `--user name --password p`. An empty password means no
+/// authentication at all, as in etcdctl: requests then go out unauthenticated and the
+/// server says why it refuses them.
+fn credentials(args: &GlobalArgs) -> Option<Credentials> {
+    let user = args.user.as_deref().filter(|u| !u.is_empty())?;
+    let (user, password) = match args.password.as_deref().filter(|p| !p.is_empty()) {
+        Some(password) => (user, password),
+        None => user.split_once(':')?,
+    };
+    (!password.is_empty()).then(|| Credentials {
+        user: user.to_string(),
+        password: password.to_string(),
+    })
+}
+
+/// `--user name` alone: etcdctl asks for the password when it connects.
+fn password_wanted_for(args: &GlobalArgs) -> Option<String> {
+    let user = args.user.as_deref().filter(|u| !u.is_empty())?;
+    let no_password = args.password.as_deref().is_none_or(str::is_empty);
+    (no_password && !user.contains(':')).then(|| user.to_string())
+}
+
+/// `--dial-timeout=0`: far beyond any command deadline, small enough to add to an `Instant`.
+const NO_DIAL_LIMIT: Duration = Duration::from_secs(365 * 24 * 3600);
+
+fn nonzero_or(value: usize, default: usize) -> usize {
+    if value == 0 { default } else { value }
+}
