@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ectl_global_optspecs
-    string join \n endpoints= debug= print-curl= w/write-out= hex= dial-timeout= command-timeout= keepalive-time= keepalive-timeout= insecure-transport= insecure-discovery= insecure-skip-tls-verify= cert= key= cacert= user= password= d/discovery-srv= discovery-srv-name= max-request-bytes= max-recv-bytes= h/help V/version
+    string join \n context= endpoints= debug= print-curl= w/write-out= hex= dial-timeout= command-timeout= keepalive-time= keepalive-timeout= insecure-transport= insecure-discovery= insecure-skip-tls-verify= cert= key= cacert= user= password= d/discovery-srv= discovery-srv-name= max-request-bytes= max-recv-bytes= h/help V/version
 end
 
 function __fish_ectl_needs_command
@@ -24,6 +24,7 @@ function __fish_ectl_using_subcommand
     contains -- $cmd[1] $argv
 end
 
+complete -c ectl -n "__fish_ectl_needs_command" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_needs_command" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_needs_command" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_needs_command" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -75,6 +76,7 @@ complete -c ectl -n "__fish_ectl_needs_command" -f -a "downgrade" -d 'Downgrade 
 complete -c ectl -n "__fish_ectl_needs_command" -f -a "doctor" -d 'Diagnoses connections to etcd (ectl only)'
 complete -c ectl -n "__fish_ectl_needs_command" -f -a "du" -d 'Shows what fills the keyspace, per prefix (ectl only)'
 complete -c ectl -n "__fish_ectl_needs_command" -f -a "diff" -d 'Shows keys added, changed and deleted between two views (ectl only)'
+complete -c ectl -n "__fish_ectl_needs_command" -f -a "context" -d 'Lists, shows and selects named contexts (ectl only)'
 complete -c ectl -n "__fish_ectl_needs_command" -f -a "check"
 complete -c ectl -n "__fish_ectl_needs_command" -f -a "make-mirror"
 complete -c ectl -n "__fish_ectl_needs_command" -f -a "migrate"
@@ -99,6 +101,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand get" -l min-create-rev -d 'Min
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l max-create-rev -d 'Maximum create revision' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l min-mod-rev -d 'Minimum modification revision' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l max-mod-rev -d 'Maximum modification revision' -r
+complete -c ectl -n "__fish_ectl_using_subcommand get" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -129,6 +132,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand put" -l lease -d 'lease ID (in
 complete -c ectl -n "__fish_ectl_using_subcommand put" -l prev-kv -d 'return the previous key-value pair before modification' -r
 complete -c ectl -n "__fish_ectl_using_subcommand put" -l ignore-value -d 'updates the key using its current value' -r
 complete -c ectl -n "__fish_ectl_using_subcommand put" -l ignore-lease -d 'updates the key using its current lease' -r
+complete -c ectl -n "__fish_ectl_using_subcommand put" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand put" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand put" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand put" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -161,6 +165,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand del" -l from-key -d 'delete ke
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l dry-run -d 'ectl only: show how many keys the delete would remove, the first and last, and a sample; delete nothing' -r
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l confirm -d 'ectl only: ask on the terminal before deleting more than one key' -r
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l save-undo -d 'ectl only: write the deleted keys to FILE, which `ectl import FILE` puts back' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand del" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -188,6 +193,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand del" -l max-request-bytes -d '
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand del" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand txn" -s i -l interactive -d 'Input transaction in interactive mode' -r
+complete -c ectl -n "__fish_ectl_using_subcommand txn" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand txn" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand txn" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand txn" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -215,6 +221,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand txn" -l max-request-bytes -d '
 complete -c ectl -n "__fish_ectl_using_subcommand txn" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand txn" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l physical -d '\'true\' to wait for compaction to physically remove all old revisions' -r
+complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -241,6 +248,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l discovery-srv-n
 complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand compaction" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand version" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand version" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand version" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand version" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -267,6 +275,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand version" -l discovery-srv-name
 complete -c ectl -n "__fish_ectl_using_subcommand version" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand version" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand version" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -297,6 +306,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -f -a "disable" -d 'Disables authentication'
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -f -a "status" -d 'Returns authentication status (etcd 3.5 or later)'
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -323,6 +333,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -349,6 +360,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -379,6 +391,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "disable" -d 'Disables authentication'
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "status" -d 'Returns authentication status (etcd 3.5 or later)'
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -416,6 +429,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l interactive -d 'Read password from stdin instead of interactive terminal' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l new-user-password -d 'Supply password from the command line flag' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l no-password -d 'Create a user without password (CN based auth only)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -442,6 +456,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -469,6 +484,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l detail -d 'Show permissions of roles granted to the user' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -495,6 +511,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -522,6 +539,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l interactive -d 'If true, read password from stdin instead of interactive terminal' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -548,6 +566,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -574,6 +593,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -608,6 +628,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "grant-role" -d 'Grants a role to a user'
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "revoke-role" -d 'Revokes a role from a user'
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -641,6 +662,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -f -a "grant-permission" -d 'Grants a key to a role'
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -f -a "revoke-permission" -d 'Revokes a key from a role'
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -667,6 +689,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -693,6 +716,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -719,6 +743,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -747,6 +772,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l prefix -d 'grant a prefix permission' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l from-key -d 'grant a permission of keys that are greater than or equal to the given key using byte compare' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -775,6 +801,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l prefix -d 'revoke a prefix permission' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l from-key -d 'revoke a permission of keys that are greater than or equal to the given key using byte compare' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -808,6 +835,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from help" -f -a "grant-permission" -d 'Grants a key to a role'
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from help" -f -a "revoke-permission" -d 'Revokes a key from a role'
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ectl -n "__fish_ectl_using_subcommand completion" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand completion" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand completion" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand completion" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -840,6 +868,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand watch" -l prefix -d 'Watch on 
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l rev -d 'Revision to start watching' -r
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l prev-kv -d 'get the previous key-value pair before the event happens' -r
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l progress-notify -d 'get periodic watch progress notification from server' -r
+complete -c ectl -n "__fish_ectl_using_subcommand watch" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -866,6 +895,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand watch" -l discovery-srv-name -
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -898,6 +928,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_sub
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -f -a "list" -d 'List all active leases'
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -f -a "keep-alive" -d 'Keeps leases alive (renew)'
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -924,6 +955,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -951,6 +983,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l keys -d 'Get keys attached to this lease' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -977,6 +1010,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1004,6 +1038,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l once -d 'Resets the keep-alive time to its original value and exits immediately' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1037,6 +1072,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from help" -f -a "keep-alive" -d 'Keeps leases alive (renew)'
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ectl -n "__fish_ectl_using_subcommand lock" -l ttl -d 'timeout for session' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lock" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lock" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lock" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lock" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1064,6 +1100,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand lock" -l max-request-bytes -d 
 complete -c ectl -n "__fish_ectl_using_subcommand lock" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lock" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand elect" -s l -l listen -d 'observation mode' -r
+complete -c ectl -n "__fish_ectl_using_subcommand elect" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand elect" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand elect" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand elect" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1090,6 +1127,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand elect" -l discovery-srv-name -
 complete -c ectl -n "__fish_ectl_using_subcommand elect" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand elect" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand elect" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1124,6 +1162,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_su
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l peer-urls -d 'comma separated peer URLs for the new member' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l learner -d 'indicates if the new member is raft learner' -r
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1150,6 +1189,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcom
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1177,6 +1217,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcom
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l peer-urls -d 'comma separated peer URLs for the updated member' -r
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1203,6 +1244,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcom
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1229,6 +1271,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcom
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1262,6 +1305,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcom
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "promote" -d 'Promotes a non-voting member in the cluster'
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l cluster -d 'use all endpoints from the cluster member list' -r
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1293,6 +1337,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -f -a "hashkv" -d 'Prints the KV history hash for each endpoint in --endpoints'
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l cluster -d 'use all endpoints from the cluster member list' -r
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1320,6 +1365,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l cluster -d 'use all endpoints from the cluster member list' -r
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1348,6 +1394,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l rev -d 'maximum revision to hash (default: all revisions)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l cluster -d 'use all endpoints from the cluster member list' -r
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1378,6 +1425,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from help" -f -a "status" -d 'Prints out the status of endpoints specified in `--endpoints` flag'
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from help" -f -a "hashkv" -d 'Prints the KV history hash for each endpoint in --endpoints'
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1407,6 +1455,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_sub
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -f -a "disarm" -d 'Disarms all alarms'
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -f -a "list" -d 'Lists all alarms'
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1433,6 +1482,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1464,6 +1514,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l cluster -d 'use all endpoints from the cluster member list' -r
 complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l data-dir -d 'Optional. If present, defragments a data directory not in use by etcd' -r
+complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1490,6 +1541,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l discovery-srv-name 
 complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand defrag" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1516,6 +1568,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l discovery-srv-
 complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1546,6 +1599,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -f -a "restore" -d 'Restores an etcd member snapshot to an etcd directory'
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -f -a "status" -d 'Gets backend snapshot status of a given file'
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1579,6 +1633,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l initial-advertise-peer-urls -d 'List of this member\'s peer URLs to advertise to the rest of the cluster' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l name -d 'Human-readable name for this member' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l skip-hash-check -d 'Ignore snapshot integrity hash value (required if copied from data directory)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1605,6 +1660,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1635,6 +1691,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "restore" -d 'Restores an etcd member snapshot to an etcd directory'
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "status" -d 'Gets backend snapshot status of a given file'
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1665,6 +1722,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -f -a "enable" -d 'Validate downgrade capability before starting downgrade (validate), or start a downgrade action to cluster (enable)'
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -f -a "cancel" -d 'Cancel the ongoing downgrade action to cluster'
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1691,6 +1749,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_sub
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1717,6 +1776,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_sub
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1749,6 +1809,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_sub
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ectl -n "__fish_ectl_using_subcommand doctor" -l quota-backend-bytes -d 'the members\' --quota-backend-bytes (0: etcd\'s default, 2 GiB); etcd < 3.6 does not report it' -r
 complete -c ectl -n "__fish_ectl_using_subcommand doctor" -l max-raft-lag -d 'raft entries a member may trail the most advanced one by before it counts as lagging' -r
+complete -c ectl -n "__fish_ectl_using_subcommand doctor" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand doctor" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand doctor" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand doctor" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1780,6 +1841,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand du" -l top -d 'show only the N
 complete -c ectl -n "__fish_ectl_using_subcommand du" -l separator -d 'what separates the levels of a key' -r
 complete -c ectl -n "__fish_ectl_using_subcommand du" -l rev -d 'read at this revision (0: the current one)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand du" -l page-keys -d 'keys per request' -r
+complete -c ectl -n "__fish_ectl_using_subcommand du" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand du" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand du" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand du" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1810,6 +1872,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand diff" -l rev -d 'a revision to
 complete -c ectl -n "__fish_ectl_using_subcommand diff" -l endpoints-a -d 'the first cluster\'s endpoints (default: --endpoints)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand diff" -l endpoints-b -d 'the second cluster\'s endpoints (TLS and user settings are shared with the first)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand diff" -l page-keys -d 'keys per request' -r
+complete -c ectl -n "__fish_ectl_using_subcommand diff" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand diff" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand diff" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand diff" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1837,6 +1900,123 @@ complete -c ectl -n "__fish_ectl_using_subcommand diff" -l max-request-bytes -d 
 complete -c ectl -n "__fish_ectl_using_subcommand diff" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
 complete -c ectl -n "__fish_ectl_using_subcommand diff" -l members -d 'compare every member\'s serializable view (member list)'
 complete -c ectl -n "__fish_ectl_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l endpoints -d 'gRPC endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l debug -d 'enable client-side debug logging' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r -f -a "fields\t''
+json\t''
+protobuf\t''
+simple\t''
+table\t''"
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l key -d 'identify secure client using this TLS key file' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -f -a "list" -d 'Lists the contexts; `*` marks the current one'
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -f -a "show" -d 'Shows a context\'s settings (default: the current one)'
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -f -a "use" -d 'Makes NAME the current context (the file\'s comments are kept)'
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l endpoints -d 'gRPC endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l debug -d 'enable client-side debug logging' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r -f -a "fields\t''
+json\t''
+protobuf\t''
+simple\t''
+table\t''"
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l key -d 'identify secure client using this TLS key file' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l endpoints -d 'gRPC endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l debug -d 'enable client-side debug logging' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r -f -a "fields\t''
+json\t''
+protobuf\t''
+simple\t''
+table\t''"
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l key -d 'identify secure client using this TLS key file' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l endpoints -d 'gRPC endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l debug -d 'enable client-side debug logging' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r -f -a "fields\t''
+json\t''
+protobuf\t''
+simple\t''
+table\t''"
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l key -d 'identify secure client using this TLS key file' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from help" -f -a "list" -d 'Lists the contexts; `*` marks the current one'
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from help" -f -a "show" -d 'Shows a context\'s settings (default: the current one)'
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from help" -f -a "use" -d 'Makes NAME the current context (the file\'s comments are kept)'
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ectl -n "__fish_ectl_using_subcommand check" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand check" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand check" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand check" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1862,6 +2042,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand check" -s d -l discovery-srv -
 complete -c ectl -n "__fish_ectl_using_subcommand check" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand check" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand check" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1887,6 +2068,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -s d -l discovery
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
+complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1912,34 +2094,35 @@ complete -c ectl -n "__fish_ectl_using_subcommand migrate" -s d -l discovery-srv
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l max-request-bytes -d 'client-side request send limit in bytes (if 0, it defaults to 2.0 MiB (2 * 1024 * 1024).)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l max-recv-bytes -d 'client-side response receive limit in bytes (if 0, it defaults to "math.MaxInt32")' -r
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff check make-mirror migrate help" -f -a "get" -d 'Gets the key or a range of keys'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff check make-mirror migrate help" -f -a "put" -d 'Puts the given key into the store'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff check make-mirror migrate help" -f -a "del" -d 'Removes the specified key or range of keys [key, range_end)'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff check make-mirror migrate help" -f -a "txn" -d 'Txn processes all the requests in one transaction'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff check make-mirror migrate help" -f -a "compaction" -d 'Compacts the event history in etcd'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff check make-mirror migrate help" -f -a "version" -d 'Prints the version of ectl'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff check make-mirror migrate help" -f -a "auth" -d 'Enable or disable authentication'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff check make-mirror migrate help" -f -a "user" -d 'User related commands'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff check make-mirror migrate help" -f -a "role" -d 'Role related commands'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff check make-mirror migrate help" -f -a "completion" -d 'Generates the shell completion script for ectl'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff check make-mirror migrate help" -f -a "watch" -d 'Watches events stream on keys or prefixes'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff check make-mirror migrate help" -f -a "lease" -d 'Lease related commands'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff check make-mirror migrate help" -f -a "lock" -d 'Acquires a named lock'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff check make-mirror migrate help" -f -a "elect" -d 'Observes and participates in leader election'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff check make-mirror migrate help" -f -a "member" -d 'Membership related commands'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff check make-mirror migrate help" -f -a "endpoint" -d 'Endpoint related commands'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff check make-mirror migrate help" -f -a "alarm" -d 'Alarm related commands'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff check make-mirror migrate help" -f -a "defrag" -d 'Defragments the storage of the etcd members with given endpoints'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff check make-mirror migrate help" -f -a "move-leader" -d 'Transfers leadership to another etcd cluster member.'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff check make-mirror migrate help" -f -a "snapshot" -d 'Manages etcd node snapshots'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff check make-mirror migrate help" -f -a "downgrade" -d 'Downgrade related commands (etcd 3.6 and later)'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff check make-mirror migrate help" -f -a "doctor" -d 'Diagnoses connections to etcd (ectl only)'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff check make-mirror migrate help" -f -a "du" -d 'Shows what fills the keyspace, per prefix (ectl only)'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff check make-mirror migrate help" -f -a "diff" -d 'Shows keys added, changed and deleted between two views (ectl only)'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff check make-mirror migrate help" -f -a "check"
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff check make-mirror migrate help" -f -a "make-mirror"
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff check make-mirror migrate help" -f -a "migrate"
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff check make-mirror migrate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff context check make-mirror migrate help" -f -a "get" -d 'Gets the key or a range of keys'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff context check make-mirror migrate help" -f -a "put" -d 'Puts the given key into the store'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff context check make-mirror migrate help" -f -a "del" -d 'Removes the specified key or range of keys [key, range_end)'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff context check make-mirror migrate help" -f -a "txn" -d 'Txn processes all the requests in one transaction'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff context check make-mirror migrate help" -f -a "compaction" -d 'Compacts the event history in etcd'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff context check make-mirror migrate help" -f -a "version" -d 'Prints the version of ectl'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff context check make-mirror migrate help" -f -a "auth" -d 'Enable or disable authentication'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff context check make-mirror migrate help" -f -a "user" -d 'User related commands'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff context check make-mirror migrate help" -f -a "role" -d 'Role related commands'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff context check make-mirror migrate help" -f -a "completion" -d 'Generates the shell completion script for ectl'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff context check make-mirror migrate help" -f -a "watch" -d 'Watches events stream on keys or prefixes'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff context check make-mirror migrate help" -f -a "lease" -d 'Lease related commands'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff context check make-mirror migrate help" -f -a "lock" -d 'Acquires a named lock'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff context check make-mirror migrate help" -f -a "elect" -d 'Observes and participates in leader election'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff context check make-mirror migrate help" -f -a "member" -d 'Membership related commands'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff context check make-mirror migrate help" -f -a "endpoint" -d 'Endpoint related commands'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff context check make-mirror migrate help" -f -a "alarm" -d 'Alarm related commands'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff context check make-mirror migrate help" -f -a "defrag" -d 'Defragments the storage of the etcd members with given endpoints'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff context check make-mirror migrate help" -f -a "move-leader" -d 'Transfers leadership to another etcd cluster member.'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff context check make-mirror migrate help" -f -a "snapshot" -d 'Manages etcd node snapshots'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff context check make-mirror migrate help" -f -a "downgrade" -d 'Downgrade related commands (etcd 3.6 and later)'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff context check make-mirror migrate help" -f -a "doctor" -d 'Diagnoses connections to etcd (ectl only)'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff context check make-mirror migrate help" -f -a "du" -d 'Shows what fills the keyspace, per prefix (ectl only)'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff context check make-mirror migrate help" -f -a "diff" -d 'Shows keys added, changed and deleted between two views (ectl only)'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff context check make-mirror migrate help" -f -a "context" -d 'Lists, shows and selects named contexts (ectl only)'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff context check make-mirror migrate help" -f -a "check"
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff context check make-mirror migrate help" -f -a "make-mirror"
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff context check make-mirror migrate help" -f -a "migrate"
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade doctor du diff context check make-mirror migrate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ectl -n "__fish_ectl_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "enable" -d 'Enables authentication'
 complete -c ectl -n "__fish_ectl_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "disable" -d 'Disables authentication'
 complete -c ectl -n "__fish_ectl_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "status" -d 'Returns authentication status (etcd 3.5 or later)'
@@ -1977,3 +2160,6 @@ complete -c ectl -n "__fish_ectl_using_subcommand help; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand help; and __fish_seen_subcommand_from downgrade" -f -a "validate" -d 'Validate downgrade capability before starting downgrade (validate), or start a downgrade action to cluster (enable)'
 complete -c ectl -n "__fish_ectl_using_subcommand help; and __fish_seen_subcommand_from downgrade" -f -a "enable" -d 'Validate downgrade capability before starting downgrade (validate), or start a downgrade action to cluster (enable)'
 complete -c ectl -n "__fish_ectl_using_subcommand help; and __fish_seen_subcommand_from downgrade" -f -a "cancel" -d 'Cancel the ongoing downgrade action to cluster'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and __fish_seen_subcommand_from context" -f -a "list" -d 'Lists the contexts; `*` marks the current one'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and __fish_seen_subcommand_from context" -f -a "show" -d 'Shows a context\'s settings (default: the current one)'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and __fish_seen_subcommand_from context" -f -a "use" -d 'Makes NAME the current context (the file\'s comments are kept)'

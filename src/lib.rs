@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod client;
 pub mod commands;
+pub mod contexts;
 pub mod dump;
 pub mod error;
 pub mod go;

@@ -19,6 +19,7 @@
 pub mod alarm;
 pub mod auth;
 pub mod completion;
+pub mod context;
 pub mod defrag;
 pub mod diff;
 pub mod doctor;
@@ -41,6 +42,7 @@ use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::sync::Arc;
 
+use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::cli::{self, GlobalArgs};
@@ -128,6 +130,7 @@ pub enum Command {
     Doctor(doctor::DoctorArgs),
     Du(du::DuArgs),
     Diff(diff::DiffArgs),
+    Context(context::ContextArgs),
 }
 
 impl Command {
@@ -198,7 +201,7 @@ const GROUPS: &[cli::Group] = &[
     ("Concurrency commands", &["lock", "elect"]),
     ("Authentication commands", &["auth", "user", "role"]),
     // ectl's own commands (etcdctl has none of these).
-    ("Beyond etcdctl", &["doctor", "du", "diff"]),
+    ("Beyond etcdctl", &["doctor", "du", "diff", "context"]),
     ("Utility commands", &["version", "completion", "help"]),
 ];
 
@@ -265,7 +268,18 @@ pub fn parse_from(
             format!("`{name}` is an etcdctl command that ectl does not implement yet"),
         ));
     }
-    Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))
+    let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))?;
+    cli.global.explicit = matches
+        .ids()
+        .filter(|id| {
+            matches!(
+                matches.value_source(id.as_str()),
+                Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+            )
+        })
+        .map(|id| id.to_string())
+        .collect();
+    Ok(cli)
 }
 
 /// Commands that read no global flag or variable and talk to no server, run before settings
@@ -275,6 +289,7 @@ pub fn run_offline(command: &Command, out: &mut dyn std::io::Write) -> Option<an
     match command {
         Command::Version(args) => Some(version::run(args, out)),
         Command::Completion(args) => Some(completion::run(args, out)),
+        Command::Context(args) => Some(context::run(args, out)),
         _ => None,
     }
 }
@@ -305,6 +320,7 @@ pub async fn run(command: Command, ctx: &mut Context<'_>) -> anyhow::Result<()> 
         Command::Doctor(args) => doctor::run(args, ctx).await,
         Command::Du(args) => du::run(args, ctx).await,
         Command::Diff(args) => diff::run(args, ctx).await,
+        Command::Context(args) => context::run(&args, ctx.out),
     }
 }
 

@@ -12,6 +12,7 @@ mod auth_admin;
 mod cli;
 mod cluster_ops;
 mod completion;
+mod contexts;
 mod curl;
 mod diff;
 mod doctor;
