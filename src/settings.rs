@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::cli::GlobalArgs;
 use crate::client::{self, Credentials, TlsOptions};
+use crate::discovery;
 use crate::error::{CliError, ExitCode};
 use crate::output::Format;
 
@@ -20,12 +21,29 @@ pub struct Settings {
     /// The `--user` whose password must be asked for before connecting (see
     /// `Context::client_config`).
     pub password_wanted_for: Option<String>,
+    /// Lines for stderr before the command runs (discovery's ignored endpoints), printed by
+    /// the edge since the library never prints.
+    pub notices: Vec<String>,
 }
 
 impl Settings {
-    /// Resolves flags into settings, without I/O: a `--user` whose password was not given is
-    /// recorded in [`Settings::password_wanted_for`], to be asked for when a client is built.
+    /// Resolves flags into settings, with no I/O but DNS discovery (`-d`): a `--user` whose
+    /// password was not given is recorded in [`Settings::password_wanted_for`], to be asked for
+    /// when a client is built.
     pub fn resolve(args: &GlobalArgs) -> Result<Settings, CliError> {
+        // etcdctl resolves endpoints first; SRV records win over --endpoints unless none are
+        // found.
+        let domain = args.discovery_srv.as_deref().filter(|d| !d.is_empty());
+        let discovered = match domain {
+            Some(domain) => discovery::lookup(
+                domain,
+                args.discovery_srv_name.as_deref().unwrap_or(""),
+                args.insecure_discovery,
+            )
+            .map_err(CliError::error)?,
+            None => discovery::Discovered::default(),
+        };
+        let server_name = discovery::tls_server_name(domain, args.insecure_discovery);
         let format = args.write_out.parse::<Format>()?;
         for (flag, value) in [
             ("--cert", &args.cert),
@@ -38,25 +56,26 @@ impl Settings {
                 )));
             }
         }
-        if args.discovery_srv.as_deref().is_some_and(|d| !d.is_empty()) {
-            return Err(CliError::bad_feature(
-                "--discovery-srv is not supported by ectl yet: list the members in --endpoints",
-            ));
-        }
-        let tls_flags_given = args.cert.is_some() || args.key.is_some() || args.cacert.is_some();
+        let tls_flags_given = args.cert.is_some()
+            || args.key.is_some()
+            || args.cacert.is_some()
+            || server_name.is_some();
         let tls = (tls_flags_given || !args.insecure_transport).then(|| TlsOptions {
             ca_file: args.cacert.as_ref().map(PathBuf::from),
             cert_file: args.cert.as_ref().map(PathBuf::from),
             key_file: args.key.as_ref().map(PathBuf::from),
             skip_verify: args.insecure_skip_tls_verify,
-            server_name: None,
+            server_name,
         });
-        let endpoints: Vec<String> = args
-            .endpoints
-            .iter()
-            .filter(|e| !e.trim().is_empty())
-            .cloned()
-            .collect();
+        let endpoints: Vec<String> = (if discovered.endpoints.is_empty() {
+            &args.endpoints
+        } else {
+            &discovered.endpoints
+        })
+        .iter()
+        .filter(|e| !e.trim().is_empty())
+        .cloned()
+        .collect();
         if endpoints.is_empty() {
             // `--endpoints=`: clientv3's refusal, a connection error (exit 2) in etcdctl.
             return Err(CliError::new(
@@ -91,6 +110,7 @@ impl Settings {
             debug: args.debug,
             print_curl: args.print_curl,
             password_wanted_for: password_wanted_for(args),
+            notices: discovered.notices(),
         })
     }
 }

@@ -29,13 +29,13 @@ pub struct DbStatus {
     pub total_size: u64,
 }
 
-const MAGIC: u32 = 0xED0C_DAED;
-const VERSION: u32 = 2;
-const PAGE_HEADER: usize = 16;
-const ELEMENT: usize = 16;
+pub(crate) const MAGIC: u32 = 0xED0C_DAED;
+pub(crate) const VERSION: u32 = 2;
+pub(crate) const PAGE_HEADER: usize = 16;
+pub(crate) const ELEMENT: usize = 16;
 const BRANCH: u16 = 0x01;
-const LEAF: u16 = 0x02;
-const BUCKET_LEAF: u32 = 0x01;
+pub(crate) const LEAF: u16 = 0x02;
+pub(crate) const BUCKET_LEAF: u32 = 0x01;
 /// Far deeper than any real B+tree; stops a corrupt file from recursing without end.
 const MAX_DEPTH: usize = 64;
 
@@ -81,7 +81,7 @@ struct Meta {
 }
 
 /// FNV-1a, 64 bits: bbolt's meta checksum.
-fn fnv64a(data: &[u8]) -> u64 {
+pub(crate) fn fnv64a(data: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in data {
         h ^= u64::from(*b);

@@ -91,6 +91,16 @@ fn save_then_status_matches_etcdctl() {
                 &out,
                 &format!("status -w {format} {}", file.display()),
             );
+            // etcd 3.5's offline tool reads the file on its own: a second, independent oracle.
+            let etcdutl = support::etcdutl()
+                .args(["snapshot", "status", "-w", format])
+                .arg(file)
+                .run();
+            same(
+                &etcdutl,
+                &out,
+                &format!("etcdutl: status -w {format} {}", file.display()),
+            );
         }
     }
     // The numbers themselves: this many keys in the "key" bucket at least, and the revision of
@@ -282,7 +292,7 @@ impl Drop for Restored {
 fn start_restored(data_dir: &Path, name: &str, peer_url: &str) -> Restored {
     let client = format!("{RESTORED_HOST}:{}", free_port());
     let log = std::fs::File::create(data_dir.with_extension("log")).unwrap();
-    let child = std::process::Command::new("etcd")
+    let child = std::process::Command::new(support::etcd_bin())
         .arg(format!("--name={name}"))
         .arg(format!("--data-dir={}", data_dir.display()))
         .arg(format!("--listen-client-urls=http://{client}"))

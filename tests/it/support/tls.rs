@@ -37,7 +37,8 @@ impl Tls {
         let (cert, key) = leaf(
             &ca,
             "server",
-            &["127.0.0.1", "localhost"],
+            // The names SRV discovery tests publish (the domain and a member under it).
+            &["127.0.0.1", "localhost", "example.test", "m0.example.test"],
             &[
                 ExtendedKeyUsagePurpose::ServerAuth,
                 ExtendedKeyUsagePurpose::ClientAuth,
@@ -68,7 +69,7 @@ impl Tls {
         self.path("ca.pem")
     }
 
-    /// Server certificate, SANs IP 127.0.0.1 and DNS localhost.
+    /// Server certificate, SANs IP 127.0.0.1 and DNS localhost, example.test, m0.example.test.
     pub fn server_cert(&self) -> PathBuf {
         self.path("server.pem")
     }
