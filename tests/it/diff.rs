@@ -99,7 +99,7 @@ fn members_views_differ_while_one_is_frozen_and_agree_once_it_caught_up() {
     let diff = || {
         cluster
             .ectl()
-            .args(["--dial-timeout=1s", "diff", "--members"])
+            .args(["--dial-timeout=2s", "diff", "--members"])
             .run()
     };
     for i in 0..20 {

@@ -9,7 +9,7 @@ use serde_json::Value;
 /// Runs `doctor -w json` and returns its exit code and report.
 fn doctor(cmd: crate::support::Cmd) -> (i32, Value) {
     let out = cmd
-        .args(["--dial-timeout=1s", "-w", "json", "doctor"])
+        .args(["--dial-timeout=3s", "-w", "json", "doctor"])
         .run();
     let report: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("doctor printed no JSON report ({e})\n{out:?}"));
@@ -70,7 +70,7 @@ fn a_healthy_member_passes_every_stage_and_broken_endpoints_name_their_stage() {
             "--endpoints={},{peer},{closed},{unknown}",
             etcd.endpoint()
         ))
-        .args(["--dial-timeout=1s", "doctor"])
+        .args(["--dial-timeout=3s", "doctor"])
         .run();
     out.assert_code(1);
     assert!(
