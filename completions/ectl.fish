@@ -163,7 +163,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand del" -l prefix -d 'delete keys
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l prev-kv -d 'return deleted key-value pairs' -r
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l from-key -d 'delete keys that are greater than or equal to the given key using byte compare' -r
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l dry-run -d 'ectl only: show how many keys the delete would remove, the first and last, and a sample; delete nothing' -r
-complete -c ectl -n "__fish_ectl_using_subcommand del" -l confirm -d 'ectl only: ask on the terminal before deleting more than one key' -r
+complete -c ectl -n "__fish_ectl_using_subcommand del" -l confirm -d 'ectl only: ask on the terminal before deleting more than one key (default: ETCDCTL_CONFIRM)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l save-undo -d 'ectl only: write the deleted keys to FILE, which `ectl import FILE` puts back' -r -F
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l endpoints -d 'gRPC endpoints' -r

@@ -110,6 +110,22 @@ fn confirm_asks_on_a_terminal_and_refuses_without_one() {
     assert!(text.contains("? [y/N] "), "{out:?}");
     assert!(text.trim_end().ends_with('4'), "{out:?}");
     assert_eq!(keys(&etcd, "/"), "");
+
+    // The flag beats the variable; a value that is not a Go boolean is ignored, as etcdctl
+    // ignores variables it cannot use.
+    for (variable, flag) in [("1", Some("--confirm=false")), ("yes", None), ("", None)] {
+        for k in ["/x/a", "/x/b"] {
+            etcd.etcdctl().args(["put", k, "v"]).run().assert_ok();
+        }
+        let out = etcd
+            .ectl()
+            .env("ETCDCTL_CONFIRM", variable)
+            .args(["del", "--prefix", "/x/"])
+            .args(flag)
+            .run();
+        out.assert_ok();
+        assert_eq!(out.stdout_str(), "2\n");
+    }
 }
 
 #[test]

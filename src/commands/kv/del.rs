@@ -40,10 +40,10 @@ pub struct DelArgs {
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
           default_value = "false", value_parser = go_bool)]
     pub dry_run: bool,
-    /// ectl only: ask on the terminal before deleting more than one key
-    #[arg(long, env = "ETCDCTL_CONFIRM", num_args = 0..=1, require_equals = true,
-          default_missing_value = "true", default_value = "false", value_parser = go_bool)]
-    pub confirm: bool,
+    /// ectl only: ask on the terminal before deleting more than one key (default: ETCDCTL_CONFIRM)
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
+          value_parser = go_bool)]
+    pub confirm: Option<bool>,
     /// ectl only: write the deleted keys to FILE, which `ectl import FILE` puts back
     #[arg(long, value_name = "FILE")]
     pub save_undo: Option<std::path::PathBuf>,
@@ -88,7 +88,7 @@ pub async fn run(args: DelArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
         safe_del::print_preview(&preview, ctx.format() == Format::Json, ctx.out)?;
         return Ok(());
     }
-    if args.confirm {
+    if safe_del::confirm_wanted(args.confirm, std::env::var_os("ETCDCTL_CONFIRM")) {
         safe_del::confirm(ctx.client()?, &request).await?;
     }
     let undo = args

@@ -114,6 +114,17 @@ pub fn print_preview(preview: &Preview, json: bool, out: &mut dyn Write) -> std:
     Ok(())
 }
 
+/// Whether to ask: `--confirm[=bool]` when given, else `ETCDCTL_CONFIRM` when it is a Go
+/// boolean. Any other value of the variable is ignored, as etcdctl ignores variables it cannot
+/// parse (it does not know this one at all), so a stray value never breaks a delete.
+pub fn confirm_wanted(flag: Option<bool>, env: Option<std::ffi::OsString>) -> bool {
+    flag.unwrap_or_else(|| {
+        env.and_then(|v| v.into_string().ok())
+            .and_then(|v| crate::cli::values::go_bool(&v).ok())
+            .unwrap_or(false)
+    })
+}
+
 /// `--confirm`: asks on the terminal when the delete would remove more than one key. Without a
 /// terminal there is nobody to ask, so the delete is refused rather than done unasked.
 pub async fn confirm(client: &Client, request: &DeleteRangeRequest) -> anyhow::Result<()> {
@@ -190,5 +201,21 @@ impl UndoFile {
             self.file.sync_all()
         })();
         written.map_err(|e| anyhow::Error::new(e).context(context()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_flag_beats_the_variable_and_bad_values_are_ignored() {
+        let env = |v: &str| Some(std::ffi::OsString::from(v));
+        assert!(!confirm_wanted(None, None));
+        assert!(confirm_wanted(None, env("1")));
+        assert!(confirm_wanted(Some(true), None));
+        assert!(!confirm_wanted(Some(false), env("1")));
+        assert!(!confirm_wanted(None, env("yes")));
+        assert!(!confirm_wanted(None, env("")));
     }
 }
