@@ -196,6 +196,30 @@ mod tests {
     }
 
     #[test]
+    fn the_parser_records_what_flags_and_variables_set() {
+        // A global flag after the subcommand counts as the flag it is.
+        let argv = [
+            "ectl",
+            "--endpoints=h:1",
+            "endpoint",
+            "status",
+            "--cluster",
+            "--dial-timeout=3s",
+        ];
+        let cli = crate::commands::parse_from(argv, &|_| None).unwrap();
+        let explicit = &cli.global.explicit;
+        assert!(explicit.iter().any(|id| id == "endpoints"), "{explicit:?}");
+        assert!(
+            explicit.iter().any(|id| id == "dial_timeout"),
+            "{explicit:?}"
+        );
+        assert!(
+            !explicit.iter().any(|id| id == "command_timeout"),
+            "{explicit:?}"
+        );
+    }
+
+    #[test]
     fn passwords_and_unknown_keys_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("config.toml");

@@ -269,15 +269,18 @@ pub fn parse_from(
         ));
     }
     let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))?;
-    cli.global.explicit = matches
-        .ids()
+    // The top level's own arguments only: the globals (`matches.ids()` also lists ids that
+    // `value_source` does not know at this level).
+    cli.global.explicit = cmd
+        .get_arguments()
+        .map(|arg| arg.get_id().as_str())
         .filter(|id| {
             matches!(
-                matches.value_source(id.as_str()),
+                matches.value_source(id),
                 Some(ValueSource::CommandLine | ValueSource::EnvVariable)
             )
         })
-        .map(|id| id.to_string())
+        .map(str::to_string)
         .collect();
     Ok(cli)
 }
