@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ectl_global_optspecs
-    string join \n endpoints= debug= print-curl= w/write-out= hex= dial-timeout= command-timeout= keepalive-time= keepalive-timeout= insecure-transport= insecure-discovery= insecure-skip-tls-verify= cert= key= cacert= user= password= d/discovery-srv= discovery-srv-name= max-request-bytes= max-recv-bytes= h/help V/version
+    string join \n context= endpoints= debug= print-curl= w/write-out= hex= dial-timeout= command-timeout= keepalive-time= keepalive-timeout= insecure-transport= insecure-discovery= insecure-skip-tls-verify= cert= key= cacert= user= password= d/discovery-srv= discovery-srv-name= max-request-bytes= max-recv-bytes= h/help V/version
 end
 
 function __fish_ectl_needs_command
@@ -24,6 +24,7 @@ function __fish_ectl_using_subcommand
     contains -- $cmd[1] $argv
 end
 
+complete -c ectl -n "__fish_ectl_needs_command" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_needs_command" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_needs_command" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_needs_command" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -76,6 +77,10 @@ complete -c ectl -n "__fish_ectl_needs_command" -f -a "make-mirror" -d 'Makes a 
 complete -c ectl -n "__fish_ectl_needs_command" -f -a "check" -d 'commands for checking properties of the etcd cluster'
 complete -c ectl -n "__fish_ectl_needs_command" -f -a "export" -d 'Writes a range of keys as NDJSON at one revision (ectl only)'
 complete -c ectl -n "__fish_ectl_needs_command" -f -a "import" -d 'Writes the keys of an `ectl export` dump back (ectl only)'
+complete -c ectl -n "__fish_ectl_needs_command" -f -a "doctor" -d 'Diagnoses connections to etcd (ectl only)'
+complete -c ectl -n "__fish_ectl_needs_command" -f -a "du" -d 'Shows what fills the keyspace, per prefix (ectl only)'
+complete -c ectl -n "__fish_ectl_needs_command" -f -a "diff" -d 'Shows keys added, changed and deleted between two views (ectl only)'
+complete -c ectl -n "__fish_ectl_needs_command" -f -a "context" -d 'Lists, shows and selects named contexts (ectl only)'
 complete -c ectl -n "__fish_ectl_needs_command" -f -a "migrate"
 complete -c ectl -n "__fish_ectl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l consistency -d 'Linearizable(l) or Serializable(s)' -r -f -a "l\t''
@@ -99,6 +104,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand get" -l max-create-rev -d 'Max
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l min-mod-rev -d 'Minimum modification revision' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l max-mod-rev -d 'Maximum modification revision' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l page-size -d 'Bytes of keys and values per page when reading a range (ectl only; 0: one response)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand get" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -129,6 +135,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand put" -l lease -d 'lease ID (in
 complete -c ectl -n "__fish_ectl_using_subcommand put" -l prev-kv -d 'return the previous key-value pair before modification' -r
 complete -c ectl -n "__fish_ectl_using_subcommand put" -l ignore-value -d 'updates the key using its current value' -r
 complete -c ectl -n "__fish_ectl_using_subcommand put" -l ignore-lease -d 'updates the key using its current lease' -r
+complete -c ectl -n "__fish_ectl_using_subcommand put" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand put" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand put" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand put" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -158,6 +165,10 @@ complete -c ectl -n "__fish_ectl_using_subcommand put" -s h -l help -d 'Print he
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l prefix -d 'delete keys with matching prefix' -r
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l prev-kv -d 'return deleted key-value pairs' -r
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l from-key -d 'delete keys that are greater than or equal to the given key using byte compare' -r
+complete -c ectl -n "__fish_ectl_using_subcommand del" -l dry-run -d 'ectl only: show how many keys the delete would remove, the first and last, and a sample; delete nothing' -r
+complete -c ectl -n "__fish_ectl_using_subcommand del" -l confirm -d 'ectl only: ask on the terminal before deleting more than one key (default: ETCDCTL_CONFIRM)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand del" -l save-undo -d 'ectl only: write the deleted keys to FILE, which `ectl import FILE` puts back' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand del" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -185,6 +196,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand del" -l max-request-bytes -d '
 complete -c ectl -n "__fish_ectl_using_subcommand del" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand del" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand txn" -s i -l interactive -d 'Input transaction in interactive mode' -r
+complete -c ectl -n "__fish_ectl_using_subcommand txn" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand txn" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand txn" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand txn" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -212,6 +224,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand txn" -l max-request-bytes -d '
 complete -c ectl -n "__fish_ectl_using_subcommand txn" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand txn" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l physical -d '\'true\' to wait for compaction to physically remove all old revisions' -r
+complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -238,6 +251,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l discovery-srv-n
 complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand compaction" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand compaction" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand version" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand version" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand version" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand version" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -264,6 +278,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand version" -l discovery-srv-name
 complete -c ectl -n "__fish_ectl_using_subcommand version" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand version" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand version" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -294,6 +309,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -f -a "disable" -d 'Disables authentication'
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -f -a "status" -d 'Returns authentication status (etcd 3.5 or later)'
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -320,6 +336,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from enable" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -346,6 +363,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from disable" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from status" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -376,6 +394,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "disable" -d 'Disables authentication'
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "status" -d 'Returns authentication status (etcd 3.5 or later)'
 complete -c ectl -n "__fish_ectl_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subcommand_from add delete get list passwd grant-role revoke-role help" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -413,6 +432,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and not __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l interactive -d 'Read password from stdin instead of interactive terminal' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l new-user-password -d 'Supply password from the command line flag' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l no-password -d 'Create a user without password (CN based auth only)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -439,6 +459,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -466,6 +487,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l detail -d 'Show permissions of roles granted to the user' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -492,6 +514,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -519,6 +542,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l interactive -d 'If true, read password from stdin instead of interactive terminal' -r
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -545,6 +569,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from passwd" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -571,6 +596,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from grant-role" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from revoke-role" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -605,6 +631,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "grant-role" -d 'Grants a role to a user'
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "revoke-role" -d 'Revokes a role from a user'
 complete -c ectl -n "__fish_ectl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -638,6 +665,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -f -a "grant-permission" -d 'Grants a key to a role'
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -f -a "revoke-permission" -d 'Revokes a key from a role'
 complete -c ectl -n "__fish_ectl_using_subcommand role; and not __fish_seen_subcommand_from add delete get list grant-permission revoke-permission help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -664,6 +692,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -690,6 +719,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -716,6 +746,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -744,6 +775,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l prefix -d 'grant a prefix permission' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l from-key -d 'grant a permission of keys that are greater than or equal to the given key using byte compare' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -772,6 +804,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from grant-permission" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l prefix -d 'revoke a prefix permission' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l from-key -d 'revoke a permission of keys that are greater than or equal to the given key using byte compare' -r
+complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from revoke-permission" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -805,6 +838,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from help" -f -a "grant-permission" -d 'Grants a key to a role'
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from help" -f -a "revoke-permission" -d 'Revokes a key from a role'
 complete -c ectl -n "__fish_ectl_using_subcommand role; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ectl -n "__fish_ectl_using_subcommand completion" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand completion" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand completion" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand completion" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -837,6 +871,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand watch" -l prefix -d 'Watch on 
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l rev -d 'Revision to start watching' -r
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l prev-kv -d 'get the previous key-value pair before the event happens' -r
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l progress-notify -d 'get periodic watch progress notification from server' -r
+complete -c ectl -n "__fish_ectl_using_subcommand watch" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -863,6 +898,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand watch" -l discovery-srv-name -
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -895,6 +931,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_sub
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -f -a "list" -d 'List all active leases'
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -f -a "keep-alive" -d 'Keeps leases alive (renew)'
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -921,6 +958,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from grant" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -948,6 +986,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l keys -d 'Get keys attached to this lease' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -974,6 +1013,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1001,6 +1041,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l once -d 'Resets the keep-alive time to its original value and exits immediately' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1034,6 +1075,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from help" -f -a "keep-alive" -d 'Keeps leases alive (renew)'
 complete -c ectl -n "__fish_ectl_using_subcommand lease; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ectl -n "__fish_ectl_using_subcommand lock" -l ttl -d 'timeout for session' -r
+complete -c ectl -n "__fish_ectl_using_subcommand lock" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lock" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lock" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lock" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1061,6 +1103,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand lock" -l max-request-bytes -d 
 complete -c ectl -n "__fish_ectl_using_subcommand lock" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand lock" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand elect" -s l -l listen -d 'observation mode' -r
+complete -c ectl -n "__fish_ectl_using_subcommand elect" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand elect" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand elect" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand elect" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1087,6 +1130,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand elect" -l discovery-srv-name -
 complete -c ectl -n "__fish_ectl_using_subcommand elect" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand elect" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand elect" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1121,6 +1165,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_su
 complete -c ectl -n "__fish_ectl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l peer-urls -d 'comma separated peer URLs for the new member' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l learner -d 'indicates if the new member is raft learner' -r
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1147,6 +1192,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcom
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1174,6 +1220,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcom
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l peer-urls -d 'comma separated peer URLs for the updated member' -r
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1200,6 +1247,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcom
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1226,6 +1274,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcom
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from promote" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1259,6 +1308,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcom
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "promote" -d 'Promotes a non-voting member in the cluster'
 complete -c ectl -n "__fish_ectl_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l cluster -d 'use all endpoints from the cluster member list' -r
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1290,6 +1340,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -f -a "hashkv" -d 'Prints the KV history hash for each endpoint in --endpoints'
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l cluster -d 'use all endpoints from the cluster member list' -r
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1317,6 +1368,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l cluster -d 'use all endpoints from the cluster member list' -r
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1345,6 +1397,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l rev -d 'maximum revision to hash (default: all revisions)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l cluster -d 'use all endpoints from the cluster member list' -r
+complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1375,6 +1428,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from help" -f -a "status" -d 'Prints out the status of endpoints specified in `--endpoints` flag'
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from help" -f -a "hashkv" -d 'Prints the KV history hash for each endpoint in --endpoints'
 complete -c ectl -n "__fish_ectl_using_subcommand endpoint; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1404,6 +1458,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_sub
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -f -a "disarm" -d 'Disarms all alarms'
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -f -a "list" -d 'Lists all alarms'
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1430,6 +1485,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1461,6 +1517,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand alarm; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l cluster -d 'use all endpoints from the cluster member list' -r
 complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l data-dir -d 'Optional. If present, defragments a data directory not in use by etcd' -r
+complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1487,6 +1544,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l discovery-srv-name 
 complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand defrag" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand defrag" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1513,6 +1571,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l discovery-srv-
 complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand move-leader" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1543,6 +1602,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -f -a "restore" -d 'Restores an etcd member snapshot to an etcd directory'
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -f -a "status" -d 'Gets backend snapshot status of a given file'
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and not __fish_seen_subcommand_from save restore status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1576,6 +1636,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l initial-advertise-peer-urls -d 'List of this member\'s peer URLs to advertise to the rest of the cluster' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l name -d 'Human-readable name for this member' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l skip-hash-check -d 'Ignore snapshot integrity hash value (required if copied from data directory)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1602,6 +1663,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1632,6 +1694,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subc
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "restore" -d 'Restores an etcd member snapshot to an etcd directory'
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "status" -d 'Gets backend snapshot status of a given file'
 complete -c ectl -n "__fish_ectl_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1662,6 +1725,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -f -a "enable" -d 'Validate downgrade capability before starting downgrade (validate), or start a downgrade action to cluster (enable)'
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -f -a "cancel" -d 'Cancel the ongoing downgrade action to cluster'
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and not __fish_seen_subcommand_from validate enable cancel help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1688,6 +1752,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_sub
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from validate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1714,6 +1779,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_sub
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from enable" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand downgrade; and __fish_seen_subcommand_from cancel" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1755,6 +1821,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l dest-user -d '
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l dest-password -d 'Destination password for authentication (if this option is used, --user option shouldn\'t include password)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l rev -d 'Specify the kv revision to start to mirror' -r
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l max-txn-ops -d 'Maximum number of operations permitted in a transaction during syncing updates' -r
+complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1781,6 +1848,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l discovery-srv-
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand make-mirror" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1814,6 +1882,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -l prefix -d 'The prefix for writing the performance check\'s keys' -r
 complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -l auto-compact -d 'Compact storage with last revision after test is finished' -r
 complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -l auto-defrag -d 'Defragment storage after test is finished' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from perf" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1844,6 +1913,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcomm
 complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l prefix -d 'The prefix for writing the datascale check\'s keys' -r
 complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l auto-compact -d 'Compact storage with last revision after test is finished' -r
 complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l auto-defrag -d 'Defragment storage after test is finished' -r
+complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1877,6 +1947,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand export" -l prefix -d 'Export k
 complete -c ectl -n "__fish_ectl_using_subcommand export" -l from-key -d 'Export keys that are greater than or equal to the given key' -r
 complete -c ectl -n "__fish_ectl_using_subcommand export" -l rev -d 'The revision to export (default: the current one)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand export" -l after -d 'Start just after this key (continues a cut export; no header line then)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand export" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand export" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand export" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand export" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1906,6 +1977,7 @@ complete -c ectl -n "__fish_ectl_using_subcommand export" -s h -l help -d 'Print
 complete -c ectl -n "__fish_ectl_using_subcommand import" -l strip-prefix -d 'Remove this prefix from the keys that start with it' -r
 complete -c ectl -n "__fish_ectl_using_subcommand import" -l dest-prefix -d 'Put this prefix in front of every key (after --strip-prefix)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand import" -l if-absent -d 'Write only keys that do not exist (a compare on create_revision = 0)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand import" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand import" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand import" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand import" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1932,6 +2004,216 @@ complete -c ectl -n "__fish_ectl_using_subcommand import" -l discovery-srv-name 
 complete -c ectl -n "__fish_ectl_using_subcommand import" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand import" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand doctor" -l quota-backend-bytes -d 'the members\' --quota-backend-bytes (0: etcd\'s default, 2 GiB); etcd < 3.6 does not report it' -r
+complete -c ectl -n "__fish_ectl_using_subcommand doctor" -l max-raft-lag -d 'raft entries a member may trail the most advanced one by before it counts as lagging' -r
+complete -c ectl -n "__fish_ectl_using_subcommand doctor" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
+complete -c ectl -n "__fish_ectl_using_subcommand doctor" -l endpoints -d 'gRPC endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand doctor" -l debug -d 'enable client-side debug logging' -r
+complete -c ectl -n "__fish_ectl_using_subcommand doctor" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
+complete -c ectl -n "__fish_ectl_using_subcommand doctor" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r -f -a "fields\t''
+json\t''
+protobuf\t''
+simple\t''
+table\t''"
+complete -c ectl -n "__fish_ectl_using_subcommand doctor" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c ectl -n "__fish_ectl_using_subcommand doctor" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand doctor" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand doctor" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand doctor" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand doctor" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand doctor" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand doctor" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand doctor" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand doctor" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand doctor" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand doctor" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand doctor" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand doctor" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand doctor" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c ectl -n "__fish_ectl_using_subcommand doctor" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand doctor" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand du" -l depth -d 'levels of prefix below PREFIX to group keys by' -r
+complete -c ectl -n "__fish_ectl_using_subcommand du" -l top -d 'show only the N largest prefixes (0: all); the total still counts every key' -r
+complete -c ectl -n "__fish_ectl_using_subcommand du" -l separator -d 'what separates the levels of a key' -r
+complete -c ectl -n "__fish_ectl_using_subcommand du" -l rev -d 'read at this revision (0: the current one)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand du" -l page-keys -d 'keys per request' -r
+complete -c ectl -n "__fish_ectl_using_subcommand du" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
+complete -c ectl -n "__fish_ectl_using_subcommand du" -l endpoints -d 'gRPC endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand du" -l debug -d 'enable client-side debug logging' -r
+complete -c ectl -n "__fish_ectl_using_subcommand du" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
+complete -c ectl -n "__fish_ectl_using_subcommand du" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r -f -a "fields\t''
+json\t''
+protobuf\t''
+simple\t''
+table\t''"
+complete -c ectl -n "__fish_ectl_using_subcommand du" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c ectl -n "__fish_ectl_using_subcommand du" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand du" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand du" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand du" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand du" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand du" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand du" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand du" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand du" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand du" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand du" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand du" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand du" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand du" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c ectl -n "__fish_ectl_using_subcommand du" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand du" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand du" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand diff" -l rev -d 'a revision to compare (give it twice: A then B)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand diff" -l endpoints-a -d 'the first cluster\'s endpoints (default: --endpoints)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand diff" -l endpoints-b -d 'the second cluster\'s endpoints (TLS and user settings are shared with the first)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand diff" -l page-keys -d 'keys per request' -r
+complete -c ectl -n "__fish_ectl_using_subcommand diff" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
+complete -c ectl -n "__fish_ectl_using_subcommand diff" -l endpoints -d 'gRPC endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand diff" -l debug -d 'enable client-side debug logging' -r
+complete -c ectl -n "__fish_ectl_using_subcommand diff" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
+complete -c ectl -n "__fish_ectl_using_subcommand diff" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r -f -a "fields\t''
+json\t''
+protobuf\t''
+simple\t''
+table\t''"
+complete -c ectl -n "__fish_ectl_using_subcommand diff" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c ectl -n "__fish_ectl_using_subcommand diff" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand diff" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand diff" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand diff" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand diff" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand diff" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand diff" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand diff" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand diff" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand diff" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand diff" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand diff" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand diff" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand diff" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c ectl -n "__fish_ectl_using_subcommand diff" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand diff" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand diff" -l members -d 'compare every member\'s serializable view (member list)'
+complete -c ectl -n "__fish_ectl_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l endpoints -d 'gRPC endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l debug -d 'enable client-side debug logging' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r -f -a "fields\t''
+json\t''
+protobuf\t''
+simple\t''
+table\t''"
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -f -a "list" -d 'Lists the contexts; `*` marks the current one'
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -f -a "show" -d 'Shows a context\'s settings (default: the current one)'
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -f -a "use" -d 'Makes NAME the current context (the file\'s comments are kept)'
+complete -c ectl -n "__fish_ectl_using_subcommand context; and not __fish_seen_subcommand_from list show use help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l endpoints -d 'gRPC endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l debug -d 'enable client-side debug logging' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r -f -a "fields\t''
+json\t''
+protobuf\t''
+simple\t''
+table\t''"
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l endpoints -d 'gRPC endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l debug -d 'enable client-side debug logging' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r -f -a "fields\t''
+json\t''
+protobuf\t''
+simple\t''
+table\t''"
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l endpoints -d 'gRPC endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l debug -d 'enable client-side debug logging' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r -f -a "fields\t''
+json\t''
+protobuf\t''
+simple\t''
+table\t''"
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l cert -d 'identify secure client using this TLS certificate file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l key -d 'identify secure client using this TLS key file' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r -F
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from use" -s h -l help -d 'Print help'
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from help" -f -a "list" -d 'Lists the contexts; `*` marks the current one'
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from help" -f -a "show" -d 'Shows a context\'s settings (default: the current one)'
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from help" -f -a "use" -d 'Makes NAME the current context (the file\'s comments are kept)'
+complete -c ectl -n "__fish_ectl_using_subcommand context; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l debug -d 'enable client-side debug logging' -r
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l print-curl -d 'print each request to stderr as a curl command line for etcd\'s JSON gateway' -r
@@ -1957,33 +2239,37 @@ complete -c ectl -n "__fish_ectl_using_subcommand migrate" -s d -l discovery-srv
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l max-request-bytes -d 'client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)' -r
 complete -c ectl -n "__fish_ectl_using_subcommand migrate" -l max-recv-bytes -d 'client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)' -r
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "get" -d 'Gets the key or a range of keys'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "put" -d 'Puts the given key into the store'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "del" -d 'Removes the specified key or range of keys [key, range_end)'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "txn" -d 'Txn processes all the requests in one transaction'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "compaction" -d 'Compacts the event history in etcd'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "version" -d 'Prints etcdctl\'s version lines, as scripts expect (ectl\'s own: ectl --version)'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "auth" -d 'Enable or disable authentication'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "user" -d 'User related commands'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "role" -d 'Role related commands'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "completion" -d 'Generates the shell completion script for ectl'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "watch" -d 'Watches events stream on keys or prefixes'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "lease" -d 'Lease related commands'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "lock" -d 'Acquires a named lock'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "elect" -d 'Observes and participates in leader election'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "member" -d 'Membership related commands'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "endpoint" -d 'Endpoint related commands'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "alarm" -d 'Alarm related commands'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "defrag" -d 'Defragments the storage of the etcd members with given endpoints'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "move-leader" -d 'Transfers leadership to another etcd cluster member.'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "snapshot" -d 'Manages etcd node snapshots'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "downgrade" -d 'Downgrade related commands (etcd 3.6 and later)'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "make-mirror" -d 'Makes a mirror at the destination etcd cluster'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "check" -d 'commands for checking properties of the etcd cluster'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "export" -d 'Writes a range of keys as NDJSON at one revision (ectl only)'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "import" -d 'Writes the keys of an `ectl export` dump back (ectl only)'
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "migrate"
-complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import migrate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import doctor du diff context migrate help" -f -a "get" -d 'Gets the key or a range of keys'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import doctor du diff context migrate help" -f -a "put" -d 'Puts the given key into the store'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import doctor du diff context migrate help" -f -a "del" -d 'Removes the specified key or range of keys [key, range_end)'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import doctor du diff context migrate help" -f -a "txn" -d 'Txn processes all the requests in one transaction'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import doctor du diff context migrate help" -f -a "compaction" -d 'Compacts the event history in etcd'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import doctor du diff context migrate help" -f -a "version" -d 'Prints etcdctl\'s version lines, as scripts expect (ectl\'s own: ectl --version)'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import doctor du diff context migrate help" -f -a "auth" -d 'Enable or disable authentication'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import doctor du diff context migrate help" -f -a "user" -d 'User related commands'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import doctor du diff context migrate help" -f -a "role" -d 'Role related commands'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import doctor du diff context migrate help" -f -a "completion" -d 'Generates the shell completion script for ectl'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import doctor du diff context migrate help" -f -a "watch" -d 'Watches events stream on keys or prefixes'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import doctor du diff context migrate help" -f -a "lease" -d 'Lease related commands'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import doctor du diff context migrate help" -f -a "lock" -d 'Acquires a named lock'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import doctor du diff context migrate help" -f -a "elect" -d 'Observes and participates in leader election'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import doctor du diff context migrate help" -f -a "member" -d 'Membership related commands'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import doctor du diff context migrate help" -f -a "endpoint" -d 'Endpoint related commands'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import doctor du diff context migrate help" -f -a "alarm" -d 'Alarm related commands'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import doctor du diff context migrate help" -f -a "defrag" -d 'Defragments the storage of the etcd members with given endpoints'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import doctor du diff context migrate help" -f -a "move-leader" -d 'Transfers leadership to another etcd cluster member.'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import doctor du diff context migrate help" -f -a "snapshot" -d 'Manages etcd node snapshots'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import doctor du diff context migrate help" -f -a "downgrade" -d 'Downgrade related commands (etcd 3.6 and later)'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import doctor du diff context migrate help" -f -a "make-mirror" -d 'Makes a mirror at the destination etcd cluster'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import doctor du diff context migrate help" -f -a "check" -d 'commands for checking properties of the etcd cluster'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import doctor du diff context migrate help" -f -a "export" -d 'Writes a range of keys as NDJSON at one revision (ectl only)'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import doctor du diff context migrate help" -f -a "import" -d 'Writes the keys of an `ectl export` dump back (ectl only)'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import doctor du diff context migrate help" -f -a "doctor" -d 'Diagnoses connections to etcd (ectl only)'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import doctor du diff context migrate help" -f -a "du" -d 'Shows what fills the keyspace, per prefix (ectl only)'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import doctor du diff context migrate help" -f -a "diff" -d 'Shows keys added, changed and deleted between two views (ectl only)'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import doctor du diff context migrate help" -f -a "context" -d 'Lists, shows and selects named contexts (ectl only)'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import doctor du diff context migrate help" -f -a "migrate"
+complete -c ectl -n "__fish_ectl_using_subcommand help; and not __fish_seen_subcommand_from get put del txn compaction version auth user role completion watch lease lock elect member endpoint alarm defrag move-leader snapshot downgrade make-mirror check export import doctor du diff context migrate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ectl -n "__fish_ectl_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "enable" -d 'Enables authentication'
 complete -c ectl -n "__fish_ectl_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "disable" -d 'Disables authentication'
 complete -c ectl -n "__fish_ectl_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "status" -d 'Returns authentication status (etcd 3.5 or later)'
@@ -2023,3 +2309,6 @@ complete -c ectl -n "__fish_ectl_using_subcommand help; and __fish_seen_subcomma
 complete -c ectl -n "__fish_ectl_using_subcommand help; and __fish_seen_subcommand_from downgrade" -f -a "cancel" -d 'Cancel the ongoing downgrade action to cluster'
 complete -c ectl -n "__fish_ectl_using_subcommand help; and __fish_seen_subcommand_from check" -f -a "perf" -d 'Check the performance of the etcd cluster'
 complete -c ectl -n "__fish_ectl_using_subcommand help; and __fish_seen_subcommand_from check" -f -a "datascale" -d 'Check the memory usage of holding data for different workloads on a given server endpoint.'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and __fish_seen_subcommand_from context" -f -a "list" -d 'Lists the contexts; `*` marks the current one'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and __fish_seen_subcommand_from context" -f -a "show" -d 'Shows a context\'s settings (default: the current one)'
+complete -c ectl -n "__fish_ectl_using_subcommand help; and __fish_seen_subcommand_from context" -f -a "use" -d 'Makes NAME the current context (the file\'s comments are kept)'

@@ -10,7 +10,9 @@
 pub mod cli;
 pub mod client;
 pub mod commands;
+pub mod contexts;
 pub mod discovery;
+pub mod dump;
 pub mod error;
 pub mod go;
 pub mod keys;

@@ -15,7 +15,7 @@ fn main() -> ExitCode {
         Ok(api) => api,
         Err(e) => return fail(&e),
     };
-    let cli = match api.parse() {
+    let mut cli = match api.parse() {
         Ok(Parsed::V3(cli)) => cli,
         Ok(Parsed::V2(invocation)) => return run_v2(invocation),
         Err(ParseError::V3(e)) => return usage_error(e),
@@ -32,6 +32,9 @@ fn main() -> ExitCode {
     // etcdctl checks a command's own arguments before the global settings (`put -w bogus` is
     // "needs 1 argument") and before it asks for a password.
     if let Err(e) = cli.command.check_args() {
+        return fail(&e.into());
+    }
+    if let Err(e) = ectl::contexts::apply(&mut cli.global, &|name| std::env::var_os(name)) {
         return fail(&e.into());
     }
     let settings = match Settings::resolve(&cli.global) {

@@ -90,6 +90,15 @@ fn env_value_is_valid(arg: &clap::Arg, value: &OsStr) -> bool {
 #[derive(Debug, clap::Args)]
 #[command(next_help_heading = help::GLOBAL_HEADING)]
 pub struct GlobalArgs {
+    /// ectl only: the named context (config.toml) to fill in settings no flag or variable gives
+    #[arg(long, global = true, env = "ECTL_CONTEXT", allow_hyphen_values = true)]
+    pub context: Option<String>,
+
+    /// The ids of the arguments a flag or an `ETCDCTL_*` variable set: a context never
+    /// overrides them.
+    #[arg(skip)]
+    pub explicit: Vec<String>,
+
     /// gRPC endpoints
     #[arg(long, global = true, env = "ETCDCTL_ENDPOINTS", value_delimiter = ',',
           default_value = "127.0.0.1:2379", action = ArgAction::Append, allow_hyphen_values = true)]

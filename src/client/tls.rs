@@ -49,7 +49,7 @@ pub fn client_config(opts: &TlsOptions) -> Result<Arc<ClientConfig>, Error> {
     Ok(Arc::new(config))
 }
 
-fn root_store(ca_file: Option<&Path>) -> Result<RootCertStore, Error> {
+pub(crate) fn root_store(ca_file: Option<&Path>) -> Result<RootCertStore, Error> {
     let mut roots = RootCertStore::empty();
     match ca_file {
         Some(path) => {

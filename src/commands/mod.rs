@@ -21,8 +21,12 @@ pub mod auth;
 pub mod bulk;
 pub mod check;
 pub mod completion;
+pub mod context;
 pub mod defrag;
+pub mod diff;
+pub mod doctor;
 pub mod downgrade;
+pub mod du;
 pub mod elect;
 pub mod endpoint;
 pub mod kv;
@@ -34,6 +38,7 @@ pub mod move_leader;
 pub mod offline_defrag;
 pub mod progress;
 pub mod prompt;
+pub mod scan;
 pub mod snapshot;
 pub mod version;
 pub mod watch;
@@ -42,6 +47,7 @@ use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::sync::Arc;
 
+use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::cli::{self, GlobalArgs};
@@ -158,6 +164,11 @@ pub enum Command {
     Check(check::CheckArgs),
     Export(bulk::ExportArgs),
     Import(bulk::ImportArgs),
+    // ectl-only commands; etcdctl has none of these names.
+    Doctor(doctor::DoctorArgs),
+    Du(du::DuArgs),
+    Diff(diff::DiffArgs),
+    Context(context::ContextArgs),
 }
 
 impl Command {
@@ -229,17 +240,14 @@ const GROUPS: &[cli::Group] = &[
     ),
     ("Concurrency commands", &["lock", "elect"]),
     ("Authentication commands", &["auth", "user", "role"]),
+    // ectl's own commands (etcdctl has none of these).
+    (
+        "Beyond etcdctl",
+        &["doctor", "du", "diff", "context", "export", "import"],
+    ),
     (
         "Utility commands",
-        &[
-            "make-mirror",
-            "check",
-            "export",
-            "import",
-            "version",
-            "completion",
-            "help",
-        ],
+        &["make-mirror", "check", "version", "completion", "help"],
     ),
 ];
 
@@ -306,7 +314,21 @@ pub fn parse_from(
             format!("`{name}` is an etcdctl command that ectl does not implement yet"),
         ));
     }
-    Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))
+    let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))?;
+    // The top level's own arguments only: the globals (`matches.ids()` also lists ids that
+    // `value_source` does not know at this level).
+    cli.global.explicit = cmd
+        .get_arguments()
+        .map(|arg| arg.get_id().as_str())
+        .filter(|id| {
+            matches!(
+                matches.value_source(id),
+                Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+            )
+        })
+        .map(str::to_string)
+        .collect();
+    Ok(cli)
 }
 
 /// Commands that read no global flag or variable and talk to no server, run before settings
@@ -316,6 +338,7 @@ pub fn run_offline(command: &Command, out: &mut dyn std::io::Write) -> Option<an
     match command {
         Command::Version(args) => Some(version::run(args, out)),
         Command::Completion(args) => Some(completion::run(args, out)),
+        Command::Context(args) => Some(context::run(args, out)),
         _ => None,
     }
 }
@@ -347,6 +370,10 @@ pub async fn run(command: Command, ctx: &mut Context<'_>) -> anyhow::Result<()> 
         Command::Check(args) => check::run(args, ctx).await,
         Command::Export(args) => bulk::export(args, ctx).await,
         Command::Import(args) => bulk::import(args, ctx).await,
+        Command::Doctor(args) => doctor::run(args, ctx).await,
+        Command::Du(args) => du::run(args, ctx).await,
+        Command::Diff(args) => diff::run(args, ctx).await,
+        Command::Context(args) => context::run(&args, ctx.out),
     }
 }
 

@@ -6,6 +6,9 @@
 
 mod auth;
 mod cluster;
+pub mod diff;
+pub mod doctor;
+pub mod du;
 mod fields;
 mod json;
 mod lease;

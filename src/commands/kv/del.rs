@@ -5,12 +5,13 @@ use std::ffi::OsString;
 use clap::Args;
 use clap_complete::engine::ArgValueCompleter;
 
+use super::safe_del;
 use crate::cli::values::go_bool;
 use crate::commands::completion::{Positional, Source};
 use crate::commands::{Context, arg_bytes};
 use crate::error::CliError;
 use crate::keys::key_range;
-use crate::output::ResponseKind;
+use crate::output::{Format, ResponseKind};
 use crate::pb::etcdserverpb::DeleteRangeRequest;
 
 /// Removes the specified key or range of keys [key, range_end)
@@ -34,6 +35,18 @@ pub struct DelArgs {
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
           default_value = "false", value_parser = go_bool)]
     pub from_key: bool,
+    /// ectl only: show how many keys the delete would remove, the first and last, and a sample;
+    /// delete nothing
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
+          default_value = "false", value_parser = go_bool)]
+    pub dry_run: bool,
+    /// ectl only: ask on the terminal before deleting more than one key (default: ETCDCTL_CONFIRM)
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
+          value_parser = go_bool)]
+    pub confirm: Option<bool>,
+    /// ectl only: write the deleted keys to FILE, which `ectl import FILE` puts back
+    #[arg(long, value_name = "FILE")]
+    pub save_undo: Option<std::path::PathBuf>,
     /// <key> [range_end]
     #[arg(value_name = "KEY", add = ArgValueCompleter::new(Positional(&[Source::Keys, Source::Keys])))]
     pub args: Vec<OsString>,
@@ -70,7 +83,30 @@ pub async fn run(args: DelArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     // a usage error there too).
     let request = plan(&args)?;
     ctx.ensure_format(ResponseKind::Del)?;
-    let response = ctx.client()?.delete_range(request).await?;
+    if args.dry_run {
+        let preview = safe_del::preview(ctx.client()?, &request).await?;
+        safe_del::print_preview(&preview, ctx.format() == Format::Json, ctx.out)?;
+        return Ok(());
+    }
+    if safe_del::confirm_wanted(args.confirm, std::env::var_os("ETCDCTL_CONFIRM")) {
+        safe_del::confirm(ctx.client()?, &request).await?;
+    }
+    let undo = args
+        .save_undo
+        .as_deref()
+        .map(safe_del::UndoFile::create)
+        .transpose()?;
+    let request = DeleteRangeRequest {
+        prev_kv: request.prev_kv || undo.is_some(),
+        ..request
+    };
+    let mut response = ctx.client()?.delete_range(request).await?;
+    if let Some(undo) = undo {
+        undo.write(&response)?;
+        if !args.prev_kv {
+            response.prev_kvs.clear();
+        }
+    }
     let style = ctx.style();
     ctx.printer(style).del(&response)?;
     Ok(())

@@ -6,4 +6,5 @@ pub mod del;
 pub mod get;
 pub mod paged;
 pub mod put;
+pub mod safe_del;
 pub mod txn;

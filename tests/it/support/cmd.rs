@@ -19,8 +19,10 @@ use nix::unistd::Pid;
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A command for the `ectl` binary built by cargo for this test run.
+/// A developer's own contexts (`~/.config/ectl/config.toml`) never reach it: tests that want
+/// one set `XDG_CONFIG_HOME` themselves.
 pub fn ectl() -> Cmd {
-    Cmd::new(env!("CARGO_BIN_EXE_ectl"))
+    Cmd::new(env!("CARGO_BIN_EXE_ectl")).env("XDG_CONFIG_HOME", "/nonexistent/ectl-tests")
 }
 
 /// A command for the reference etcdctl (`$ETCDCTL_REF`, else `/usr/bin/etcdctl`) with

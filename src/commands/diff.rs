@@ -1,0 +1,316 @@
+//! `diff` (ectl only): where do two views of the keyspace differ? Two revisions of one cluster,
+//! two clusters, or every member's own (serializable) copy. Both sides are read page by page
+//! and merged in key order, so memory grows with the differences, not the keyspace.
+
+use std::collections::VecDeque;
+use std::ffi::OsString;
+
+use clap::{ArgAction, Args};
+
+use crate::cli::values::go_int64;
+use crate::client::{self, Client};
+use crate::commands::scan::{DEFAULT_PAGE_KEYS, Scan};
+use crate::commands::{Context, arg_bytes};
+use crate::error::{CliError, ExitCode, Verbatim};
+use crate::keys::prefix_end;
+use crate::output::Format;
+use crate::output::diff::{self, Comparison, Difference, Side};
+use crate::pb::mvccpb::KeyValue;
+
+/// Shows keys added, changed and deleted between two views (ectl only)
+///
+/// Compares the keys under PREFIX (default: all keys) between:
+///   --rev A --rev B            two revisions of the cluster (one --rev: A against now)
+///   --endpoints-a/--endpoints-b two clusters (for example after make-mirror)
+///   --members                  every member's own copy, against the most advanced one
+/// Changed means a different value (members: a different mod revision). Prints nothing and
+/// exits 0 when the views are equal, lists `-`/`+` lines and exits 1 when they differ.
+///
+/// Examples:
+///   ectl diff --rev 120 --rev 150 /registry/
+///   ectl diff --endpoints-a=10.0.0.1:2379 --endpoints-b=10.0.1.1:2379 -w json
+///   ectl diff --members
+#[derive(Debug, Clone, Args)]
+#[command(verbatim_doc_comment)]
+pub struct DiffArgs {
+    /// a revision to compare (give it twice: A then B)
+    #[arg(long, action = ArgAction::Append, value_parser = go_int64, allow_hyphen_values = true)]
+    pub rev: Vec<i64>,
+    /// the first cluster's endpoints (default: --endpoints)
+    #[arg(long, value_delimiter = ',')]
+    pub endpoints_a: Vec<String>,
+    /// the second cluster's endpoints (TLS and user settings are shared with the first)
+    #[arg(long, value_delimiter = ',')]
+    pub endpoints_b: Vec<String>,
+    /// compare every member's serializable view (member list)
+    #[arg(long, conflicts_with_all = ["rev", "endpoints_a", "endpoints_b"])]
+    pub members: bool,
+    /// keys per request
+    #[arg(long, default_value_t = DEFAULT_PAGE_KEYS, hide = true)]
+    pub page_keys: i64,
+    /// [prefix]
+    #[arg(value_name = "PREFIX")]
+    pub prefix: Option<OsString>,
+}
+
+/// How two views are compared, decided from the flags before anything is sent.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Plan {
+    Revisions(i64, i64),
+    Clusters,
+    Members,
+}
+
+pub fn plan(args: &DiffArgs) -> Result<Plan, CliError> {
+    if args.members {
+        return Ok(Plan::Members);
+    }
+    let clusters = !args.endpoints_a.is_empty() || !args.endpoints_b.is_empty();
+    match (clusters, args.rev.as_slice()) {
+        (true, []) if !args.endpoints_b.is_empty() => Ok(Plan::Clusters),
+        (true, []) => Err(CliError::bad_args("--endpoints-a needs --endpoints-b")),
+        (true, _) => Err(CliError::bad_args(
+            "--rev compares revisions of one cluster; two clusters are compared as they are now",
+        )),
+        (false, [a]) => Ok(Plan::Revisions(*a, 0)),
+        (false, [a, b]) => Ok(Plan::Revisions(*a, *b)),
+        (false, []) => Err(CliError::bad_args(
+            "diff needs --rev A [--rev B], --endpoints-a/--endpoints-b, or --members",
+        )),
+        (false, _) => Err(CliError::bad_args("diff takes at most two --rev")),
+    }
+}
+
+pub async fn run(args: DiffArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+    let plan = plan(&args)?;
+    let format = ctx.format();
+    if !matches!(format, Format::Simple | Format::Json) {
+        return Err(CliError::bad_feature(format!(
+            "{} not supported as output format",
+            format.name()
+        ))
+        .into());
+    }
+    let prefix = args.prefix.as_deref().map(arg_bytes).unwrap_or_default();
+    let range = if prefix.is_empty() {
+        (vec![0], vec![0])
+    } else {
+        let end = prefix_end(&prefix);
+        (prefix, end)
+    };
+    let page = args.page_keys;
+    let comparisons = match plan {
+        Plan::Revisions(a, b) => {
+            let client = ctx.client()?;
+            let left = View::new(client, &range, a, page, false);
+            let right = View::new(client, &range, b, page, false);
+            vec![compare(left, String::new(), right, String::new(), false).await?]
+        }
+        Plan::Clusters => {
+            let config = ctx.client_config()?;
+            let cluster = |endpoints: &[String]| {
+                let endpoints = if endpoints.is_empty() {
+                    config.endpoints.clone()
+                } else {
+                    endpoints.to_vec()
+                };
+                ctx.new_client(client::Config {
+                    endpoints,
+                    ..config.clone()
+                })
+            };
+            let (a, b) = (cluster(&args.endpoints_a)?, cluster(&args.endpoints_b)?);
+            let label = |c: &Client| c.config().endpoints.join(",");
+            let left = View::new(&a, &range, 0, page, false);
+            let right = View::new(&b, &range, 0, page, false);
+            vec![compare(left, label(&a), right, label(&b), false).await?]
+        }
+        Plan::Members => members(ctx, &range, page).await?,
+    };
+    match format {
+        Format::Json => diff::json(&comparisons, ctx.out)?,
+        _ => diff::unified(&comparisons, ctx.out)?,
+    }
+    let differences: usize = comparisons.iter().map(|c| c.differences.len()).sum();
+    match differences {
+        0 => Ok(()),
+        // diff(1)'s status; the listing on stdout says what differs.
+        n => Err(Verbatim {
+            code: ExitCode::Error,
+            message: format!("{n} difference{}", if n == 1 { "" } else { "s" }),
+        }
+        .into()),
+    }
+}
+
+/// Each member against the member with the highest revision. A member whose whole keyspace
+/// hashes (HashKV) like the reference's at the same revision is equal without reading a key;
+/// the others are compared key by key on keys and revisions only, values unread.
+async fn members(
+    ctx: &mut Context<'_>,
+    range: &(Vec<u8>, Vec<u8>),
+    page: i64,
+) -> anyhow::Result<Vec<Comparison>> {
+    let urls = ctx.endpoints(true).await?;
+    let config = ctx.client_config()?;
+    let mut members = Vec::new();
+    for url in urls {
+        let client = ctx.new_client(client::Config {
+            endpoints: vec![url.clone()],
+            ..config.clone()
+        })?;
+        let hash = client
+            .hash_kv(0)
+            .await
+            .map_err(|e| anyhow::Error::new(e).context(format!("member {url}")))?;
+        members.push((url, client, hash));
+    }
+    let revision =
+        |h: &crate::pb::etcdserverpb::HashKvResponse| h.header.as_ref().map_or(0, |h| h.revision);
+    let Some(reference) = (0..members.len()).max_by_key(|&i| revision(&members[i].2)) else {
+        return Ok(Vec::new());
+    };
+    let mut comparisons = Vec::new();
+    let (ref_url, ref_client, ref_hash) = &members[reference];
+    for (i, (url, client, hash)) in members.iter().enumerate() {
+        if i == reference {
+            continue;
+        }
+        if revision(hash) == revision(ref_hash) && hash.hash == ref_hash.hash {
+            continue;
+        }
+        let left = View::new(ref_client, range, 0, page, true);
+        let right = View::new(client, range, 0, page, true);
+        comparisons.push(compare(left, ref_url.clone(), right, url.clone(), true).await?);
+    }
+    Ok(comparisons)
+}
+
+/// One side's keys in order, a page at a time.
+struct View<'c> {
+    scan: Scan<'c>,
+    buffered: VecDeque<KeyValue>,
+    keys_only: bool,
+}
+
+impl<'c> View<'c> {
+    fn new(
+        client: &'c Client,
+        (key, end): &(Vec<u8>, Vec<u8>),
+        revision: i64,
+        page: i64,
+        member: bool,
+    ) -> View<'c> {
+        // A member's own copy: serializable, so it answers from its state, lagging or not.
+        let scan = Scan::new(client, key.clone(), end.clone(), revision, page, member);
+        View {
+            scan: if member { scan.keys_only() } else { scan },
+            buffered: VecDeque::new(),
+            keys_only: member,
+        }
+    }
+
+    async fn next(&mut self) -> Result<Option<KeyValue>, client::Error> {
+        while self.buffered.is_empty() {
+            match self.scan.next_page().await? {
+                Some(page) if page.is_empty() => return Ok(None),
+                Some(page) => self.buffered.extend(page),
+                None => return Ok(None),
+            }
+        }
+        Ok(self.buffered.pop_front())
+    }
+
+    fn same(&self, a: &KeyValue, b: &KeyValue) -> bool {
+        if self.keys_only {
+            a.mod_revision == b.mod_revision
+        } else {
+            a.value == b.value
+        }
+    }
+}
+
+async fn compare(
+    mut a: View<'_>,
+    a_label: String,
+    mut b: View<'_>,
+    b_label: String,
+    keys_only: bool,
+) -> anyhow::Result<Comparison> {
+    let mut differences = Vec::new();
+    let (mut x, mut y) = (a.next().await?, b.next().await?);
+    loop {
+        let order = match (&x, &y) {
+            (None, None) => break,
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (Some(p), Some(q)) => p.key.cmp(&q.key),
+        };
+        match order {
+            std::cmp::Ordering::Less => {
+                differences.push(Difference {
+                    a: x.take(),
+                    b: None,
+                });
+                x = a.next().await?;
+            }
+            std::cmp::Ordering::Greater => {
+                differences.push(Difference {
+                    a: None,
+                    b: y.take(),
+                });
+                y = b.next().await?;
+            }
+            std::cmp::Ordering::Equal => {
+                let (p, q) = (x.take(), y.take());
+                if let (Some(p), Some(q)) = (&p, &q)
+                    && !a.same(p, q)
+                {
+                    differences.push(Difference {
+                        a: Some(p.clone()),
+                        b: Some(q.clone()),
+                    });
+                }
+                x = a.next().await?;
+                y = b.next().await?;
+            }
+        }
+    }
+    Ok(Comparison {
+        a: Side {
+            label: a_label,
+            revision: a.scan.revision(),
+        },
+        b: Side {
+            label: b_label,
+            revision: b.scan.revision(),
+        },
+        differences,
+        keys_only,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan_of(argv: &[&str]) -> Result<Plan, CliError> {
+        let parsed: DiffArgs = crate::commands::try_parse_args(argv).expect("arguments parse");
+        plan(&parsed)
+    }
+
+    #[test]
+    fn modes_from_flags() {
+        assert_eq!(
+            plan_of(&["--rev", "3", "--rev=5"]).unwrap(),
+            Plan::Revisions(3, 5)
+        );
+        assert_eq!(plan_of(&["--rev", "3"]).unwrap(), Plan::Revisions(3, 0));
+        assert_eq!(plan_of(&["--endpoints-b=h:1"]).unwrap(), Plan::Clusters);
+        assert_eq!(plan_of(&["--members", "p"]).unwrap(), Plan::Members);
+        assert!(plan_of(&[]).is_err());
+        assert!(plan_of(&["--endpoints-a=h:1"]).is_err());
+        assert!(plan_of(&["--endpoints-b=h:1", "--rev=2"]).is_err());
+        assert!(plan_of(&["--rev=1", "--rev=2", "--rev=3"]).is_err());
+    }
+}

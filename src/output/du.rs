@@ -1,0 +1,182 @@
+//! `du`'s per-prefix usage and its renderings: a table, tab-separated lines, JSON (prefixes in
+//! base64, as etcdctl's JSON carries keys).
+
+use std::io::{self, Write};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde::Serialize;
+
+use crate::pb::mvccpb::KeyValue;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Usage {
+    pub keys: u64,
+    pub key_bytes: u64,
+    pub value_bytes: u64,
+    pub leased: u64,
+    #[serde(skip)]
+    version_sum: u64,
+    pub max_version: i64,
+}
+
+impl Usage {
+    pub fn add(&mut self, kv: &KeyValue) {
+        self.keys += 1;
+        self.key_bytes += kv.key.len() as u64;
+        self.value_bytes += kv.value.len() as u64;
+        self.leased += u64::from(kv.lease != 0);
+        self.version_sum += kv.version.max(0) as u64;
+        self.max_version = self.max_version.max(kv.version);
+    }
+
+    pub fn bytes(&self) -> u64 {
+        self.key_bytes + self.value_bytes
+    }
+
+    pub fn avg_version(&self) -> f64 {
+        if self.keys == 0 {
+            0.0
+        } else {
+            self.version_sum as f64 / self.keys as f64
+        }
+    }
+}
+
+pub struct UsageReport {
+    pub revision: i64,
+    /// Largest first, already cut to `--top`.
+    pub rows: Vec<(Vec<u8>, Usage)>,
+    pub total: Usage,
+}
+
+const COLUMNS: [&str; 8] = [
+    "prefix",
+    "keys",
+    "key bytes",
+    "value bytes",
+    "total",
+    "leased",
+    "avg version",
+    "max version",
+];
+
+fn cells(usage: &Usage) -> [String; 7] {
+    [
+        usage.keys.to_string(),
+        usage.key_bytes.to_string(),
+        usage.value_bytes.to_string(),
+        usage.bytes().to_string(),
+        usage.leased.to_string(),
+        format!("{:.1}", usage.avg_version()),
+        usage.max_version.to_string(),
+    ]
+}
+
+pub fn table(report: &UsageReport, out: &mut dyn Write) -> io::Result<()> {
+    let row = |name: String, usage: &Usage| std::iter::once(name).chain(cells(usage)).collect();
+    let mut rows: Vec<Vec<String>> = report
+        .rows
+        .iter()
+        .map(|(prefix, usage)| row(String::from_utf8_lossy(prefix).into_owned(), usage))
+        .collect();
+    rows.push(row(
+        format!("(total at revision {})", report.revision),
+        &report.total,
+    ));
+    super::cluster::ascii_table(out, &COLUMNS, &rows)
+}
+
+/// Tab-separated: keys, key bytes, value bytes, total, leased, avg and max version, then the
+/// prefix as raw bytes (last, so any bytes may follow); a final `(total)` line.
+pub fn simple(report: &UsageReport, out: &mut dyn Write) -> io::Result<()> {
+    let line = |out: &mut dyn Write, name: &[u8], usage: &Usage| {
+        out.write_all(cells(usage).join("\t").as_bytes())?;
+        out.write_all(b"\t")?;
+        out.write_all(name)?;
+        out.write_all(b"\n")
+    };
+    for (prefix, usage) in &report.rows {
+        line(out, prefix, usage)?;
+    }
+    line(out, b"(total)", &report.total)
+}
+
+#[derive(Serialize)]
+struct JsonRow<'a> {
+    prefix: String,
+    #[serde(flatten)]
+    usage: &'a Usage,
+    avg_version: f64,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    revision: i64,
+    prefixes: Vec<JsonRow<'a>>,
+    total: JsonRow<'a>,
+}
+
+pub fn json(report: &UsageReport, out: &mut dyn Write) -> io::Result<()> {
+    let row = |prefix: &[u8], usage| JsonRow {
+        prefix: STANDARD.encode(prefix),
+        usage,
+        avg_version: (usage.avg_version() * 100.0).round() / 100.0,
+    };
+    let json = JsonReport {
+        revision: report.revision,
+        prefixes: report.rows.iter().map(|(p, u)| row(p, u)).collect(),
+        total: row(b"", &report.total),
+    };
+    serde_json::to_writer(&mut *out, &json)?;
+    writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report() -> UsageReport {
+        let mut a = Usage::default();
+        a.add(&KeyValue {
+            key: b"/a/1".to_vec(),
+            value: b"xyz".to_vec(),
+            lease: 7,
+            version: 3,
+            ..Default::default()
+        });
+        a.add(&KeyValue {
+            key: b"/a/2".to_vec(),
+            value: b"x".to_vec(),
+            version: 1,
+            ..Default::default()
+        });
+        UsageReport {
+            revision: 9,
+            rows: vec![(b"/a/".to_vec(), a)],
+            total: a,
+        }
+    }
+
+    #[test]
+    fn renderings() {
+        let mut out = Vec::new();
+        simple(&report(), &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "2\t8\t4\t12\t1\t2.0\t3\t/a/\n2\t8\t4\t12\t1\t2.0\t3\t(total)\n"
+        );
+        let mut out = Vec::new();
+        json(&report(), &mut out).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["prefixes"][0]["prefix"], "L2Ev");
+        assert_eq!(v["prefixes"][0]["value_bytes"], 4);
+        assert_eq!(v["total"]["leased"], 1);
+        assert_eq!(v["total"]["avg_version"], 2.0);
+        let mut out = Vec::new();
+        table(&report(), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("(total at revision 9)"), "{text}");
+        assert!(text.contains("VALUE BYTES"), "{text}");
+    }
+}
