@@ -60,27 +60,37 @@ pub struct Writer<W: Write> {
 
 impl<W: Write> Writer<W> {
     pub fn new(mut out: W, header: &Header) -> io::Result<Writer<W>> {
-        serde_json::to_writer(&mut out, header)?;
-        out.write_all(b"\n")?;
+        write_header(&mut out, header)?;
         Ok(Writer { out })
     }
 
     pub fn key(&mut self, kv: &KeyValue) -> io::Result<()> {
-        let record = Record {
-            key: STANDARD.encode(&kv.key),
-            value: STANDARD.encode(&kv.value),
-            lease: kv.lease,
-            create_revision: kv.create_revision,
-            mod_revision: kv.mod_revision,
-            version: kv.version,
-        };
-        serde_json::to_writer(&mut self.out, &record)?;
-        self.out.write_all(b"\n")
+        write_key(&mut self.out, kv)
     }
 
     pub fn into_inner(self) -> W {
         self.out
     }
+}
+
+/// The header line, for a writer that streams pages itself (`export`).
+pub fn write_header(out: &mut dyn Write, header: &Header) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, header)?;
+    out.write_all(b"\n")
+}
+
+/// One key's line; after [`write_header`], or appended to a dump cut short (`export --after`).
+pub fn write_key(out: &mut dyn Write, kv: &KeyValue) -> io::Result<()> {
+    let record = Record {
+        key: STANDARD.encode(&kv.key),
+        value: STANDARD.encode(&kv.value),
+        lease: kv.lease,
+        create_revision: kv.create_revision,
+        mod_revision: kv.mod_revision,
+        version: kv.version,
+    };
+    serde_json::to_writer(&mut *out, &record)?;
+    out.write_all(b"\n")
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -124,10 +134,16 @@ impl<R: BufRead> Reader<R> {
 
     /// The next key, `None` at the end of the file.
     pub fn next_key(&mut self) -> Result<Option<KeyValue>, ReadError> {
-        let Some(text) = self.lines.next().transpose()? else {
-            return Ok(None);
+        let text = loop {
+            let Some(text) = self.lines.next().transpose()? else {
+                return Ok(None);
+            };
+            self.line += 1;
+            // A blank line (an editor's trailing newline) holds no key.
+            if !text.trim().is_empty() {
+                break text;
+            }
         };
-        self.line += 1;
         let line = self.line;
         let malformed = |message: String| ReadError::Malformed { line, message };
         let record: Record = serde_json::from_str(&text).map_err(|e| malformed(e.to_string()))?;

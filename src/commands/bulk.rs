@@ -10,17 +10,15 @@
 
 use std::ffi::OsString;
 use std::fs::File;
-use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
+use std::io::{BufReader, IsTerminal, Read, Write};
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use clap::Args;
-use serde::{Deserialize, Serialize};
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::cli::values::{go_bool, go_int64};
 use crate::client::Client;
 use crate::commands::{Context, arg_bytes, die_of_sigint};
+use crate::dump;
 use crate::error::CliError;
 use crate::keys::key_range;
 use crate::paged::{DEFAULT_PAGE_BYTES, Pages};
@@ -28,8 +26,6 @@ use crate::pb::etcdserverpb::compare::{CompareResult, CompareTarget, TargetUnion
 use crate::pb::etcdserverpb::request_op::Request;
 use crate::pb::etcdserverpb::{Compare, PutRequest, RangeRequest, RequestOp, TxnRequest};
 
-/// The format name in every dump's header line.
-const FORMAT: &str = "ectl-export/1";
 /// etcd's default `--max-txn-ops`.
 const TXN_OPS: usize = 128;
 /// Bytes of keys and values per txn: well under etcd's 1.5 MiB request limit.
@@ -92,26 +88,6 @@ pub struct ImportArgs {
     /// The dump to read; - for stdin
     #[arg(value_name = "FILE")]
     pub file: OsString,
-}
-
-/// The dump's first line.
-#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Header {
-    pub format: String,
-    pub cluster_id: u64,
-    pub member_id: u64,
-    pub revision: i64,
-}
-
-/// One key of the dump; bytes in base64.
-#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Line {
-    pub key: String,
-    pub value: String,
-    pub lease: i64,
-    pub create_revision: i64,
-    pub mod_revision: i64,
-    pub version: i64,
 }
 
 pub fn export_plan(args: &ExportArgs) -> Result<RangeRequest, CliError> {
@@ -205,26 +181,13 @@ async fn write_dump(
         state.revision = pages.revision();
         if std::mem::take(&mut first) && header {
             let h = page.header.unwrap_or_default();
-            let line = Header {
-                format: FORMAT.into(),
-                cluster_id: h.cluster_id,
-                member_id: h.member_id,
-                revision: pages.revision(),
-            };
-            serde_json::to_writer(&mut *out, &line)?;
-            out.write_all(b"\n")?;
+            dump::write_header(
+                &mut *out,
+                &dump::Header::new(h.cluster_id, pages.revision()),
+            )?;
         }
         for kv in &page.kvs {
-            let line = Line {
-                key: STANDARD.encode(&kv.key),
-                value: STANDARD.encode(&kv.value),
-                lease: kv.lease,
-                create_revision: kv.create_revision,
-                mod_revision: kv.mod_revision,
-                version: kv.version,
-            };
-            serde_json::to_writer(&mut *out, &line)?;
-            out.write_all(b"\n")?;
+            dump::write_key(&mut *out, kv)?;
         }
         // A key counts as written once it left the process.
         out.flush()?;
@@ -275,45 +238,22 @@ pub async fn import(args: ImportArgs, ctx: &mut Context<'_>) -> anyhow::Result<(
         (Box::new(file), size)
     };
     let bar = std::io::stderr().is_terminal().then(|| progress_bar(size));
-    let mut lines = BufReader::with_capacity(1 << 20, input);
+    let counted = Counted {
+        inner: input,
+        bar: bar.clone(),
+    };
+    let mut reader = dump::Reader::new(BufReader::with_capacity(1 << 20, counted))
+        .map_err(|e| CliError::invalid_input(e.to_string()))?;
     let (client, out) = ctx.client_and_out()?;
     let mut batch = Vec::new();
     let mut batch_bytes = 0;
     let mut done = Imported::default();
-    let mut number = 0usize;
-    let mut text = String::new();
-    loop {
-        text.clear();
-        let read = lines.read_line(&mut text)?;
-        if read == 0 {
-            break;
-        }
-        number += 1;
-        if let Some(bar) = &bar {
-            bar.inc(read as u64);
-        }
-        if number == 1 {
-            let header: Header = serde_json::from_str(&text)
-                .map_err(|e| bad_line(number, &format!("not an ectl export header ({e})")))?;
-            if header.format != FORMAT {
-                return Err(
-                    bad_line(number, &format!("unknown format {:?}", header.format)).into(),
-                );
-            }
-            continue;
-        }
-        if text.trim().is_empty() {
-            continue;
-        }
-        let line: Line =
-            serde_json::from_str(&text).map_err(|e| bad_line(number, &e.to_string()))?;
-        let decode = |field: &str, b64: &str| {
-            STANDARD
-                .decode(b64)
-                .map_err(|e| bad_line(number, &format!("{field}: {e}")))
-        };
-        let (key, value) = (decode("key", &line.key)?, decode("value", &line.value)?);
-        let key = plan.dest_key(&key);
+    while let Some(kv) = reader
+        .next_key()
+        .map_err(|e| CliError::invalid_input(e.to_string()))?
+    {
+        let key = plan.dest_key(&kv.key);
+        let value = kv.value;
         if batch.len() == TXN_OPS || batch_bytes + key.len() + value.len() > TXN_BYTES {
             write_batch(
                 client,
@@ -327,9 +267,6 @@ pub async fn import(args: ImportArgs, ctx: &mut Context<'_>) -> anyhow::Result<(
         batch_bytes += key.len() + value.len();
         batch.push((key, value));
     }
-    if number == 0 {
-        return Err(bad_line(1, "the dump is empty: no header").into());
-    }
     write_batch(client, batch, plan.if_absent, &mut done).await?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
@@ -342,8 +279,20 @@ pub async fn import(args: ImportArgs, ctx: &mut Context<'_>) -> anyhow::Result<(
     Ok(())
 }
 
-fn bad_line(number: usize, why: &str) -> CliError {
-    CliError::invalid_input(format!("line {number}: {why}"))
+/// The dump's bytes as they are read, counted on the progress bar.
+struct Counted {
+    inner: Box<dyn Read>,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Read for Counted {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        if let Some(bar) = &self.bar {
+            bar.inc(read as u64);
+        }
+        Ok(read)
+    }
 }
 
 fn progress_bar(size: Option<u64>) -> indicatif::ProgressBar {

@@ -67,7 +67,7 @@ fn round_trip_gives_an_identical_keyspace() {
     let text = std::fs::read_to_string(&dump).unwrap();
     let header = text.lines().next().unwrap();
     assert!(
-        header.starts_with(r#"{"format":"ectl-export/1","cluster_id":"#),
+        header.starts_with(r#"{"format":"ectl-dump","version":1,"cluster_id":"#),
         "{header}"
     );
     let out = dest.ectl().arg("import").arg(&dump).run();
@@ -153,7 +153,7 @@ fn if_absent_keeps_existing_keys_and_prefixes_are_rewritten() {
     bad.assert_code(3);
     assert!(
         bad.stderr_str()
-            .starts_with("Error: line 1: not an ectl export header"),
+            .starts_with("Error: line 1: not an ectl-dump header"),
         "{bad:?}"
     );
 }

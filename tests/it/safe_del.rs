@@ -169,6 +169,23 @@ fn save_undo_writes_a_file_that_puts_the_keys_back() {
         .run();
     assert_eq!(after.stdout_str(), before.stdout_str());
 
+    // The undo as an operator runs it: delete again, then `ectl import` of the file.
+    etcd.ectl()
+        .args(["del", "--prefix", "/x/"])
+        .run()
+        .assert_ok();
+    let import = etcd.ectl().arg("import").arg(&undo).run();
+    import.assert_ok();
+    assert_eq!(
+        import.stdout_str(),
+        "Imported 4 keys, skipped 0 present ones\n"
+    );
+    let imported = etcd
+        .etcdctl()
+        .args(["get", "--prefix", "/x/", "--print-value-only"])
+        .run();
+    assert_eq!(imported.stdout_str(), before.stdout_str());
+
     // An unwritable file deletes nothing.
     let out = etcd
         .ectl()
