@@ -78,29 +78,25 @@ fn save_then_status_matches_etcdctl() {
     assert_eq!(size % 512, 32, "backend pages plus the SHA-256 trailer");
     for file in [&ours, &theirs] {
         for format in FORMATS {
-            let reference = support::etcdctl()
-                .args(["snapshot", "status", "-w", format])
-                .arg(file)
-                .run();
             let out = support::ectl()
                 .args(["snapshot", "status", "-w", format])
                 .arg(file)
                 .run();
-            same(
-                &reference,
-                &out,
-                &format!("status -w {format} {}", file.display()),
-            );
-            // etcd 3.5's offline tool reads the file on its own: a second, independent oracle.
-            let etcdutl = support::etcdutl()
-                .args(["snapshot", "status", "-w", format])
-                .arg(file)
-                .run();
-            same(
-                &etcdutl,
-                &out,
-                &format!("etcdutl: status -w {format} {}", file.display()),
-            );
+            // etcd 3.5's offline etcdutl reads the file on its own: a second, independent oracle.
+            for (oracle, reference) in [
+                ("etcdctl", support::etcdctl()),
+                ("etcdutl", support::etcdutl()),
+            ] {
+                let reference = reference
+                    .args(["snapshot", "status", "-w", format])
+                    .arg(file)
+                    .run();
+                same(
+                    &reference,
+                    &out,
+                    &format!("{oracle}: status -w {format} {}", file.display()),
+                );
+            }
         }
     }
     // The numbers themselves: this many keys in the "key" bucket at least, and the revision of
