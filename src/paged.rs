@@ -69,6 +69,16 @@ struct Fetch<'c> {
     answer: Option<Result<RangeResponse, client::Error>>,
 }
 
+/// A part of the range, in the order pages are returned: asked for, or not yet.
+enum Span<'c> {
+    /// From `from` (descending: below it) to `bound`, or to the range's end.
+    Unread {
+        from: Vec<u8>,
+        bound: Option<Vec<u8>>,
+    },
+    Asked(Fetch<'c>),
+}
+
 impl Fetch<'_> {
     fn poll_answer(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         if self.answer.is_none() {
@@ -98,10 +108,8 @@ pub struct Pages<'c> {
     remaining: Option<i64>,
     page_bytes: usize,
     page_keys: i64,
-    /// Where the part of the range no request covers yet starts (descending: ends); `None`
-    /// once every part is asked for.
-    unread: Option<Vec<u8>>,
-    in_flight: VecDeque<Fetch<'c>>,
+    /// What is left of the range, in order; empty once it is all read.
+    spans: VecDeque<Span<'c>>,
     /// The last page of two or more keys.
     sample: Option<Sample>,
     /// Pages in a row with fewer than two keys: each makes the next guess reach
@@ -116,11 +124,11 @@ impl<'c> Pages<'c> {
     pub fn new(client: &'c Client, request: RangeRequest, page_bytes: usize) -> Pages<'c> {
         let remaining = (request.limit > 0).then_some(request.limit);
         let descending = request.sort_order == SortOrder::Descend as i32;
-        let unread = Some(if descending {
+        let from = if descending {
             request.range_end.clone()
         } else {
             request.key.clone()
-        });
+        };
         Pages {
             client,
             request,
@@ -128,8 +136,7 @@ impl<'c> Pages<'c> {
             remaining,
             page_bytes: page_bytes.max(1),
             page_keys: FIRST_PAGE_KEYS.min(page_bytes as i64 / 1024).max(1),
-            unread,
-            in_flight: VecDeque::new(),
+            spans: VecDeque::from([Span::Unread { from, bound: None }]),
             sample: None,
             sparse: 0,
             pages_read: 0,
@@ -145,19 +152,24 @@ impl<'c> Pages<'c> {
     pub async fn next(&mut self) -> anyhow::Result<Option<RangeResponse>> {
         loop {
             self.ask_ahead();
-            if self.in_flight.is_empty() {
-                return Ok(None);
-            }
-            let in_flight = &mut self.in_flight;
+            let spans = &mut self.spans;
             // The later requests are driven too, so their answers come in meanwhile.
             std::future::poll_fn(|cx| {
-                for fetch in in_flight.iter_mut().skip(1) {
+                let mut asked = spans.iter_mut().filter_map(|span| match span {
+                    Span::Asked(fetch) => Some(fetch),
+                    Span::Unread { .. } => None,
+                });
+                let Some(first) = asked.next() else {
+                    return Poll::Ready(());
+                };
+                for fetch in asked {
                     let _ = fetch.poll_answer(cx);
                 }
-                in_flight[0].poll_answer(cx)
+                first.poll_answer(cx)
             })
             .await;
-            let Some(Fetch { bound, answer, .. }) = self.in_flight.pop_front() else {
+            // ask_ahead() leaves the first span asked for, if there is one.
+            let Some(Span::Asked(Fetch { bound, answer, .. })) = self.spans.pop_front() else {
                 return Ok(None);
             };
             let response = match answer {
@@ -197,8 +209,7 @@ impl<'c> Pages<'c> {
         if let Some(remaining) = &mut self.remaining {
             *remaining -= returned as i64;
             if *remaining <= 0 {
-                self.in_flight.clear();
-                self.unread = None;
+                self.spans.clear();
                 return;
             }
         }
@@ -209,13 +220,7 @@ impl<'c> Pages<'c> {
             } else {
                 [last.key.as_slice(), b"\0"].concat()
             };
-            match bound {
-                Some(bound) => {
-                    let fetch = self.send(rest, Some(bound));
-                    self.in_flight.push_front(fetch);
-                }
-                None => self.unread = Some(rest),
-            }
+            self.spans.push_front(Span::Unread { from: rest, bound });
         }
         if let [first, .., last] = response.kvs.as_slice() {
             let (low, high) = if self.descending {
@@ -242,22 +247,44 @@ impl<'c> Pages<'c> {
         }
     }
 
-    /// Sends requests for the unread part of the range, up to [`READ_AHEAD`] in flight; only
-    /// one until the first page has pinned the revision.
+    /// Sends requests for the unread spans, in order, until [`READ_AHEAD`] are in flight (one
+    /// until the first page has pinned the revision), cutting each at a guess of where a
+    /// page's worth of keys ends.
     fn ask_ahead(&mut self) {
         let depth = if self.pages_read == 0 || self.remaining.is_some() {
             1
         } else {
             READ_AHEAD
         };
-        while self.in_flight.len() < depth {
-            let Some(from) = self.unread.take() else {
-                return;
-            };
-            let bound = self.guess(&from);
-            self.unread = bound.clone();
-            let fetch = self.send(from, bound);
-            self.in_flight.push_back(fetch);
+        let mut asked = 0;
+        let mut at = 0;
+        while asked < depth && at < self.spans.len() {
+            if let Span::Unread { from, bound } = &mut self.spans[at] {
+                let (from, bound) = (std::mem::take(from), bound.take());
+                let guess = self.guess(&from).filter(|guess| {
+                    bound.as_ref().is_none_or(|bound| {
+                        if self.descending {
+                            guess > bound
+                        } else {
+                            guess < bound
+                        }
+                    })
+                });
+                let fetch = match guess {
+                    Some(guess) => {
+                        let rest = Span::Unread {
+                            from: guess.clone(),
+                            bound,
+                        };
+                        self.spans.insert(at + 1, rest);
+                        self.send(from, Some(guess))
+                    }
+                    None => self.send(from, bound),
+                };
+                self.spans[at] = Span::Asked(fetch);
+            }
+            asked += 1;
+            at += 1;
         }
     }
 
