@@ -233,7 +233,8 @@ fn message(msg: &DynamicMessage) -> Node {
 
 /// Go structs embedded with `json:",inline"`, whose fields JSON lifts into the outer object;
 /// protobuf keeps them as a field of their own, named after the type (`handler` for Probe's
-/// ProbeHandler, from before its rename).
+/// ProbeHandler, from before its rename). The list is every field named after its type that is
+/// embedded in the Go types; the others so named (`securityContext`, `podAffinityTerm`) are not.
 fn is_inline(field: &FieldDescriptor) -> bool {
     const INLINE: &[(&str, &str)] = &[
         ("localObjectReference", "LocalObjectReference"),
@@ -243,6 +244,8 @@ fn is_inline(field: &FieldDescriptor) -> bool {
         ("ephemeralContainerCommon", "EphemeralContainerCommon"),
         ("ingressRuleValue", "IngressRuleValue"),
         ("deviceConfiguration", "DeviceConfiguration"),
+        ("rule", "Rule"),
+        ("ruleWithOperations", "RuleWithOperations"),
     ];
     let Kind::Message(of) = field.kind() else {
         return false;

@@ -189,24 +189,29 @@ fn loaded() -> Etcd {
     etcd
 }
 
-fn decoded_json(etcd: &Etcd, key: &str) -> Value {
+/// What `get KEY --decode=DECODE --print-value-only` prints.
+fn decoded(etcd: &Etcd, key: &str, decode: &str) -> String {
     let out = etcd
         .ectl()
-        .args(["get", key, "--decode=k8s", "--print-value-only"])
+        .args([
+            "get",
+            key,
+            &format!("--decode={decode}"),
+            "--print-value-only",
+        ])
         .run();
     out.assert_ok();
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{key}: {e}\n{}", out.stdout_str()))
+    out.stdout_str()
+}
+
+fn decoded_json(etcd: &Etcd, key: &str) -> Value {
+    let text = decoded(etcd, key, "k8s");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{key}: {e}\n{text}"))
 }
 
 fn decoded_yaml(etcd: &Etcd, key: &str) -> Value {
-    let out = etcd
-        .ectl()
-        .args(["get", key, "--decode=k8s-yaml", "--print-value-only"])
-        .run();
-    out.assert_ok();
-    serde_norway::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{key}: {e}\n{}", out.stdout_str()))
+    let text = decoded(etcd, key, "k8s-yaml");
+    serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{key}: {e}\n{text}"))
 }
 
 #[test]
@@ -278,20 +283,12 @@ fn built_in_objects_decode_to_their_api_json_and_yaml() {
 #[test]
 fn json_prints_in_api_order_and_yaml_sorted() {
     let etcd = loaded();
-    let json = etcd
-        .ectl()
-        .args(["get", POD, "--decode=k8s", "--print-value-only"])
-        .run()
-        .stdout_str();
+    let json = decoded(&etcd, POD, "k8s");
     assert!(
         json.starts_with("{\n  \"kind\": \"Pod\",\n  \"apiVersion\": \"v1\",\n  \"metadata\": {\n"),
         "{json}"
     );
-    let yaml = etcd
-        .ectl()
-        .args(["get", POD, "--decode=k8s-yaml", "--print-value-only"])
-        .run()
-        .stdout_str();
+    let yaml = decoded(&etcd, POD, "k8s-yaml");
     assert!(
         yaml.starts_with("apiVersion: v1\nkind: Pod\nmetadata:\n  creationTimestamp:"),
         "{yaml}"
@@ -305,11 +302,7 @@ fn custom_resources_stored_as_json_pass_through() {
     assert_eq!(decoded_json(&etcd, WIDGET), stored);
     assert_eq!(decoded_yaml(&etcd, WIDGET), stored);
     // The stored order stays in JSON.
-    let json = etcd
-        .ectl()
-        .args(["get", WIDGET, "--decode=k8s", "--print-value-only"])
-        .run()
-        .stdout_str();
+    let json = decoded(&etcd, WIDGET, "k8s");
     assert!(
         json.starts_with("{\n  \"apiVersion\": \"example.com/v1\",\n  \"kind\""),
         "{json}"
