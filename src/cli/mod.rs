@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use clap::ArgAction;
 
-pub use help::Group;
+pub use help::{Group, grouped};
 use values::{Suggest, go_bool, go_duration};
 
 /// `cmd`, a derived command tree, rewritten to parse as etcdctl's cobra/pflag does, with `env`
@@ -23,12 +23,13 @@ use values::{Suggest, go_bool, go_duration};
 /// - a repeated flag overrides itself (`--limit=1 --limit=2` is 2, `--hex --hex=false` off);
 /// - an `ETCDCTL_*` variable that is empty or that its flag would reject is ignored, as etcdctl
 ///   ignores it, instead of failing the command; so are the variables of the global args
-///   `unread`;
-/// - the top-level help lists the commands in `groups`.
+///   `unread`.
+///
+/// Only the top level is touched here: each command is rewritten by [`Etcdctl`] when clap
+/// builds it, and the settings above are global ones that clap hands down then.
 pub fn etcdctl_tree(
     mut cmd: clap::Command,
     reserved: &[&'static str],
-    groups: &[Group],
     env: &dyn Fn(&OsStr) -> Option<OsString>,
     unread: &[&'static str],
 ) -> clap::Command {
@@ -59,13 +60,49 @@ pub fn etcdctl_tree(
     for id in ignored {
         cmd = cmd.mut_arg(id, |arg| arg.env(None));
     }
-    help::grouped(help::etcdctl_layout(etcdctl_parsing(cmd)), groups)
+    help::top_level_layout(cmd.infer_subcommands(true).args_override_self(true))
 }
 
-fn etcdctl_parsing(cmd: clap::Command) -> clap::Command {
-    cmd.infer_subcommands(true)
-        .args_override_self(true)
-        .mut_subcommands(etcdctl_parsing)
+/// A command's arguments `A`, parsed as etcdctl parses them. The registry wraps every command
+/// in it and defers building them (`#[command(defer)]`), so a command line builds the global
+/// flags and the one command it names, not the ~100 commands of the tree; the command's own
+/// rewrite ([`help::command_layout`]) runs when clap builds it.
+#[derive(Debug)]
+pub struct Etcdctl<A>(pub A);
+
+impl<A: clap::Args> clap::Args for Etcdctl<A> {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        help::command_layout(A::augment_args(cmd))
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        help::command_layout(A::augment_args_for_update(cmd))
+    }
+
+    fn group_id() -> Option<clap::Id> {
+        A::group_id()
+    }
+}
+
+impl<A: clap::FromArgMatches> clap::FromArgMatches for Etcdctl<A> {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        A::from_arg_matches(matches).map(Etcdctl)
+    }
+
+    fn from_arg_matches_mut(matches: &mut clap::ArgMatches) -> Result<Self, clap::Error> {
+        A::from_arg_matches_mut(matches).map(Etcdctl)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches(matches)
+    }
+
+    fn update_from_arg_matches_mut(
+        &mut self,
+        matches: &mut clap::ArgMatches,
+    ) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches_mut(matches)
+    }
 }
 
 /// Whether `value` would pass as `--flag=value` for this flag; empty never does (etcdctl skips

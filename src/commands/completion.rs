@@ -271,7 +271,9 @@ fn parse_leniently(words: &[OsString]) -> Option<clap::ArgMatches> {
 fn positionals_before_current() -> Option<usize> {
     let words = command_line();
     let (_current, before) = words.split_last()?;
-    let root = super::command();
+    let mut root = super::command();
+    // The commands' arguments are there once built.
+    root.build();
     let mut matches = parse_leniently(before)?;
     let mut cmd = &root;
     while let Some((name, sub)) = matches.clone().subcommand() {
