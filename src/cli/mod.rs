@@ -63,6 +63,49 @@ pub fn etcdctl_tree(
     help::top_level_layout(cmd.infer_subcommands(true).args_override_self(true))
 }
 
+/// The first word of `argv` (after the program's name) that is neither a flag of `top` nor a
+/// flag's value: the command, as typed (perhaps a prefix of its name). `None` without one, at
+/// `--`, or at a flag `top` lacks: then the line can only be help or a usage error.
+pub fn command_word<'a>(top: &clap::Command, argv: &'a [OsString]) -> Option<&'a OsStr> {
+    // A flag takes the next word as its value unless its value must follow `=` (Go's bools).
+    let takes_next =
+        |arg: &clap::Arg| arg.get_action().takes_values() && !arg.is_require_equals_set();
+    let mut words = argv.iter().skip(1);
+    while let Some(word) = words.next() {
+        let bytes = word.as_encoded_bytes();
+        if bytes == b"--" {
+            return None;
+        }
+        let wants_value = if let Some(long) = bytes.strip_prefix(b"--") {
+            let name = long.split(|&b| b == b'=').next().unwrap_or_default();
+            let arg = top
+                .get_arguments()
+                .find(|arg| arg.get_long().is_some_and(|l| l.as_bytes() == name))?;
+            !long.contains(&b'=') && takes_next(arg)
+        } else if let Some(shorts) = bytes.strip_prefix(b"-").filter(|s| !s.is_empty()) {
+            // `-w json`, `-wjson`: the first short flag that takes a value takes the rest.
+            let mut wants = false;
+            for (i, &c) in shorts.iter().enumerate() {
+                let arg = top.get_arguments().find(|arg| {
+                    arg.get_short()
+                        .is_some_and(|s| u32::from(s) == u32::from(c))
+                })?;
+                if arg.get_action().takes_values() {
+                    wants = i + 1 == shorts.len() && takes_next(arg);
+                    break;
+                }
+            }
+            wants
+        } else {
+            return Some(word);
+        };
+        if wants_value {
+            words.next();
+        }
+    }
+    None
+}
+
 /// A command's arguments `A`, parsed as etcdctl parses them. The registry wraps every command
 /// in it and defers building them (`#[command(defer)]`), so a command line builds the global
 /// flags and the one command it names, not the ~100 commands of the tree; the command's own

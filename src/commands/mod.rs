@@ -117,7 +117,17 @@ pub enum ParseError {
     V2(crate::v2::Exit),
 }
 
-#[derive(Debug, Parser)]
+/// A parsed v3 command line.
+#[derive(Debug)]
+pub struct Cli {
+    pub global: GlobalArgs,
+    pub command: Command,
+}
+
+/// The top level of the v3 tree: ectl's name, version and help, and the global flags. The
+/// commands are added by [`command_with_env`] (all of them) or [`parsing_tree`] (those a
+/// command line may name).
+#[derive(Parser)]
 #[command(
     name = "ectl",
     version,
@@ -127,13 +137,13 @@ pub enum ParseError {
                   ectl's own version.\nEvery command's own options come first in its help \
                   (`ectl <command> -h`), then the global options, which may come before or \
                   after the command.",
-    infer_subcommands = true
+    infer_subcommands = true,
+    subcommand_required = true,
+    arg_required_else_help = true
 )]
-pub struct Cli {
+struct TopLevel {
     #[command(flatten)]
-    pub global: GlobalArgs,
-    #[command(subcommand)]
-    pub command: Command,
+    global: GlobalArgs,
 }
 
 /// The commands; each one's help is its `Args` struct's doc comment. Each is built only when
@@ -257,18 +267,39 @@ const GROUPS: &[cli::Group] = &[
 /// [`parse`]): the derived definitions rewritten by [`cli::etcdctl_tree`] to parse as etcdctl's,
 /// and the top-level help listing the commands in [`GROUPS`].
 ///
-/// Completions and man pages should be generated from this, not from `Cli::command()`.
+/// Completions and man pages should be generated from this.
 pub fn command_with_env(env: &dyn Fn(&OsStr) -> Option<OsString>) -> clap::Command {
-    cli::grouped(parsing_tree(env, &[]), GROUPS)
+    let all = TopLevel::command().subcommands(commands().get_subcommands().cloned());
+    cli::grouped(cli::etcdctl_tree(all, ETCDCTL_COMMANDS, env, &[]), GROUPS)
 }
 
-/// [`command_with_env`] without the grouped listing, which costs building every command: what
-/// a command line that parses needs. The variables of the global args `unread` are ignored.
+/// A command holding every command of the registry, unbuilt (their arguments deferred).
+fn commands() -> clap::Command {
+    Command::augment_subcommands(clap::Command::new("commands"))
+}
+
+/// The tree for parsing `argv`: [`command_with_env`] with only the commands its command word
+/// may name (`ge` names `get`), unbuilt until the parse builds the one it names, and without
+/// the grouped listing. Every global flag is copied into every command of a tree when it is
+/// built, and each listed summary costs building its command: a tree of one command costs a
+/// fraction of the whole. The variables of the global args `unread` are ignored.
 fn parsing_tree(
+    argv: &[OsString],
     env: &dyn Fn(&OsStr) -> Option<OsString>,
     unread: &[&'static str],
 ) -> clap::Command {
-    cli::etcdctl_tree(Cli::command(), ETCDCTL_COMMANDS, env, unread)
+    let top = TopLevel::command();
+    let word = cli::command_word(&top, argv);
+    let all = commands();
+    let named = all.get_subcommands().filter(|sub| {
+        word.is_some_and(|word| {
+            sub.get_name()
+                .as_bytes()
+                .starts_with(word.as_encoded_bytes())
+        })
+    });
+    let top = top.subcommands(named.cloned());
+    cli::etcdctl_tree(top, ETCDCTL_COMMANDS, env, unread)
 }
 
 /// [`command_with_env`] with the process environment.
@@ -296,14 +327,14 @@ pub fn parse_from(
     env: &dyn Fn(&OsStr) -> Option<OsString>,
 ) -> Result<Cli, clap::Error> {
     let argv: Vec<OsString> = argv.into_iter().map(Into::into).collect();
-    let mut cmd = parsing_tree(env, &[]);
+    let mut cmd = parsing_tree(&argv, env, &[]);
     // Help, and the usage errors that list commands or suggest one, show the whole tree: the
-    // line is parsed again with it, for the same error in full.
+    // line is parsed again with it, whose answer is the one that counts.
     let mut matches = match cmd.try_get_matches_from_mut(&argv) {
         Ok(matches) => matches,
-        Err(e) => {
-            let full = command_with_env(env).try_get_matches_from(&argv);
-            return Err(full.err().unwrap_or(e));
+        Err(_) => {
+            cmd = command_with_env(env);
+            cmd.try_get_matches_from_mut(&argv)?
         }
     };
     let unread: Vec<&'static str> = ENV_READ_TOO_LATE
@@ -315,7 +346,7 @@ pub fn parse_from(
         .map(|(_, id)| *id)
         .collect();
     if !unread.is_empty() {
-        cmd = parsing_tree(env, &unread);
+        cmd = parsing_tree(&argv, env, &unread);
         matches = cmd.try_get_matches_from_mut(&argv)?;
     }
     if let Some(name) = matches.subcommand_name()
@@ -326,7 +357,14 @@ pub fn parse_from(
             format!("`{name}` is an etcdctl command that ectl does not implement yet"),
         ));
     }
-    let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))?;
+    let mut cli = TopLevel::from_arg_matches(&matches)
+        .and_then(|top| {
+            Ok(Cli {
+                global: top.global,
+                command: Command::from_arg_matches(&matches)?,
+            })
+        })
+        .map_err(|e| e.format(&mut cmd))?;
     // The top level's own arguments only: the globals (`matches.ids()` also lists ids that
     // `value_source` does not know at this level).
     cli.global.explicit = cmd
