@@ -290,16 +290,20 @@ fn parsing_tree(
 ) -> clap::Command {
     let top = TopLevel::command();
     let word = cli::command_word(&top, argv);
+    let named =
+        |name: &str| word.is_some_and(|word| name.as_bytes().starts_with(word.as_encoded_bytes()));
     let all = commands();
-    let named = all.get_subcommands().filter(|sub| {
-        word.is_some_and(|word| {
-            sub.get_name()
-                .as_bytes()
-                .starts_with(word.as_encoded_bytes())
-        })
-    });
-    let top = top.subcommands(named.cloned());
-    cli::etcdctl_tree(top, ETCDCTL_COMMANDS, env, unread)
+    let top = top.subcommands(
+        all.get_subcommands()
+            .filter(|sub| named(sub.get_name()))
+            .cloned(),
+    );
+    let reserved: Vec<&'static str> = ETCDCTL_COMMANDS
+        .iter()
+        .copied()
+        .filter(|n| named(n))
+        .collect();
+    cli::etcdctl_tree(top, &reserved, env, unread)
 }
 
 /// [`command_with_env`] with the process environment.
