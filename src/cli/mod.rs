@@ -1,8 +1,9 @@
 //! Argument parsing machinery: the clap types for the global flags, the Go-exact value parsers
-//! ([`values`]), and [`etcdctl_tree`], the one place that rewrites a derived command tree so it
-//! parses as etcdctl's cobra/pflag does. The commands themselves are registered in
-//! [`crate::commands`]; nothing here knows them, and nothing past the registry and
-//! [`crate::settings`] sees the clap types of the global flags.
+//! ([`values`]), and the rewrite of a derived command tree so it parses as etcdctl's
+//! cobra/pflag does: [`etcdctl_tree`] for the top level, [`Etcdctl`] for each command when
+//! clap builds it (only the command a line names is built). The commands themselves are
+//! registered in [`crate::commands`]; nothing here knows them, and nothing past the registry
+//! and [`crate::settings`] sees the clap types of the global flags.
 
 mod help;
 pub mod values;

@@ -78,7 +78,7 @@ pub const COMPLETE_VAR: &str = "ECTL_COMPLETE";
 /// Answers a completion request when the shell's registration script called ectl for one
 /// (then the process exits); otherwise returns at once, costing one environment lookup.
 pub fn answer_if_requested() {
-    clap_complete::CompleteEnv::with_factory(super::command)
+    clap_complete::CompleteEnv::with_factory(super::completion_tree)
         .var(COMPLETE_VAR)
         .shells(LIVE)
         .complete();
@@ -259,7 +259,7 @@ fn command_line() -> Vec<OsString> {
 }
 
 fn parse_leniently(words: &[OsString]) -> Option<clap::ArgMatches> {
-    super::command()
+    super::completion_tree()
         .ignore_errors(true)
         .try_get_matches_from(words)
         .ok()
@@ -271,7 +271,7 @@ fn parse_leniently(words: &[OsString]) -> Option<clap::ArgMatches> {
 fn positionals_before_current() -> Option<usize> {
     let words = command_line();
     let (_current, before) = words.split_last()?;
-    let mut root = super::command();
+    let mut root = super::completion_tree();
     // The commands' arguments are there once built.
     root.build();
     let mut matches = parse_leniently(before)?;

@@ -269,8 +269,19 @@ const GROUPS: &[cli::Group] = &[
 ///
 /// Completions and man pages should be generated from this.
 pub fn command_with_env(env: &dyn Fn(&OsStr) -> Option<OsString>) -> clap::Command {
+    cli::grouped(ungrouped_tree(env), GROUPS)
+}
+
+/// [`command_with_env`] without the grouped listing, which costs building every command once
+/// more: for what never shows the top-level help.
+fn ungrouped_tree(env: &dyn Fn(&OsStr) -> Option<OsString>) -> clap::Command {
     let all = TopLevel::command().subcommands(commands().get_subcommands().cloned());
-    cli::grouped(cli::etcdctl_tree(all, ETCDCTL_COMMANDS, env, &[]), GROUPS)
+    cli::etcdctl_tree(all, ETCDCTL_COMMANDS, env, &[])
+}
+
+/// The whole tree as live completion reads it (at every Tab), with the process environment.
+pub fn completion_tree() -> clap::Command {
+    ungrouped_tree(&|name| std::env::var_os(name))
 }
 
 /// A command holding every command of the registry, unbuilt (their arguments deferred).
