@@ -10,16 +10,13 @@
 //! page each request is therefore bounded by a guess ([`keys::key_after`]) at where the next
 //! page's worth of keys ends, from how densely the last page's keys lay. A guess that falls
 //! short gives a small page; one that goes too far gives a full page and the rest of its span
-//! is asked for next. Bounded requests also let two pages be read at once, so the server reads
-//! one while the other travels.
+//! is cut again at a fresh guess. (Two requests in flight at once gained nothing measurable:
+//! etcd's read work for one range is the limit, and a second page in memory costs 4 MiB.)
 //!
 //! Each page is an ordinary Range request through the client, so a member lost between pages
 //! is replaced by the next one, which serves the same revision: nothing is read twice or lost.
 
 use std::collections::VecDeque;
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
 use crate::client::{self, Client};
 use crate::keys;
@@ -32,8 +29,6 @@ pub const DEFAULT_PAGE_BYTES: usize = 4 << 20;
 const FIRST_PAGE_KEYS: i64 = 16;
 /// The most keys in any page, however small they are.
 const MAX_PAGE_KEYS: i64 = 10_000;
-/// Requests in flight at once without a limit; one with a limit, which must stop exactly.
-const READ_AHEAD: usize = 2;
 /// How many pages' worth of keys a bounded request aims at. Ascending, etcd reads only the
 /// keys it returns, so going too far costs an index walk and going short a round trip: aim
 /// long. Descending, it reads and sorts every key in the span, so aim a little short.
@@ -58,37 +53,11 @@ pub struct Compacted {
     source: client::Error,
 }
 
-type Response<'c> = Pin<Box<dyn Future<Output = Result<RangeResponse, client::Error>> + 'c>>;
-
-/// One request on its way: the span it covers and, once here, its answer.
-struct Fetch<'c> {
-    /// The bound this request has on the side pages move towards (ascending: its range end;
-    /// descending: its key); `None` for the range's own.
+/// A part of the range not read yet: from `from` (descending: below it) to `bound` (the side
+/// pages move towards: ascending, the range end; descending, the key), or to the range's own.
+struct Span {
+    from: Vec<u8>,
     bound: Option<Vec<u8>>,
-    response: Response<'c>,
-    answer: Option<Result<RangeResponse, client::Error>>,
-}
-
-/// A part of the range, in the order pages are returned: asked for, or not yet.
-enum Span<'c> {
-    /// From `from` (descending: below it) to `bound`, or to the range's end.
-    Unread {
-        from: Vec<u8>,
-        bound: Option<Vec<u8>>,
-    },
-    Asked(Fetch<'c>),
-}
-
-impl Fetch<'_> {
-    fn poll_answer(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        if self.answer.is_none() {
-            match self.response.as_mut().poll(cx) {
-                Poll::Ready(answer) => self.answer = Some(answer),
-                Poll::Pending => return Poll::Pending,
-            }
-        }
-        Poll::Ready(())
-    }
 }
 
 /// The first and last key of a page and how many it held: how densely keys lie there.
@@ -109,7 +78,7 @@ pub struct Pages<'c> {
     page_bytes: usize,
     page_keys: i64,
     /// What is left of the range, in order; empty once it is all read.
-    spans: VecDeque<Span<'c>>,
+    spans: VecDeque<Span>,
     /// The last page of two or more keys.
     sample: Option<Sample>,
     /// Pages in a row with fewer than two keys: each makes the next guess reach
@@ -136,7 +105,7 @@ impl<'c> Pages<'c> {
             remaining,
             page_bytes: page_bytes.max(1),
             page_keys: FIRST_PAGE_KEYS.min(page_bytes as i64 / 1024).max(1),
-            spans: VecDeque::from([Span::Unread { from, bound: None }]),
+            spans: VecDeque::from([Span { from, bound: None }]),
             sample: None,
             sparse: 0,
             pages_read: 0,
@@ -150,39 +119,37 @@ impl<'c> Pages<'c> {
 
     /// The next page, `None` after the last one. A page may be empty only when the range is.
     pub async fn next(&mut self) -> anyhow::Result<Option<RangeResponse>> {
-        loop {
-            self.ask_ahead();
-            let spans = &mut self.spans;
-            // The later requests are driven too, so their answers come in meanwhile.
-            std::future::poll_fn(|cx| {
-                let mut asked = spans.iter_mut().filter_map(|span| match span {
-                    Span::Asked(fetch) => Some(fetch),
-                    Span::Unread { .. } => None,
-                });
-                let Some(first) = asked.next() else {
-                    return Poll::Ready(());
-                };
-                for fetch in asked {
-                    let _ = fetch.poll_answer(cx);
+        while let Some(Span { from, bound }) = self.spans.pop_front() {
+            // Cut the span at a guess inside it; what lies beyond is read next.
+            let guess = self.guess(&from).filter(|guess| {
+                bound.as_ref().is_none_or(|bound| {
+                    if self.descending {
+                        guess > bound
+                    } else {
+                        guess < bound
+                    }
+                })
+            });
+            let bound = match guess {
+                Some(guess) => {
+                    self.spans.push_front(Span {
+                        from: guess.clone(),
+                        bound,
+                    });
+                    Some(guess)
                 }
-                first.poll_answer(cx)
-            })
-            .await;
-            // ask_ahead() leaves the first span asked for, if there is one.
-            let Some(Span::Asked(Fetch { bound, answer, .. })) = self.spans.pop_front() else {
-                return Ok(None);
+                None => bound,
             };
-            let response = match answer {
-                Some(Ok(response)) => response,
-                Some(Err(e)) if self.pages_read > 0 && is_compacted(&e) => {
+            let response = match read_page(self.client, self.request_for(from, &bound)).await {
+                Ok(response) => response,
+                Err(e) if self.pages_read > 0 && is_compacted(&e) => {
                     return Err(Compacted {
                         revision: self.request.revision,
                         source: e,
                     }
                     .into());
                 }
-                Some(Err(e)) => return Err(e.into()),
-                None => return Ok(None),
+                Err(e) => return Err(e.into()),
             };
             self.pages_read += 1;
             if self.request.revision == 0 {
@@ -191,10 +158,10 @@ impl<'c> Pages<'c> {
             self.take(&response, bound);
             // A guess that held no key is not a page; the first page always is, for its header.
             if self.pages_read == 1 || !response.kvs.is_empty() {
-                self.ask_ahead();
                 return Ok(Some(response));
             }
         }
+        Ok(None)
     }
 
     /// Learns from a page: what is left of its span, how dense keys are, how many fit a page.
@@ -214,13 +181,13 @@ impl<'c> Pages<'c> {
             }
         }
         if let (true, Some(last)) = (response.more, response.kvs.last()) {
-            // The rest of this page's span, before the spans asked for after it.
+            // The rest of this page's span, read before the spans after it.
             let rest = if self.descending {
                 last.key.clone()
             } else {
                 [last.key.as_slice(), b"\0"].concat()
             };
-            self.spans.push_front(Span::Unread { from: rest, bound });
+            self.spans.push_front(Span { from: rest, bound });
         }
         if let [first, .., last] = response.kvs.as_slice() {
             let (low, high) = if self.descending {
@@ -247,47 +214,6 @@ impl<'c> Pages<'c> {
         }
     }
 
-    /// Sends requests for the unread spans, in order, until [`READ_AHEAD`] are in flight (one
-    /// until the first page has pinned the revision), cutting each at a guess of where a
-    /// page's worth of keys ends.
-    fn ask_ahead(&mut self) {
-        let depth = if self.pages_read == 0 || self.remaining.is_some() {
-            1
-        } else {
-            READ_AHEAD
-        };
-        let mut asked = 0;
-        let mut at = 0;
-        while asked < depth && at < self.spans.len() {
-            if let Span::Unread { from, bound } = &mut self.spans[at] {
-                let (from, bound) = (std::mem::take(from), bound.take());
-                let guess = self.guess(&from).filter(|guess| {
-                    bound.as_ref().is_none_or(|bound| {
-                        if self.descending {
-                            guess > bound
-                        } else {
-                            guess < bound
-                        }
-                    })
-                });
-                let fetch = match guess {
-                    Some(guess) => {
-                        let rest = Span::Unread {
-                            from: guess.clone(),
-                            bound,
-                        };
-                        self.spans.insert(at + 1, rest);
-                        self.send(from, Some(guess))
-                    }
-                    None => self.send(from, bound),
-                };
-                self.spans[at] = Span::Asked(fetch);
-            }
-            asked += 1;
-            at += 1;
-        }
-    }
-
     /// Where a page's worth of keys from `from` may end, inside the range; `None` for the
     /// range's own end.
     fn guess(&self, from: &[u8]) -> Option<Vec<u8>> {
@@ -309,9 +235,9 @@ impl<'c> Pages<'c> {
         }
     }
 
-    /// A request for the range from `from` (descending: up to `from`) to `bound`, or to the
+    /// The request for the range from `from` (descending: up to `from`) to `bound`, or to the
     /// range's end.
-    fn send(&self, from: Vec<u8>, bound: Option<Vec<u8>>) -> Fetch<'c> {
+    fn request_for(&self, from: Vec<u8>, bound: &Option<Vec<u8>>) -> RangeRequest {
         let mut request = self.request.clone();
         let (near, far) = if self.descending {
             (&mut request.range_end, &mut request.key)
@@ -319,18 +245,14 @@ impl<'c> Pages<'c> {
             (&mut request.key, &mut request.range_end)
         };
         *near = from;
-        if let Some(bound) = &bound {
+        if let Some(bound) = bound {
             far.clone_from(bound);
         }
         request.limit = match self.remaining {
             Some(remaining) => remaining.min(self.page_keys),
             None => self.page_keys,
         };
-        Fetch {
-            bound,
-            response: Box::pin(read_page(self.client, request)),
-            answer: None,
-        }
+        request
     }
 }
 
