@@ -322,9 +322,44 @@ pub fn signal_name(signal: i32) -> String {
     }
 }
 
+/// go-humanize's `Bytes`: SI units with one decimal below 10 (`1.2 MB`), none above (`20 kB`).
+pub fn humanize_bytes(size: u64) -> String {
+    const UNITS: [&str; 7] = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
+    if size < 10 {
+        return format!("{size} B");
+    }
+    let e = ((size as f64).ln() / 1000f64.ln()).floor();
+    let unit = UNITS[e as usize];
+    let value = ((size as f64) / 1000f64.powf(e) * 10.0 + 0.5).floor() / 10.0;
+    if value < 10.0 {
+        format!("{value:.1} {unit}")
+    } else {
+        format!("{value:.0} {unit}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bytes_round_as_go_humanize() {
+        for (size, text) in [
+            (0, "0 B"),
+            (9, "9 B"),
+            (10, "10 B"),
+            (999, "999 B"),
+            (1000, "1.0 kB"),
+            (20480, "20 kB"),
+            (24576, "25 kB"),
+            (1_234_567, "1.2 MB"),
+            (9_960_000, "10 MB"),
+            (100_000_000, "100 MB"),
+            (1_000_000, "1.0 MB"),
+        ] {
+            assert_eq!(humanize_bytes(size), text, "{size}");
+        }
+    }
 
     #[test]
     fn durations_print_as_go_does() {

@@ -10,7 +10,7 @@ use crate::client::{self, lease::KeepAliveEvent};
 use crate::commands::completion::{Positional, Source};
 use crate::commands::{Context, die_of_sigint};
 use crate::error::{CliError, ExitCode};
-use crate::output::{self, Format, REVOKE_PROTOBUF, ResponseKind, lease_hex};
+use crate::output::{self, ResponseKind, lease_hex};
 
 /// Lease related commands
 ///
@@ -175,9 +175,6 @@ async fn grant(args: GrantArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
 
 async fn revoke(args: RevokeArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     let id = one_lease_id(&args.args, "lease revoke command needs 1 argument")?;
-    if ctx.format() == Format::Protobuf {
-        return Err(CliError::bad_feature(REVOKE_PROTOBUF).into());
-    }
     ctx.ensure_format(ResponseKind::LeaseRevoke)?;
     let resp = ctx
         .client()?

@@ -97,7 +97,7 @@ pub fn table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             ]
         })
         .collect();
-    super::cluster::ascii_table(out, &["endpoint", "check", "result", "detail"], &rows)
+    super::table::ascii_table(out, &["endpoint", "check", "result", "detail"], &rows)
 }
 
 /// One tab-separated line per check: endpoint, check, result, detail (and `fix: ...`).

@@ -84,7 +84,7 @@ pub fn table(report: &UsageReport, out: &mut dyn Write) -> io::Result<()> {
         format!("(total at revision {})", report.revision),
         &report.total,
     ));
-    super::cluster::ascii_table(out, &COLUMNS, &rows)
+    super::table::ascii_table(out, &COLUMNS, &rows)
 }
 
 /// Tab-separated: keys, key bytes, value bytes, total, leased, avg and max version, then the
