@@ -6,6 +6,9 @@ use std::io;
 use std::path::Path;
 use std::time::Duration;
 
+/// `context.Canceled`'s text: what etcdctl reports when a signal cancels a wait.
+pub const CONTEXT_CANCELED: &str = "context canceled";
+
 /// Go's `time.Duration.String()`: `1.320806ms`, `850µs`, `2.5s`, `1m3s`.
 pub fn duration(d: Duration) -> String {
     let nanos = d.as_nanos();

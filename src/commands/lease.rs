@@ -3,12 +3,12 @@
 
 use clap::{Args, Subcommand};
 use clap_complete::engine::ArgValueCompleter;
-use tokio::signal::unix::{SignalKind, signal};
 
 use crate::cli::values::{go_bool, go_parse_int};
 use crate::client::{self, lease::KeepAliveEvent};
+use crate::commands::Context;
 use crate::commands::completion::{Positional, Source};
-use crate::commands::{Context, die_of_sigint};
+use crate::commands::process::{Sigint, die_of_sigint};
 use crate::error::{CliError, ExitCode};
 use crate::output::{self, ResponseKind, lease_hex};
 
@@ -236,7 +236,7 @@ async fn keep_alive(args: KeepAliveArgs, ctx: &mut Context<'_>) -> anyhow::Resul
     }
 
     // From here on Ctrl-C ends the keep-alive with everything printed flushed.
-    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sigint = Sigint::install()?;
     let (format, style) = (ctx.format(), ctx.style());
     let (client, out) = ctx.client_and_out()?;
     let mut keep_alive = client.lease_keep_alive(id);

@@ -15,11 +15,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use tokio::signal::unix::{SignalKind, signal};
 
 use crate::cli::values::{go_bool, go_int64};
 use crate::client::{self, Client, Credentials, TlsOptions};
-use crate::commands::{Context, arg_bytes, die_of_sigint};
+use crate::commands::process::{Sigint, die_of_sigint};
+use crate::commands::{Context, arg_bytes};
 use crate::error::CliError;
 use crate::keys::prefix_end;
 use crate::paged::{DEFAULT_PAGE_BYTES, Pages};
@@ -215,7 +215,7 @@ struct Progress {
 pub async fn run(args: MakeMirrorArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     let plan = plan(&args)?;
     let dest = ctx.new_client(dest_config(&args, &plan, ctx)?)?;
-    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sigint = Sigint::install()?;
     let (source, out) = ctx.client_and_out()?;
     let progress = Progress::default();
     let bar = std::io::stderr().is_terminal().then(progress_bar);

@@ -36,6 +36,7 @@ pub mod member;
 pub mod mirror;
 pub mod move_leader;
 pub mod offline_defrag;
+pub mod process;
 pub mod progress;
 pub mod prompt;
 pub mod scan;
@@ -502,19 +503,6 @@ pub fn warn(message: impl std::fmt::Display) {
 pub fn arg_bytes(arg: &std::ffi::OsStr) -> Vec<u8> {
     use std::os::unix::ffi::OsStrExt;
     arg.as_bytes().to_vec()
-}
-
-/// Ctrl-C in a streaming command: flush what was printed, then die of SIGINT as etcdctl does
-/// (it installs no handler), so the parent sees the same status. The returned error is only
-/// a fallback should the signal not end the process.
-pub fn die_of_sigint(out: &mut dyn Write) -> anyhow::Error {
-    let _ = out.flush();
-    // SAFETY: restoring the default disposition and raising a signal in this process.
-    unsafe {
-        libc::signal(libc::SIGINT, libc::SIG_DFL);
-        libc::raise(libc::SIGINT);
-    }
-    CliError::new(crate::error::ExitCode::Interrupted, "interrupted").into()
 }
 
 /// Parses `argv` as one command's arguments, for unit tests of `plan` functions.
