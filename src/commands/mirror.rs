@@ -21,7 +21,7 @@ use crate::client::{self, Client, Credentials, TlsOptions};
 use crate::commands::process::{Sigint, die_of_sigint};
 use crate::commands::{Context, arg_bytes};
 use crate::error::CliError;
-use crate::keys::prefix_end;
+use crate::keys::prefix_range;
 use crate::paged::{DEFAULT_PAGE_BYTES, Pages};
 use crate::pb::etcdserverpb::request_op::Request;
 use crate::pb::etcdserverpb::{
@@ -120,11 +120,7 @@ impl Plan {
 
     /// The source range: the prefix, or every key.
     fn range(&self) -> (Vec<u8>, Vec<u8>) {
-        if self.prefix.is_empty() {
-            (vec![0], vec![0])
-        } else {
-            (self.prefix.clone(), prefix_end(&self.prefix))
-        }
+        prefix_range(&self.prefix)
     }
 }
 

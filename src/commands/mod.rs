@@ -499,6 +499,14 @@ pub fn warn(message: impl std::fmt::Display) {
     let _ = writeln!(std::io::stderr().lock(), "{message}");
 }
 
+/// The arguments of a command that takes none (its help is on its enum variant): etcdctl
+/// accepts them, and ignores or refuses them, so they are collected and hidden.
+#[derive(Debug, Clone, clap::Args)]
+pub struct NoArgs {
+    #[arg(hide = true)]
+    pub args: Vec<std::ffi::OsString>,
+}
+
 /// Positional arguments are bytes: keys need not be UTF-8.
 pub fn arg_bytes(arg: &std::ffi::OsStr) -> Vec<u8> {
     use std::os::unix::ffi::OsStrExt;

@@ -65,17 +65,25 @@ impl Format {
         use ResponseKind::*;
         match self {
             Format::Simple | Format::Json => true,
-            // etcdctl's table printer only knows cluster-maintenance responses.
-            Format::Table => matches!(kind, MemberList | Endpoint | DbStatus),
+            // etcdctl's table printer only knows cluster-maintenance responses; ectl's own
+            // reports are tables too.
+            Format::Table => matches!(kind, MemberList | Endpoint | DbStatus | Report),
             // etcdctl's fields printer has no member changes, leader moves, downgrades,
             // `user get`, `user list` or `auth status`.
             Format::Fields => !matches!(
                 kind,
-                MemberChange | MoveLeader | Downgrade | AuthStatus | UserGet | UserList
+                MemberChange
+                    | MoveLeader
+                    | Downgrade
+                    | AuthStatus
+                    | UserGet
+                    | UserList
+                    | Report
+                    | Diff
             ),
             // Endpoint and snapshot results are not messages; clientv3's revoke response
             // cannot be marshalled.
-            Format::Protobuf => !matches!(kind, Endpoint | DbStatus | LeaseRevoke),
+            Format::Protobuf => !matches!(kind, Endpoint | DbStatus | LeaseRevoke | Report | Diff),
         }
     }
 
@@ -141,6 +149,10 @@ pub enum ResponseKind {
     LeaseRevoke,
     /// downgrade validate, enable, cancel (etcd 3.6)
     Downgrade,
+    /// ectl's own reports, `doctor` and `du`, printed by [`doctor`] and [`du`]
+    Report,
+    /// `diff`, printed by [`diff`]
+    Diff,
 }
 
 /// Options that change how responses print.
@@ -231,6 +243,14 @@ pub fn printer<'w>(
         Format::Table => Box::new(table::TablePrinter { out }),
         Format::Protobuf => Box::new(protobuf::ProtobufPrinter::new(out)),
     }
+}
+
+/// What `write` writes, as text: for printer tests.
+#[cfg(test)]
+pub(crate) fn written(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> String {
+    let mut out = Vec::new();
+    write(&mut out).unwrap();
+    String::from_utf8(out).unwrap()
 }
 
 #[cfg(test)]

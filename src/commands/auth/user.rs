@@ -12,9 +12,9 @@ use std::ffi::OsString;
 
 use super::{exactly, name};
 use crate::cli::values::go_bool;
-use crate::commands::Context;
 use crate::commands::completion::{Positional, Source};
 use crate::commands::prompt::{ask_password, read_password};
+use crate::commands::{Context, NoArgs};
 use crate::error::CliError;
 use crate::output::ResponseKind;
 use crate::pb::authpb::UserAddOptions;
@@ -42,7 +42,12 @@ pub enum UserCommand {
     Add(AddArgs),
     Delete(DeleteArgs),
     Get(GetArgs),
-    List(ListArgs),
+    /// Lists all users
+    ///
+    /// Example:
+    ///   ectl user list
+    #[command(verbatim_doc_comment)]
+    List(NoArgs),
     Passwd(PasswdArgs),
     GrantRole(GrantRoleArgs),
     RevokeRole(RevokeRoleArgs),
@@ -106,17 +111,6 @@ pub struct GetArgs {
     pub detail: bool,
     /// <user name>
     #[arg(value_name = "USER", add = ArgValueCompleter::new(Positional(&[Source::Users])))]
-    pub args: Vec<OsString>,
-}
-
-/// Lists all users
-///
-/// Example:
-///   ectl user list
-#[derive(Debug, Args)]
-#[command(verbatim_doc_comment)]
-pub struct ListArgs {
-    #[arg(hide = true)]
     pub args: Vec<OsString>,
 }
 
