@@ -165,7 +165,7 @@ pub fn plan(args: &MakeMirrorArgs) -> Result<Plan, CliError> {
 fn dest_config(
     args: &MakeMirrorArgs,
     plan: &Plan,
-    ctx: &Context<'_>,
+    ctx: &mut Context<'_>,
 ) -> anyhow::Result<client::Config> {
     let path = |s: &str| (!s.is_empty()).then(|| PathBuf::from(s));
     let tls_given =
@@ -184,7 +184,8 @@ fn dest_config(
     } else if let Some((user, password)) = args.dest_user.split_once(':') {
         Some((user.to_string(), password.to_string()))
     } else {
-        let password = crate::commands::prompt::ask_password("Destination Password: ")?;
+        let password =
+            crate::commands::prompt::ask_password(&mut *ctx.out, "Destination Password: ")?;
         Some((args.dest_user.clone(), password))
     };
     Ok(client::Config {
@@ -210,7 +211,8 @@ struct Progress {
 
 pub async fn run(args: MakeMirrorArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     let plan = plan(&args)?;
-    let dest = ctx.new_client(dest_config(&args, &plan, ctx)?)?;
+    let dest_config = dest_config(&args, &plan, ctx)?;
+    let dest = ctx.new_client(dest_config)?;
     let mut sigint = Sigint::install()?;
     let (source, out) = ctx.client_and_out()?;
     let progress = Progress::default();

@@ -415,7 +415,7 @@ impl<'a> Context<'a> {
     /// prompts, such as `user add`'s). Clients for single endpoints start from this too.
     pub fn client_config(&mut self) -> Result<client::Config, CliError> {
         if let Some(user) = self.settings.password_wanted_for.take() {
-            let password = prompt::ask_password("Password: ")?;
+            let password = prompt::ask_password(&mut *self.out, "Password: ")?;
             if !password.is_empty() {
                 self.settings.client.credentials = Some(client::Credentials { user, password });
             }

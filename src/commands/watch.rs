@@ -267,7 +267,7 @@ pub async fn run(args: WatchArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     ctx.ensure_format(ResponseKind::Watch)?;
     let (format, style) = (ctx.format(), ctx.style());
     let (client, out) = ctx.client_and_out()?;
-    let mut session = Session {
+    let mut watching = WatchLoop {
         watches: client.watches(),
         execs: Vec::new(),
         out,
@@ -276,30 +276,30 @@ pub async fn run(args: WatchArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
         compacted: None,
     };
     if let Some(plan) = first {
-        session.add(plan);
+        watching.add(plan);
     }
     loop {
         let delivery = tokio::select! {
             biased;
-            _ = sigint.recv() => return Err(session.interrupted()),
+            _ = sigint.recv() => return Err(watching.interrupted()),
             line = recv_line(&mut stdin_lines) => {
-                session.line(line, &env)?;
+                watching.line(line, &env)?;
                 continue;
             }
-            delivery = session.watches.next() => delivery?,
+            delivery = watching.watches.next() => delivery?,
         };
-        session.deliver(delivery, &mut sigint).await?;
+        watching.deliver(delivery, &mut sigint).await?;
         // Print whatever else has already arrived, then flush once.
         for _ in 0..1024 {
-            let Some(delivery) = session.watches.next_ready() else {
+            let Some(delivery) = watching.watches.next_ready() else {
                 break;
             };
-            session.deliver(delivery?, &mut sigint).await?;
+            watching.deliver(delivery?, &mut sigint).await?;
         }
-        session.out.flush()?;
-        if stdin_lines.is_none() && session.watches.active() == 0 {
+        watching.out.flush()?;
+        if stdin_lines.is_none() && watching.watches.active() == 0 {
             let mut message = String::from("watch is canceled by the server");
-            if let Some(revision) = session.compacted {
+            if let Some(revision) = watching.compacted {
                 message.push_str(&format!(
                     ": the revision to watch from has been compacted; the oldest one left is \
                      {revision}"
@@ -310,7 +310,8 @@ pub async fn run(args: WatchArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     }
 }
 
-struct Session<'c, 'o> {
+/// The watches of one `watch` command, the command each runs per event, and where they print.
+struct WatchLoop<'c, 'o> {
     watches: Watches<'c>,
     /// The command to run for each watch's events (empty for none).
     execs: Vec<Vec<OsString>>,
@@ -321,7 +322,7 @@ struct Session<'c, 'o> {
     compacted: Option<i64>,
 }
 
-impl Session<'_, '_> {
+impl WatchLoop<'_, '_> {
     fn add(&mut self, plan: Plan) {
         let index = self.watches.add(plan.create);
         debug_assert_eq!(index, self.execs.len());

@@ -205,15 +205,22 @@ fn first_word(line: &str) -> String {
 
 /// A new password for `user`: asked twice (etcdctl's prompts and errors), or read from stdin
 /// as `--interactive=false` reads it.
-fn new_password(user: &str, interactive: bool) -> Result<String, CliError> {
+fn new_password(
+    out: &mut dyn std::io::Write,
+    user: &str,
+    interactive: bool,
+) -> Result<String, CliError> {
     if !interactive {
-        return Ok(first_word(&read_password("")?));
+        return Ok(first_word(&read_password()?));
     }
-    let first = ask_password(&format!("Password of {user}: "))?;
+    let first = ask_password(out, &format!("Password of {user}: "))?;
     if first.is_empty() {
         return Err(CliError::bad_args("empty password"));
     }
-    let again = ask_password(&format!("Type password of {user} again for confirmation: "))?;
+    let again = ask_password(
+        out,
+        &format!("Type password of {user} again for confirmation: "),
+    )?;
     if first != again {
         return Err(CliError::bad_args("given passwords are different"));
     }
@@ -228,7 +235,9 @@ pub async fn run(args: UserArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
             ctx.ensure_format(ResponseKind::AuthAdmin)?;
             let (password, no_password) = match source {
                 NewPassword::Given(password) => (password, false),
-                NewPassword::Ask { interactive } => (new_password(&user, interactive)?, false),
+                NewPassword::Ask { interactive } => {
+                    (new_password(ctx.out, &user, interactive)?, false)
+                }
                 NewPassword::None => (String::new(), true),
             };
             let request = AuthUserAddRequest {
@@ -290,7 +299,7 @@ pub async fn run(args: UserArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
             )?;
             let user = name(user)?;
             ctx.ensure_format(ResponseKind::AuthAdmin)?;
-            let password = new_password(&user, a.interactive)?;
+            let password = new_password(ctx.out, &user, a.interactive)?;
             let request = AuthUserChangePasswordRequest {
                 name: user,
                 password,
