@@ -341,9 +341,43 @@ pub fn humanize_bytes(size: u64) -> String {
     }
 }
 
+/// Go's `strconv.ParseUint(s, 16, 64)`, with its error text.
+pub fn parse_hex_u64(s: &str) -> Result<u64, String> {
+    let valid = !s.is_empty() && s.chars().all(|c| c.is_ascii_hexdigit());
+    if !valid {
+        return Err(format!(
+            "strconv.ParseUint: parsing {}: invalid syntax",
+            quote(s.as_bytes())
+        ));
+    }
+    u64::from_str_radix(s, 16).map_err(|_| {
+        format!(
+            "strconv.ParseUint: parsing {}: value out of range",
+            quote(s.as_bytes())
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_ids_parse_as_go_strconv_does() {
+        assert_eq!(parse_hex_u64("8e9e05c52164694d"), Ok(0x8e9e05c52164694d));
+        assert_eq!(
+            parse_hex_u64("zz").unwrap_err(),
+            "strconv.ParseUint: parsing \"zz\": invalid syntax"
+        );
+        assert_eq!(
+            parse_hex_u64("+1").unwrap_err(),
+            "strconv.ParseUint: parsing \"+1\": invalid syntax"
+        );
+        assert_eq!(
+            parse_hex_u64("1ffffffffffffffff").unwrap_err(),
+            "strconv.ParseUint: parsing \"1ffffffffffffffff\": value out of range"
+        );
+    }
 
     #[test]
     fn bytes_round_as_go_humanize() {
