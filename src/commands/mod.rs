@@ -8,8 +8,10 @@
 //! flags, and [`run`] dispatches to the command's module.
 //!
 //! Adding a command: its module here, a variant of [`Command`], its arm in [`run`] (and in
-//! [`Command::check_args`] if it has a pure `plan`), its name in [`GROUPS`], and its printer
-//! methods in `output`.
+//! [`Command::check_args`] if it has a pure `plan`), its name in [`GROUPS`]; in `output`, one
+//! method per response in its group's printer trait, whose default falls back (protobuf
+//! writes the message, table and fields refuse), the bodies of the formats that print it their
+//! own way, and its `ResponseKind` with a line in `Format::supports` if some format refuses it.
 //!
 //! The v2 tree (`ETCDCTL_API=2`, `src/v2/`) plugs into the same path: a variant `Api::V2`
 //! returned by [`Api::from_env`] (which refuses `2` until then), its own `Cli` parsed by
