@@ -104,6 +104,8 @@ complete -c ectl -n "__fish_ectl_using_subcommand get" -l max-create-rev -d 'Max
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l min-mod-rev -d 'Minimum modification revision' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l max-mod-rev -d 'Maximum modification revision' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l page-size -d 'Bytes of keys and values per page when reading a range (ectl only; 0: one response)' -r
+complete -c ectl -n "__fish_ectl_using_subcommand get" -l decode -d 'Show values that are Kubernetes objects (as an API server stores them) as JSON or YAML; other values print as they are (ectl only; simple format)' -r -f -a "k8s\t'Indented JSON, as etcdhelper and `kubectl get -o json` print it'
+k8s-yaml\t'YAML with sorted keys, as auger and `kubectl get -o yaml` print it'"
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand get" -l debug -d 'enable client-side debug logging' -r
@@ -871,6 +873,8 @@ complete -c ectl -n "__fish_ectl_using_subcommand watch" -l prefix -d 'Watch on 
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l rev -d 'Revision to start watching' -r
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l prev-kv -d 'get the previous key-value pair before the event happens' -r
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l progress-notify -d 'get periodic watch progress notification from server' -r
+complete -c ectl -n "__fish_ectl_using_subcommand watch" -l decode -d 'Show values that are Kubernetes objects (as an API server stores them) as JSON or YAML; other values print as they are (ectl only; simple format; for the whole session with -i)' -r -f -a "k8s\t'Indented JSON, as etcdhelper and `kubectl get -o json` print it'
+k8s-yaml\t'YAML with sorted keys, as auger and `kubectl get -o yaml` print it'"
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l context -d 'ectl only: the named context (config.toml) to fill in settings no flag or variable gives' -r
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l endpoints -d 'gRPC endpoints' -r
 complete -c ectl -n "__fish_ectl_using_subcommand watch" -l debug -d 'enable client-side debug logging' -r

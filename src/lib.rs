@@ -15,6 +15,7 @@ pub mod discovery;
 pub mod dump;
 pub mod error;
 pub mod go;
+pub mod k8s;
 pub mod keys;
 pub mod observe;
 pub mod output;

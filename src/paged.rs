@@ -1,15 +1,28 @@
 //! Reading a range of any size in pages, every page at one revision, so memory stays flat.
 //!
 //! The revision is the one asked for, or else the one the first page was served at; later pages
-//! ask for it explicitly, so a writer changing the range meanwhile is never seen. Ascending
-//! ranges continue just after the last key returned; descending ones end at it. Page sizes
+//! ask for it explicitly, so a writer changing the range meanwhile is never seen. Page sizes
 //! adapt to the bytes of the keys and values seen so far, so tiny and huge values both give
 //! responses of about [`DEFAULT_PAGE_BYTES`].
+//!
+//! etcd 3.4 walks its index over the whole rest of a range for every request, however small its
+//! limit, so unbounded pages make a long range cost the square of its length. After the first
+//! page each request is therefore bounded by a guess ([`keys::key_after`]) at where the next
+//! page's worth of keys ends, from how densely the last page's keys lay. A guess that falls
+//! short gives a small page; one that goes too far gives a full page and the rest of its span
+//! is asked for next. Bounded requests also let two pages be read at once, so the server reads
+//! one while the other travels.
 //!
 //! Each page is an ordinary Range request through the client, so a member lost between pages
 //! is replaced by the next one, which serves the same revision: nothing is read twice or lost.
 
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use crate::client::{self, Client};
+use crate::keys;
 use crate::pb::etcdserverpb::range_request::SortOrder;
 use crate::pb::etcdserverpb::{RangeRequest, RangeResponse};
 
@@ -19,6 +32,18 @@ pub const DEFAULT_PAGE_BYTES: usize = 4 << 20;
 const FIRST_PAGE_KEYS: i64 = 16;
 /// The most keys in any page, however small they are.
 const MAX_PAGE_KEYS: i64 = 10_000;
+/// Requests in flight at once without a limit; one with a limit, which must stop exactly.
+const READ_AHEAD: usize = 2;
+/// How many pages' worth of keys a bounded request aims at. Ascending, etcd reads only the
+/// keys it returns, so going too far costs an index walk and going short a round trip: aim
+/// long. Descending, it reads and sorts every key in the span, so aim a little short.
+const GUESS_PAGES_ASCENDING: f64 = 2.0;
+const GUESS_PAGES_DESCENDING: f64 = 0.8;
+
+/// How much further each guess in a row that found no key reaches: gaps such as the one
+/// between `k/0999` and `k/1000` (after `9` come 198 byte values without keys) are crossed in a
+/// request or two.
+const SPARSE_GROWTH: f64 = 16.0;
 
 /// The pinned revision was compacted away after the first page. Other failures are the
 /// client's own errors, unwrapped, so they keep their exit codes.
@@ -33,17 +58,64 @@ pub struct Compacted {
     source: client::Error,
 }
 
+type Response<'c> = Pin<Box<dyn Future<Output = Result<RangeResponse, client::Error>> + 'c>>;
+
+/// One request on its way: the span it covers and, once here, its answer.
+struct Fetch<'c> {
+    /// The bound this request has on the side pages move towards (ascending: its range end;
+    /// descending: its key); `None` for the range's own.
+    bound: Option<Vec<u8>>,
+    response: Response<'c>,
+    answer: Option<Result<RangeResponse, client::Error>>,
+}
+
+/// A part of the range, in the order pages are returned: asked for, or not yet.
+enum Span<'c> {
+    /// From `from` (descending: below it) to `bound`, or to the range's end.
+    Unread {
+        from: Vec<u8>,
+        bound: Option<Vec<u8>>,
+    },
+    Asked(Fetch<'c>),
+}
+
+impl Fetch<'_> {
+    fn poll_answer(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.answer.is_none() {
+            match self.response.as_mut().poll(cx) {
+                Poll::Ready(answer) => self.answer = Some(answer),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        Poll::Ready(())
+    }
+}
+
+/// The first and last key of a page and how many it held: how densely keys lie there.
+struct Sample {
+    low: Vec<u8>,
+    high: Vec<u8>,
+    keys: usize,
+}
+
 /// The pages of one range; see the module documentation.
 pub struct Pages<'c> {
     client: &'c Client,
-    /// The next page's request: its key or range end moves as pages arrive.
+    /// The request as given; each page's request narrows its range.
     request: RangeRequest,
+    descending: bool,
     /// The caller's `limit` (0: none) and how many keys it still allows.
     remaining: Option<i64>,
     page_bytes: usize,
     page_keys: i64,
+    /// What is left of the range, in order; empty once it is all read.
+    spans: VecDeque<Span<'c>>,
+    /// The last page of two or more keys.
+    sample: Option<Sample>,
+    /// Pages in a row with fewer than two keys: each makes the next guess reach
+    /// [`SPARSE_GROWTH`] times further.
+    sparse: i32,
     pages_read: usize,
-    done: bool,
 }
 
 impl<'c> Pages<'c> {
@@ -51,14 +123,23 @@ impl<'c> Pages<'c> {
     /// targets cannot be continued from a key. `page_bytes` is the target response size.
     pub fn new(client: &'c Client, request: RangeRequest, page_bytes: usize) -> Pages<'c> {
         let remaining = (request.limit > 0).then_some(request.limit);
+        let descending = request.sort_order == SortOrder::Descend as i32;
+        let from = if descending {
+            request.range_end.clone()
+        } else {
+            request.key.clone()
+        };
         Pages {
             client,
             request,
+            descending,
             remaining,
             page_bytes: page_bytes.max(1),
             page_keys: FIRST_PAGE_KEYS.min(page_bytes as i64 / 1024).max(1),
+            spans: VecDeque::from([Span::Unread { from, bound: None }]),
+            sample: None,
+            sparse: 0,
             pages_read: 0,
-            done: false,
         }
     }
 
@@ -69,66 +150,203 @@ impl<'c> Pages<'c> {
 
     /// The next page, `None` after the last one. A page may be empty only when the range is.
     pub async fn next(&mut self) -> anyhow::Result<Option<RangeResponse>> {
-        if self.done {
-            return Ok(None);
-        }
-        let mut request = self.request.clone();
-        request.limit = match self.remaining {
-            Some(remaining) => remaining.min(self.page_keys),
-            None => self.page_keys,
-        };
-        // A page is a read at a pinned revision: sent again, to whichever member answers, it
-        // gets the same keys. The client fails over by itself only before a request reaches a
-        // member; one that dies while answering is retried here, once per endpoint.
-        let mut resent = 0;
-        let response = loop {
-            match self.client.range(request.clone()).await {
-                Ok(response) => break response,
-                Err(e) if self.pages_read > 0 && is_compacted(&e) => {
+        loop {
+            self.ask_ahead();
+            let spans = &mut self.spans;
+            // The later requests are driven too, so their answers come in meanwhile.
+            std::future::poll_fn(|cx| {
+                let mut asked = spans.iter_mut().filter_map(|span| match span {
+                    Span::Asked(fetch) => Some(fetch),
+                    Span::Unread { .. } => None,
+                });
+                let Some(first) = asked.next() else {
+                    return Poll::Ready(());
+                };
+                for fetch in asked {
+                    let _ = fetch.poll_answer(cx);
+                }
+                first.poll_answer(cx)
+            })
+            .await;
+            // ask_ahead() leaves the first span asked for, if there is one.
+            let Some(Span::Asked(Fetch { bound, answer, .. })) = self.spans.pop_front() else {
+                return Ok(None);
+            };
+            let response = match answer {
+                Some(Ok(response)) => response,
+                Some(Err(e)) if self.pages_read > 0 && is_compacted(&e) => {
                     return Err(Compacted {
                         revision: self.request.revision,
                         source: e,
                     }
                     .into());
                 }
-                Err(e) if member_lost(&e) && resent < self.client.endpoints().len() => {
-                    tracing::debug!(error = %e, "page lost with its member; asking again");
-                    resent += 1;
-                }
-                Err(e) => return Err(e.into()),
+                Some(Err(e)) => return Err(e.into()),
+                None => return Ok(None),
+            };
+            self.pages_read += 1;
+            if self.request.revision == 0 {
+                self.request.revision = response.header.as_ref().map_or(0, |h| h.revision);
             }
-        };
-        self.pages_read += 1;
-        if self.request.revision == 0 {
-            self.request.revision = response.header.as_ref().map_or(0, |h| h.revision);
+            self.take(&response, bound);
+            // A guess that held no key is not a page; the first page always is, for its header.
+            if self.pages_read == 1 || !response.kvs.is_empty() {
+                self.ask_ahead();
+                return Ok(Some(response));
+            }
         }
-        let returned = response.kvs.len() as i64;
+    }
+
+    /// Learns from a page: what is left of its span, how dense keys are, how many fit a page.
+    fn take(&mut self, response: &RangeResponse, bound: Option<Vec<u8>>) {
+        let returned = response.kvs.len();
+        tracing::debug!(
+            keys = returned,
+            in_span = response.count,
+            bound = bound.as_deref().map(String::from_utf8_lossy).as_deref(),
+            "page"
+        );
         if let Some(remaining) = &mut self.remaining {
-            *remaining -= returned;
-        }
-        let last = response.kvs.last().map(|kv| kv.key.clone());
-        match last {
-            Some(last) if response.more && self.remaining.is_none_or(|r| r > 0) => {
-                if self.request.sort_order == SortOrder::Descend as i32 {
-                    self.request.range_end = last;
-                } else {
-                    let mut next = last;
-                    next.push(0);
-                    self.request.key = next;
-                }
+            *remaining -= returned as i64;
+            if *remaining <= 0 {
+                self.spans.clear();
+                return;
             }
-            _ => self.done = true,
         }
-        if returned > 0 {
-            let bytes: usize = response
-                .kvs
-                .iter()
-                .map(|kv| kv.key.len() + kv.value.len())
-                .sum();
-            let per_key = (bytes / returned as usize).max(1);
-            self.page_keys = ((self.page_bytes / per_key) as i64).clamp(1, MAX_PAGE_KEYS);
+        if let (true, Some(last)) = (response.more, response.kvs.last()) {
+            // The rest of this page's span, before the spans asked for after it.
+            let rest = if self.descending {
+                last.key.clone()
+            } else {
+                [last.key.as_slice(), b"\0"].concat()
+            };
+            self.spans.push_front(Span::Unread { from: rest, bound });
         }
-        Ok(Some(response))
+        if let [first, .., last] = response.kvs.as_slice() {
+            let (low, high) = if self.descending {
+                (&last.key, &first.key)
+            } else {
+                (&first.key, &last.key)
+            };
+            self.sample = Some(Sample {
+                low: low.clone(),
+                high: high.clone(),
+                keys: returned,
+            });
+            self.sparse = 0;
+        } else if !response.more {
+            self.sparse += 1;
+        }
+        let bytes: usize = response
+            .kvs
+            .iter()
+            .map(|kv| kv.key.len() + kv.value.len())
+            .sum();
+        if let Some(per_key) = bytes.checked_div(returned) {
+            self.page_keys = ((self.page_bytes / per_key.max(1)) as i64).clamp(1, MAX_PAGE_KEYS);
+        }
+    }
+
+    /// Sends requests for the unread spans, in order, until [`READ_AHEAD`] are in flight (one
+    /// until the first page has pinned the revision), cutting each at a guess of where a
+    /// page's worth of keys ends.
+    fn ask_ahead(&mut self) {
+        let depth = if self.pages_read == 0 || self.remaining.is_some() {
+            1
+        } else {
+            READ_AHEAD
+        };
+        let mut asked = 0;
+        let mut at = 0;
+        while asked < depth && at < self.spans.len() {
+            if let Span::Unread { from, bound } = &mut self.spans[at] {
+                let (from, bound) = (std::mem::take(from), bound.take());
+                let guess = self.guess(&from).filter(|guess| {
+                    bound.as_ref().is_none_or(|bound| {
+                        if self.descending {
+                            guess > bound
+                        } else {
+                            guess < bound
+                        }
+                    })
+                });
+                let fetch = match guess {
+                    Some(guess) => {
+                        let rest = Span::Unread {
+                            from: guess.clone(),
+                            bound,
+                        };
+                        self.spans.insert(at + 1, rest);
+                        self.send(from, Some(guess))
+                    }
+                    None => self.send(from, bound),
+                };
+                self.spans[at] = Span::Asked(fetch);
+            }
+            asked += 1;
+            at += 1;
+        }
+    }
+
+    /// Where a page's worth of keys from `from` may end, inside the range; `None` for the
+    /// range's own end.
+    fn guess(&self, from: &[u8]) -> Option<Vec<u8>> {
+        let sample = self.sample.as_ref()?;
+        let gaps = sample.keys.saturating_sub(1).max(1) as f64;
+        let pages = if self.descending {
+            GUESS_PAGES_DESCENDING
+        } else {
+            GUESS_PAGES_ASCENDING
+        };
+        let scale = self.page_keys as f64 * pages / gaps * SPARSE_GROWTH.powi(self.sparse);
+        if self.descending {
+            let guess = keys::key_before(from, &sample.low, &sample.high, scale)?;
+            (guess > self.request.key).then_some(guess)
+        } else {
+            let guess = keys::key_after(from, &sample.low, &sample.high, scale)?;
+            let end = &self.request.range_end;
+            (end.as_slice() == b"\0" || guess < *end).then_some(guess)
+        }
+    }
+
+    /// A request for the range from `from` (descending: up to `from`) to `bound`, or to the
+    /// range's end.
+    fn send(&self, from: Vec<u8>, bound: Option<Vec<u8>>) -> Fetch<'c> {
+        let mut request = self.request.clone();
+        let (near, far) = if self.descending {
+            (&mut request.range_end, &mut request.key)
+        } else {
+            (&mut request.key, &mut request.range_end)
+        };
+        *near = from;
+        if let Some(bound) = &bound {
+            far.clone_from(bound);
+        }
+        request.limit = match self.remaining {
+            Some(remaining) => remaining.min(self.page_keys),
+            None => self.page_keys,
+        };
+        Fetch {
+            bound,
+            response: Box::pin(read_page(self.client, request)),
+            answer: None,
+        }
+    }
+}
+
+/// One page. It is a read at a pinned revision: sent again, to whichever member answers, it
+/// gets the same keys. The client fails over by itself only before a request reaches a member;
+/// one that dies while answering is retried here, once per endpoint.
+async fn read_page(client: &Client, request: RangeRequest) -> Result<RangeResponse, client::Error> {
+    let mut resent = 0;
+    loop {
+        match client.range(request.clone()).await {
+            Err(e) if member_lost(&e) && resent < client.endpoints().len() => {
+                tracing::debug!(error = %e, "page lost with its member; asking again");
+                resent += 1;
+            }
+            result => return result,
+        }
     }
 }
 

@@ -56,6 +56,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use crate::cli::{self, GlobalArgs};
 use crate::client::{self, Client, Observer};
 use crate::error::{CliError, ExitCode, Verbatim};
+use crate::k8s::Decode;
 use crate::output::{self, Format, PrintOptions, Printer, ResponseKind};
 use crate::settings::Settings;
 
@@ -484,7 +485,22 @@ impl<'a> Context<'a> {
         PrintOptions {
             hex: self.settings.hex,
             value_only: false,
+            decode: None,
         }
+    }
+
+    /// The style with `--decode`, which only the simple format applies (the others print values
+    /// as bytes, in base64 or protobuf).
+    pub fn decoding_style(&self, decode: Option<Decode>) -> Result<PrintOptions, CliError> {
+        if decode.is_some() && self.format() != Format::Simple {
+            return Err(CliError::bad_args(
+                "--decode is only for `--write-out=simple`",
+            ));
+        }
+        Ok(PrintOptions {
+            decode,
+            ..self.style()
+        })
     }
 
     pub fn printer(&mut self, style: PrintOptions) -> Box<dyn Printer + '_> {

@@ -20,6 +20,7 @@ use crate::commands::kv::txn::grammar::argify;
 use crate::commands::process::{Failure, Sigint, UserCommand, die_of_sigint};
 use crate::error::{CliError, ExitCode, Verbatim};
 use crate::go;
+use crate::k8s::Decode;
 use crate::keys::key_range;
 use crate::output::{self, Format, PrintOptions, ResponseKind, event_type_name};
 use crate::pb::etcdserverpb::{WatchCreateRequest, WatchResponse};
@@ -42,6 +43,7 @@ use crate::pb::mvccpb::Event;
 ///   ectl watch foo                    events on the key foo
 ///   ectl watch --prefix /app --prev-kv
 ///   ectl watch foo --rev 1 -- sh -c 'echo "$ETCD_WATCH_KEY changed"'
+///   ectl watch --prefix /registry/configmaps/ --decode=k8s
 #[derive(Debug, Clone, Args)]
 #[command(verbatim_doc_comment)]
 pub struct WatchArgs {
@@ -64,6 +66,10 @@ pub struct WatchArgs {
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
           default_value = "false", value_parser = go_bool)]
     pub progress_notify: bool,
+    /// Show values that are Kubernetes objects (as an API server stores them) as JSON or YAML;
+    /// other values print as they are (ectl only; simple format; for the whole session with -i)
+    #[arg(long, value_name = "FORMAT", value_enum)]
+    pub decode: Option<Decode>,
     /// [key or prefix] [range_end]
     #[arg(value_name = "KEY")]
     pub args: Vec<OsString>,
@@ -265,7 +271,7 @@ pub async fn run(args: WatchArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
         first = Some(plan(&args, separator_last, &env)?);
     }
     ctx.ensure_format(ResponseKind::Watch)?;
-    let (format, style) = (ctx.format(), ctx.style());
+    let (format, style) = (ctx.format(), ctx.decoding_style(args.decode)?);
     let (client, out) = ctx.client_and_out()?;
     let mut watching = WatchLoop {
         watches: client.watches(),

@@ -222,6 +222,7 @@ mod tests {
                 PrintOptions {
                     hex,
                     value_only: false,
+                    decode: None,
                 },
             );
             assert_eq!(String::from_utf8(got).unwrap(), format!("{ids}{rest}\n"));

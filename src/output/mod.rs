@@ -163,6 +163,9 @@ pub struct PrintOptions {
     pub hex: bool,
     /// `get --print-value-only` (simple format only).
     pub value_only: bool,
+    /// `get` and `watch --decode` (simple format only): values that are Kubernetes objects print
+    /// as JSON or YAML.
+    pub decode: Option<crate::k8s::Decode>,
 }
 
 /// A response message as the protobuf format writes it. prost's `Message` is not object safe;

@@ -192,6 +192,7 @@ mod tests {
                 PrintOptions {
                     hex: true,
                     value_only: false,
+                    decode: None,
                 },
             ] {
                 assert_eq!(fx.render(Format::Protobuf, style), fx.bytes(), "{fx:?}");

@@ -185,6 +185,7 @@ mod tests {
         let style = PrintOptions {
             hex: true,
             value_only: false,
+            decode: None,
         };
         for format in [
             Format::Simple,

@@ -23,7 +23,14 @@ impl<'w> SimplePrinter<'w> {
         if !self.style.value_only {
             self.line(&kv.key)?;
         }
-        self.line(&kv.value)
+        match self
+            .style
+            .decode
+            .and_then(|d| crate::k8s::render(&kv.value, d))
+        {
+            Some(object) => self.out.write_all(&object),
+            None => self.line(&kv.value),
+        }
     }
 
     fn line(&mut self, bytes: &[u8]) -> io::Result<()> {
@@ -106,18 +113,22 @@ mod tests {
     const PLAIN: PrintOptions = PrintOptions {
         hex: false,
         value_only: false,
+        decode: None,
     };
     const HEX: PrintOptions = PrintOptions {
         hex: true,
         value_only: false,
+        decode: None,
     };
     const VALUES: PrintOptions = PrintOptions {
         hex: false,
         value_only: true,
+        decode: None,
     };
     const HEX_VALUES: PrintOptions = PrintOptions {
         hex: true,
         value_only: true,
+        decode: None,
     };
 
     #[track_caller]

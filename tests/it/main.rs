@@ -25,6 +25,7 @@ mod failover;
 mod failover_load;
 mod generated;
 mod harness;
+mod k8s;
 mod kv;
 mod lease;
 mod lock_elect;

@@ -11,10 +11,24 @@ use std::time::{Duration, Instant};
 use support::{Cluster, Cmd, Etcd, Running, ectl};
 
 /// Polls `check` until it holds, panicking with `what` after `limit`.
-fn wait_until(limit: Duration, what: &str, mut check: impl FnMut() -> bool) {
+fn wait_until(limit: Duration, what: &str, check: impl FnMut() -> bool) {
+    wait_showing(limit, what, check, String::new);
+}
+
+/// [`wait_until`], with `context()` (say, the mirror's stderr so far) in the panic message.
+fn wait_showing(
+    limit: Duration,
+    what: &str,
+    mut check: impl FnMut() -> bool,
+    context: impl Fn() -> String,
+) {
     let deadline = Instant::now() + limit;
     while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}\n{}",
+            context()
+        );
         thread::sleep(Duration::from_millis(100));
     }
 }
@@ -167,10 +181,12 @@ fn mirrors_a_busy_cluster_through_the_loss_of_a_source_and_a_destination_member(
     let writes = writes.join().expect("writer");
     assert!(writes > 10, "the writer managed only {writes} writes");
     let expected = keyspace(source.ectl(), "w/");
-    wait_until(
+    // A mirror that gave up shows why here, not as a failed Ctrl-C of a process that is gone.
+    wait_showing(
         Duration::from_secs(30),
         "the destination to catch up",
         || keyspace(dest.ectl(), "w/") == expected,
+        || mirror.stderr_so_far(),
     );
     mirror.interrupt();
     let out = mirror.wait();

@@ -220,3 +220,83 @@ fn killing_the_serving_member_mid_range_loses_and_repeats_nothing() {
     theirs.assert_ok();
     assert_eq!(kvs_part(&ours), kvs_part(&theirs.stdout_str()));
 }
+
+/// Keys that make guessing where a page ends hard: random bytes, runs of decimal numbers of
+/// different widths (gaps between `9` and `0`), keys that are prefixes of others, long shared
+/// tails, and `0xff` runs, written through `ectl import` so any byte can be in them.
+fn fill_awkward_keys(etcd: &Etcd) {
+    use base64::Engine;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let mut keys: Vec<Vec<u8>> = Vec::new();
+    let mut seed = 12345u64;
+    for _ in 0..60 {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let len = 1 + (seed >> 59) as usize;
+        let tail: Vec<u8> = (0..len).map(|i| (seed >> (i * 3 % 56)) as u8).collect();
+        keys.push([b"c/a/".as_slice(), &tail].concat());
+    }
+    keys.extend((0..120).map(|i| format!("c/m/x{i}").into_bytes()));
+    keys.extend(
+        [
+            &b"c/p"[..],
+            b"c/p\0",
+            b"c/p\0\0",
+            b"c/p\x01",
+            b"c/\xff\xff",
+            b"c/\xff\xff\xff\x01",
+        ]
+        .map(<[u8]>::to_vec),
+    );
+    keys.extend((0..30u8).map(|i| [b"c/t/".as_slice(), &[b'z'; 30], &[i / 7, i]].concat()));
+    let mut dump =
+        String::from("{\"format\":\"ectl-dump\",\"version\":1,\"cluster_id\":0,\"revision\":0}\n");
+    for (i, key) in keys.iter().enumerate() {
+        dump.push_str(&format!(
+            "{{\"key\":\"{}\",\"value\":\"{}\",\"lease\":0,\"create_revision\":0,\"mod_revision\":0,\"version\":0}}\n",
+            b64(key),
+            b64(format!("v{i}").as_bytes())
+        ));
+    }
+    etcd.ectl()
+        .args(["import", "-"])
+        .stdin(dump)
+        .run()
+        .assert_ok();
+}
+
+#[test]
+fn awkward_keyspaces_page_exactly_as_one_shot_etcdctl_prints_them() {
+    let etcd = Etcd::single();
+    fill_awkward_keys(&etcd);
+    let ranges: [&[&str]; 6] = [
+        &["c/", "--prefix"],
+        &["c/", "--prefix", "--order=DESCEND"],
+        &["", "--from-key"],
+        &["c/", "--prefix", "--limit", "33"],
+        &["c/", "--prefix", "--order=DESCEND", "--limit", "40"],
+        &["c/m/", "c/t/z"],
+    ];
+    for flags in ranges {
+        for format in [&["--hex"][..], &["-w", "json"]] {
+            let theirs = etcd.etcdctl().args(format).arg("get").args(flags).run();
+            theirs.assert_ok();
+            for page_size in ["1", "50", "700", "4194304"] {
+                let ours = etcd
+                    .ectl()
+                    .args(format)
+                    .arg("get")
+                    .args(flags)
+                    .arg(format!("--page-size={page_size}"))
+                    .run();
+                assert_eq!(
+                    ours.stdout_str(),
+                    theirs.stdout_str(),
+                    "{format:?} get {flags:?} --page-size {page_size}: {}",
+                    ours.stderr_str()
+                );
+            }
+        }
+    }
+}

@@ -9,6 +9,7 @@ use crate::cli::values::{Suggest, go_bool, go_int64};
 use crate::commands::completion::{Positional, Source};
 use crate::commands::{Context, arg_bytes};
 use crate::error::CliError;
+use crate::k8s::Decode;
 use crate::keys::key_range;
 use crate::output::{Format, PrintOptions, ResponseKind};
 use crate::paged::DEFAULT_PAGE_BYTES;
@@ -22,6 +23,8 @@ use crate::pb::etcdserverpb::range_request::{SortOrder, SortTarget};
 ///   ectl get k1 k4               keys in [k1, k4)
 ///   ectl get --prefix /registry  every key under /registry
 ///   ectl get --from-key b        every key >= b
+///   ectl get --prefix /registry/pods/ --decode=k8s-yaml
+///                                the pods a Kubernetes API server stored, as YAML
 #[derive(Debug, Clone, Args)]
 #[command(verbatim_doc_comment)]
 pub struct GetArgs {
@@ -77,6 +80,10 @@ pub struct GetArgs {
     /// Bytes of keys and values per page when reading a range (ectl only; 0: one response)
     #[arg(long, default_value_t = DEFAULT_PAGE_BYTES)]
     pub page_size: usize,
+    /// Show values that are Kubernetes objects (as an API server stores them) as JSON or YAML;
+    /// other values print as they are (ectl only; simple format)
+    #[arg(long, value_name = "FORMAT", value_enum)]
+    pub decode: Option<Decode>,
     /// <key> [range_end]
     #[arg(value_name = "KEY", add = ArgValueCompleter::new(Positional(&[Source::Keys, Source::Keys])))]
     pub args: Vec<OsString>,
@@ -178,7 +185,7 @@ pub async fn run(args: GetArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     ctx.ensure_format(ResponseKind::Get)?;
     let style = PrintOptions {
         value_only: args.print_value_only,
-        ..ctx.style()
+        ..ctx.decoding_style(args.decode)?
     };
     if super::paged::applies(&request, args.page_size) {
         let format = ctx.format();

@@ -289,6 +289,11 @@ impl Running {
         lock(&self.stdout).clone()
     }
 
+    /// Stderr captured so far, as text.
+    pub fn stderr_so_far(&self) -> String {
+        String::from_utf8_lossy(&lock(&self.stderr)).into_owned()
+    }
+
     /// Waits until stdout contains `needle` (e.g. a watch event), panicking with everything
     /// captured so far when the command's deadline passes first.
     pub fn wait_for_stdout(&self, needle: &str) {
