@@ -8,7 +8,11 @@ pub type Group = (&'static str, &'static [&'static str]);
 
 /// `cmd` with its command list replaced by the grouped one.
 pub fn grouped(cmd: clap::Command, groups: &[Group]) -> clap::Command {
-    let listing = listing(&cmd, groups);
+    // The summaries are the commands' doc comments, there once clap has built the commands;
+    // built in a copy, so `cmd` is parsed as it would be without the listing.
+    let mut built = cmd.clone();
+    built.build();
+    let listing = listing(&built, groups);
     cmd.help_template(
         // `{options}` lists every flag, global ones included: at the top level they are the
         // options, as in etcdctl's top-level help.
@@ -46,18 +50,29 @@ fn visible(cmd: &clap::Command, name: &str) -> bool {
 /// flags come first, under clap's "Options".
 pub const GLOBAL_HEADING: &str = "Global Options";
 
-/// `cmd` and every subcommand with etcdctl's layout: `[default: ""]` left out, and a usage line
-/// that writes the positionals as the help of the positional argument says etcdctl does
-/// (`ectl get [OPTIONS] <key> [range_end]`), that argument then not listed again.
-pub fn etcdctl_layout(cmd: clap::Command) -> clap::Command {
-    layout(cmd, None)
+/// etcdctl's layout for a top-level command of ectl and its subcommands: `[default: ""]` left
+/// out, and a usage line that writes the positionals as the help of the positional argument
+/// says etcdctl does (`ectl get [OPTIONS] <key> [range_end]`), that argument then not listed
+/// again.
+pub fn command_layout(cmd: clap::Command) -> clap::Command {
+    layout(cmd, "ectl")
 }
 
-fn layout(mut cmd: clap::Command, parent: Option<&str>) -> clap::Command {
-    let path = match parent {
-        Some(parent) => format!("{parent} {}", cmd.get_name()),
-        None => cmd.get_name().to_string(),
-    };
+/// The top level's own arguments (the global flags) with `[default: ""]` left out; its
+/// commands are laid out by [`command_layout`] when clap builds them.
+pub fn top_level_layout(cmd: clap::Command) -> clap::Command {
+    cmd.mut_args(hide_empty_default)
+}
+
+fn hide_empty_default(arg: clap::Arg) -> clap::Arg {
+    let defaults = arg.get_default_values();
+    let empty_default = !defaults.is_empty() && defaults.iter().all(|d| d.is_empty());
+    let hide_default = empty_default || arg.is_hide_default_value_set();
+    arg.hide_default_value(hide_default)
+}
+
+fn layout(mut cmd: clap::Command, parent: &str) -> clap::Command {
+    let path = format!("{parent} {}", cmd.get_name());
     let written: Vec<(clap::Id, String)> = cmd
         .get_positionals()
         .filter(|arg| !arg.is_hide_set())
@@ -66,7 +81,7 @@ fn layout(mut cmd: clap::Command, parent: Option<&str>) -> clap::Command {
             Some((arg.get_id().clone(), usage_fragment(&help)?.to_string()))
         })
         .collect();
-    if parent.is_some() && !written.is_empty() {
+    if !written.is_empty() {
         let fragments: Vec<&str> = written.iter().map(|(_, f)| f.as_str()).collect();
         cmd = cmd.override_usage(format!("{path} [OPTIONS] {}", fragments.join(" ")));
     }
@@ -74,18 +89,15 @@ fn layout(mut cmd: clap::Command, parent: Option<&str>) -> clap::Command {
     // In place: `mut_arg` would move the argument last, and positionals take their index from
     // their order.
     cmd = cmd.mut_args(|arg| {
-        let defaults = arg.get_default_values();
-        let empty_default = !defaults.is_empty() && defaults.iter().all(|d| d.is_empty());
-        let hide = (parent.is_some() && hidden(&arg)) || arg.is_hide_set();
-        let hide_default = empty_default || arg.is_hide_default_value_set();
-        arg.hide_default_value(hide_default).hide(hide)
+        let hide = hidden(&arg) || arg.is_hide_set();
+        hide_empty_default(arg).hide(hide)
     });
     let names: Vec<String> = cmd
         .get_subcommands()
         .map(|sub| sub.get_name().to_string())
         .collect();
     for name in names {
-        cmd = cmd.mut_subcommand(&name, |sub| layout(sub, Some(&path)));
+        cmd = cmd.mut_subcommand(&name, |sub| layout(sub, &path));
     }
     cmd
 }

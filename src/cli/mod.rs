@@ -1,8 +1,9 @@
 //! Argument parsing machinery: the clap types for the global flags, the Go-exact value parsers
-//! ([`values`]), and [`etcdctl_tree`], the one place that rewrites a derived command tree so it
-//! parses as etcdctl's cobra/pflag does. The commands themselves are registered in
-//! [`crate::commands`]; nothing here knows them, and nothing past the registry and
-//! [`crate::settings`] sees the clap types of the global flags.
+//! ([`values`]), and the rewrite of a derived command tree so it parses as etcdctl's
+//! cobra/pflag does: [`etcdctl_tree`] for the top level, [`Etcdctl`] for each command when
+//! clap builds it (only the command a line names is built). The commands themselves are
+//! registered in [`crate::commands`]; nothing here knows them, and nothing past the registry
+//! and [`crate::settings`] sees the clap types of the global flags.
 
 mod help;
 pub mod values;
@@ -12,7 +13,7 @@ use std::time::Duration;
 
 use clap::ArgAction;
 
-pub use help::Group;
+pub use help::{Group, grouped};
 use values::{Suggest, go_bool, go_duration};
 
 /// `cmd`, a derived command tree, rewritten to parse as etcdctl's cobra/pflag does, with `env`
@@ -23,12 +24,13 @@ use values::{Suggest, go_bool, go_duration};
 /// - a repeated flag overrides itself (`--limit=1 --limit=2` is 2, `--hex --hex=false` off);
 /// - an `ETCDCTL_*` variable that is empty or that its flag would reject is ignored, as etcdctl
 ///   ignores it, instead of failing the command; so are the variables of the global args
-///   `unread`;
-/// - the top-level help lists the commands in `groups`.
+///   `unread`.
+///
+/// Only the top level is touched here: each command is rewritten by [`Etcdctl`] when clap
+/// builds it, and the settings above are global ones that clap hands down then.
 pub fn etcdctl_tree(
     mut cmd: clap::Command,
     reserved: &[&'static str],
-    groups: &[Group],
     env: &dyn Fn(&OsStr) -> Option<OsString>,
     unread: &[&'static str],
 ) -> clap::Command {
@@ -59,13 +61,92 @@ pub fn etcdctl_tree(
     for id in ignored {
         cmd = cmd.mut_arg(id, |arg| arg.env(None));
     }
-    help::grouped(help::etcdctl_layout(etcdctl_parsing(cmd)), groups)
+    help::top_level_layout(cmd.infer_subcommands(true).args_override_self(true))
 }
 
-fn etcdctl_parsing(cmd: clap::Command) -> clap::Command {
-    cmd.infer_subcommands(true)
-        .args_override_self(true)
-        .mut_subcommands(etcdctl_parsing)
+/// The first word of `argv` (after the program's name) that is neither a flag of `top` nor a
+/// flag's value: the command, as typed (perhaps a prefix of its name). `None` without one, at
+/// `--`, or at a flag `top` lacks: then the line can only be help or a usage error.
+pub fn command_word<'a>(top: &clap::Command, argv: &'a [OsString]) -> Option<&'a OsStr> {
+    // A flag takes the next word as its value unless its value must follow `=` (Go's bools).
+    let takes_next =
+        |arg: &clap::Arg| arg.get_action().takes_values() && !arg.is_require_equals_set();
+    let mut words = argv.iter().skip(1);
+    while let Some(word) = words.next() {
+        let bytes = word.as_encoded_bytes();
+        if bytes == b"--" {
+            return None;
+        }
+        let wants_value = if let Some(long) = bytes.strip_prefix(b"--") {
+            let name = long.split(|&b| b == b'=').next().unwrap_or_default();
+            let arg = top
+                .get_arguments()
+                .find(|arg| arg.get_long().is_some_and(|l| l.as_bytes() == name))?;
+            !long.contains(&b'=') && takes_next(arg)
+        } else if let Some(shorts) = bytes.strip_prefix(b"-").filter(|s| !s.is_empty()) {
+            // `-w json`, `-wjson`: the first short flag that takes a value takes the rest.
+            let mut wants = false;
+            for (i, &c) in shorts.iter().enumerate() {
+                let arg = top.get_arguments().find(|arg| {
+                    arg.get_short()
+                        .is_some_and(|s| u32::from(s) == u32::from(c))
+                })?;
+                if arg.get_action().takes_values() {
+                    wants = i + 1 == shorts.len() && takes_next(arg);
+                    break;
+                }
+            }
+            wants
+        } else {
+            return Some(word);
+        };
+        if wants_value {
+            words.next();
+        }
+    }
+    None
+}
+
+/// A command's arguments `A`, parsed as etcdctl parses them. The registry wraps every command
+/// in it and defers building them (`#[command(defer)]`), so a command line builds the global
+/// flags and the one command it names, not the ~100 commands of the tree; the command's own
+/// rewrite ([`help::command_layout`]) runs when clap builds it.
+#[derive(Debug)]
+pub struct Etcdctl<A>(pub A);
+
+impl<A: clap::Args> clap::Args for Etcdctl<A> {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        help::command_layout(A::augment_args(cmd))
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        help::command_layout(A::augment_args_for_update(cmd))
+    }
+
+    fn group_id() -> Option<clap::Id> {
+        A::group_id()
+    }
+}
+
+impl<A: clap::FromArgMatches> clap::FromArgMatches for Etcdctl<A> {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        A::from_arg_matches(matches).map(Etcdctl)
+    }
+
+    fn from_arg_matches_mut(matches: &mut clap::ArgMatches) -> Result<Self, clap::Error> {
+        A::from_arg_matches_mut(matches).map(Etcdctl)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches(matches)
+    }
+
+    fn update_from_arg_matches_mut(
+        &mut self,
+        matches: &mut clap::ArgMatches,
+    ) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches_mut(matches)
+    }
 }
 
 /// Whether `value` would pass as `--flag=value` for this flag; empty never does (etcdctl skips

@@ -23,7 +23,7 @@ use crate::settings::Settings;
 /// The script completes commands, flags and their values, and live data from the cluster the
 /// command line points at (keys; with --endpoints, TLS and --user as typed or from ETCDCTL_*):
 /// `ectl get /reg<TAB>`. It calls ectl back for each completion; `--static` prints a script
-/// that needs no callback and offers no live data (completions/ holds those).
+/// that needs no callback and offers no live data.
 ///
 /// Examples:
 ///   source <(ectl completion bash)                            # bash, this shell only
@@ -44,15 +44,20 @@ pub struct CompletionArgs {
 /// Prints the script; it needs no settings and no server (see `commands::run_offline`).
 pub fn run(args: &CompletionArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     if args.static_script {
-        write_script(args.shell, out);
+        clap_complete::generate(args.shell, &mut super::command(), "ectl", out);
         return Ok(());
     }
-    let Some(shell) = LIVE.0.iter().find(|s| s.is(&args.shell.to_string())) else {
-        anyhow::bail!("no live completion for {}: use --static", args.shell);
+    write_live_script(args.shell, out)
+}
+
+/// The live completion script for `shell`; `completions/` holds these for bash, zsh and fish.
+pub fn write_live_script(shell: Shell, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    let Some(live) = LIVE.0.iter().find(|s| s.is(&shell.to_string())) else {
+        anyhow::bail!("no live completion for {shell}: use --static");
     };
     // ectl from PATH, not the path of this binary: the script must survive the binary moving.
     // (The bash and zsh scripts call ectl as the user typed it.)
-    shell.write_registration(COMPLETE_VAR, "ectl", "ectl", "ectl", out)?;
+    live.write_registration(COMPLETE_VAR, "ectl", "ectl", "ectl", out)?;
     Ok(())
 }
 
@@ -66,11 +71,6 @@ const LIVE: Shells<'static> = Shells(&[
     &env::Elvish,
 ]);
 
-/// The completion script for `shell`; `completions/` holds these for bash, zsh and fish.
-pub fn write_script(shell: Shell, out: &mut dyn std::io::Write) {
-    clap_complete::generate(shell, &mut super::command(), "ectl", out);
-}
-
 /// The environment variable that switches ectl into answering a shell's completion request.
 /// Not clap's default `COMPLETE`, so an unrelated variable of that name cannot hijack a run.
 pub const COMPLETE_VAR: &str = "ECTL_COMPLETE";
@@ -78,7 +78,7 @@ pub const COMPLETE_VAR: &str = "ECTL_COMPLETE";
 /// Answers a completion request when the shell's registration script called ectl for one
 /// (then the process exits); otherwise returns at once, costing one environment lookup.
 pub fn answer_if_requested() {
-    clap_complete::CompleteEnv::with_factory(super::command)
+    clap_complete::CompleteEnv::with_factory(super::completion_tree)
         .var(COMPLETE_VAR)
         .shells(LIVE)
         .complete();
@@ -259,7 +259,7 @@ fn command_line() -> Vec<OsString> {
 }
 
 fn parse_leniently(words: &[OsString]) -> Option<clap::ArgMatches> {
-    super::command()
+    super::completion_tree()
         .ignore_errors(true)
         .try_get_matches_from(words)
         .ok()
@@ -271,7 +271,9 @@ fn parse_leniently(words: &[OsString]) -> Option<clap::ArgMatches> {
 fn positionals_before_current() -> Option<usize> {
     let words = command_line();
     let (_current, before) = words.split_last()?;
-    let root = super::command();
+    let mut root = super::completion_tree();
+    // The commands' arguments are there once built.
+    root.build();
     let mut matches = parse_leniently(before)?;
     let mut cmd = &root;
     while let Some((name, sub)) = matches.clone().subcommand() {

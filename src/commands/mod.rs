@@ -53,7 +53,7 @@ use std::sync::Arc;
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use crate::cli::{self, GlobalArgs};
+use crate::cli::{self, Etcdctl, GlobalArgs};
 use crate::client::{self, Client, Observer};
 use crate::error::{CliError, ExitCode, Verbatim};
 use crate::k8s::Decode;
@@ -121,7 +121,17 @@ pub enum ParseError {
     V2(crate::v2::Exit),
 }
 
-#[derive(Debug, Parser)]
+/// A parsed v3 command line.
+#[derive(Debug)]
+pub struct Cli {
+    pub global: GlobalArgs,
+    pub command: Command,
+}
+
+/// The top level of the v3 tree: ectl's name, version and help, and the global flags. The
+/// commands are added by [`command_with_env`] (all of them) or [`parsing_tree`] (those a
+/// command line may name).
+#[derive(Parser)]
 #[command(
     name = "ectl",
     version,
@@ -131,48 +141,50 @@ pub enum ParseError {
                   ectl's own version.\nEvery command's own options come first in its help \
                   (`ectl <command> -h`), then the global options, which may come before or \
                   after the command.",
-    infer_subcommands = true
+    infer_subcommands = true,
+    subcommand_required = true,
+    arg_required_else_help = true
 )]
-pub struct Cli {
+struct TopLevel {
     #[command(flatten)]
-    pub global: GlobalArgs,
-    #[command(subcommand)]
-    pub command: Command,
+    global: GlobalArgs,
 }
 
-/// The commands; each one's help is its `Args` struct's doc comment.
+/// The commands; each one's help is its `Args` struct's doc comment. Each is built only when
+/// the command line names it (see [`Etcdctl`]).
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum Command {
-    Get(kv::get::GetArgs),
-    Put(kv::put::PutArgs),
-    Del(kv::del::DelArgs),
-    Txn(kv::txn::TxnArgs),
-    Compaction(kv::compact::CompactArgs),
-    Version(version::VersionArgs),
-    Auth(auth::AuthArgs),
-    User(auth::user::UserArgs),
-    Role(auth::role::RoleArgs),
-    Completion(completion::CompletionArgs),
-    Watch(watch::WatchArgs),
-    Lease(lease::LeaseArgs),
-    Lock(lock::LockArgs),
-    Elect(elect::ElectArgs),
-    Member(member::MemberArgs),
-    Endpoint(endpoint::EndpointArgs),
-    Alarm(alarm::AlarmArgs),
-    Defrag(defrag::DefragArgs),
-    MoveLeader(move_leader::MoveLeaderArgs),
-    Snapshot(snapshot::SnapshotArgs),
-    Downgrade(downgrade::DowngradeArgs),
-    MakeMirror(mirror::MakeMirrorArgs),
-    Check(check::CheckArgs),
-    Export(bulk::ExportArgs),
-    Import(bulk::ImportArgs),
+    Get(Etcdctl<kv::get::GetArgs>),
+    Put(Etcdctl<kv::put::PutArgs>),
+    Del(Etcdctl<kv::del::DelArgs>),
+    Txn(Etcdctl<kv::txn::TxnArgs>),
+    Compaction(Etcdctl<kv::compact::CompactArgs>),
+    Version(Etcdctl<version::VersionArgs>),
+    Auth(Etcdctl<auth::AuthArgs>),
+    User(Etcdctl<auth::user::UserArgs>),
+    Role(Etcdctl<auth::role::RoleArgs>),
+    Completion(Etcdctl<completion::CompletionArgs>),
+    Watch(Etcdctl<watch::WatchArgs>),
+    Lease(Etcdctl<lease::LeaseArgs>),
+    Lock(Etcdctl<lock::LockArgs>),
+    Elect(Etcdctl<elect::ElectArgs>),
+    Member(Etcdctl<member::MemberArgs>),
+    Endpoint(Etcdctl<endpoint::EndpointArgs>),
+    Alarm(Etcdctl<alarm::AlarmArgs>),
+    Defrag(Etcdctl<defrag::DefragArgs>),
+    MoveLeader(Etcdctl<move_leader::MoveLeaderArgs>),
+    Snapshot(Etcdctl<snapshot::SnapshotArgs>),
+    Downgrade(Etcdctl<downgrade::DowngradeArgs>),
+    MakeMirror(Etcdctl<mirror::MakeMirrorArgs>),
+    Check(Etcdctl<check::CheckArgs>),
+    Export(Etcdctl<bulk::ExportArgs>),
+    Import(Etcdctl<bulk::ImportArgs>),
     // ectl-only commands; etcdctl has none of these names.
-    Doctor(doctor::DoctorArgs),
-    Du(du::DuArgs),
-    Diff(diff::DiffArgs),
-    Context(context::ContextArgs),
+    Doctor(Etcdctl<doctor::DoctorArgs>),
+    Du(Etcdctl<du::DuArgs>),
+    Diff(Etcdctl<diff::DiffArgs>),
+    Context(Etcdctl<context::ContextArgs>),
 }
 
 impl Command {
@@ -183,12 +195,12 @@ impl Command {
     pub fn check_args(&self) -> Result<(), CliError> {
         use kv::{compact, del, get, put};
         match self {
-            Command::Get(args) => get::plan(args).map(drop),
-            Command::Put(args) => put::plan(args, || Ok(b"value".to_vec())).map(drop),
-            Command::Del(args) => del::plan(args).map(drop),
-            Command::Compaction(args) => compact::plan(args).map(drop),
-            Command::MakeMirror(args) => mirror::plan(args).map(drop),
-            Command::Export(args) => bulk::export_plan(args).map(drop),
+            Command::Get(Etcdctl(args)) => get::plan(args).map(drop),
+            Command::Put(Etcdctl(args)) => put::plan(args, || Ok(b"value".to_vec())).map(drop),
+            Command::Del(Etcdctl(args)) => del::plan(args).map(drop),
+            Command::Compaction(Etcdctl(args)) => compact::plan(args).map(drop),
+            Command::MakeMirror(Etcdctl(args)) => mirror::plan(args).map(drop),
+            Command::Export(Etcdctl(args)) => bulk::export_plan(args).map(drop),
             _ => Ok(()),
         }
     }
@@ -256,19 +268,57 @@ const GROUPS: &[cli::Group] = &[
 ];
 
 /// The v3 command tree as ectl parses it, with `env` the environment lookup (the process's in
-/// [`parse`]): the derived definitions rewritten by [`cli::etcdctl_tree`] to parse as etcdctl's.
+/// [`parse`]): the derived definitions rewritten by [`cli::etcdctl_tree`] to parse as etcdctl's,
+/// and the top-level help listing the commands in [`GROUPS`].
 ///
-/// Completions and man pages should be generated from this, not from `Cli::command()`.
+/// Completions and man pages should be generated from this.
 pub fn command_with_env(env: &dyn Fn(&OsStr) -> Option<OsString>) -> clap::Command {
-    command_ignoring(env, &[])
+    cli::grouped(ungrouped_tree(env), GROUPS)
 }
 
-/// [`command_with_env`], with the variables of the global args `unread` ignored too.
-fn command_ignoring(
+/// [`command_with_env`] without the grouped listing, which costs building every command once
+/// more: for what never shows the top-level help.
+fn ungrouped_tree(env: &dyn Fn(&OsStr) -> Option<OsString>) -> clap::Command {
+    let all = TopLevel::command().subcommands(commands().get_subcommands().cloned());
+    cli::etcdctl_tree(all, ETCDCTL_COMMANDS, env, &[])
+}
+
+/// The whole tree as live completion reads it (at every Tab), with the process environment.
+pub fn completion_tree() -> clap::Command {
+    ungrouped_tree(&|name| std::env::var_os(name))
+}
+
+/// A command holding every command of the registry, unbuilt (their arguments deferred).
+fn commands() -> clap::Command {
+    Command::augment_subcommands(clap::Command::new("commands"))
+}
+
+/// The tree for parsing `argv`: [`command_with_env`] with only the commands its command word
+/// may name (`ge` names `get`), unbuilt until the parse builds the one it names, and without
+/// the grouped listing. Every global flag is copied into every command of a tree when it is
+/// built, and each listed summary costs building its command: a tree of one command costs a
+/// fraction of the whole. The variables of the global args `unread` are ignored.
+fn parsing_tree(
+    argv: &[OsString],
     env: &dyn Fn(&OsStr) -> Option<OsString>,
     unread: &[&'static str],
 ) -> clap::Command {
-    cli::etcdctl_tree(Cli::command(), ETCDCTL_COMMANDS, GROUPS, env, unread)
+    let top = TopLevel::command();
+    let word = cli::command_word(&top, argv);
+    let named =
+        |name: &str| word.is_some_and(|word| name.as_bytes().starts_with(word.as_encoded_bytes()));
+    let all = commands();
+    let top = top.subcommands(
+        all.get_subcommands()
+            .filter(|sub| named(sub.get_name()))
+            .cloned(),
+    );
+    let reserved: Vec<&'static str> = ETCDCTL_COMMANDS
+        .iter()
+        .copied()
+        .filter(|n| named(n))
+        .collect();
+    cli::etcdctl_tree(top, &reserved, env, unread)
 }
 
 /// [`command_with_env`] with the process environment.
@@ -296,8 +346,16 @@ pub fn parse_from(
     env: &dyn Fn(&OsStr) -> Option<OsString>,
 ) -> Result<Cli, clap::Error> {
     let argv: Vec<OsString> = argv.into_iter().map(Into::into).collect();
-    let mut cmd = command_with_env(env);
-    let mut matches = cmd.try_get_matches_from_mut(&argv)?;
+    let mut cmd = parsing_tree(&argv, env, &[]);
+    // Help, and the usage errors that list commands or suggest one, show the whole tree: the
+    // line is parsed again with it, whose answer is the one that counts.
+    let mut matches = match cmd.try_get_matches_from_mut(&argv) {
+        Ok(matches) => matches,
+        Err(_) => {
+            cmd = command_with_env(env);
+            cmd.try_get_matches_from_mut(&argv)?
+        }
+    };
     let unread: Vec<&'static str> = ENV_READ_TOO_LATE
         .iter()
         .filter(|(command, id)| {
@@ -307,7 +365,7 @@ pub fn parse_from(
         .map(|(_, id)| *id)
         .collect();
     if !unread.is_empty() {
-        cmd = command_ignoring(env, &unread);
+        cmd = parsing_tree(&argv, env, &unread);
         matches = cmd.try_get_matches_from_mut(&argv)?;
     }
     if let Some(name) = matches.subcommand_name()
@@ -318,7 +376,14 @@ pub fn parse_from(
             format!("`{name}` is an etcdctl command that ectl does not implement yet"),
         ));
     }
-    let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))?;
+    let mut cli = TopLevel::from_arg_matches(&matches)
+        .and_then(|top| {
+            Ok(Cli {
+                global: top.global,
+                command: Command::from_arg_matches(&matches)?,
+            })
+        })
+        .map_err(|e| e.format(&mut cmd))?;
     // The top level's own arguments only: the globals (`matches.ids()` also lists ids that
     // `value_source` does not know at this level).
     cli.global.explicit = cmd
@@ -340,44 +405,44 @@ pub fn parse_from(
 /// completion scripts must print whatever the environment holds.
 pub fn run_offline(command: &Command, out: &mut dyn std::io::Write) -> Option<anyhow::Result<()>> {
     match command {
-        Command::Version(args) => Some(version::run(args, out)),
-        Command::Completion(args) => Some(completion::run(args, out)),
-        Command::Context(args) => Some(context::run(args, out)),
+        Command::Version(Etcdctl(args)) => Some(version::run(args, out)),
+        Command::Completion(Etcdctl(args)) => Some(completion::run(args, out)),
+        Command::Context(Etcdctl(args)) => Some(context::run(args, out)),
         _ => None,
     }
 }
 
 pub async fn run(command: Command, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     match command {
-        Command::Get(args) => kv::get::run(args, ctx).await,
-        Command::Put(args) => kv::put::run(args, ctx).await,
-        Command::Del(args) => kv::del::run(args, ctx).await,
-        Command::Txn(args) => kv::txn::run(args, ctx).await,
-        Command::Compaction(args) => kv::compact::run(args, ctx).await,
-        Command::Version(args) => version::run(&args, ctx.out),
-        Command::Auth(args) => auth::run(args, ctx).await,
-        Command::User(args) => auth::user::run(args, ctx).await,
-        Command::Role(args) => auth::role::run(args, ctx).await,
-        Command::Completion(args) => completion::run(&args, ctx.out),
-        Command::Watch(args) => watch::run(args, ctx).await,
-        Command::Lease(args) => lease::run(args, ctx).await,
-        Command::Lock(args) => lock::run(args, ctx).await,
-        Command::Elect(args) => elect::run(args, ctx).await,
-        Command::Member(args) => member::run(args, ctx).await,
-        Command::Endpoint(args) => endpoint::run(args, ctx).await,
-        Command::Alarm(args) => alarm::run(args, ctx).await,
-        Command::Defrag(args) => defrag::run(args, ctx).await,
-        Command::MoveLeader(args) => move_leader::run(args, ctx).await,
-        Command::Snapshot(args) => snapshot::run(args, ctx).await,
-        Command::Downgrade(args) => downgrade::run(args, ctx).await,
-        Command::MakeMirror(args) => mirror::run(args, ctx).await,
-        Command::Check(args) => check::run(args, ctx).await,
-        Command::Export(args) => bulk::export(args, ctx).await,
-        Command::Import(args) => bulk::import(args, ctx).await,
-        Command::Doctor(args) => doctor::run(args, ctx).await,
-        Command::Du(args) => du::run(args, ctx).await,
-        Command::Diff(args) => diff::run(args, ctx).await,
-        Command::Context(args) => context::run(&args, ctx.out),
+        Command::Get(Etcdctl(args)) => kv::get::run(args, ctx).await,
+        Command::Put(Etcdctl(args)) => kv::put::run(args, ctx).await,
+        Command::Del(Etcdctl(args)) => kv::del::run(args, ctx).await,
+        Command::Txn(Etcdctl(args)) => kv::txn::run(args, ctx).await,
+        Command::Compaction(Etcdctl(args)) => kv::compact::run(args, ctx).await,
+        Command::Version(Etcdctl(args)) => version::run(&args, ctx.out),
+        Command::Auth(Etcdctl(args)) => auth::run(args, ctx).await,
+        Command::User(Etcdctl(args)) => auth::user::run(args, ctx).await,
+        Command::Role(Etcdctl(args)) => auth::role::run(args, ctx).await,
+        Command::Completion(Etcdctl(args)) => completion::run(&args, ctx.out),
+        Command::Watch(Etcdctl(args)) => watch::run(args, ctx).await,
+        Command::Lease(Etcdctl(args)) => lease::run(args, ctx).await,
+        Command::Lock(Etcdctl(args)) => lock::run(args, ctx).await,
+        Command::Elect(Etcdctl(args)) => elect::run(args, ctx).await,
+        Command::Member(Etcdctl(args)) => member::run(args, ctx).await,
+        Command::Endpoint(Etcdctl(args)) => endpoint::run(args, ctx).await,
+        Command::Alarm(Etcdctl(args)) => alarm::run(args, ctx).await,
+        Command::Defrag(Etcdctl(args)) => defrag::run(args, ctx).await,
+        Command::MoveLeader(Etcdctl(args)) => move_leader::run(args, ctx).await,
+        Command::Snapshot(Etcdctl(args)) => snapshot::run(args, ctx).await,
+        Command::Downgrade(Etcdctl(args)) => downgrade::run(args, ctx).await,
+        Command::MakeMirror(Etcdctl(args)) => mirror::run(args, ctx).await,
+        Command::Check(Etcdctl(args)) => check::run(args, ctx).await,
+        Command::Export(Etcdctl(args)) => bulk::export(args, ctx).await,
+        Command::Import(Etcdctl(args)) => bulk::import(args, ctx).await,
+        Command::Doctor(Etcdctl(args)) => doctor::run(args, ctx).await,
+        Command::Du(Etcdctl(args)) => du::run(args, ctx).await,
+        Command::Diff(Etcdctl(args)) => diff::run(args, ctx).await,
+        Command::Context(Etcdctl(args)) => context::run(&args, ctx.out),
     }
 }
 
@@ -607,7 +672,7 @@ mod tests {
             (cli.global.write_out.as_str(), cli.global.hex),
             ("fields", false)
         );
-        let Command::Get(get) = parse(&[
+        let Command::Get(Etcdctl(get)) = parse(&[
             "get",
             "k",
             "--limit=1",
@@ -638,11 +703,11 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(cli.global.dial_timeout, Duration::ZERO);
-        let Command::Get(get) = cli.command else {
+        let Command::Get(Etcdctl(get)) = cli.command else {
             panic!("not get");
         };
         assert_eq!((get.limit, get.rev), (-1, -2));
-        let Command::Put(put) = parse(&["put", "k", "v", "--lease", "--prev-kv"])
+        let Command::Put(Etcdctl(put)) = parse(&["put", "k", "v", "--lease", "--prev-kv"])
             .unwrap()
             .command
         else {

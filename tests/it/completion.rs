@@ -144,6 +144,37 @@ fn zsh_at_a_prompt_completes_keys_across_colons_equals_and_spaces() {
     completes_like_a_person_expects(ShellKind::Zsh);
 }
 
+/// completions/ as the README installs it: bash sources `ectl.bash`, zsh finds `_ectl` on
+/// `$fpath`; both complete keys from the cluster that `--endpoints` (split by bash at `:`)
+/// names, calling ectl from PATH.
+fn the_committed_script_completes_live_keys(kind: ShellKind) {
+    let etcd = seeded_for_a_prompt();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+    let setup = match kind {
+        ShellKind::Bash => format!("source '{}'", dir.join("ectl.bash").display()),
+        ShellKind::Zsh => format!("fpath=('{}' $fpath); compinit -u -D", dir.display()),
+    };
+    let shell = Shell::start(kind, &setup);
+    let at = format!("ectl --endpoints {} get", etcd.endpoint());
+    for (typed, shown) in [
+        ("ectl ge", "ectl get".to_string()),
+        (&format!("{at} gr"), format!("{at} greeting")),
+        (&format!("{at} a"), format!("{at} a:b")),
+    ] {
+        assert_eq!(shell.complete(typed).trim_end(), shown, "{kind:?}: {typed}");
+    }
+}
+
+#[test]
+fn the_committed_bash_script_completes_live_keys_at_a_prompt() {
+    the_committed_script_completes_live_keys(ShellKind::Bash);
+}
+
+#[test]
+fn the_committed_zsh_script_completes_live_keys_at_a_prompt() {
+    the_committed_script_completes_live_keys(ShellKind::Zsh);
+}
+
 #[test]
 fn the_live_scripts_name_no_path_of_the_binary_that_printed_them() {
     for shell in ["bash", "zsh", "fish"] {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use clap_complete::Shell;
-use ectl::commands::completion::write_script;
+use ectl::commands::completion::write_live_script;
 use ectl::error::ExitCode;
 use roff::{Roff, bold, roman};
 
@@ -24,7 +24,7 @@ fn generated() -> BTreeMap<PathBuf, Vec<u8>> {
         (Shell::Fish, "ectl.fish"),
     ] {
         let mut script = Vec::new();
-        write_script(shell, &mut script);
+        write_live_script(shell, &mut script).expect("a live script");
         files.insert(Path::new("completions").join(name), script);
     }
     let mut root = ectl::commands::command().disable_help_subcommand(true);
@@ -247,9 +247,13 @@ fn every_man_page_renders_without_warnings() {
     }
 }
 
-/// Completes `words` (the last one being completed) with the committed bash script.
+/// Completes `words` (the last one being completed) with the committed bash script, which
+/// calls `ectl` from PATH.
 fn bash_complete(words: &[&str]) -> Vec<String> {
     let script = root().join("completions/ectl.bash");
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_ectl"))
+        .parent()
+        .expect("the binary's directory");
     let words_array = words
         .iter()
         .map(|w| format!("'{w}'"))
@@ -257,15 +261,22 @@ fn bash_complete(words: &[&str]) -> Vec<String> {
         .join(" ");
     let program = format!(
         "source '{}'; COMP_WORDS=({words_array}); COMP_CWORD={}; COMP_LINE='{}'; COMP_POINT=${{#COMP_LINE}}; \
-         _ectl ectl '{}' '{}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+         _ectl_complete ectl '{}' '{}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
         script.display(),
         words.len() - 1,
         words.join(" "),
         words[words.len() - 1],
         words[words.len().saturating_sub(2)],
     );
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let out = Command::new("bash")
         .args(["--norc", "--noprofile", "-c", &program])
+        .env("PATH", path)
+        .env("XDG_CONFIG_HOME", "/nonexistent/ectl-tests")
         .output()
         .expect("bash runs");
     assert!(

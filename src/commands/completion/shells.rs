@@ -70,6 +70,7 @@ complete -o nospace -o nosort -F _ectl_complete ectl 2>/dev/null ||
 "#;
 
 /// Zsh splits words itself; they reach ectl unquoted, and `_describe` quotes what it inserts.
+/// The same file works sourced and installed on `$fpath`.
 const ZSH: &str = r#"#compdef ectl
 function _ectl() {
     local ectl=${words[1]/#\~/$HOME}
@@ -82,7 +83,13 @@ function _ectl() {
     )}")
     [[ -n $found ]] && _describe -V values found
 }
-compdef _ectl ectl
+# Autoloaded from $fpath, this file is the body of `_ectl`, run for the first Tab: complete
+# now (the definition above serves the Tabs after). Sourced, register the function.
+if [[ $funcstack[1] == _ectl ]]; then
+    _ectl "$@"
+else
+    compdef _ectl ectl
+fi
 "#;
 
 /// A shell with live completion: how it is registered, which word it asks about, and how the
