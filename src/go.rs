@@ -6,6 +6,9 @@ use std::io;
 use std::path::Path;
 use std::time::Duration;
 
+/// `context.Canceled`'s text: what etcdctl reports when a signal cancels a wait.
+pub const CONTEXT_CANCELED: &str = "context canceled";
+
 /// Go's `time.Duration.String()`: `1.320806ms`, `850µs`, `2.5s`, `1m3s`.
 pub fn duration(d: Duration) -> String {
     let nanos = d.as_nanos();
@@ -322,9 +325,78 @@ pub fn signal_name(signal: i32) -> String {
     }
 }
 
+/// go-humanize's `Bytes`: SI units with one decimal below 10 (`1.2 MB`), none above (`20 kB`).
+pub fn humanize_bytes(size: u64) -> String {
+    const UNITS: [&str; 7] = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
+    if size < 10 {
+        return format!("{size} B");
+    }
+    let e = ((size as f64).ln() / 1000f64.ln()).floor();
+    let unit = UNITS[e as usize];
+    let value = ((size as f64) / 1000f64.powf(e) * 10.0 + 0.5).floor() / 10.0;
+    if value < 10.0 {
+        format!("{value:.1} {unit}")
+    } else {
+        format!("{value:.0} {unit}")
+    }
+}
+
+/// Go's `strconv.ParseUint(s, 16, 64)`, with its error text.
+pub fn parse_hex_u64(s: &str) -> Result<u64, String> {
+    let valid = !s.is_empty() && s.chars().all(|c| c.is_ascii_hexdigit());
+    if !valid {
+        return Err(format!(
+            "strconv.ParseUint: parsing {}: invalid syntax",
+            quote(s.as_bytes())
+        ));
+    }
+    u64::from_str_radix(s, 16).map_err(|_| {
+        format!(
+            "strconv.ParseUint: parsing {}: value out of range",
+            quote(s.as_bytes())
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_ids_parse_as_go_strconv_does() {
+        assert_eq!(parse_hex_u64("8e9e05c52164694d"), Ok(0x8e9e05c52164694d));
+        assert_eq!(
+            parse_hex_u64("zz").unwrap_err(),
+            "strconv.ParseUint: parsing \"zz\": invalid syntax"
+        );
+        assert_eq!(
+            parse_hex_u64("+1").unwrap_err(),
+            "strconv.ParseUint: parsing \"+1\": invalid syntax"
+        );
+        assert_eq!(
+            parse_hex_u64("1ffffffffffffffff").unwrap_err(),
+            "strconv.ParseUint: parsing \"1ffffffffffffffff\": value out of range"
+        );
+    }
+
+    #[test]
+    fn bytes_round_as_go_humanize() {
+        for (size, text) in [
+            (0, "0 B"),
+            (9, "9 B"),
+            (10, "10 B"),
+            (999, "999 B"),
+            (1000, "1.0 kB"),
+            (20480, "20 kB"),
+            (24576, "25 kB"),
+            (1_234_567, "1.2 MB"),
+            (9_960_000, "10 MB"),
+            (100_000_000, "100 MB"),
+            (1_000_000, "1.0 MB"),
+        ] {
+            assert_eq!(humanize_bytes(size), text, "{size}");
+        }
+    }
 
     #[test]
     fn durations_print_as_go_does() {

@@ -26,6 +26,16 @@ pub fn prefix_end(prefix: &[u8]) -> Vec<u8> {
     FROM_KEY_END.to_vec()
 }
 
+/// Every key that starts with `prefix`, as a key and a range end; the whole keyspace for an
+/// empty prefix.
+pub fn prefix_range(prefix: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    if prefix.is_empty() {
+        (vec![0], FROM_KEY_END.to_vec())
+    } else {
+        (prefix.to_vec(), prefix_end(prefix))
+    }
+}
+
 /// The positional `<key> [range_end]` plus `--prefix` / `--from-key`, resolved as etcdctl does:
 /// an empty key with either flag means the whole keyspace.
 pub fn key_range(
@@ -135,6 +145,12 @@ mod tests {
         assert_eq!(prefix_end(b"a\xff"), b"b");
         assert_eq!(prefix_end(b"\xff\xff"), b"\0");
         assert_eq!(prefix_end(b""), b"\0");
+    }
+
+    #[test]
+    fn prefix_ranges() {
+        assert_eq!(prefix_range(b"a/"), (b"a/".to_vec(), b"a0".to_vec()));
+        assert_eq!(prefix_range(b""), (vec![0], vec![0]));
     }
 
     #[test]

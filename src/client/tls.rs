@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
+use rustls::crypto::{
+    CryptoProvider, WebPkiSupportedAlgorithms, verify_tls12_signature, verify_tls13_signature,
+};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
@@ -31,7 +33,7 @@ pub fn client_config(opts: &TlsOptions) -> Result<Arc<ClientConfig>, Error> {
     let builder = if opts.skip_verify {
         builder
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AcceptAnyServerCert(provider)))
+            .with_custom_certificate_verifier(Arc::new(CertVerifier::accept_any(&provider)))
     } else {
         builder.with_root_certificates(root_store(opts.ca_file.as_deref())?)
     };
@@ -86,21 +88,57 @@ fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, Error> {
         .map_err(|e| Error::Config(format!("open {}: {e}", path.display())))
 }
 
-/// `--insecure-skip-tls-verify`: trust any certificate, but still check the handshake
-/// signatures so the session is at least bound to the certificate the server sent.
-#[derive(Debug)]
-struct AcceptAnyServerCert(Arc<CryptoProvider>);
+/// How a [`CertVerifier`] judges the server's certificate chain; the arguments are those of
+/// [`ServerCertVerifier::verify_server_cert`].
+pub(crate) type CertCheck = dyn Fn(
+        &CertificateDer<'_>,
+        &[CertificateDer<'_>],
+        &ServerName<'_>,
+        &[u8],
+        UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error>
+    + Send
+    + Sync;
 
-impl ServerCertVerifier for AcceptAnyServerCert {
+/// A server certificate verifier that checks the handshake signatures with the provider's
+/// algorithms, as rustls' own verifier does, and the certificate with its `check`:
+/// `--insecure-skip-tls-verify` accepts any (the session is still bound to the certificate
+/// the server sent), `doctor` records it before the usual check.
+pub(crate) struct CertVerifier {
+    algorithms: WebPkiSupportedAlgorithms,
+    check: Box<CertCheck>,
+}
+
+impl CertVerifier {
+    pub(crate) fn new(provider: &CryptoProvider, check: Box<CertCheck>) -> Self {
+        CertVerifier {
+            algorithms: provider.signature_verification_algorithms,
+            check,
+        }
+    }
+
+    fn accept_any(provider: &CryptoProvider) -> Self {
+        let accept: Box<CertCheck> = Box::new(|_, _, _, _, _| Ok(ServerCertVerified::assertion()));
+        Self::new(provider, accept)
+    }
+}
+
+impl std::fmt::Debug for CertVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CertVerifier").finish_non_exhaustive()
+    }
+}
+
+impl ServerCertVerifier for CertVerifier {
     fn verify_server_cert(
         &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
+        (self.check)(end_entity, intermediates, server_name, ocsp_response, now)
     }
 
     fn verify_tls12_signature(
@@ -109,12 +147,7 @@ impl ServerCertVerifier for AcceptAnyServerCert {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
+        verify_tls12_signature(message, cert, dss, &self.algorithms)
     }
 
     fn verify_tls13_signature(
@@ -123,15 +156,10 @@ impl ServerCertVerifier for AcceptAnyServerCert {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
+        verify_tls13_signature(message, cert, dss, &self.algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
+        self.algorithms.supported_schemes()
     }
 }

@@ -2,7 +2,7 @@
 
 use clap::{Args, Subcommand};
 
-use crate::commands::Context;
+use crate::commands::{Context, NoArgs};
 use crate::error::CliError;
 use crate::output::ResponseKind;
 use crate::pb::etcdserverpb::alarm_request::AlarmAction;
@@ -22,30 +22,18 @@ pub struct AlarmArgs {
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum AlarmCommand {
-    Disarm(DisarmArgs),
-    List(ListArgs),
-}
-
-/// Disarms all alarms
-///
-/// Example:
-///   ectl alarm disarm
-#[derive(Debug, Clone, Args)]
-#[command(verbatim_doc_comment)]
-pub struct DisarmArgs {
-    #[arg(hide = true)]
-    pub args: Vec<String>,
-}
-
-/// Lists all alarms
-///
-/// Example:
-///   ectl alarm list -w json
-#[derive(Debug, Clone, Args)]
-#[command(verbatim_doc_comment)]
-pub struct ListArgs {
-    #[arg(hide = true)]
-    pub args: Vec<String>,
+    /// Disarms all alarms
+    ///
+    /// Example:
+    ///   ectl alarm disarm
+    #[command(verbatim_doc_comment)]
+    Disarm(NoArgs),
+    /// Lists all alarms
+    ///
+    /// Example:
+    ///   ectl alarm list -w json
+    #[command(verbatim_doc_comment)]
+    List(NoArgs),
 }
 
 fn list_request() -> AlarmRequest {

@@ -13,11 +13,11 @@ use std::fs::File;
 use std::io::{BufReader, IsTerminal, Read, Write};
 
 use clap::Args;
-use tokio::signal::unix::{SignalKind, signal};
 
 use crate::cli::values::{go_bool, go_int64};
 use crate::client::Client;
-use crate::commands::{Context, arg_bytes, die_of_sigint};
+use crate::commands::process::{Sigint, die_of_sigint};
+use crate::commands::{Context, arg_bytes};
 use crate::dump;
 use crate::error::CliError;
 use crate::keys::key_range;
@@ -116,7 +116,7 @@ pub fn export_plan(args: &ExportArgs) -> Result<RangeRequest, CliError> {
 
 pub async fn export(args: ExportArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     let request = export_plan(&args)?;
-    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sigint = Sigint::install()?;
     let (client, out) = ctx.client_and_out()?;
     let mut state = Exported::default();
     let result = tokio::select! {

@@ -14,13 +14,13 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::cli::values::go_bool;
 use crate::client::{Client, Endpoint, TlsOptions};
-use crate::commands::{Context, die_of_sigint};
+use crate::commands::Context;
+use crate::commands::process::{Sigint, die_of_sigint};
 use crate::error::{CliError, ExitCode};
 use crate::go;
 use crate::keys::prefix_end;
@@ -251,7 +251,7 @@ async fn check(
         ctx.out.flush()?;
     }
 
-    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sigint = Sigint::install()?;
     let stats = Rc::new(RefCell::new(Stats::default()));
     let local = tokio::task::LocalSet::new();
     let load = local.run_until(write_load(

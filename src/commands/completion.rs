@@ -64,9 +64,9 @@ pub fn write_live_script(shell: Shell, out: &mut dyn std::io::Write) -> anyhow::
 /// The shells with live completion; bash and zsh through ectl's own scripts, fish with
 /// ectl's choice of candidates.
 const LIVE: Shells<'static> = Shells(&[
-    &shells::Bash,
-    &shells::Zsh,
-    &shells::Fish,
+    &shells::BASH_COMPLETER,
+    &shells::ZSH_COMPLETER,
+    &shells::FISH_COMPLETER,
     &env::Powershell,
     &env::Elvish,
 ]);

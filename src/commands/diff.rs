@@ -12,9 +12,9 @@ use crate::client::{self, Client};
 use crate::commands::scan::{DEFAULT_PAGE_KEYS, Scan};
 use crate::commands::{Context, arg_bytes};
 use crate::error::{CliError, ExitCode, Verbatim};
-use crate::keys::prefix_end;
-use crate::output::Format;
+use crate::keys::prefix_range;
 use crate::output::diff::{self, Comparison, Difference, Side};
+use crate::output::{Format, ResponseKind};
 use crate::pb::mvccpb::KeyValue;
 
 /// Shows keys added, changed and deleted between two views (ectl only)
@@ -84,20 +84,9 @@ pub fn plan(args: &DiffArgs) -> Result<Plan, CliError> {
 pub async fn run(args: DiffArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     let plan = plan(&args)?;
     let format = ctx.format();
-    if !matches!(format, Format::Simple | Format::Json) {
-        return Err(CliError::bad_feature(format!(
-            "{} not supported as output format",
-            format.name()
-        ))
-        .into());
-    }
+    ctx.ensure_format(ResponseKind::Diff)?;
     let prefix = args.prefix.as_deref().map(arg_bytes).unwrap_or_default();
-    let range = if prefix.is_empty() {
-        (vec![0], vec![0])
-    } else {
-        let end = prefix_end(&prefix);
-        (prefix, end)
-    };
+    let range = prefix_range(&prefix);
     let page = args.page_keys;
     let comparisons = match plan {
         Plan::Revisions(a, b) => {

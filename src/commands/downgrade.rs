@@ -2,16 +2,13 @@
 //! 3.5 do not have the Downgrade RPC; against them these fail with a clear error (exit 1, the
 //! code etcdctl 3.6 exits with there).
 
-use std::io::Write;
-
 use clap::{Args, Subcommand};
-use prost::Message;
 
 use crate::commands::Context;
 use crate::error::CliError;
-use crate::output::Format;
+use crate::output::ResponseKind;
+use crate::pb::etcdserverpb::DowngradeRequest;
 use crate::pb::etcdserverpb::downgrade_request::DowngradeAction;
-use crate::pb::etcdserverpb::{DowngradeRequest, DowngradeResponse};
 
 /// Downgrade related commands (etcd 3.6 and later)
 ///
@@ -85,14 +82,7 @@ pub fn plan(command: &DowngradeCommand) -> Result<(DowngradeRequest, &'static st
 
 pub async fn run(args: DowngradeArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     let (request, word) = plan(&args.command)?;
-    let format = ctx.format();
-    if matches!(format, Format::Table | Format::Fields) {
-        return Err(CliError::bad_feature(format!(
-            "{} not supported as output format",
-            format.name()
-        ))
-        .into());
-    }
+    ctx.ensure_format(ResponseKind::Downgrade)?;
     let resp = match ctx.client()?.downgrade(request).await {
         Ok(resp) => resp,
         Err(e) if e.code() == Some(tonic::Code::Unimplemented) => {
@@ -103,48 +93,8 @@ pub async fn run(args: DowngradeArgs, ctx: &mut Context<'_>) -> anyhow::Result<(
         }
         Err(e) => return Err(e.into()),
     };
-    print(ctx.out, format, word, &resp)?;
+    ctx.printer(ctx.style()).downgrade(word, &resp)?;
     Ok(())
-}
-
-fn print(
-    out: &mut dyn Write,
-    format: Format,
-    word: &str,
-    resp: &DowngradeResponse,
-) -> std::io::Result<()> {
-    match format {
-        Format::Protobuf => out.write_all(&resp.encode_to_vec()),
-        Format::Json => {
-            let mut fields = Vec::new();
-            if let Some(h) = resp.header {
-                let mut hf = Vec::new();
-                for (name, value) in [
-                    ("cluster_id", h.cluster_id as i128),
-                    ("member_id", h.member_id as i128),
-                    ("revision", h.revision as i128),
-                    ("raft_term", h.raft_term as i128),
-                ] {
-                    if value != 0 {
-                        hf.push(format!("\"{name}\":{value}"));
-                    }
-                }
-                fields.push(format!("\"header\":{{{}}}", hf.join(",")));
-            }
-            if !resp.version.is_empty() {
-                fields.push(format!(
-                    "\"version\":{}",
-                    serde_json::to_string(&resp.version)?
-                ));
-            }
-            writeln!(out, "{{{}}}", fields.join(","))
-        }
-        _ => writeln!(
-            out,
-            "Downgrade {word} success, cluster version {}",
-            resp.version
-        ),
-    }
 }
 
 #[cfg(test)]
@@ -173,19 +123,5 @@ mod tests {
         );
         let (req, _) = plan(&DowngradeCommand::Cancel(CancelArgs {})).unwrap();
         assert_eq!(req.action, DowngradeAction::Cancel as i32);
-    }
-
-    #[test]
-    fn success_lines() {
-        let resp = DowngradeResponse {
-            header: None,
-            version: "3.5.0".into(),
-        };
-        let mut out = Vec::new();
-        print(&mut out, Format::Simple, "validate", &resp).unwrap();
-        assert_eq!(out, b"Downgrade validate success, cluster version 3.5.0\n");
-        out.clear();
-        print(&mut out, Format::Json, "validate", &resp).unwrap();
-        assert_eq!(out, b"{\"version\":\"3.5.0\"}\n");
     }
 }

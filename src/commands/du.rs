@@ -10,10 +10,9 @@ use clap::Args;
 use crate::cli::values::go_int64;
 use crate::commands::scan::{DEFAULT_PAGE_KEYS, Scan};
 use crate::commands::{Context, arg_bytes};
-use crate::error::CliError;
-use crate::keys::prefix_end;
-use crate::output::Format;
+use crate::keys::prefix_range;
 use crate::output::du::{self, Usage, UsageReport};
+use crate::output::{Format, ResponseKind};
 
 /// Shows what fills the keyspace, per prefix (ectl only)
 ///
@@ -80,19 +79,9 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 pub async fn run(args: DuArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     let format = ctx.format();
-    if matches!(format, Format::Fields | Format::Protobuf) {
-        return Err(CliError::bad_feature(format!(
-            "{} not supported as output format",
-            format.name()
-        ))
-        .into());
-    }
+    ctx.ensure_format(ResponseKind::Report)?;
     let prefix = args.prefix.as_deref().map(arg_bytes).unwrap_or_default();
-    let (key, range_end) = if prefix.is_empty() {
-        (vec![0], vec![0])
-    } else {
-        (prefix.clone(), prefix_end(&prefix))
-    };
+    let (key, range_end) = prefix_range(&prefix);
     let client = ctx.client()?;
     let progress = std::io::stderr().is_terminal().then(|| {
         let bar =

@@ -9,9 +9,10 @@ use clap::Args;
 use crate::cli::values::go_bool;
 use crate::client::session::{DEFAULT_SESSION_TTL, Session, SessionLost};
 use crate::client::{self, Client};
-use crate::commands::lock::{CANCELED, Interrupts};
+use crate::commands::process::Interrupts;
 use crate::commands::{Context, arg_bytes};
 use crate::error::CliError;
+use crate::go;
 use crate::output::{self, Format, PrintOptions, ResponseKind};
 use crate::pb::etcdserverpb::{RangeRequest, RangeResponse};
 use crate::pb::v3electionpb::LeaderKey;
@@ -63,7 +64,7 @@ pub fn plan(args: &ElectArgs) -> Result<Plan, CliError> {
 pub async fn run(args: ElectArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     let plan = plan(&args)?;
     ctx.ensure_format(ResponseKind::Get)?;
-    let mut interrupts = Interrupts::new()?;
+    let mut interrupts = Interrupts::install()?;
     let (format, style) = (ctx.format(), ctx.style());
     let (client, out) = ctx.client_and_out()?;
     let output: Output<'_> = (format, style, out);
@@ -134,7 +135,7 @@ async fn campaign(
     let elected = tokio::select! {
         elected = client.campaign(name, session.lease(), proposal) => elected?,
         lost = &mut keep_alive => return Err(session_lost(lost)),
-        _ = interrupts.recv() => return Err(CliError::error(CANCELED).into()),
+        _ = interrupts.recv() => return Err(CliError::error(go::CONTEXT_CANCELED).into()),
     };
     let Some(key) = elected.leader else {
         return Err(client::Error::Config("campaign answered without a leader key".into()).into());

@@ -3,14 +3,14 @@
 
 use clap::{Args, Subcommand};
 use clap_complete::engine::ArgValueCompleter;
-use tokio::signal::unix::{SignalKind, signal};
 
 use crate::cli::values::{go_bool, go_parse_int};
 use crate::client::{self, lease::KeepAliveEvent};
+use crate::commands::Context;
 use crate::commands::completion::{Positional, Source};
-use crate::commands::{Context, die_of_sigint};
+use crate::commands::process::{Sigint, die_of_sigint};
 use crate::error::{CliError, ExitCode};
-use crate::output::{self, Format, REVOKE_PROTOBUF, ResponseKind, lease_hex};
+use crate::output::{self, ResponseKind, lease_hex};
 
 /// Lease related commands
 ///
@@ -175,9 +175,6 @@ async fn grant(args: GrantArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
 
 async fn revoke(args: RevokeArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     let id = one_lease_id(&args.args, "lease revoke command needs 1 argument")?;
-    if ctx.format() == Format::Protobuf {
-        return Err(CliError::bad_feature(REVOKE_PROTOBUF).into());
-    }
     ctx.ensure_format(ResponseKind::LeaseRevoke)?;
     let resp = ctx
         .client()?
@@ -239,7 +236,7 @@ async fn keep_alive(args: KeepAliveArgs, ctx: &mut Context<'_>) -> anyhow::Resul
     }
 
     // From here on Ctrl-C ends the keep-alive with everything printed flushed.
-    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sigint = Sigint::install()?;
     let (format, style) = (ctx.format(), ctx.style());
     let (client, out) = ctx.client_and_out()?;
     let mut keep_alive = client.lease_keep_alive(id);

@@ -7,15 +7,13 @@
 
 use std::ffi::OsString;
 use std::io::Write;
-use std::os::unix::process::ExitStatusExt;
-use std::process::{Command, ExitStatus, Stdio};
 
 use clap::Args;
-use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::cli::values::go_int64;
 use crate::client::session::{Session, SessionLost};
 use crate::client::{self, Client};
+use crate::commands::process::{Failure, Interrupts, UserCommand};
 use crate::commands::{Context, arg_bytes};
 use crate::error::{CliError, CommandFailed};
 use crate::go;
@@ -52,7 +50,7 @@ pub async fn run(args: LockArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     if command.is_empty() {
         ctx.ensure_format(ResponseKind::Get)?;
     }
-    let mut interrupts = Interrupts::new()?;
+    let mut interrupts = Interrupts::install()?;
     let (format, style) = (ctx.format(), ctx.style());
     let (client, out) = ctx.client_and_out()?;
     let session = Session::start(client, args.ttl).await?;
@@ -77,32 +75,6 @@ pub async fn run(args: LockArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// SIGINT and SIGTERM, which etcdctl's lock and elect handle alike.
-pub struct Interrupts {
-    int: Signal,
-    term: Signal,
-}
-
-impl Interrupts {
-    /// Installs the handlers: from here on these signals no longer kill the process.
-    pub fn new() -> std::io::Result<Interrupts> {
-        Ok(Interrupts {
-            int: signal(SignalKind::interrupt())?,
-            term: signal(SignalKind::terminate())?,
-        })
-    }
-
-    pub async fn recv(&mut self) {
-        tokio::select! {
-            _ = self.int.recv() => {}
-            _ = self.term.recv() => {}
-        }
-    }
-}
-
-/// etcdctl's error when interrupted before the lock (or leadership) was won.
-pub const CANCELED: &str = "context canceled";
-
 /// Where and how to print: format, style and the output.
 type Output<'o> = (Format, PrintOptions, &'o mut dyn Write);
 
@@ -126,7 +98,7 @@ impl Holder<'_, '_> {
         let locked = tokio::select! {
             locked = self.client.lock(name, self.session.lease()) => locked?,
             lost = &mut keep_alive => return Err(session_lost(lost)),
-            _ = interrupts.recv() => return Err(CliError::error(CANCELED).into()),
+            _ = interrupts.recv() => return Err(CliError::error(go::CONTEXT_CANCELED).into()),
         };
         self.key = Some(locked.key.clone());
 
@@ -134,7 +106,7 @@ impl Holder<'_, '_> {
             out.flush()?;
             let revision = locked.header.map_or(0, |h| h.revision);
             let child = exec_command(command, &locked.key, revision);
-            let child = tokio::task::spawn_blocking(move || run_to_end(child));
+            let child = tokio::task::spawn_blocking(move || child.run().map_err(failed));
             tokio::pin!(child);
             // As etcdctl: a signal now is left to the command (a terminal sends Ctrl-C to both),
             // and the lock is released once it ends.
@@ -184,50 +156,24 @@ fn session_lost(lost: SessionLost) -> anyhow::Error {
     }
 }
 
-/// The command, with etcdctl's environment: its own (minus `ETCDCTL_API`, which etcdctl
-/// unsets at start) after `ETCD_LOCK_KEY` and `ETCD_LOCK_REV`, so that variables already set
-/// win, as Go's `exec` keeps the last of duplicates. Stdin is /dev/null.
-fn exec_command(command: &[OsString], key: &[u8], revision: i64) -> Command {
-    use std::os::unix::ffi::OsStrExt;
-    let mut child = Command::new(&command[0]);
-    child.args(&command[1..]).env_remove("ETCDCTL_API");
-    let lock_env = [
-        ("ETCD_LOCK_KEY", std::ffi::OsStr::from_bytes(key).to_owned()),
-        ("ETCD_LOCK_REV", revision.to_string().into()),
+/// The command etcdctl runs under the lock: `ETCD_LOCK_KEY` and `ETCD_LOCK_REV` come before
+/// the inherited environment, so variables already set win.
+fn exec_command(command: &[OsString], key: &[u8], revision: i64) -> UserCommand {
+    let added = [
+        ("ETCD_LOCK_KEY", key.to_vec()),
+        ("ETCD_LOCK_REV", revision.to_string().into_bytes()),
     ];
-    for (name, value) in lock_env {
-        if std::env::var_os(name).is_none() {
-            child.env(name, value);
-        }
-    }
-    child.stdin(Stdio::null());
-    child
+    UserCommand::new(command, &added, &[])
 }
 
-/// Runs the command to its end; a failure is the command's own exit status (128 + N for a
-/// death by signal N), worded as Go's `exec` package words it.
-fn run_to_end(mut command: Command) -> anyhow::Result<()> {
-    let program = command.get_program().to_owned();
-    let status: ExitStatus = command.status().map_err(|e| {
-        let name = program.to_string_lossy();
-        let message = if !name.contains('/') && e.kind() == std::io::ErrorKind::NotFound {
-            format!("exec: {name:?}: executable file not found in $PATH")
-        } else {
-            format!("fork/exec {name}: {}", go::errno_text(&e))
-        };
-        CliError::error(message)
-    })?;
-    if status.success() {
-        return Ok(());
+/// A command that ran and failed exits ectl with its own status, as etcdctl 3.5 does.
+fn failed(failure: Failure) -> anyhow::Error {
+    match failure.status {
+        Some(status) => CommandFailed {
+            status,
+            message: failure.message,
+        }
+        .into(),
+        None => CliError::error(failure.message).into(),
     }
-    let (code, message) = match (status.code(), status.signal()) {
-        (Some(code), _) => (code, format!("exit status {code}")),
-        (None, Some(signal)) => (128 + signal, format!("signal: {}", go::signal_name(signal))),
-        (None, None) => (1, "unknown exit status".to_string()),
-    };
-    Err(CommandFailed {
-        status: u8::try_from(code).unwrap_or(1),
-        message,
-    }
-    .into())
 }

@@ -108,23 +108,6 @@ pub struct UpdateArgs {
 #[command(verbatim_doc_comment)]
 pub struct ListArgs {}
 
-/// Go's `strconv.ParseUint(s, 16, 64)`, with its error text.
-pub fn parse_hex_u64(s: &str) -> Result<u64, String> {
-    let valid = !s.is_empty() && s.chars().all(|c| c.is_ascii_hexdigit());
-    if !valid {
-        return Err(format!(
-            "strconv.ParseUint: parsing {}: invalid syntax",
-            go::quote(s.as_bytes())
-        ));
-    }
-    u64::from_str_radix(s, 16).map_err(|_| {
-        format!(
-            "strconv.ParseUint: parsing {}: value out of range",
-            go::quote(s.as_bytes())
-        )
-    })
-}
-
 /// clientv3's check of peer URLs (etcd's `types.NewURLs`), with its messages: an http(s) or
 /// unix(s) URL with a `host:port` and no path.
 pub fn check_peer_urls(urls: &str) -> Result<Vec<String>, CliError> {
@@ -186,7 +169,7 @@ pub fn member_id(args: &[String]) -> Result<u64, CliError> {
     let [id] = args else {
         return Err(CliError::bad_args("member ID is not provided"));
     };
-    parse_hex_u64(id)
+    go::parse_hex_u64(id)
         .map_err(|e| CliError::bad_args(format!("bad member ID arg ({e}), expecting ID in Hex")))
 }
 
@@ -289,20 +272,7 @@ mod tests {
     use crate::pb::etcdserverpb::Member;
 
     #[test]
-    fn ids_parse_as_go_does() {
-        assert_eq!(parse_hex_u64("8e9e05c52164694d"), Ok(0x8e9e05c52164694d));
-        assert_eq!(
-            parse_hex_u64("zz").unwrap_err(),
-            "strconv.ParseUint: parsing \"zz\": invalid syntax"
-        );
-        assert_eq!(
-            parse_hex_u64("+1").unwrap_err(),
-            "strconv.ParseUint: parsing \"+1\": invalid syntax"
-        );
-        assert_eq!(
-            parse_hex_u64("1ffffffffffffffff").unwrap_err(),
-            "strconv.ParseUint: parsing \"1ffffffffffffffff\": value out of range"
-        );
+    fn member_ids_are_hex_as_go_parses_them() {
         let e = member_id(&["x".into()]).unwrap_err();
         assert_eq!(e.code, ExitCode::BadArgs);
         assert_eq!(

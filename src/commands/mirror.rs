@@ -15,13 +15,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use tokio::signal::unix::{SignalKind, signal};
 
 use crate::cli::values::{go_bool, go_int64};
 use crate::client::{self, Client, Credentials, TlsOptions};
-use crate::commands::{Context, arg_bytes, die_of_sigint};
+use crate::commands::process::{Sigint, die_of_sigint};
+use crate::commands::{Context, arg_bytes};
 use crate::error::CliError;
-use crate::keys::prefix_end;
+use crate::keys::prefix_range;
 use crate::paged::{DEFAULT_PAGE_BYTES, Pages};
 use crate::pb::etcdserverpb::request_op::Request;
 use crate::pb::etcdserverpb::{
@@ -120,11 +120,7 @@ impl Plan {
 
     /// The source range: the prefix, or every key.
     fn range(&self) -> (Vec<u8>, Vec<u8>) {
-        if self.prefix.is_empty() {
-            (vec![0], vec![0])
-        } else {
-            (self.prefix.clone(), prefix_end(&self.prefix))
-        }
+        prefix_range(&self.prefix)
     }
 }
 
@@ -169,7 +165,7 @@ pub fn plan(args: &MakeMirrorArgs) -> Result<Plan, CliError> {
 fn dest_config(
     args: &MakeMirrorArgs,
     plan: &Plan,
-    ctx: &Context<'_>,
+    ctx: &mut Context<'_>,
 ) -> anyhow::Result<client::Config> {
     let path = |s: &str| (!s.is_empty()).then(|| PathBuf::from(s));
     let tls_given =
@@ -188,7 +184,8 @@ fn dest_config(
     } else if let Some((user, password)) = args.dest_user.split_once(':') {
         Some((user.to_string(), password.to_string()))
     } else {
-        let password = crate::commands::prompt::ask_password("Destination Password: ")?;
+        let password =
+            crate::commands::prompt::ask_password(&mut *ctx.out, "Destination Password: ")?;
         Some((args.dest_user.clone(), password))
     };
     Ok(client::Config {
@@ -214,8 +211,9 @@ struct Progress {
 
 pub async fn run(args: MakeMirrorArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     let plan = plan(&args)?;
-    let dest = ctx.new_client(dest_config(&args, &plan, ctx)?)?;
-    let mut sigint = signal(SignalKind::interrupt())?;
+    let dest_config = dest_config(&args, &plan, ctx)?;
+    let dest = ctx.new_client(dest_config)?;
+    let mut sigint = Sigint::install()?;
     let (source, out) = ctx.client_and_out()?;
     let progress = Progress::default();
     let bar = std::io::stderr().is_terminal().then(progress_bar);

@@ -8,8 +8,10 @@
 //! flags, and [`run`] dispatches to the command's module.
 //!
 //! Adding a command: its module here, a variant of [`Command`], its arm in [`run`] (and in
-//! [`Command::check_args`] if it has a pure `plan`), its name in [`GROUPS`], and its printer
-//! methods in `output`.
+//! [`Command::check_args`] if it has a pure `plan`), its name in [`GROUPS`]; in `output`, one
+//! method per response in its group's printer trait, whose default falls back (protobuf
+//! writes the message, table and fields refuse), the bodies of the formats that print it their
+//! own way, and its `ResponseKind` with a line in `Format::supports` if some format refuses it.
 //!
 //! The v2 tree (`ETCDCTL_API=2`, `src/v2/`) plugs into the same path: a variant `Api::V2`
 //! returned by [`Api::from_env`] (which refuses `2` until then), its own `Cli` parsed by
@@ -36,6 +38,7 @@ pub mod member;
 pub mod mirror;
 pub mod move_leader;
 pub mod offline_defrag;
+pub mod process;
 pub mod progress;
 pub mod prompt;
 pub mod scan;
@@ -480,7 +483,7 @@ impl<'a> Context<'a> {
     /// prompts, such as `user add`'s). Clients for single endpoints start from this too.
     pub fn client_config(&mut self) -> Result<client::Config, CliError> {
         if let Some(user) = self.settings.password_wanted_for.take() {
-            let password = prompt::ask_password("Password: ")?;
+            let password = prompt::ask_password(&mut *self.out, "Password: ")?;
             if !password.is_empty() {
                 self.settings.client.credentials = Some(client::Credentials { user, password });
             }
@@ -579,23 +582,18 @@ pub fn warn(message: impl std::fmt::Display) {
     let _ = writeln!(std::io::stderr().lock(), "{message}");
 }
 
+/// The arguments of a command that takes none (its help is on its enum variant): etcdctl
+/// accepts them, and ignores or refuses them, so they are collected and hidden.
+#[derive(Debug, Clone, clap::Args)]
+pub struct NoArgs {
+    #[arg(hide = true)]
+    pub args: Vec<std::ffi::OsString>,
+}
+
 /// Positional arguments are bytes: keys need not be UTF-8.
 pub fn arg_bytes(arg: &std::ffi::OsStr) -> Vec<u8> {
     use std::os::unix::ffi::OsStrExt;
     arg.as_bytes().to_vec()
-}
-
-/// Ctrl-C in a streaming command: flush what was printed, then die of SIGINT as etcdctl does
-/// (it installs no handler), so the parent sees the same status. The returned error is only
-/// a fallback should the signal not end the process.
-pub fn die_of_sigint(out: &mut dyn Write) -> anyhow::Error {
-    let _ = out.flush();
-    // SAFETY: restoring the default disposition and raising a signal in this process.
-    unsafe {
-        libc::signal(libc::SIGINT, libc::SIG_DFL);
-        libc::raise(libc::SIGINT);
-    }
-    CliError::new(crate::error::ExitCode::Interrupted, "interrupted").into()
 }
 
 /// Parses `argv` as one command's arguments, for unit tests of `plan` functions.

@@ -5,8 +5,8 @@ use clap_complete::engine::ArgValueCompleter;
 
 use crate::commands::Context;
 use crate::commands::completion::{Positional, Source};
-use crate::commands::member::parse_hex_u64;
 use crate::error::CliError;
+use crate::go;
 use crate::output::ResponseKind;
 
 /// Transfers leadership to another etcd cluster member.
@@ -25,7 +25,7 @@ pub fn plan(args: &MoveLeaderArgs) -> Result<u64, CliError> {
     let [target] = args.args.as_slice() else {
         return Err(CliError::bad_args("move-leader command needs 1 argument"));
     };
-    parse_hex_u64(target).map_err(CliError::bad_args)
+    go::parse_hex_u64(target).map_err(CliError::bad_args)
 }
 
 pub async fn run(args: MoveLeaderArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {

@@ -9,16 +9,15 @@
 use std::ffi::{OsStr, OsString};
 use std::io::{BufRead, Write};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::process::ExitStatusExt;
 
 use clap::{Args, CommandFactory, FromArgMatches};
-use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::mpsc;
 
 use crate::cli::values::{go_bool, go_int64};
 use crate::client::watch::{Delivery, Watches};
 use crate::commands::Context;
 use crate::commands::kv::txn::grammar::argify;
+use crate::commands::process::{Failure, Sigint, UserCommand, die_of_sigint};
 use crate::error::{CliError, ExitCode, Verbatim};
 use crate::go;
 use crate::k8s::Decode;
@@ -262,11 +261,7 @@ pub async fn run(args: WatchArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     env.check()?;
     // Ctrl-C from here on ends the watch after the response being printed, output flushed;
     // unless SIGINT was ignored when we started (`cmd &` in a script), as Go leaves it then.
-    let mut sigint = if sigint_ignored() {
-        None
-    } else {
-        Some(signal(SignalKind::interrupt())?)
-    };
+    let mut sigint = Sigint::install()?;
     let mut stdin_lines = None;
     let mut first = None;
     if args.interactive {
@@ -278,7 +273,7 @@ pub async fn run(args: WatchArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     ctx.ensure_format(ResponseKind::Watch)?;
     let (format, style) = (ctx.format(), ctx.decoding_style(args.decode)?);
     let (client, out) = ctx.client_and_out()?;
-    let mut session = Session {
+    let mut watching = WatchLoop {
         watches: client.watches(),
         execs: Vec::new(),
         out,
@@ -287,30 +282,30 @@ pub async fn run(args: WatchArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
         compacted: None,
     };
     if let Some(plan) = first {
-        session.add(plan);
+        watching.add(plan);
     }
     loop {
         let delivery = tokio::select! {
             biased;
-            _ = recv_signal(&mut sigint) => return Err(session.interrupted()),
+            _ = sigint.recv() => return Err(watching.interrupted()),
             line = recv_line(&mut stdin_lines) => {
-                session.line(line, &env)?;
+                watching.line(line, &env)?;
                 continue;
             }
-            delivery = session.watches.next() => delivery?,
+            delivery = watching.watches.next() => delivery?,
         };
-        session.deliver(delivery, &mut sigint).await?;
+        watching.deliver(delivery, &mut sigint).await?;
         // Print whatever else has already arrived, then flush once.
         for _ in 0..1024 {
-            let Some(delivery) = session.watches.next_ready() else {
+            let Some(delivery) = watching.watches.next_ready() else {
                 break;
             };
-            session.deliver(delivery?, &mut sigint).await?;
+            watching.deliver(delivery?, &mut sigint).await?;
         }
-        session.out.flush()?;
-        if stdin_lines.is_none() && session.watches.active() == 0 {
+        watching.out.flush()?;
+        if stdin_lines.is_none() && watching.watches.active() == 0 {
             let mut message = String::from("watch is canceled by the server");
-            if let Some(revision) = session.compacted {
+            if let Some(revision) = watching.compacted {
                 message.push_str(&format!(
                     ": the revision to watch from has been compacted; the oldest one left is \
                      {revision}"
@@ -321,7 +316,8 @@ pub async fn run(args: WatchArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     }
 }
 
-struct Session<'c, 'o> {
+/// The watches of one `watch` command, the command each runs per event, and where they print.
+struct WatchLoop<'c, 'o> {
     watches: Watches<'c>,
     /// The command to run for each watch's events (empty for none).
     execs: Vec<Vec<OsString>>,
@@ -332,7 +328,7 @@ struct Session<'c, 'o> {
     compacted: Option<i64>,
 }
 
-impl Session<'_, '_> {
+impl WatchLoop<'_, '_> {
     fn add(&mut self, plan: Plan) {
         let index = self.watches.add(plan.create);
         debug_assert_eq!(index, self.execs.len());
@@ -356,11 +352,7 @@ impl Session<'_, '_> {
         Ok(())
     }
 
-    async fn deliver(
-        &mut self,
-        delivery: Delivery,
-        sigint: &mut Option<Signal>,
-    ) -> anyhow::Result<()> {
+    async fn deliver(&mut self, delivery: Delivery, sigint: &mut Sigint) -> anyhow::Result<()> {
         let (watch, response) = match delivery {
             Delivery::Response { watch, response } => (watch, response),
             Delivery::Closed { error, .. } => {
@@ -380,7 +372,7 @@ impl Session<'_, '_> {
             writeln!(self.out, "progress notify: {revision}")?;
         }
         output::printer(self.format, self.style, &mut *self.out).watch(&response)?;
-        let exec = &self.execs[watch];
+        let exec = self.execs[watch].clone();
         if exec.is_empty() || response.events.is_empty() {
             return Ok(());
         }
@@ -388,17 +380,13 @@ impl Session<'_, '_> {
         self.out.flush()?;
         let revision = response.header.map_or(0, |h| h.revision);
         for event in &response.events {
-            let exec = exec.clone();
-            let env = exec_env(revision, event);
-            let child = {
-                let exec = exec.clone();
-                tokio::task::spawn_blocking(move || run_exec(&exec, &env))
-            };
+            let command = exec_command(&exec, revision, event);
+            let child = tokio::task::spawn_blocking(move || command.run());
             let result = tokio::select! {
-                _ = recv_signal(sigint) => return Err(self.interrupted()),
+                _ = sigint.recv() => return Err(self.interrupted()),
                 result = child => result?,
             };
-            if let Err(cause) = result {
+            if let Err(Failure { message: cause, .. }) = result {
                 let quoted: Vec<String> = exec.iter().map(|a| go::quote(a.as_bytes())).collect();
                 return Err(Verbatim {
                     code: ExitCode::Error,
@@ -411,27 +399,7 @@ impl Session<'_, '_> {
     }
 
     fn interrupted(&mut self) -> anyhow::Error {
-        crate::commands::die_of_sigint(&mut *self.out)
-    }
-}
-
-/// Whether SIGINT is ignored (inherited `SIG_IGN`).
-fn sigint_ignored() -> bool {
-    // SAFETY: sigaction with a null new action only reads the current one into `old`.
-    unsafe {
-        let mut old: libc::sigaction = std::mem::zeroed();
-        libc::sigaction(libc::SIGINT, std::ptr::null(), &mut old) == 0
-            && old.sa_sigaction == libc::SIG_IGN
-    }
-}
-
-/// The next SIGINT; never, when it is not handled.
-async fn recv_signal(signal: &mut Option<Signal>) {
-    match signal {
-        Some(signal) => {
-            signal.recv().await;
-        }
-        None => std::future::pending().await,
+        die_of_sigint(&mut *self.out)
     }
 }
 
@@ -444,146 +412,20 @@ fn is_progress_notify(resp: &WatchResponse) -> bool {
         && resp.header.is_some_and(|h| h.revision != 0)
 }
 
-/// The environment etcdctl gives the command for one event: its own, in order, minus
-/// `ETCDCTL_API` (which etcdctl unsets at start), then the four `ETCD_WATCH_*` variables
-/// appended in etcdctl's order (an inherited one moves to the end, as Go's `os/exec` dedups),
-/// Go-quoted where etcdctl quotes them.
-fn exec_env(revision: i64, event: &Event) -> Vec<Vec<u8>> {
+/// The command etcdctl runs for one event: the four `ETCD_WATCH_*` variables come after the
+/// inherited environment, in etcdctl's order, Go-quoted where etcdctl quotes them.
+fn exec_command(exec: &[OsString], revision: i64, event: &Event) -> UserCommand {
     let kv = event.kv.clone().unwrap_or_default();
     let added = [
-        ("ETCD_WATCH_REVISION", revision.to_string()),
+        ("ETCD_WATCH_REVISION", revision.to_string().into_bytes()),
         (
             "ETCD_WATCH_EVENT_TYPE",
-            go::quote(event_type_name(event).as_bytes()),
+            go::quote(event_type_name(event).as_bytes()).into_bytes(),
         ),
-        ("ETCD_WATCH_KEY", go::quote(&kv.key)),
-        ("ETCD_WATCH_VALUE", go::quote(&kv.value)),
+        ("ETCD_WATCH_KEY", go::quote(&kv.key).into_bytes()),
+        ("ETCD_WATCH_VALUE", go::quote(&kv.value).into_bytes()),
     ];
-    let mut env: Vec<Vec<u8>> = std::env::vars_os()
-        .filter(|(name, _)| name != "ETCDCTL_API" && !added.iter().any(|(n, _)| name == n))
-        .map(|(name, value)| [name.as_bytes(), b"=", value.as_bytes()].concat())
-        .collect();
-    env.extend(added.iter().map(|(n, v)| format!("{n}={v}").into_bytes()));
-    env
-}
-
-/// Go's `exec.LookPath`: a name with a slash is used as it is; otherwise the first executable
-/// regular file of that name in `$PATH`.
-fn look_path(name: &OsStr) -> Result<OsString, String> {
-    use std::os::unix::fs::PermissionsExt;
-    if name.as_bytes().contains(&b'/') {
-        return Ok(name.to_owned());
-    }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    for dir in std::env::split_paths(&path) {
-        let dir = if dir.as_os_str().is_empty() {
-            ".".into()
-        } else {
-            dir
-        };
-        let candidate = dir.join(name);
-        if let Ok(meta) = std::fs::metadata(&candidate)
-            && meta.is_file()
-            && meta.permissions().mode() & 0o111 != 0
-        {
-            return Ok(candidate.into_os_string());
-        }
-    }
-    Err(format!(
-        "exec: {}: executable file not found in $PATH",
-        go::quote(name.as_bytes())
-    ))
-}
-
-/// Runs `exec` for one event as etcdctl's `exec.Cmd.Run` does — stdin from /dev/null, stdout
-/// and stderr shared, the environment of [`exec_env`] in that order (which `std::process`
-/// cannot keep: it sorts) — and waits for it. Failures are worded as Go's `os/exec` words them.
-fn run_exec(exec: &[OsString], env: &[Vec<u8>]) -> Result<(), String> {
-    use std::ffi::CString;
-    let path = look_path(&exec[0])?;
-    let cstring = |bytes: &[u8]| {
-        CString::new(bytes).map_err(|_| "invalid argument: NUL byte in the command".to_string())
-    };
-    let c_path = cstring(path.as_bytes())?;
-    let argv: Vec<CString> = exec
-        .iter()
-        .map(|a| cstring(a.as_bytes()))
-        .collect::<Result<_, _>>()?;
-    let envp: Vec<CString> = env.iter().map(|e| cstring(e)).collect::<Result<_, _>>()?;
-    let mut argv_ptrs: Vec<*mut libc::c_char> =
-        argv.iter().map(|a| a.as_ptr().cast_mut()).collect();
-    argv_ptrs.push(std::ptr::null_mut());
-    let mut envp_ptrs: Vec<*mut libc::c_char> =
-        envp.iter().map(|e| e.as_ptr().cast_mut()).collect();
-    envp_ptrs.push(std::ptr::null_mut());
-    let dev_null = c"/dev/null";
-    let mut pid: libc::pid_t = 0;
-    // SAFETY: every pointer handed to posix_spawn outlives the call (the CStrings above); the
-    // file actions and attributes are initialised before use and destroyed after.
-    let spawned = unsafe {
-        let mut actions: libc::posix_spawn_file_actions_t = std::mem::zeroed();
-        let mut attr: libc::posix_spawnattr_t = std::mem::zeroed();
-        libc::posix_spawn_file_actions_init(&mut actions);
-        libc::posix_spawn_file_actions_addopen(
-            &mut actions,
-            0,
-            dev_null.as_ptr(),
-            libc::O_RDONLY,
-            0,
-        );
-        libc::posix_spawnattr_init(&mut attr);
-        // Rust ignores SIGPIPE; a Go parent leaves it at its default in children.
-        let mut default_signals: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut default_signals);
-        libc::sigaddset(&mut default_signals, libc::SIGPIPE);
-        libc::posix_spawnattr_setsigdefault(&mut attr, &default_signals);
-        libc::posix_spawnattr_setflags(&mut attr, libc::POSIX_SPAWN_SETSIGDEF as libc::c_short);
-        let result = libc::posix_spawn(
-            &mut pid,
-            c_path.as_ptr(),
-            &actions,
-            &attr,
-            argv_ptrs.as_ptr(),
-            envp_ptrs.as_ptr(),
-        );
-        libc::posix_spawn_file_actions_destroy(&mut actions);
-        libc::posix_spawnattr_destroy(&mut attr);
-        result
-    };
-    if spawned != 0 {
-        let e = std::io::Error::from_raw_os_error(spawned);
-        return Err(format!(
-            "fork/exec {}: {}",
-            path.to_string_lossy(),
-            go::errno_text(&e)
-        ));
-    }
-    let mut status: libc::c_int = 0;
-    loop {
-        // SAFETY: waiting for the child spawned above.
-        let waited = unsafe { libc::waitpid(pid, &mut status, 0) };
-        if waited == pid {
-            break;
-        }
-        let e = std::io::Error::last_os_error();
-        if e.kind() != std::io::ErrorKind::Interrupted {
-            return Err(format!("wait: {}", go::errno_text(&e)));
-        }
-    }
-    let status = std::process::ExitStatus::from_raw(status);
-    if status.success() {
-        return Ok(());
-    }
-    if let Some(code) = status.code() {
-        return Err(format!("exit status {code}"));
-    }
-    let signal = status.signal().unwrap_or(0);
-    let core = if status.core_dumped() {
-        " (core dumped)"
-    } else {
-        ""
-    };
-    Err(format!("signal: {}{core}", go::signal_name(signal)))
+    UserCommand::new(exec, &[], &added)
 }
 
 /// Stdin lines (without the newline) from a thread, so waiting for one never blocks the watch.
@@ -753,14 +595,5 @@ mod tests {
         assert_eq!(fatal("watch foo", &env("foo", "")).message, CONFLICTING_ENV);
         assert_eq!(fatal("watch --bogus x", &none).code, ExitCode::BadArgs);
         assert_eq!(fatal("watch \"\\q\"", &none).code, ExitCode::InvalidInput);
-    }
-
-    #[test]
-    fn go_wording_of_exec_failures() {
-        assert_eq!(
-            look_path(OsStr::new("no-such-command-anywhere")).unwrap_err(),
-            "exec: \"no-such-command-anywhere\": executable file not found in $PATH"
-        );
-        assert_eq!(look_path(OsStr::new("./x")).unwrap(), "./x");
     }
 }

@@ -3,16 +3,14 @@
 //!
 //! etcdctl's fields printer has no `user get`, `user list` or `auth status` (3.5), and its table
 //! printer none of them: [`Format::supports`](super::Format::supports) refuses those before any
-//! request; the methods here fail the same way should they be reached.
+//! request, and the trait's defaults refuse them too.
 
 use std::io::{self, Write};
 
-use super::Format;
 use super::fields::FieldsPrinter;
 use super::json::{JsonPrinter, Object, header};
-use super::protobuf::ProtobufPrinter;
 use super::simple::SimplePrinter;
-use super::table::TablePrinter;
+use super::{Fallback, ResponseKind};
 use crate::go;
 use crate::keys::prefix_end;
 use crate::pb::authpb::Permission;
@@ -26,51 +24,71 @@ use crate::pb::etcdserverpb::{
 };
 
 /// One method per Auth response, with the names etcdctl's printers are handed alongside.
-pub trait AuthPrinter {
-    fn auth_status(&mut self, resp: &AuthStatusResponse) -> io::Result<()>;
-    fn user_add(&mut self, user: &str, resp: &AuthUserAddResponse) -> io::Result<()>;
-    fn user_get(&mut self, user: &str, resp: &AuthUserGetResponse) -> io::Result<()>;
-    fn user_list(&mut self, resp: &AuthUserListResponse) -> io::Result<()>;
-    fn user_delete(&mut self, user: &str, resp: &AuthUserDeleteResponse) -> io::Result<()>;
-    fn user_change_password(&mut self, resp: &AuthUserChangePasswordResponse) -> io::Result<()>;
+pub trait AuthPrinter: Fallback {
+    fn auth_status(&mut self, resp: &AuthStatusResponse) -> io::Result<()> {
+        self.fallback(ResponseKind::AuthStatus, Some(resp))
+    }
+    fn user_add(&mut self, _user: &str, resp: &AuthUserAddResponse) -> io::Result<()> {
+        self.header_only(ResponseKind::AuthAdmin, resp.header.as_ref(), Some(resp))
+    }
+    fn user_get(&mut self, _user: &str, resp: &AuthUserGetResponse) -> io::Result<()> {
+        self.fallback(ResponseKind::UserGet, Some(resp))
+    }
+    fn user_list(&mut self, resp: &AuthUserListResponse) -> io::Result<()> {
+        self.fallback(ResponseKind::UserList, Some(resp))
+    }
+    fn user_delete(&mut self, _user: &str, resp: &AuthUserDeleteResponse) -> io::Result<()> {
+        self.header_only(ResponseKind::AuthAdmin, resp.header.as_ref(), Some(resp))
+    }
+    fn user_change_password(&mut self, resp: &AuthUserChangePasswordResponse) -> io::Result<()> {
+        self.header_only(ResponseKind::AuthAdmin, resp.header.as_ref(), Some(resp))
+    }
     fn user_grant_role(
         &mut self,
-        user: &str,
-        role: &str,
+        _user: &str,
+        _role: &str,
         resp: &AuthUserGrantRoleResponse,
-    ) -> io::Result<()>;
+    ) -> io::Result<()> {
+        self.header_only(ResponseKind::AuthAdmin, resp.header.as_ref(), Some(resp))
+    }
     fn user_revoke_role(
         &mut self,
-        user: &str,
-        role: &str,
+        _user: &str,
+        _role: &str,
         resp: &AuthUserRevokeRoleResponse,
-    ) -> io::Result<()>;
-    fn role_add(&mut self, role: &str, resp: &AuthRoleAddResponse) -> io::Result<()>;
-    fn role_get(&mut self, role: &str, resp: &AuthRoleGetResponse) -> io::Result<()>;
-    fn role_list(&mut self, resp: &AuthRoleListResponse) -> io::Result<()>;
-    fn role_delete(&mut self, role: &str, resp: &AuthRoleDeleteResponse) -> io::Result<()>;
+    ) -> io::Result<()> {
+        self.header_only(ResponseKind::AuthAdmin, resp.header.as_ref(), Some(resp))
+    }
+    fn role_add(&mut self, _role: &str, resp: &AuthRoleAddResponse) -> io::Result<()> {
+        self.header_only(ResponseKind::AuthAdmin, resp.header.as_ref(), Some(resp))
+    }
+    fn role_get(&mut self, _role: &str, resp: &AuthRoleGetResponse) -> io::Result<()> {
+        self.fallback(ResponseKind::AuthAdmin, Some(resp))
+    }
+    fn role_list(&mut self, resp: &AuthRoleListResponse) -> io::Result<()> {
+        self.fallback(ResponseKind::AuthAdmin, Some(resp))
+    }
+    fn role_delete(&mut self, _role: &str, resp: &AuthRoleDeleteResponse) -> io::Result<()> {
+        self.header_only(ResponseKind::AuthAdmin, resp.header.as_ref(), Some(resp))
+    }
     fn role_grant_permission(
         &mut self,
-        role: &str,
+        _role: &str,
         resp: &AuthRoleGrantPermissionResponse,
-    ) -> io::Result<()>;
+    ) -> io::Result<()> {
+        self.header_only(ResponseKind::AuthAdmin, resp.header.as_ref(), Some(resp))
+    }
     /// `key` is the key as typed (etcdctl prints it, not the `\0` it sends for an empty key) and
     /// `end` the range end sent.
     fn role_revoke_permission(
         &mut self,
-        role: &str,
-        key: &[u8],
-        end: &[u8],
+        _role: &str,
+        _key: &[u8],
+        _end: &[u8],
         resp: &AuthRoleRevokePermissionResponse,
-    ) -> io::Result<()>;
-}
-
-/// etcdctl's error for a response a format has no printer for.
-fn unsupported(format: Format) -> io::Result<()> {
-    Err(io::Error::new(
-        io::ErrorKind::Unsupported,
-        format!("{} not supported as output format", format.name()),
-    ))
+    ) -> io::Result<()> {
+        self.header_only(ResponseKind::AuthAdmin, resp.header.as_ref(), Some(resp))
+    }
 }
 
 fn grants_read(p: &Permission) -> bool {
@@ -229,52 +247,6 @@ impl AuthPrinter for SimplePrinter<'_> {
 }
 
 impl AuthPrinter for FieldsPrinter<'_> {
-    fn auth_status(&mut self, _: &AuthStatusResponse) -> io::Result<()> {
-        unsupported(Format::Fields)
-    }
-
-    fn user_add(&mut self, _: &str, resp: &AuthUserAddResponse) -> io::Result<()> {
-        self.hdr(resp.header.as_ref())
-    }
-
-    fn user_get(&mut self, _: &str, _: &AuthUserGetResponse) -> io::Result<()> {
-        unsupported(Format::Fields)
-    }
-
-    fn user_list(&mut self, _: &AuthUserListResponse) -> io::Result<()> {
-        unsupported(Format::Fields)
-    }
-
-    fn user_delete(&mut self, _: &str, resp: &AuthUserDeleteResponse) -> io::Result<()> {
-        self.hdr(resp.header.as_ref())
-    }
-
-    fn user_change_password(&mut self, resp: &AuthUserChangePasswordResponse) -> io::Result<()> {
-        self.hdr(resp.header.as_ref())
-    }
-
-    fn user_grant_role(
-        &mut self,
-        _: &str,
-        _: &str,
-        resp: &AuthUserGrantRoleResponse,
-    ) -> io::Result<()> {
-        self.hdr(resp.header.as_ref())
-    }
-
-    fn user_revoke_role(
-        &mut self,
-        _: &str,
-        _: &str,
-        resp: &AuthUserRevokeRoleResponse,
-    ) -> io::Result<()> {
-        self.hdr(resp.header.as_ref())
-    }
-
-    fn role_add(&mut self, _: &str, resp: &AuthRoleAddResponse) -> io::Result<()> {
-        self.hdr(resp.header.as_ref())
-    }
-
     /// etcdctl prints the type with `Println` after a label that already ends in a space, hence
     /// the two spaces.
     fn role_get(&mut self, _: &str, resp: &AuthRoleGetResponse) -> io::Result<()> {
@@ -301,28 +273,6 @@ impl AuthPrinter for FieldsPrinter<'_> {
         }
         writeln!(self.out, "{line}")
     }
-
-    fn role_delete(&mut self, _: &str, resp: &AuthRoleDeleteResponse) -> io::Result<()> {
-        self.hdr(resp.header.as_ref())
-    }
-
-    fn role_grant_permission(
-        &mut self,
-        _: &str,
-        resp: &AuthRoleGrantPermissionResponse,
-    ) -> io::Result<()> {
-        self.hdr(resp.header.as_ref())
-    }
-
-    fn role_revoke_permission(
-        &mut self,
-        _: &str,
-        _: &[u8],
-        _: &[u8],
-        resp: &AuthRoleRevokePermissionResponse,
-    ) -> io::Result<()> {
-        self.hdr(resp.header.as_ref())
-    }
 }
 
 /// A JSON array of strings, for `roles` and `users` (left out when empty).
@@ -342,10 +292,6 @@ impl AuthPrinter for JsonPrinter<'_> {
         })
     }
 
-    fn user_add(&mut self, _: &str, resp: &AuthUserAddResponse) -> io::Result<()> {
-        self.print(|o| header(o, &resp.header))
-    }
-
     fn user_get(&mut self, _: &str, resp: &AuthUserGetResponse) -> io::Result<()> {
         self.print(|o| {
             header(o, &resp.header);
@@ -358,36 +304,6 @@ impl AuthPrinter for JsonPrinter<'_> {
             header(o, &resp.header);
             strings(o, "users", &resp.users);
         })
-    }
-
-    fn user_delete(&mut self, _: &str, resp: &AuthUserDeleteResponse) -> io::Result<()> {
-        self.print(|o| header(o, &resp.header))
-    }
-
-    fn user_change_password(&mut self, resp: &AuthUserChangePasswordResponse) -> io::Result<()> {
-        self.print(|o| header(o, &resp.header))
-    }
-
-    fn user_grant_role(
-        &mut self,
-        _: &str,
-        _: &str,
-        resp: &AuthUserGrantRoleResponse,
-    ) -> io::Result<()> {
-        self.print(|o| header(o, &resp.header))
-    }
-
-    fn user_revoke_role(
-        &mut self,
-        _: &str,
-        _: &str,
-        resp: &AuthUserRevokeRoleResponse,
-    ) -> io::Result<()> {
-        self.print(|o| header(o, &resp.header))
-    }
-
-    fn role_add(&mut self, _: &str, resp: &AuthRoleAddResponse) -> io::Result<()> {
-        self.print(|o| header(o, &resp.header))
     }
 
     /// The permission type is a plain number (`READ`, 0, left out), keys are base64.
@@ -407,184 +323,6 @@ impl AuthPrinter for JsonPrinter<'_> {
             header(o, &resp.header);
             strings(o, "roles", &resp.roles);
         })
-    }
-
-    fn role_delete(&mut self, _: &str, resp: &AuthRoleDeleteResponse) -> io::Result<()> {
-        self.print(|o| header(o, &resp.header))
-    }
-
-    fn role_grant_permission(
-        &mut self,
-        _: &str,
-        resp: &AuthRoleGrantPermissionResponse,
-    ) -> io::Result<()> {
-        self.print(|o| header(o, &resp.header))
-    }
-
-    fn role_revoke_permission(
-        &mut self,
-        _: &str,
-        _: &[u8],
-        _: &[u8],
-        resp: &AuthRoleRevokePermissionResponse,
-    ) -> io::Result<()> {
-        self.print(|o| header(o, &resp.header))
-    }
-}
-
-impl AuthPrinter for ProtobufPrinter<'_> {
-    fn auth_status(&mut self, resp: &AuthStatusResponse) -> io::Result<()> {
-        self.print(resp)
-    }
-
-    fn user_add(&mut self, _: &str, resp: &AuthUserAddResponse) -> io::Result<()> {
-        self.print(resp)
-    }
-
-    fn user_get(&mut self, _: &str, resp: &AuthUserGetResponse) -> io::Result<()> {
-        self.print(resp)
-    }
-
-    fn user_list(&mut self, resp: &AuthUserListResponse) -> io::Result<()> {
-        self.print(resp)
-    }
-
-    fn user_delete(&mut self, _: &str, resp: &AuthUserDeleteResponse) -> io::Result<()> {
-        self.print(resp)
-    }
-
-    fn user_change_password(&mut self, resp: &AuthUserChangePasswordResponse) -> io::Result<()> {
-        self.print(resp)
-    }
-
-    fn user_grant_role(
-        &mut self,
-        _: &str,
-        _: &str,
-        resp: &AuthUserGrantRoleResponse,
-    ) -> io::Result<()> {
-        self.print(resp)
-    }
-
-    fn user_revoke_role(
-        &mut self,
-        _: &str,
-        _: &str,
-        resp: &AuthUserRevokeRoleResponse,
-    ) -> io::Result<()> {
-        self.print(resp)
-    }
-
-    fn role_add(&mut self, _: &str, resp: &AuthRoleAddResponse) -> io::Result<()> {
-        self.print(resp)
-    }
-
-    fn role_get(&mut self, _: &str, resp: &AuthRoleGetResponse) -> io::Result<()> {
-        self.print(resp)
-    }
-
-    fn role_list(&mut self, resp: &AuthRoleListResponse) -> io::Result<()> {
-        self.print(resp)
-    }
-
-    fn role_delete(&mut self, _: &str, resp: &AuthRoleDeleteResponse) -> io::Result<()> {
-        self.print(resp)
-    }
-
-    fn role_grant_permission(
-        &mut self,
-        _: &str,
-        resp: &AuthRoleGrantPermissionResponse,
-    ) -> io::Result<()> {
-        self.print(resp)
-    }
-
-    fn role_revoke_permission(
-        &mut self,
-        _: &str,
-        _: &[u8],
-        _: &[u8],
-        resp: &AuthRoleRevokePermissionResponse,
-    ) -> io::Result<()> {
-        self.print(resp)
-    }
-}
-
-impl AuthPrinter for TablePrinter<'_> {
-    fn auth_status(&mut self, _: &AuthStatusResponse) -> io::Result<()> {
-        unsupported(Format::Table)
-    }
-
-    fn user_add(&mut self, _: &str, _: &AuthUserAddResponse) -> io::Result<()> {
-        unsupported(Format::Table)
-    }
-
-    fn user_get(&mut self, _: &str, _: &AuthUserGetResponse) -> io::Result<()> {
-        unsupported(Format::Table)
-    }
-
-    fn user_list(&mut self, _: &AuthUserListResponse) -> io::Result<()> {
-        unsupported(Format::Table)
-    }
-
-    fn user_delete(&mut self, _: &str, _: &AuthUserDeleteResponse) -> io::Result<()> {
-        unsupported(Format::Table)
-    }
-
-    fn user_change_password(&mut self, _: &AuthUserChangePasswordResponse) -> io::Result<()> {
-        unsupported(Format::Table)
-    }
-
-    fn user_grant_role(
-        &mut self,
-        _: &str,
-        _: &str,
-        _: &AuthUserGrantRoleResponse,
-    ) -> io::Result<()> {
-        unsupported(Format::Table)
-    }
-
-    fn user_revoke_role(
-        &mut self,
-        _: &str,
-        _: &str,
-        _: &AuthUserRevokeRoleResponse,
-    ) -> io::Result<()> {
-        unsupported(Format::Table)
-    }
-
-    fn role_add(&mut self, _: &str, _: &AuthRoleAddResponse) -> io::Result<()> {
-        unsupported(Format::Table)
-    }
-
-    fn role_get(&mut self, _: &str, _: &AuthRoleGetResponse) -> io::Result<()> {
-        unsupported(Format::Table)
-    }
-
-    fn role_list(&mut self, _: &AuthRoleListResponse) -> io::Result<()> {
-        unsupported(Format::Table)
-    }
-
-    fn role_delete(&mut self, _: &str, _: &AuthRoleDeleteResponse) -> io::Result<()> {
-        unsupported(Format::Table)
-    }
-
-    fn role_grant_permission(
-        &mut self,
-        _: &str,
-        _: &AuthRoleGrantPermissionResponse,
-    ) -> io::Result<()> {
-        unsupported(Format::Table)
-    }
-
-    fn role_revoke_permission(
-        &mut self,
-        _: &str,
-        _: &[u8],
-        _: &[u8],
-        _: &AuthRoleRevokePermissionResponse,
-    ) -> io::Result<()> {
-        unsupported(Format::Table)
     }
 }
 

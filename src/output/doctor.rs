@@ -97,7 +97,7 @@ pub fn table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             ]
         })
         .collect();
-    super::cluster::ascii_table(out, &["endpoint", "check", "result", "detail"], &rows)
+    super::table::ascii_table(out, &["endpoint", "check", "result", "detail"], &rows)
 }
 
 /// One tab-separated line per check: endpoint, check, result, detail (and `fix: ...`).
@@ -127,6 +127,7 @@ pub fn json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::written;
 
     fn report() -> Report {
         Report {
@@ -152,22 +153,17 @@ mod tests {
 
     #[test]
     fn renderings() {
-        let mut out = Vec::new();
-        simple(&report(), &mut out).unwrap();
         assert_eq!(
-            String::from_utf8(out).unwrap(),
+            written(|out| simple(&report(), out)),
             "a:1\tdns\tok\tIP address\na:1\ttcp\tFAIL\tconnection refused\tfix: start etcd\n"
         );
-        let mut out = Vec::new();
-        json(&report(), &mut out).unwrap();
-        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&written(|out| json(&report(), out))).unwrap();
         assert_eq!(v["healthy"], false);
         assert_eq!(v["checks"][1]["stage"], "tcp");
         assert_eq!(v["checks"][1]["verdict"], "fail");
         assert!(v["checks"][0].get("fix").is_none());
-        let mut out = Vec::new();
-        table(&report(), &mut out).unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let text = written(|out| table(&report(), out));
         assert!(text.contains("| ENDPOINT |"), "{text}");
         assert!(text.contains("fix: start etcd"), "{text}");
         assert_eq!(report().failures(), 1);

@@ -84,7 +84,7 @@ pub fn table(report: &UsageReport, out: &mut dyn Write) -> io::Result<()> {
         format!("(total at revision {})", report.revision),
         &report.total,
     ));
-    super::cluster::ascii_table(out, &COLUMNS, &rows)
+    super::table::ascii_table(out, &COLUMNS, &rows)
 }
 
 /// Tab-separated: keys, key bytes, value bytes, total, leased, avg and max version, then the
@@ -135,6 +135,7 @@ pub fn json(report: &UsageReport, out: &mut dyn Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::written;
 
     fn report() -> UsageReport {
         let mut a = Usage::default();
@@ -160,22 +161,17 @@ mod tests {
 
     #[test]
     fn renderings() {
-        let mut out = Vec::new();
-        simple(&report(), &mut out).unwrap();
         assert_eq!(
-            String::from_utf8(out).unwrap(),
+            written(|out| simple(&report(), out)),
             "2\t8\t4\t12\t1\t2.0\t3\t/a/\n2\t8\t4\t12\t1\t2.0\t3\t(total)\n"
         );
-        let mut out = Vec::new();
-        json(&report(), &mut out).unwrap();
-        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&written(|out| json(&report(), out))).unwrap();
         assert_eq!(v["prefixes"][0]["prefix"], "L2Ev");
         assert_eq!(v["prefixes"][0]["value_bytes"], 4);
         assert_eq!(v["total"]["leased"], 1);
         assert_eq!(v["total"]["avg_version"], 2.0);
-        let mut out = Vec::new();
-        table(&report(), &mut out).unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let text = written(|out| table(&report(), out));
         assert!(text.contains("(total at revision 9)"), "{text}");
         assert!(text.contains("VALUE BYTES"), "{text}");
     }

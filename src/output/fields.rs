@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::Printer;
+use super::{Fallback, Format, Printer, ResponseKind, Wire};
 use crate::go;
 use crate::pb::etcdserverpb::response_op::Response;
 use crate::pb::etcdserverpb::{
@@ -40,6 +40,22 @@ impl<'w> FieldsPrinter<'w> {
         writeln!(self.out, "\"{prefix}Version\" : {}", kv.version)?;
         writeln!(self.out, "\"{prefix}Value\" : {}", go::quote(&kv.value))?;
         writeln!(self.out, "\"{prefix}Lease\" : {}", kv.lease)
+    }
+}
+
+/// Where etcdctl's fields printer has no method, the defaults refuse.
+impl Fallback for FieldsPrinter<'_> {
+    fn format(&self) -> Format {
+        Format::Fields
+    }
+
+    fn header_only(
+        &mut self,
+        _: ResponseKind,
+        header: Option<&ResponseHeader>,
+        _: Option<&dyn Wire>,
+    ) -> io::Result<()> {
+        self.hdr(header)
     }
 }
 

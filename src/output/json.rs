@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use super::Printer;
+use super::{Fallback, Format, Printer, ResponseKind, Wire};
 use crate::go;
 use crate::pb::etcdserverpb::response_op::Response;
 use crate::pb::etcdserverpb::{
@@ -31,6 +31,22 @@ impl<'w> JsonPrinter<'w> {
         object(&mut buf, fields);
         buf.push(b'\n');
         self.out.write_all(&buf)
+    }
+}
+
+/// The json format prints every response, so no default is ever reached.
+impl Fallback for JsonPrinter<'_> {
+    fn format(&self) -> Format {
+        Format::Json
+    }
+
+    fn header_only(
+        &mut self,
+        _: ResponseKind,
+        h: Option<&ResponseHeader>,
+        _: Option<&dyn Wire>,
+    ) -> io::Result<()> {
+        self.print(|o| header(o, &h.copied()))
     }
 }
 

@@ -14,12 +14,10 @@ use std::io;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use super::cluster::unsupported;
 use super::fields::FieldsPrinter;
 use super::json::{JsonPrinter, Object};
-use super::protobuf::ProtobufPrinter;
 use super::simple::SimplePrinter;
-use super::table::TablePrinter;
+use super::{Fallback, ResponseKind};
 use crate::go;
 use crate::pb::etcdserverpb::{
     LeaseGrantResponse, LeaseKeepAliveResponse, LeaseLeasesResponse, LeaseRevokeResponse,
@@ -28,19 +26,39 @@ use crate::pb::etcdserverpb::{
 
 /// etcdctl's error (exit 4, after revoking) for `lease revoke -w protobuf`, without the
 /// response it quotes: ectl refuses before revoking.
-pub const REVOKE_PROTOBUF: &str = "marshal unsupported for type clientv3.LeaseRevokeResponse";
+pub(super) const REVOKE_PROTOBUF: &str =
+    "marshal unsupported for type clientv3.LeaseRevokeResponse";
 
-pub trait LeasePrinter {
-    fn lease_grant(&mut self, resp: &LeaseGrantResponse) -> io::Result<()>;
+/// The protobuf format writes only the header of clientv3's lease structs (see above).
+pub trait LeasePrinter: Fallback {
+    fn lease_grant(&mut self, resp: &LeaseGrantResponse) -> io::Result<()> {
+        self.fallback(ResponseKind::Lease, Some(&resp.header.unwrap_or_default()))
+    }
     /// `id` is the lease asked for (the response does not name it).
-    fn lease_revoke(&mut self, id: i64, resp: &LeaseRevokeResponse) -> io::Result<()>;
+    /// etcdctl's json prints etcd's own message here, so only the header.
+    fn lease_revoke(&mut self, _id: i64, resp: &LeaseRevokeResponse) -> io::Result<()> {
+        self.header_only(ResponseKind::LeaseRevoke, resp.header.as_ref(), None)
+    }
     /// One answer of `keep-alive` (or `keep-alive --once`).
-    fn lease_keep_alive(&mut self, resp: &LeaseKeepAliveResponse) -> io::Result<()>;
-    /// The last line of a `keep-alive` that ended because the lease is gone (simple only).
-    fn lease_keep_alive_end(&mut self, id: i64) -> io::Result<()>;
+    fn lease_keep_alive(&mut self, resp: &LeaseKeepAliveResponse) -> io::Result<()> {
+        self.fallback(ResponseKind::Lease, Some(&resp.header.unwrap_or_default()))
+    }
+    /// The last line of a `keep-alive` that ended because the lease is gone: etcdctl prints
+    /// it in the simple format only.
+    fn lease_keep_alive_end(&mut self, _id: i64) -> io::Result<()> {
+        Ok(())
+    }
     /// `keys`: whether `--keys` was given.
-    fn lease_time_to_live(&mut self, resp: &LeaseTimeToLiveResponse, keys: bool) -> io::Result<()>;
-    fn lease_list(&mut self, resp: &LeaseLeasesResponse) -> io::Result<()>;
+    fn lease_time_to_live(
+        &mut self,
+        resp: &LeaseTimeToLiveResponse,
+        _keys: bool,
+    ) -> io::Result<()> {
+        self.fallback(ResponseKind::Lease, Some(&resp.header.unwrap_or_default()))
+    }
+    fn lease_list(&mut self, resp: &LeaseLeasesResponse) -> io::Result<()> {
+        self.fallback(ResponseKind::Lease, Some(&resp.header.unwrap_or_default()))
+    }
 }
 
 /// A lease id as etcdctl prints and parses it: 16 hex digits (two's complement if negative).
@@ -111,18 +129,10 @@ impl LeasePrinter for FieldsPrinter<'_> {
         writeln!(self.out, "\"TTL\" : {}", resp.ttl)
     }
 
-    fn lease_revoke(&mut self, _: i64, resp: &LeaseRevokeResponse) -> io::Result<()> {
-        self.hdr(resp.header.as_ref())
-    }
-
     fn lease_keep_alive(&mut self, resp: &LeaseKeepAliveResponse) -> io::Result<()> {
         self.hdr(resp.header.as_ref())?;
         writeln!(self.out, "\"ID\" : {}", resp.id)?;
         writeln!(self.out, "\"TTL\" : {}", resp.ttl)
-    }
-
-    fn lease_keep_alive_end(&mut self, _: i64) -> io::Result<()> {
-        Ok(())
     }
 
     fn lease_time_to_live(&mut self, resp: &LeaseTimeToLiveResponse, _: bool) -> io::Result<()> {
@@ -165,20 +175,12 @@ impl LeasePrinter for JsonPrinter<'_> {
         })
     }
 
-    fn lease_revoke(&mut self, _: i64, resp: &LeaseRevokeResponse) -> io::Result<()> {
-        self.print(|o| super::json::header(o, &resp.header))
-    }
-
     fn lease_keep_alive(&mut self, resp: &LeaseKeepAliveResponse) -> io::Result<()> {
         self.print(|o| {
             flat_header(o, &resp.header);
             o.raw("ID", &resp.id.to_string());
             o.raw("TTL", &resp.ttl.to_string());
         })
-    }
-
-    fn lease_keep_alive_end(&mut self, _: i64) -> io::Result<()> {
-        Ok(())
     }
 
     fn lease_time_to_live(&mut self, resp: &LeaseTimeToLiveResponse, _: bool) -> io::Result<()> {
@@ -216,59 +218,6 @@ fn json_bytes_list(items: &[Vec<u8>]) -> String {
         .map(|k| format!("\"{}\"", STANDARD.encode(k)))
         .collect();
     format!("[{}]", quoted.join(","))
-}
-
-impl LeasePrinter for ProtobufPrinter<'_> {
-    fn lease_grant(&mut self, resp: &LeaseGrantResponse) -> io::Result<()> {
-        self.print(&resp.header.unwrap_or_default())
-    }
-
-    fn lease_revoke(&mut self, _: i64, _: &LeaseRevokeResponse) -> io::Result<()> {
-        Err(io::Error::new(io::ErrorKind::Unsupported, REVOKE_PROTOBUF))
-    }
-
-    fn lease_keep_alive(&mut self, resp: &LeaseKeepAliveResponse) -> io::Result<()> {
-        self.print(&resp.header.unwrap_or_default())
-    }
-
-    fn lease_keep_alive_end(&mut self, _: i64) -> io::Result<()> {
-        Ok(())
-    }
-
-    fn lease_time_to_live(&mut self, resp: &LeaseTimeToLiveResponse, _: bool) -> io::Result<()> {
-        self.print(&resp.header.unwrap_or_default())
-    }
-
-    fn lease_list(&mut self, resp: &LeaseLeasesResponse) -> io::Result<()> {
-        self.print(&resp.header.unwrap_or_default())
-    }
-}
-
-/// etcdctl has no table printer for leases; refused before any request is sent.
-impl LeasePrinter for TablePrinter<'_> {
-    fn lease_grant(&mut self, _: &LeaseGrantResponse) -> io::Result<()> {
-        unsupported("table")
-    }
-
-    fn lease_revoke(&mut self, _: i64, _: &LeaseRevokeResponse) -> io::Result<()> {
-        unsupported("table")
-    }
-
-    fn lease_keep_alive(&mut self, _: &LeaseKeepAliveResponse) -> io::Result<()> {
-        unsupported("table")
-    }
-
-    fn lease_keep_alive_end(&mut self, _: i64) -> io::Result<()> {
-        unsupported("table")
-    }
-
-    fn lease_time_to_live(&mut self, _: &LeaseTimeToLiveResponse, _: bool) -> io::Result<()> {
-        unsupported("table")
-    }
-
-    fn lease_list(&mut self, _: &LeaseLeasesResponse) -> io::Result<()> {
-        unsupported("table")
-    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,12 @@
 //! Printers: one [`Printer`] per output format, writing a response to any `Write`. Printers never
 //! talk to the network; commands hand them responses.
 //!
-//! Which format can print which response is decided by [`Format::supports`], checked by the
-//! command before any request is sent, so `put -w table` fails without writing anything.
+//! [`Printer`] is split by command group (cluster, auth, lease, watch, snapshot), one module
+//! each; every response method has a default that hands the message to [`Fallback`], so a
+//! format writes only what it prints its own way: protobuf writes no method at all, table and
+//! fields only those etcdctl draws. Which format can print which response is decided by
+//! [`Format::supports`], checked by the command before any request is sent, so `put -w table`
+//! fails without writing anything; a test holds each printer to that list.
 
 mod auth;
 mod cluster;
@@ -19,19 +23,21 @@ mod snapshot;
 mod table;
 mod watch;
 
-/// Go's `%q` of bytes, shared with the txn grammar's error messages.
 use std::io::{self, Write};
 use std::str::FromStr;
 
 pub use auth::AuthPrinter;
-pub use cluster::{ClusterPrinter, EndpointHash, EndpointHealth, EndpointStatus, humanize_bytes};
-pub use lease::{LeasePrinter, REVOKE_PROTOBUF, lease_hex};
+pub use cluster::{ClusterPrinter, EndpointHash, EndpointHealth, EndpointStatus};
+use lease::REVOKE_PROTOBUF;
+pub use lease::{LeasePrinter, lease_hex};
 pub use range_stream::RangeStream;
 pub use snapshot::SnapshotPrinter;
 pub use watch::{WatchPrinter, event_type_name};
 
 use crate::error::CliError;
-use crate::pb::etcdserverpb::{DeleteRangeResponse, PutResponse, RangeResponse, TxnResponse};
+use crate::pb::etcdserverpb::{
+    DeleteRangeResponse, PutResponse, RangeResponse, ResponseHeader, TxnResponse,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -53,42 +59,39 @@ impl Format {
         }
     }
 
-    /// Whether this format can print `kind`, as etcdctl's printers do.
+    /// Whether this format can print `kind`, as etcdctl's printers can: the one list of what
+    /// each format supports. A test holds every printer to it.
     pub fn supports(self, kind: ResponseKind) -> bool {
+        use ResponseKind::*;
+        match self {
+            Format::Simple | Format::Json => true,
+            // etcdctl's table printer only knows cluster-maintenance responses; ectl's own
+            // reports are tables too.
+            Format::Table => matches!(kind, MemberList | Endpoint | DbStatus | Report),
+            // etcdctl's fields printer has no member changes, leader moves, downgrades,
+            // `user get`, `user list` or `auth status`.
+            Format::Fields => !matches!(
+                kind,
+                MemberChange
+                    | MoveLeader
+                    | Downgrade
+                    | AuthStatus
+                    | UserGet
+                    | UserList
+                    | Report
+                    | Diff
+            ),
+            // Endpoint and snapshot results are not messages; clientv3's revoke response
+            // cannot be marshalled.
+            Format::Protobuf => !matches!(kind, Endpoint | DbStatus | LeaseRevoke | Report | Diff),
+        }
+    }
+
+    /// etcdctl's words for a `kind` this format cannot print.
+    fn refusal(self, kind: ResponseKind) -> String {
         match (self, kind) {
-            // Member changes and leader moves print in simple, json and protobuf only.
-            (
-                Format::Table | Format::Fields,
-                ResponseKind::MemberChange | ResponseKind::MoveLeader,
-            ) => false,
-            (Format::Table, ResponseKind::Alarm) => false,
-            (Format::Protobuf, ResponseKind::Endpoint | ResponseKind::DbStatus) => false,
-            (
-                Format::Table,
-                ResponseKind::MemberList | ResponseKind::Endpoint | ResponseKind::DbStatus,
-            ) => true,
-            // etcdctl's table printer only knows cluster-maintenance responses.
-            (
-                Format::Table,
-                ResponseKind::Get | ResponseKind::Put | ResponseKind::Del | ResponseKind::Txn,
-            ) => false,
-            // etcdctl has no table printer for auth responses, and no fields printer for these.
-            (
-                Format::Table,
-                ResponseKind::AuthStatus
-                | ResponseKind::UserGet
-                | ResponseKind::UserList
-                | ResponseKind::AuthAdmin,
-            ) => false,
-            (
-                Format::Fields,
-                ResponseKind::AuthStatus | ResponseKind::UserGet | ResponseKind::UserList,
-            ) => false,
-            (Format::Table, ResponseKind::Watch) => false,
-            // etcdctl has no table printer for leases; a revoke response cannot be marshalled.
-            (Format::Table, ResponseKind::Lease | ResponseKind::LeaseRevoke) => false,
-            (Format::Protobuf, ResponseKind::LeaseRevoke) => false,
-            (Format::Simple | Format::Json | Format::Fields | Format::Protobuf, _) => true,
+            (Format::Protobuf, ResponseKind::LeaseRevoke) => REVOKE_PROTOBUF.into(),
+            _ => format!("{} not supported as output format", self.name()),
         }
     }
 
@@ -97,10 +100,7 @@ impl Format {
         if self.supports(kind) {
             Ok(())
         } else {
-            Err(CliError::bad_feature(format!(
-                "{} not supported as output format",
-                self.name()
-            )))
+            Err(CliError::bad_feature(self.refusal(kind)))
         }
     }
 }
@@ -147,6 +147,12 @@ pub enum ResponseKind {
     /// lease grant, timetolive, list, keep-alive
     Lease,
     LeaseRevoke,
+    /// downgrade validate, enable, cancel (etcd 3.6)
+    Downgrade,
+    /// ectl's own reports, `doctor` and `du`, printed by [`doctor`] and [`du`]
+    Report,
+    /// `diff`, printed by [`diff`]
+    Diff,
 }
 
 /// Options that change how responses print.
@@ -162,17 +168,68 @@ pub struct PrintOptions {
     pub decode: Option<crate::k8s::Decode>,
 }
 
+/// A response message as the protobuf format writes it. prost's `Message` is not object safe;
+/// this is, so one fallback takes every message.
+pub trait Wire {
+    fn wire(&self) -> Vec<u8>;
+}
+
+impl<M: prost::Message> Wire for M {
+    fn wire(&self) -> Vec<u8> {
+        self.encode_to_vec()
+    }
+}
+
+/// What every response method falls back to when a format has no method of its own, as
+/// etcdctl's `printerRPC` (protobuf writes the message) and `printerUnsupported` (table and
+/// fields refuse). Commands check [`Format::supports`] before sending anything, so a refusal
+/// here is never reached from a command.
+pub trait Fallback {
+    fn format(&self) -> Format;
+
+    /// `message` is what etcdctl's protobuf printer marshals for `kind`, `None` where it has
+    /// nothing it can marshal.
+    fn fallback(&mut self, kind: ResponseKind, _message: Option<&dyn Wire>) -> io::Result<()> {
+        Err(refused(self.format(), kind))
+    }
+
+    /// A response that holds nothing but its header: json and fields print the header, as
+    /// etcdctl's do, and the rest fall back.
+    fn header_only(
+        &mut self,
+        kind: ResponseKind,
+        _header: Option<&ResponseHeader>,
+        message: Option<&dyn Wire>,
+    ) -> io::Result<()> {
+        self.fallback(kind, message)
+    }
+}
+
+/// The printers' error for a response their format cannot print.
+fn refused(format: Format, kind: ResponseKind) -> io::Error {
+    io::Error::new(io::ErrorKind::Unsupported, format.refusal(kind))
+}
+
 pub trait Printer:
-    cluster::ClusterPrinter
+    Fallback
+    + cluster::ClusterPrinter
     + snapshot::SnapshotPrinter
     + auth::AuthPrinter
     + watch::WatchPrinter
     + lease::LeasePrinter
 {
-    fn get(&mut self, resp: &RangeResponse) -> io::Result<()>;
-    fn put(&mut self, resp: &PutResponse) -> io::Result<()>;
-    fn del(&mut self, resp: &DeleteRangeResponse) -> io::Result<()>;
-    fn txn(&mut self, resp: &TxnResponse) -> io::Result<()>;
+    fn get(&mut self, resp: &RangeResponse) -> io::Result<()> {
+        self.fallback(ResponseKind::Get, Some(resp))
+    }
+    fn put(&mut self, resp: &PutResponse) -> io::Result<()> {
+        self.fallback(ResponseKind::Put, Some(resp))
+    }
+    fn del(&mut self, resp: &DeleteRangeResponse) -> io::Result<()> {
+        self.fallback(ResponseKind::Del, Some(resp))
+    }
+    fn txn(&mut self, resp: &TxnResponse) -> io::Result<()> {
+        self.fallback(ResponseKind::Txn, Some(resp))
+    }
 }
 
 /// The printer for `format`, writing to `out`.
@@ -188,5 +245,93 @@ pub fn printer<'w>(
         Format::Fields => Box::new(fields::FieldsPrinter::new(out)),
         Format::Table => Box::new(table::TablePrinter { out }),
         Format::Protobuf => Box::new(protobuf::ProtobufPrinter::new(out)),
+    }
+}
+
+/// What `write` writes, as text: for printer tests.
+#[cfg(test)]
+pub(crate) fn written(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> String {
+    let mut out = Vec::new();
+    write(&mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Call = fn(&mut dyn Printer) -> io::Result<()>;
+
+    /// Every response method, with its kind, handed an empty response. A new method or kind
+    /// gets a line here.
+    fn calls() -> Vec<(ResponseKind, Call)> {
+        use ResponseKind::*;
+        vec![
+            (MemberChange, |p| p.member_add(&Default::default())),
+            (MemberChange, |p| p.member_remove(1, &Default::default())),
+            (MemberChange, |p| p.member_update(1, &Default::default())),
+            (MemberChange, |p| p.member_promote(1, &Default::default())),
+            (MemberList, |p| p.member_list(&Default::default())),
+            (Endpoint, |p| p.endpoint_health(&[])),
+            (Endpoint, |p| p.endpoint_status(&[])),
+            (Endpoint, |p| p.endpoint_hash(&[])),
+            (MoveLeader, |p| p.move_leader(1, 2, &Default::default())),
+            (Alarm, |p| p.alarm(&Default::default())),
+            (DbStatus, |p| p.db_status(&Default::default())),
+            (Get, |p| p.get(&Default::default())),
+            (Put, |p| p.put(&Default::default())),
+            (Del, |p| p.del(&Default::default())),
+            (Txn, |p| p.txn(&Default::default())),
+            (AuthStatus, |p| p.auth_status(&Default::default())),
+            (UserGet, |p| p.user_get("u", &Default::default())),
+            (UserList, |p| p.user_list(&Default::default())),
+            (AuthAdmin, |p| p.user_add("u", &Default::default())),
+            (AuthAdmin, |p| p.user_delete("u", &Default::default())),
+            (AuthAdmin, |p| p.user_change_password(&Default::default())),
+            (AuthAdmin, |p| {
+                p.user_grant_role("u", "r", &Default::default())
+            }),
+            (AuthAdmin, |p| {
+                p.user_revoke_role("u", "r", &Default::default())
+            }),
+            (AuthAdmin, |p| p.role_add("r", &Default::default())),
+            (AuthAdmin, |p| p.role_get("r", &Default::default())),
+            (AuthAdmin, |p| p.role_list(&Default::default())),
+            (AuthAdmin, |p| p.role_delete("r", &Default::default())),
+            (AuthAdmin, |p| {
+                p.role_grant_permission("r", &Default::default())
+            }),
+            (AuthAdmin, |p| {
+                p.role_revoke_permission("r", b"k", b"", &Default::default())
+            }),
+            (Watch, |p| p.watch(&Default::default())),
+            (Watch, |p| p.watch_closed()),
+            (Lease, |p| p.lease_grant(&Default::default())),
+            (Lease, |p| p.lease_keep_alive(&Default::default())),
+            (Lease, |p| p.lease_time_to_live(&Default::default(), true)),
+            (Lease, |p| p.lease_list(&Default::default())),
+            (LeaseRevoke, |p| p.lease_revoke(1, &Default::default())),
+            (Downgrade, |p| p.downgrade("enable", &Default::default())),
+        ]
+    }
+
+    #[test]
+    fn every_printer_prints_what_its_format_supports_and_refuses_the_rest() {
+        let formats = ["simple", "json", "fields", "table", "protobuf"];
+        for format in formats.map(|f| f.parse::<Format>().unwrap()) {
+            for (kind, call) in calls() {
+                let mut out = Vec::new();
+                let result = call(&mut *printer(format, PrintOptions::default(), &mut out));
+                let refusal = format.ensure_supports(kind).err().map(|e| e.to_string());
+                assert_eq!(
+                    result.map_err(|e| e.to_string()).err(),
+                    refusal,
+                    "{format:?} {kind:?}"
+                );
+                if refusal.is_some() {
+                    assert!(out.is_empty(), "{format:?} {kind:?} wrote before refusing");
+                }
+            }
+        }
     }
 }

@@ -4,10 +4,7 @@
 
 use std::io::{self, Write};
 
-use prost::Message;
-
-use super::Printer;
-use crate::pb::etcdserverpb::{DeleteRangeResponse, PutResponse, RangeResponse, TxnResponse};
+use super::{Fallback, Format, Printer, ResponseKind, Wire, refused};
 
 pub struct ProtobufPrinter<'w> {
     out: &'w mut dyn Write,
@@ -17,29 +14,29 @@ impl<'w> ProtobufPrinter<'w> {
     pub fn new(out: &'w mut dyn Write) -> Self {
         ProtobufPrinter { out }
     }
+}
 
-    pub(super) fn print(&mut self, msg: &impl Message) -> io::Result<()> {
-        self.out.write_all(&msg.encode_to_vec())
+/// Every response method's default hands over the message etcdctl marshals, so this is all
+/// the protobuf format writes.
+impl Fallback for ProtobufPrinter<'_> {
+    fn format(&self) -> Format {
+        Format::Protobuf
+    }
+
+    fn fallback(&mut self, kind: ResponseKind, message: Option<&dyn Wire>) -> io::Result<()> {
+        match message {
+            Some(m) => self.out.write_all(&m.wire()),
+            None => Err(refused(Format::Protobuf, kind)),
+        }
     }
 }
 
-impl Printer for ProtobufPrinter<'_> {
-    fn get(&mut self, resp: &RangeResponse) -> io::Result<()> {
-        self.print(resp)
-    }
-
-    fn put(&mut self, resp: &PutResponse) -> io::Result<()> {
-        self.print(resp)
-    }
-
-    fn del(&mut self, resp: &DeleteRangeResponse) -> io::Result<()> {
-        self.print(resp)
-    }
-
-    fn txn(&mut self, resp: &TxnResponse) -> io::Result<()> {
-        self.print(resp)
-    }
-}
+impl Printer for ProtobufPrinter<'_> {}
+impl super::cluster::ClusterPrinter for ProtobufPrinter<'_> {}
+impl super::snapshot::SnapshotPrinter for ProtobufPrinter<'_> {}
+impl super::auth::AuthPrinter for ProtobufPrinter<'_> {}
+impl super::watch::WatchPrinter for ProtobufPrinter<'_> {}
+impl super::lease::LeasePrinter for ProtobufPrinter<'_> {}
 
 /// Real responses shared by the printer tests.
 ///

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::{PrintOptions, Printer};
+use super::{Fallback, Format, PrintOptions, Printer};
 use crate::pb::etcdserverpb::response_op::Response;
 use crate::pb::etcdserverpb::{DeleteRangeResponse, PutResponse, RangeResponse, TxnResponse};
 use crate::pb::mvccpb::KeyValue;
@@ -45,6 +45,23 @@ impl<'w> SimplePrinter<'w> {
             self.out.write_all(bytes)?;
             self.out.write_all(b"\n")
         }
+    }
+
+    /// Each row as one comma-separated line, as etcdctl's simple printer writes tables.
+    pub(super) fn comma_lines(&mut self, rows: &[Vec<String>]) -> io::Result<()> {
+        let mut buf = Vec::new();
+        for row in rows {
+            buf.extend_from_slice(row.join(", ").as_bytes());
+            buf.push(b'\n');
+        }
+        self.out.write_all(&buf)
+    }
+}
+
+/// The simple format prints every response, so no default is ever reached.
+impl Fallback for SimplePrinter<'_> {
+    fn format(&self) -> Format {
+        Format::Simple
     }
 }
 

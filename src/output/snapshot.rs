@@ -2,16 +2,19 @@
 
 use std::io;
 
-use super::cluster::{ascii_table, comma_lines, humanize_bytes, unsupported};
 use super::fields::FieldsPrinter;
 use super::json::JsonPrinter;
-use super::protobuf::ProtobufPrinter;
 use super::simple::SimplePrinter;
-use super::table::TablePrinter;
+use super::table::{TablePrinter, ascii_table};
+use super::{Fallback, ResponseKind};
+use crate::go::humanize_bytes;
 use crate::storage::DbStatus;
 
-pub trait SnapshotPrinter {
-    fn db_status(&mut self, status: &DbStatus) -> io::Result<()>;
+pub trait SnapshotPrinter: Fallback {
+    /// A snapshot file's status is etcdctl's own struct, not a message.
+    fn db_status(&mut self, _status: &DbStatus) -> io::Result<()> {
+        self.fallback(ResponseKind::DbStatus, None)
+    }
 }
 
 fn rows(s: &DbStatus) -> Vec<Vec<String>> {
@@ -25,7 +28,7 @@ fn rows(s: &DbStatus) -> Vec<Vec<String>> {
 
 impl SnapshotPrinter for SimplePrinter<'_> {
     fn db_status(&mut self, status: &DbStatus) -> io::Result<()> {
-        comma_lines(self.out, &rows(status))
+        self.comma_lines(&rows(status))
     }
 }
 
@@ -57,11 +60,5 @@ impl SnapshotPrinter for FieldsPrinter<'_> {
             "\"Hash\" : {}\n\"Revision\" : {}\n\"Keys\" : {}\n\"Size\" : {}\n",
             s.hash, s.revision, s.total_key, s.total_size
         )
-    }
-}
-
-impl SnapshotPrinter for ProtobufPrinter<'_> {
-    fn db_status(&mut self, _: &DbStatus) -> io::Result<()> {
-        unsupported("protobuf")
     }
 }

@@ -1,73 +1,61 @@
-//! `-w table`. etcdctl draws tables only for cluster-maintenance responses (member list, endpoint
-//! status, health and hash, snapshot status); none of those is printed yet, and
-//! [`Format::supports`](super::Format::supports) rejects key-value responses before any request
-//! is sent, so these methods are never reached. Should they be, they fail instead of printing.
+//! `-w table`: etcdctl's ASCII tables. etcdctl draws them only for cluster-maintenance
+//! responses (member list, endpoint status, health and hash, snapshot status); every other
+//! method keeps its default, which refuses.
 
 use std::io::{self, Write};
 
-use super::Printer;
-use crate::pb::etcdserverpb::{DeleteRangeResponse, PutResponse, RangeResponse, TxnResponse};
+use comfy_table::{CellAlignment, Table};
+
+use super::{Fallback, Format, Printer};
 
 pub struct TablePrinter<'w> {
     pub(super) out: &'w mut dyn Write,
 }
 
-/// etcdctl's message for a response the table format cannot print.
-fn unsupported() -> io::Result<()> {
-    Err(io::Error::new(
-        io::ErrorKind::Unsupported,
-        "table not supported as output format",
-    ))
-}
-
-impl Printer for TablePrinter<'_> {
-    fn get(&mut self, _: &RangeResponse) -> io::Result<()> {
-        unsupported()
-    }
-
-    fn put(&mut self, _: &PutResponse) -> io::Result<()> {
-        unsupported()
-    }
-
-    fn del(&mut self, _: &DeleteRangeResponse) -> io::Result<()> {
-        unsupported()
-    }
-
-    fn txn(&mut self, _: &TxnResponse) -> io::Result<()> {
-        unsupported()
+impl Fallback for TablePrinter<'_> {
+    fn format(&self) -> Format {
+        Format::Table
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use std::io;
+impl Printer for TablePrinter<'_> {}
+impl super::auth::AuthPrinter for TablePrinter<'_> {}
+impl super::watch::WatchPrinter for TablePrinter<'_> {}
+impl super::lease::LeasePrinter for TablePrinter<'_> {}
 
-    use crate::error::ExitCode;
-    use crate::output::protobuf::fixtures::*;
-    use crate::output::{Format, PrintOptions, ResponseKind, printer};
-
-    #[test]
-    fn key_value_responses_are_refused_without_output() {
-        for kind in [
-            ResponseKind::Get,
-            ResponseKind::Put,
-            ResponseKind::Del,
-            ResponseKind::Txn,
-        ] {
-            // etcdctl 3.4.23: "Error: table not supported as output format", exit status 4.
-            let err = Format::Table.ensure_supports(kind).unwrap_err();
-            assert_eq!(err.code, ExitCode::BadFeature);
-            assert_eq!(err.to_string(), "table not supported as output format");
-        }
-        for fx in [GET, PUT, DEL_PREV, TXN_OK] {
-            let mut out = Vec::new();
-            let err = fx.print_with(&mut *printer(
-                Format::Table,
-                PrintOptions::default(),
-                &mut out,
-            ));
-            assert_eq!(err.unwrap_err().kind(), io::ErrorKind::Unsupported);
-            assert!(out.is_empty());
-        }
+/// etcdctl's tables (olekukonko/tablewriter with right-aligned cells): `+`/`-`/`|` borders, an
+/// upper-case centred header, one space of padding, no lines between rows.
+pub(crate) fn ascii_table(
+    out: &mut dyn Write,
+    header: &[&str],
+    rows: &[Vec<String>],
+) -> io::Result<()> {
+    let mut table = Table::new();
+    table.load_preset("||--+-++|    ++++++");
+    // tablewriter centres with the odd space on the right, comfy-table on the left: pad here.
+    let width = |s: &str| s.chars().count();
+    let centred = header.iter().enumerate().map(|(i, h)| {
+        let column = rows
+            .iter()
+            .filter_map(|r| r.get(i))
+            .map(|c| width(c))
+            .fold(width(h), usize::max);
+        let gap = column - width(h);
+        format!(
+            "{}{}{}",
+            " ".repeat(gap / 2),
+            h.to_uppercase(),
+            " ".repeat(gap - gap / 2)
+        )
+    });
+    table.set_header(centred.map(comfy_table::Cell::new));
+    for row in rows {
+        table.add_row(row.iter().map(comfy_table::Cell::new));
     }
+    for column in table.column_iter_mut() {
+        column.set_cell_alignment(CellAlignment::Right);
+    }
+    let mut text = table.to_string();
+    text.push('\n');
+    out.write_all(text.as_bytes())
 }

@@ -11,18 +11,21 @@ use std::io;
 
 use super::fields::FieldsPrinter;
 use super::json::{JsonPrinter, Object, kv};
-use super::protobuf::ProtobufPrinter;
 use super::simple::SimplePrinter;
-use super::table::TablePrinter;
+use super::{Fallback, ResponseKind};
 use crate::pb::etcdserverpb::{ResponseHeader, WatchResponse};
 use crate::pb::mvccpb::Event;
 use crate::pb::mvccpb::event::EventType;
 
-pub trait WatchPrinter {
+pub trait WatchPrinter: Fallback {
     /// One response of the watch stream (events, a progress notification, or a cancellation).
-    fn watch(&mut self, resp: &WatchResponse) -> io::Result<()>;
+    fn watch(&mut self, resp: &WatchResponse) -> io::Result<()> {
+        self.fallback(ResponseKind::Watch, Some(&pb_watch(resp)))
+    }
     /// The canceled response clientv3 makes up when a watch ends without a server response.
-    fn watch_closed(&mut self) -> io::Result<()>;
+    fn watch_closed(&mut self) -> io::Result<()> {
+        self.fallback(ResponseKind::Watch, Some(&pb_watch(&closed())))
+    }
 }
 
 /// The event type as Go's `String()` of `mvccpb.Event_EventType` spells it.
@@ -124,26 +127,6 @@ fn pb_watch(resp: &WatchResponse) -> WatchResponse {
         canceled: resp.canceled,
         created: resp.created,
         ..Default::default()
-    }
-}
-
-impl WatchPrinter for ProtobufPrinter<'_> {
-    fn watch(&mut self, resp: &WatchResponse) -> io::Result<()> {
-        self.print(&pb_watch(resp))
-    }
-
-    fn watch_closed(&mut self) -> io::Result<()> {
-        self.print(&pb_watch(&closed()))
-    }
-}
-
-impl WatchPrinter for TablePrinter<'_> {
-    fn watch(&mut self, _: &WatchResponse) -> io::Result<()> {
-        super::cluster::unsupported("table")
-    }
-
-    fn watch_closed(&mut self) -> io::Result<()> {
-        super::cluster::unsupported("table")
     }
 }
 

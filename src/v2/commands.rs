@@ -2,11 +2,10 @@
 //! the member-list sync), then the command's own checks, request and output, each failing with
 //! etcdctl v2's text and exit code.
 
+use crate::commands::prompt::ask_password;
 use crate::commands::warn;
-use std::io::{self, BufRead, IsTerminal, Read, Write};
+use std::io::{self, Read, Write};
 use std::time::Instant;
-
-use anyhow::Context as _;
 
 use super::api::{self, DeleteOptions, Perm, PrevExist, SetOptions};
 use super::cli::{Cmd, Global, Run};
@@ -867,23 +866,6 @@ async fn health(probe: &mut Client, client_url: &str) -> std::result::Result<boo
         Some(serde_json::Value::Bool(b)) => *b,
         _ => false,
     })
-}
-
-/// Reads a password as etcdctl's prompt does: the prompt on stdout, a line from the terminal
-/// (without echo) or from stdin, then a newline.
-fn ask_password(out: &mut dyn Write, prompt: &str) -> Result<String> {
-    write!(out, "{prompt}")?;
-    out.flush()?;
-    let password = if io::stdin().is_terminal() {
-        rpassword::read_password().context("reading the password")?
-    } else {
-        let mut line = String::new();
-        io::stdin().lock().read_line(&mut line)?;
-        line.trim_end_matches(['\n', '\r']).to_string()
-    };
-    writeln!(out)?;
-    out.flush()?;
-    Ok(password)
 }
 
 fn name_arg(ctx: &Ctx<'_>, missing: &str) -> Result<String> {

@@ -87,6 +87,36 @@ fn without_a_terminal_the_password_comes_from_stdin_as_in_etcdctl() {
     assert!(!ours.stderr_str().contains(ROOT_PASSWORD), "{ours:?}");
 }
 
+/// Stdin a terminal, stdout a file (`ectl --user root get k > out`): the prompt and its newline
+/// land in the file, as with etcdctl, and the terminal shows nothing of what is typed. (etcdctl
+/// turns echo off only after its prompt, so its terminal is not compared.)
+#[test]
+fn a_terminal_on_stdin_answers_the_prompt_and_stdout_gets_it_as_from_etcdctl() {
+    let etcd = auth_member(None);
+    etcd.ectl()
+        .args([&format!("--user=root:{ROOT_PASSWORD}"), "put", "k", "v"])
+        .run()
+        .assert_ok();
+    let run = |cmd: support::Cmd| {
+        let child = cmd
+            .args(["--user=root", "get", "k"])
+            .terminal_stdin()
+            .spawn();
+        child.wait_for_stdout("Password: ");
+        child.type_line(ROOT_PASSWORD);
+        child.wait()
+    };
+    let (ours, theirs) = (run(etcd.ectl()), run(etcd.etcdctl()));
+    ours.assert_ok();
+    assert_eq!(ours.stdout_str(), "Password: \nk\nv\n");
+    assert_eq!(
+        (&ours.stdout, ours.code),
+        (&theirs.stdout, theirs.code),
+        "{theirs:?}"
+    );
+    assert!(ours.terminal.is_empty(), "{:?}", ours.terminal);
+}
+
 #[test]
 fn refused_requests_fail_as_etcdctl_fails_and_never_show_the_password() {
     let etcd = auth_member(None);

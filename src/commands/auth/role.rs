@@ -9,7 +9,7 @@ use clap_complete::engine::ArgValueCompleter;
 use super::{exactly, name};
 use crate::cli::values::go_bool;
 use crate::commands::completion::{Positional, Source};
-use crate::commands::{Context, arg_bytes};
+use crate::commands::{Context, NoArgs, arg_bytes};
 use crate::error::CliError;
 use crate::keys::prefix_end;
 use crate::output::ResponseKind;
@@ -54,7 +54,12 @@ pub enum RoleCommand {
     ///   ectl role get reader
     #[command(verbatim_doc_comment)]
     Get(NameArgs),
-    List(ListArgs),
+    /// Lists all roles
+    ///
+    /// Example:
+    ///   ectl role list
+    #[command(verbatim_doc_comment)]
+    List(NoArgs),
     #[command(alias = "grant")]
     GrantPermission(GrantArgs),
     #[command(alias = "revoke")]
@@ -66,17 +71,6 @@ pub enum RoleCommand {
 pub struct NameArgs {
     /// <role name>
     #[arg(value_name = "ROLE", add = ArgValueCompleter::new(Positional(&[Source::Roles])))]
-    pub args: Vec<OsString>,
-}
-
-/// Lists all roles
-///
-/// Example:
-///   ectl role list
-#[derive(Debug, Args)]
-#[command(verbatim_doc_comment)]
-pub struct ListArgs {
-    #[arg(hide = true)]
     pub args: Vec<OsString>,
 }
 

@@ -12,9 +12,9 @@ use std::ffi::OsString;
 
 use super::{exactly, name};
 use crate::cli::values::go_bool;
-use crate::commands::Context;
 use crate::commands::completion::{Positional, Source};
 use crate::commands::prompt::{ask_password, read_password};
+use crate::commands::{Context, NoArgs};
 use crate::error::CliError;
 use crate::output::ResponseKind;
 use crate::pb::authpb::UserAddOptions;
@@ -42,7 +42,12 @@ pub enum UserCommand {
     Add(AddArgs),
     Delete(DeleteArgs),
     Get(GetArgs),
-    List(ListArgs),
+    /// Lists all users
+    ///
+    /// Example:
+    ///   ectl user list
+    #[command(verbatim_doc_comment)]
+    List(NoArgs),
     Passwd(PasswdArgs),
     GrantRole(GrantRoleArgs),
     RevokeRole(RevokeRoleArgs),
@@ -106,17 +111,6 @@ pub struct GetArgs {
     pub detail: bool,
     /// <user name>
     #[arg(value_name = "USER", add = ArgValueCompleter::new(Positional(&[Source::Users])))]
-    pub args: Vec<OsString>,
-}
-
-/// Lists all users
-///
-/// Example:
-///   ectl user list
-#[derive(Debug, Args)]
-#[command(verbatim_doc_comment)]
-pub struct ListArgs {
-    #[arg(hide = true)]
     pub args: Vec<OsString>,
 }
 
@@ -211,15 +205,22 @@ fn first_word(line: &str) -> String {
 
 /// A new password for `user`: asked twice (etcdctl's prompts and errors), or read from stdin
 /// as `--interactive=false` reads it.
-fn new_password(user: &str, interactive: bool) -> Result<String, CliError> {
+fn new_password(
+    out: &mut dyn std::io::Write,
+    user: &str,
+    interactive: bool,
+) -> Result<String, CliError> {
     if !interactive {
-        return Ok(first_word(&read_password("")?));
+        return Ok(first_word(&read_password()?));
     }
-    let first = ask_password(&format!("Password of {user}: "))?;
+    let first = ask_password(out, &format!("Password of {user}: "))?;
     if first.is_empty() {
         return Err(CliError::bad_args("empty password"));
     }
-    let again = ask_password(&format!("Type password of {user} again for confirmation: "))?;
+    let again = ask_password(
+        out,
+        &format!("Type password of {user} again for confirmation: "),
+    )?;
     if first != again {
         return Err(CliError::bad_args("given passwords are different"));
     }
@@ -234,7 +235,9 @@ pub async fn run(args: UserArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
             ctx.ensure_format(ResponseKind::AuthAdmin)?;
             let (password, no_password) = match source {
                 NewPassword::Given(password) => (password, false),
-                NewPassword::Ask { interactive } => (new_password(&user, interactive)?, false),
+                NewPassword::Ask { interactive } => {
+                    (new_password(ctx.out, &user, interactive)?, false)
+                }
                 NewPassword::None => (String::new(), true),
             };
             let request = AuthUserAddRequest {
@@ -296,7 +299,7 @@ pub async fn run(args: UserArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
             )?;
             let user = name(user)?;
             ctx.ensure_format(ResponseKind::AuthAdmin)?;
-            let password = new_password(&user, a.interactive)?;
+            let password = new_password(ctx.out, &user, a.interactive)?;
             let request = AuthUserChangePasswordRequest {
                 name: user,
                 password,

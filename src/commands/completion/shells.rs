@@ -92,109 +92,80 @@ else
 fi
 "#;
 
+/// A shell with live completion: how it is registered, which word it asks about, and how the
+/// candidates go back to it.
 #[derive(Debug, Clone, Copy)]
-pub struct Bash;
+pub struct Live {
+    name: &'static str,
+    /// ectl's own registration script (`VAR` standing for the variable that switches ectl into
+    /// completing); `None` for clap_complete's fish script.
+    script: Option<&'static str>,
+    /// The index of the word being completed, from the words passed.
+    index: fn(&[OsString]) -> usize,
+    entry: fn(&CompletionCandidate) -> String,
+    /// Each entry on its own line, rather than joined by the script's separator.
+    lines: bool,
+}
 
-#[derive(Debug, Clone, Copy)]
-pub struct Zsh;
+pub const BASH_COMPLETER: Live = Live {
+    name: "bash",
+    script: Some(BASH),
+    index: |_| index_from_script(),
+    entry: |c| c.get_value().to_string_lossy().into_owned(),
+    lines: false,
+};
+
+pub const ZSH_COMPLETER: Live = Live {
+    name: "zsh",
+    script: Some(ZSH),
+    index: |_| index_from_script(),
+    entry: zsh_entry,
+    lines: false,
+};
 
 /// Fish: clap_complete's registration; the candidates filtered as for bash and zsh.
-#[derive(Debug, Clone, Copy)]
-pub struct Fish;
+pub const FISH_COMPLETER: Live = Live {
+    name: "fish",
+    script: None,
+    // Fish passes the words up to the cursor: the last one is being completed.
+    index: |args| args.len().saturating_sub(1),
+    entry: fish_entry,
+    lines: true,
+};
 
-impl EnvCompleter for Bash {
-    fn name(&self) -> &'static str {
-        "bash"
+/// `_describe` reads `value:description`; a `:` in a value (a key) is escaped.
+fn zsh_entry(c: &CompletionCandidate) -> String {
+    let value = c.get_value().to_string_lossy();
+    let mut entry = value.replace('\\', "\\\\").replace(':', "\\:");
+    if let Some(help) = first_help_line(c) {
+        entry.push(':');
+        entry.push_str(&help.replace('\\', "\\\\"));
     }
-
-    fn is(&self, name: &str) -> bool {
-        name == "bash"
-    }
-
-    fn write_registration(
-        &self,
-        var: &str,
-        _name: &str,
-        _bin: &str,
-        _completer: &str,
-        buf: &mut dyn Write,
-    ) -> std::io::Result<()> {
-        buf.write_all(BASH.replace("VAR", var).as_bytes())
-    }
-
-    fn write_complete(
-        &self,
-        cmd: &mut clap::Command,
-        args: Vec<OsString>,
-        current_dir: Option<&Path>,
-        buf: &mut dyn Write,
-    ) -> std::io::Result<()> {
-        let values: Vec<String> = offered(cmd, args, index_from_script(), current_dir)?
-            .iter()
-            .map(|c| c.get_value().to_string_lossy().into_owned())
-            .collect();
-        buf.write_all(values.join(&separator()).as_bytes())
-    }
+    entry
 }
 
-impl EnvCompleter for Zsh {
-    fn name(&self) -> &'static str {
-        "zsh"
+/// `value<TAB>description`.
+fn fish_entry(c: &CompletionCandidate) -> String {
+    let mut entry = c.get_value().to_string_lossy().into_owned();
+    if let Some(help) = first_help_line(c) {
+        entry.push('\t');
+        entry.push_str(&help);
     }
-
-    fn is(&self, name: &str) -> bool {
-        name == "zsh"
-    }
-
-    fn write_registration(
-        &self,
-        var: &str,
-        _name: &str,
-        _bin: &str,
-        _completer: &str,
-        buf: &mut dyn Write,
-    ) -> std::io::Result<()> {
-        buf.write_all(ZSH.replace("VAR", var).as_bytes())
-    }
-
-    fn write_complete(
-        &self,
-        cmd: &mut clap::Command,
-        args: Vec<OsString>,
-        current_dir: Option<&Path>,
-        buf: &mut dyn Write,
-    ) -> std::io::Result<()> {
-        // `_describe` reads `value:description`; a `:` in a value (a key) is escaped.
-        let entries: Vec<String> = offered(cmd, args, index_from_script(), current_dir)?
-            .iter()
-            .map(|c| {
-                let value = c.get_value().to_string_lossy();
-                let mut entry = value.replace('\\', "\\\\").replace(':', "\\:");
-                if let Some(help) = c.get_help() {
-                    let help = help.to_string();
-                    entry.push(':');
-                    entry.push_str(
-                        &help
-                            .lines()
-                            .next()
-                            .unwrap_or_default()
-                            .replace('\\', "\\\\"),
-                    );
-                }
-                entry
-            })
-            .collect();
-        buf.write_all(entries.join(&separator()).as_bytes())
-    }
+    entry
 }
 
-impl EnvCompleter for Fish {
+fn first_help_line(c: &CompletionCandidate) -> Option<String> {
+    let help = c.get_help()?.to_string();
+    Some(help.lines().next().unwrap_or_default().to_string())
+}
+
+impl EnvCompleter for Live {
     fn name(&self) -> &'static str {
-        "fish"
+        self.name
     }
 
     fn is(&self, name: &str) -> bool {
-        name == "fish"
+        name == self.name
     }
 
     fn write_registration(
@@ -205,7 +176,10 @@ impl EnvCompleter for Fish {
         completer: &str,
         buf: &mut dyn Write,
     ) -> std::io::Result<()> {
-        clap_complete::env::Fish.write_registration(var, name, bin, completer, buf)
+        match self.script {
+            Some(script) => buf.write_all(script.replace("VAR", var).as_bytes()),
+            None => clap_complete::env::Fish.write_registration(var, name, bin, completer, buf),
+        }
     }
 
     fn write_complete(
@@ -215,17 +189,16 @@ impl EnvCompleter for Fish {
         current_dir: Option<&Path>,
         buf: &mut dyn Write,
     ) -> std::io::Result<()> {
-        // Fish passes the words up to the cursor: the last one is being completed.
-        let index = args.len().saturating_sub(1);
-        for candidate in offered(cmd, args, index, current_dir)? {
-            write!(buf, "{}", candidate.get_value().to_string_lossy())?;
-            if let Some(help) = candidate.get_help() {
-                let help = help.to_string();
-                write!(buf, "\t{}", help.lines().next().unwrap_or_default())?;
-            }
-            writeln!(buf)?;
+        let index = (self.index)(&args);
+        let entries: Vec<String> = offered(cmd, args, index, current_dir)?
+            .iter()
+            .map(self.entry)
+            .collect();
+        if self.lines {
+            entries.iter().try_for_each(|e| writeln!(buf, "{e}"))
+        } else {
+            buf.write_all(entries.join(&separator()).as_bytes())
         }
-        Ok(())
     }
 }
 

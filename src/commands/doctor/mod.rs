@@ -15,8 +15,9 @@ use rustls::{AlertDescription, CertificateError};
 use crate::client::{self, Endpoint, Retry, TlsOptions};
 use crate::commands::Context;
 use crate::error::CliError;
+use crate::go::humanize_bytes;
 use crate::output::doctor::{self, Check, Report, Stage, Verdict};
-use crate::output::{Format, humanize_bytes};
+use crate::output::{Format, ResponseKind};
 use crate::pb::etcdserverpb::auth_client::AuthClient;
 use crate::pb::etcdserverpb::{AuthenticateRequest, RangeRequest, StatusResponse};
 use probe::{HttpFailure, HttpResponse, Io, TcpFailure};
@@ -55,13 +56,7 @@ const EXPIRY_WARNING: Duration = Duration::from_secs(30 * 24 * 3600);
 
 pub async fn run(args: DoctorArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     let format = ctx.format();
-    if matches!(format, Format::Fields | Format::Protobuf) {
-        return Err(CliError::bad_feature(format!(
-            "{} not supported as output format",
-            format.name()
-        ))
-        .into());
-    }
+    ctx.ensure_format(ResponseKind::Report)?;
     let config = ctx.client_config()?;
     let mut report = Report::default();
     let mut statuses = Vec::new();

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use sha2::{Digest, Sha256};
 
+use crate::commands::process::Sigint;
 use crate::commands::{Context, progress};
 use crate::error::{CliError, ExitCode};
 use crate::output::ResponseKind;
@@ -260,9 +261,10 @@ async fn save(path: &Path, ctx: &mut Context<'_>) -> anyhow::Result<u64> {
         .open(&part.path)
         .map_err(|e| anyhow::anyhow!("could not open {} ({e})", part.path.display()))?;
     // Ctrl-C at any point (dialling included) ends here, and dropping `part` removes the file.
+    let mut sigint = Sigint::install()?;
     let size = tokio::select! {
         result = fetch(file, ctx) => result?,
-        _ = tokio::signal::ctrl_c() => anyhow::bail!("interrupted: no snapshot saved"),
+        _ = sigint.recv() => anyhow::bail!("interrupted: no snapshot saved"),
     };
     std::fs::rename(&part.path, path).map_err(|e| {
         anyhow::anyhow!(

@@ -80,6 +80,8 @@ pub struct Cmd {
     args: Vec<OsString>,
     env: Vec<(OsString, OsString)>,
     stdin: Option<Vec<u8>>,
+    /// Stdin is a pseudo-terminal (stdout and stderr stay pipes).
+    terminal_stdin: bool,
     timeout: Duration,
 }
 
@@ -91,6 +93,7 @@ impl Cmd {
             args: Vec::new(),
             env: Vec::new(),
             stdin: None,
+            terminal_stdin: false,
             timeout: DEFAULT_TIMEOUT,
         }
     }
@@ -125,6 +128,13 @@ impl Cmd {
         self
     }
 
+    /// A pseudo-terminal as stdin, typed at with [`Running::type_line`]; what it shows (its
+    /// echo) is [`Out::terminal`]. It is not the child's controlling terminal.
+    pub fn terminal_stdin(mut self) -> Cmd {
+        self.terminal_stdin = true;
+        self
+    }
+
     /// Limit on the whole run; past it the child is killed and the test panics.
     pub fn timeout(mut self, timeout: Duration) -> Cmd {
         self.timeout = timeout;
@@ -139,25 +149,36 @@ impl Cmd {
     /// Starts the child and returns at once; output is collected in the background.
     pub fn spawn(self) -> Running {
         let mut command = Command::new(&self.program);
+        let mut terminal = None;
         command.args(&self.args).env_clear();
         for key in ["PATH", "HOME"] {
             if let Some(value) = std::env::var_os(key) {
                 command.env(key, value);
             }
         }
+        let pty = self.terminal_stdin.then(|| {
+            let pty = nix::pty::openpty(None, None).expect("openpty");
+            (std::fs::File::from(pty.master), pty.slave)
+        });
+        let stdin = match (&self.stdin, pty) {
+            (_, Some((master, slave))) => {
+                terminal = Some(master);
+                Stdio::from(slave)
+            }
+            (Some(_), None) => Stdio::piped(),
+            (None, None) => Stdio::null(),
+        };
         command
             .envs(self.env.iter().map(|(k, v)| (k, v)))
-            .stdin(if self.stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
+            .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let description = self.to_string();
         let mut child = command
             .spawn()
             .unwrap_or_else(|e| panic!("cannot run `{description}`: {e}"));
+        // The child holds the only terminal end left, so the reader below ends when it exits.
+        drop(command);
 
         if let (Some(bytes), Some(mut pipe)) = (self.stdin, child.stdin.take()) {
             // A child that exits without reading all of stdin closes the pipe: not our error.
@@ -167,10 +188,14 @@ impl Cmd {
         }
         let stdout = Arc::new(Mutex::new(Vec::new()));
         let stderr = Arc::new(Mutex::new(Vec::new()));
-        let readers = vec![
+        let shown = Arc::new(Mutex::new(Vec::new()));
+        let mut readers = vec![
             collect(child.stdout.take().expect("piped stdout"), &stdout),
             collect(child.stderr.take().expect("piped stderr"), &stderr),
         ];
+        if let Some(master) = &terminal {
+            readers.push(collect(master.try_clone().expect("dup pty"), &shown));
+        }
         let pid = child.id();
         let (tx, status) = mpsc::channel();
         thread::spawn(move || {
@@ -182,6 +207,8 @@ impl Cmd {
             status,
             stdout,
             stderr,
+            terminal,
+            shown,
             readers,
             deadline: Instant::now() + self.timeout,
             timeout: self.timeout,
@@ -224,6 +251,10 @@ pub struct Running {
     status: Receiver<ExitStatus>,
     stdout: Arc<Mutex<Vec<u8>>>,
     stderr: Arc<Mutex<Vec<u8>>>,
+    /// The terminal's master side, with [`Cmd::terminal_stdin`].
+    terminal: Option<std::fs::File>,
+    /// What the terminal showed.
+    shown: Arc<Mutex<Vec<u8>>>,
     readers: Vec<JoinHandle<()>>,
     deadline: Instant,
     timeout: Duration,
@@ -243,6 +274,14 @@ impl Running {
     /// Ctrl-C: sends SIGINT.
     pub fn interrupt(&self) {
         self.signal(Signal::SIGINT);
+    }
+
+    /// Types `line` and Enter at the terminal of [`Cmd::terminal_stdin`].
+    pub fn type_line(&self, line: &str) {
+        let mut terminal = self.terminal.as_ref().expect("started with terminal_stdin");
+        terminal
+            .write_all(format!("{line}\n").as_bytes())
+            .expect("typing at the terminal");
     }
 
     /// Stdout captured so far.
@@ -297,6 +336,7 @@ impl Running {
         Out {
             stdout: std::mem::take(&mut *lock(&self.stdout)),
             stderr: std::mem::take(&mut *lock(&self.stderr)),
+            terminal: std::mem::take(&mut *lock(&self.shown)),
             // Death by signal is reported the shell's way, 128 + signal number.
             code: status
                 .code()
@@ -333,6 +373,8 @@ impl Drop for Running {
 pub struct Out {
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
+    /// What the terminal of [`Cmd::terminal_stdin`] showed (empty without one).
+    pub terminal: Vec<u8>,
     /// Exit code; 128 + N when killed by signal N.
     pub code: i32,
     description: String,
