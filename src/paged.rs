@@ -123,15 +123,9 @@ impl<'c> Pages<'c> {
     pub async fn next(&mut self) -> anyhow::Result<Option<RangeResponse>> {
         while let Some(Span { from, bound }) = self.spans.pop_front() {
             // Cut the span at a guess inside it; what lies beyond is read next.
-            let guess = self.guess(&from).filter(|guess| {
-                bound.as_ref().is_none_or(|bound| {
-                    if self.descending {
-                        guess > bound
-                    } else {
-                        guess < bound
-                    }
-                })
-            });
+            let guess = self
+                .guess(&from)
+                .filter(|guess| self.short_of(guess, bound.as_deref()));
             let bound = match guess {
                 Some(guess) => {
                     self.spans.push_front(Span {
@@ -142,17 +136,18 @@ impl<'c> Pages<'c> {
                 }
                 None => bound,
             };
-            let response = match read_page(self.client, self.request_for(from, &bound)).await {
-                Ok(response) => response,
-                Err(e) if self.pages_read > 0 && is_compacted(&e) => {
-                    return Err(Compacted {
-                        revision: self.request.revision,
-                        source: e,
+            let response =
+                match read_page(self.client, self.request_for(from, bound.as_deref())).await {
+                    Ok(response) => response,
+                    Err(e) if self.pages_read > 0 && is_compacted(&e) => {
+                        return Err(Compacted {
+                            revision: self.request.revision,
+                            source: e,
+                        }
+                        .into());
                     }
-                    .into());
-                }
-                Err(e) => return Err(e.into()),
-            };
+                    Err(e) => return Err(e.into()),
+                };
             self.pages_read += 1;
             if self.request.revision == 0 {
                 self.request.revision = response.header.as_ref().map_or(0, |h| h.revision);
@@ -216,8 +211,8 @@ impl<'c> Pages<'c> {
         }
     }
 
-    /// Where a page's worth of keys from `from` may end, inside the range; `None` for the
-    /// range's own end.
+    /// Where a page's worth of keys from `from` may end, if keys go on as densely as in the
+    /// last page.
     fn guess(&self, from: &[u8]) -> Option<Vec<u8>> {
         let sample = self.sample.as_ref()?;
         let gaps = sample.keys.saturating_sub(1).max(1) as f64;
@@ -228,18 +223,25 @@ impl<'c> Pages<'c> {
         };
         let scale = self.page_keys as f64 * pages / gaps * SPARSE_GROWTH.powi(self.sparse);
         if self.descending {
-            let guess = keys::key_before(from, &sample.low, &sample.high, scale)?;
-            (guess > self.request.key).then_some(guess)
+            keys::key_before(from, &sample.low, &sample.high, scale)
         } else {
-            let guess = keys::key_after(from, &sample.low, &sample.high, scale)?;
-            let end = &self.request.range_end;
-            (end.as_slice() == b"\0" || guess < *end).then_some(guess)
+            keys::key_after(from, &sample.low, &sample.high, scale)
+        }
+    }
+
+    /// Whether `key` comes before `bound` (`None`: the range's own end) in reading order.
+    fn short_of(&self, key: &[u8], bound: Option<&[u8]>) -> bool {
+        if self.descending {
+            key > bound.unwrap_or(&self.request.key)
+        } else {
+            let end = bound.unwrap_or(&self.request.range_end);
+            end == b"\0" || key < end
         }
     }
 
     /// The request for the range from `from` (descending: up to `from`) to `bound`, or to the
     /// range's end.
-    fn request_for(&self, from: Vec<u8>, bound: &Option<Vec<u8>>) -> RangeRequest {
+    fn request_for(&self, from: Vec<u8>, bound: Option<&[u8]>) -> RangeRequest {
         let mut request = self.request.clone();
         let (near, far) = if self.descending {
             (&mut request.range_end, &mut request.key)
@@ -248,7 +250,7 @@ impl<'c> Pages<'c> {
         };
         *near = from;
         if let Some(bound) = bound {
-            far.clone_from(bound);
+            *far = bound.to_vec();
         }
         request.limit = match self.remaining {
             Some(remaining) => remaining.min(self.page_keys),
@@ -280,9 +282,13 @@ pub fn is_compacted(e: &client::Error) -> bool {
 }
 
 /// The member serving a request went away mid-answer: tonic reports the broken connection as
-/// `Unknown` (transport error) or `Unavailable`, and the client as every endpoint failing.
+/// `Unknown` (transport error) or `Unavailable`, and the client as every endpoint failing, or,
+/// for a write it does not send again itself, as in flight.
 pub fn member_lost(e: &client::Error) -> bool {
     e.is_unavailable()
         || e.code() == Some(tonic::Code::Unknown)
-        || matches!(e, client::Error::Timeout(_))
+        || matches!(
+            e,
+            client::Error::Timeout(_) | client::Error::InFlight { .. }
+        )
 }

@@ -446,13 +446,9 @@ impl Batch {
                     self.reached = true;
                     return Ok(());
                 }
-                // A txn in flight when its member died may or may not have been applied;
-                // sending it again is safe, as the module doc says.
-                Err(e)
-                    if self.reached
-                        && (crate::paged::member_lost(&e)
-                            || matches!(e, client::Error::InFlight { .. })) =>
-                {
+                // Including a txn in flight when its member died, which may or may not have
+                // been applied: sending it again is safe, as the module doc says.
+                Err(e) if self.reached && crate::paged::member_lost(&e) => {
                     tracing::debug!(error = %e, "destination txn failed; sending it again");
                     tokio::time::sleep(pause).await;
                     pause = (pause * 2).min(RETRY_MAX);
