@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::cli::values::go_bool;
@@ -253,16 +253,28 @@ async fn check(
 
     let mut sigint = Sigint::install()?;
     let stats = Rc::new(RefCell::new(Stats::default()));
+    let stop = Rc::new(Notify::new());
     let local = tokio::task::LocalSet::new();
-    let load = local.run_until(write_load(
-        client.clone(),
-        workload,
-        prefix.clone(),
-        stats.clone(),
-    ));
-    let interrupted = tokio::select! {
-        () = load => false,
-        _ = sigint.recv() => true,
+    let interrupted = {
+        let load = local.run_until(write_load(
+            client.clone(),
+            workload,
+            prefix.clone(),
+            stats.clone(),
+            stop.clone(),
+        ));
+        tokio::pin!(load);
+        let interrupted = tokio::select! {
+            () = &mut load => false,
+            _ = sigint.recv() => true,
+        };
+        if interrupted {
+            // A put already on the wire is applied even if its future is dropped, and one
+            // applied after the delete would outlive it: stop sending and await the answers.
+            stop.notify_one();
+            load.await;
+        }
+        interrupted
     };
     drop(local);
     let deleted = client
@@ -388,12 +400,15 @@ fn memory_failure(out: &mut dyn Write, cause: &str, when: &str) -> anyhow::Resul
     Err(CliError::new(ExitCode::Error, "the data scale check failed").into())
 }
 
-/// Sends the workload's puts, at most `clients` at a time, recording each one's latency.
+/// Sends the workload's puts, at most `clients` at a time, recording each one's latency,
+/// until the workload is done or `stop` is notified; either way it returns once every put
+/// it sent has been answered.
 async fn write_load(
     client: Rc<Client>,
     workload: Workload,
     prefix: Vec<u8>,
     stats: Rc<RefCell<Stats>>,
+    stop: Rc<Notify>,
 ) {
     let started = Instant::now();
     let permits = Arc::new(Semaphore::new(workload.clients));
@@ -412,16 +427,25 @@ async fn write_load(
     });
     let mut sent = 0u64;
     loop {
-        let more = match &mut pace {
-            Some(ticker) => tokio::time::timeout_at(deadline, ticker.tick())
-                .await
-                .is_ok(),
-            None => sent < workload.total,
+        let next_permit = async {
+            let more = match &mut pace {
+                Some(ticker) => tokio::time::timeout_at(deadline, ticker.tick())
+                    .await
+                    .is_ok(),
+                None => sent < workload.total,
+            };
+            if more {
+                permits.clone().acquire_owned().await.ok()
+            } else {
+                None
+            }
         };
-        if !more {
-            break;
-        }
-        let Ok(permit) = permits.clone().acquire_owned().await else {
+        let permit = tokio::select! {
+            biased;
+            () = stop.notified() => None,
+            permit = next_permit => permit,
+        };
+        let Some(permit) = permit else {
             break;
         };
         sent += 1;
