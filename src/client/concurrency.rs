@@ -6,10 +6,8 @@
 //! without `--command-timeout`. When their member goes away they are sent again to the next
 //! one: both are idempotent for a given lease (the server finds the key it already made).
 
-use std::future::Future;
-
 use super::lease::{RETRY_WAIT, grpc, is_transient};
-use super::{Client, Error, Grpc, Retry, StreamConnection};
+use super::{Client, Error, Grpc, GrpcCall, Retry, StreamConnection};
 use crate::pb::mvccpb::KeyValue;
 use crate::pb::v3electionpb::election_client::ElectionClient;
 use crate::pb::v3electionpb::{
@@ -93,17 +91,12 @@ impl Client {
 
     /// A request that may wait indefinitely, sent again on the next member when its member
     /// fails.
-    async fn waiting<Req, Resp, F, Fut>(
+    async fn waiting<Req: prost::Message + Clone, Resp>(
         &self,
         method: &'static str,
         request: Req,
-        send: F,
-    ) -> Result<Resp, Error>
-    where
-        Req: prost::Message + Clone,
-        F: Fn(Grpc, tonic::Request<Req>) -> Fut,
-        Fut: Future<Output = Result<tonic::Response<Resp>, tonic::Status>>,
-    {
+        send: impl GrpcCall<Req, Resp>,
+    ) -> Result<Resp, Error> {
         loop {
             let conn = self.stream_connection().await?;
             let req = conn.request(method, request.clone())?;

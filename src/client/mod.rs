@@ -166,25 +166,37 @@ impl Error {
                 Some(text)
             }
             Error::TooLarge {
-                direction: Direction::Request,
+                direction,
                 size,
                 limit,
-            } => Some(format!(
-                "the request is {size} bytes, more than --max-request-bytes allows ({limit} \
-                 bytes); etcd itself refuses requests over its own --max-request-bytes \
-                 (1.5 MiB by default)"
-            )),
-            Error::TooLarge {
-                direction: Direction::Response,
-                size,
-                limit,
-            } => Some(format!(
-                "the response is {size} bytes, more than --max-recv-bytes allows ({limit} \
-                 bytes): raise it, or ask for less (--limit, --keys-only)"
-            )),
+            } => Some(match direction {
+                Direction::Request => format!(
+                    "the request is {size} bytes, more than --max-request-bytes allows \
+                     ({limit} bytes); etcd itself refuses requests over its own \
+                     --max-request-bytes (1.5 MiB by default)"
+                ),
+                Direction::Response => format!(
+                    "the response is {size} bytes, more than --max-recv-bytes allows \
+                     ({limit} bytes): raise it, or ask for less (--limit, --keys-only)"
+                ),
+            }),
             _ => None,
         }
     }
+}
+
+/// One gRPC call on a member's connection, as a request method hands it to the sending loop,
+/// which may make it again on another member.
+pub trait GrpcCall<Req, Resp>: Fn(Grpc, tonic::Request<Req>) -> Self::Reply {
+    type Reply: Future<Output = Result<tonic::Response<Resp>, Status>>;
+}
+
+impl<Req, Resp, F, Reply> GrpcCall<Req, Resp> for F
+where
+    F: Fn(Grpc, tonic::Request<Req>) -> Reply,
+    Reply: Future<Output = Result<tonic::Response<Resp>, Status>>,
+{
+    type Reply = Reply;
 }
 
 fn status_message(status: &Status) -> String {
@@ -362,18 +374,13 @@ impl Client {
     /// failed and some failure may pass (a frozen member, no leader yet, a broken connection),
     /// another round starts after a short pause, until the deadline; otherwise the command
     /// fails at once, naming each endpoint.
-    pub async fn unary<Req, Resp, F, Fut>(
+    pub async fn unary<Req: prost::Message + Clone, Resp>(
         &self,
         method: &'static str,
         retry: Retry,
         request: Req,
-        send: F,
-    ) -> Result<Resp, Error>
-    where
-        Req: prost::Message + Clone,
-        F: Fn(Grpc, tonic::Request<Req>) -> Fut,
-        Fut: Future<Output = Result<tonic::Response<Resp>, Status>>,
-    {
+        send: impl GrpcCall<Req, Resp>,
+    ) -> Result<Resp, Error> {
         let size = request.encoded_len();
         if size > self.config.max_request_bytes {
             return Err(Error::TooLarge {
