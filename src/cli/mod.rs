@@ -8,6 +8,7 @@
 mod help;
 pub mod values;
 
+use std::any::TypeId;
 use std::ffi::{OsStr, OsString};
 use std::time::Duration;
 
@@ -25,6 +26,8 @@ use values::{Suggest, go_bool, go_duration};
 /// - an `ETCDCTL_*` variable that is empty or that its flag would reject is ignored, as etcdctl
 ///   ignores it, instead of failing the command; so are the variables of the global args
 ///   `unread`.
+///
+/// - every flag takes its value as pflag does (see [`pflag_syntax`]).
 ///
 /// Only the top level is touched here: each command is rewritten by [`Etcdctl`] when clap
 /// builds it, and the settings above are global ones that clap hands down then.
@@ -49,6 +52,7 @@ pub fn etcdctl_tree(
             );
         }
     }
+    cmd = cmd.mut_args(pflag_syntax);
     let ignored: Vec<clap::Id> = cmd
         .get_arguments()
         .filter(|arg| {
@@ -116,11 +120,11 @@ pub struct Etcdctl<A>(pub A);
 
 impl<A: clap::Args> clap::Args for Etcdctl<A> {
     fn augment_args(cmd: clap::Command) -> clap::Command {
-        help::command_layout(A::augment_args(cmd))
+        help::command_layout(with_pflag_syntax(A::augment_args(cmd)))
     }
 
     fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
-        help::command_layout(A::augment_args_for_update(cmd))
+        help::command_layout(with_pflag_syntax(A::augment_args_for_update(cmd)))
     }
 
     fn group_id() -> Option<clap::Id> {
@@ -149,6 +153,45 @@ impl<A: clap::FromArgMatches> clap::FromArgMatches for Etcdctl<A> {
     }
 }
 
+/// `cmd` and its subcommands with every flag rewritten by [`pflag_syntax`].
+fn with_pflag_syntax(cmd: clap::Command) -> clap::Command {
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|sub| sub.get_name().to_string())
+        .collect();
+    let mut cmd = cmd.mut_args(pflag_syntax);
+    for name in names {
+        cmd = cmd.mut_subcommand(&name, with_pflag_syntax);
+    }
+    cmd
+}
+
+/// A flag as a derived field declares it, made to take its value as Go's pflag does, so the
+/// fields need not say so one by one:
+/// - a `bool` flag (or an `Option<bool>` one, unset unless given) is on alone, and takes a
+///   value only after `=`, read by Go's `ParseBool` (`--hex`, `--hex=false`, `--hex=0`;
+///   `--hex false` is `--hex` and an argument `false`);
+/// - a flag that takes a value takes the next word whatever it looks like (`--limit -1`,
+///   `--prefix --x`).
+///
+/// Positional arguments are left as declared.
+fn pflag_syntax(arg: clap::Arg) -> clap::Arg {
+    if arg.is_positional() {
+        return arg;
+    }
+    if arg.get_value_parser().type_id() == TypeId::of::<bool>() {
+        return arg
+            .num_args(0..=1)
+            .require_equals(true)
+            .default_missing_value("true")
+            .value_parser(go_bool);
+    }
+    match arg.get_action() {
+        ArgAction::Set | ArgAction::Append => arg.allow_hyphen_values(true),
+        _ => arg,
+    }
+}
+
 /// Whether `value` would pass as `--flag=value` for this flag; empty never does (etcdctl skips
 /// empty variables).
 fn env_value_is_valid(arg: &clap::Arg, value: &OsStr) -> bool {
@@ -172,7 +215,7 @@ fn env_value_is_valid(arg: &clap::Arg, value: &OsStr) -> bool {
 #[command(next_help_heading = help::GLOBAL_HEADING)]
 pub struct GlobalArgs {
     /// ectl only: the named context (config.toml) to fill in settings no flag or variable gives
-    #[arg(long, global = true, env = "ECTL_CONTEXT", allow_hyphen_values = true)]
+    #[arg(long, global = true, env = "ECTL_CONTEXT")]
     pub context: Option<String>,
 
     /// The ids of the arguments a flag or an `ETCDCTL_*` variable set: a context never
@@ -181,18 +224,22 @@ pub struct GlobalArgs {
     pub explicit: Vec<String>,
 
     /// gRPC endpoints
-    #[arg(long, global = true, env = "ETCDCTL_ENDPOINTS", value_delimiter = ',',
-          default_value = "127.0.0.1:2379", action = ArgAction::Append, allow_hyphen_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "ETCDCTL_ENDPOINTS",
+        value_delimiter = ',',
+        default_value = "127.0.0.1:2379",
+        action = ArgAction::Append,
+    )]
     pub endpoints: Vec<String>,
 
     /// enable client-side debug logging
-    #[arg(long, global = true, env = "ETCDCTL_DEBUG", num_args = 0..=1, require_equals = true,
-          default_missing_value = "true", default_value = "false", value_parser = go_bool)]
+    #[arg(long, global = true, env = "ETCDCTL_DEBUG")]
     pub debug: bool,
 
     /// print each request to stderr as a curl command line for etcd's JSON gateway
-    #[arg(long, global = true, env = "ETCDCTL_PRINT_CURL", num_args = 0..=1, require_equals = true,
-          default_missing_value = "true", default_value = "false", value_parser = go_bool)]
+    #[arg(long, global = true, env = "ETCDCTL_PRINT_CURL")]
     pub print_curl: bool,
 
     /// set the output format (fields, json, protobuf, simple, table)
@@ -202,105 +249,102 @@ pub struct GlobalArgs {
         global = true,
         env = "ETCDCTL_WRITE_OUT",
         default_value = "simple",
-        allow_hyphen_values = true,
-        value_parser = Suggest(&["fields", "json", "protobuf", "simple", "table"])
+        value_parser = Suggest(&["fields", "json", "protobuf", "simple", "table"]),
     )]
     pub write_out: String,
 
     /// print byte strings as hex encoded strings
-    #[arg(long, global = true, env = "ETCDCTL_HEX", num_args = 0..=1, require_equals = true,
-          default_missing_value = "true", default_value = "false", value_parser = go_bool)]
+    #[arg(long, global = true, env = "ETCDCTL_HEX")]
     pub hex: bool,
 
     /// dial timeout for client connections
-    #[arg(long, global = true, env = "ETCDCTL_DIAL_TIMEOUT", default_value = "2s",
-          value_parser = go_duration, allow_hyphen_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "ETCDCTL_DIAL_TIMEOUT",
+        default_value = "2s",
+        value_parser = go_duration,
+    )]
     pub dial_timeout: Duration,
 
     /// timeout for short running command (excluding dial timeout)
-    #[arg(long, global = true, env = "ETCDCTL_COMMAND_TIMEOUT", default_value = "5s",
-          value_parser = go_duration, allow_hyphen_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "ETCDCTL_COMMAND_TIMEOUT",
+        default_value = "5s",
+        value_parser = go_duration,
+    )]
     pub command_timeout: Duration,
 
     /// keepalive time for client connections
-    #[arg(long, global = true, env = "ETCDCTL_KEEPALIVE_TIME", default_value = "2s",
-          value_parser = go_duration, allow_hyphen_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "ETCDCTL_KEEPALIVE_TIME",
+        default_value = "2s",
+        value_parser = go_duration,
+    )]
     pub keepalive_time: Duration,
 
     /// keepalive timeout for client connections
-    #[arg(long, global = true, env = "ETCDCTL_KEEPALIVE_TIMEOUT", default_value = "6s",
-          value_parser = go_duration, allow_hyphen_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "ETCDCTL_KEEPALIVE_TIMEOUT",
+        default_value = "6s",
+        value_parser = go_duration,
+    )]
     pub keepalive_timeout: Duration,
 
     /// disable transport security for client connections
-    #[arg(long, global = true, env = "ETCDCTL_INSECURE_TRANSPORT", num_args = 0..=1,
-          require_equals = true, default_missing_value = "true", default_value = "true",
-          value_parser = go_bool)]
+    #[arg(
+        long,
+        global = true,
+        env = "ETCDCTL_INSECURE_TRANSPORT",
+        default_value = "true"
+    )]
     pub insecure_transport: bool,
 
     /// accept insecure SRV records describing cluster endpoints
-    #[arg(long, global = true, env = "ETCDCTL_INSECURE_DISCOVERY", num_args = 0..=1,
-          require_equals = true, default_missing_value = "true", default_value = "true",
-          value_parser = go_bool)]
+    #[arg(
+        long,
+        global = true,
+        env = "ETCDCTL_INSECURE_DISCOVERY",
+        default_value = "true"
+    )]
     pub insecure_discovery: bool,
 
     /// skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)
-    #[arg(long, global = true, env = "ETCDCTL_INSECURE_SKIP_TLS_VERIFY", num_args = 0..=1,
-          require_equals = true, default_missing_value = "true", default_value = "false",
-          value_parser = go_bool)]
+    #[arg(long, global = true, env = "ETCDCTL_INSECURE_SKIP_TLS_VERIFY")]
     pub insecure_skip_tls_verify: bool,
 
     /// identify secure client using this TLS certificate file
-    #[arg(long, global = true, env = "ETCDCTL_CERT", allow_hyphen_values = true,
-          value_hint = clap::ValueHint::FilePath)]
+    #[arg(long, global = true, env = "ETCDCTL_CERT", value_hint = clap::ValueHint::FilePath)]
     pub cert: Option<String>,
 
     /// identify secure client using this TLS key file
-    #[arg(long, global = true, env = "ETCDCTL_KEY", allow_hyphen_values = true,
-          value_hint = clap::ValueHint::FilePath)]
+    #[arg(long, global = true, env = "ETCDCTL_KEY", value_hint = clap::ValueHint::FilePath)]
     pub key: Option<String>,
 
     /// verify certificates of TLS-enabled secure servers using this CA bundle
-    #[arg(
-        long,
-        global = true,
-        env = "ETCDCTL_CACERT",
-        allow_hyphen_values = true,
-        value_hint = clap::ValueHint::FilePath
-    )]
+    #[arg(long, global = true, env = "ETCDCTL_CACERT", value_hint = clap::ValueHint::FilePath)]
     pub cacert: Option<String>,
 
     /// username[:password] for authentication (prompt if password is not supplied)
-    #[arg(long, global = true, env = "ETCDCTL_USER", allow_hyphen_values = true)]
+    #[arg(long, global = true, env = "ETCDCTL_USER")]
     pub user: Option<String>,
 
     /// password for authentication (if this option is used, --user option shouldn't include password)
-    #[arg(
-        long,
-        global = true,
-        env = "ETCDCTL_PASSWORD",
-        hide_env_values = true,
-        allow_hyphen_values = true
-    )]
+    #[arg(long, global = true, env = "ETCDCTL_PASSWORD", hide_env_values = true)]
     pub password: Option<String>,
 
     /// domain name to query for SRV records describing cluster endpoints
-    #[arg(
-        short = 'd',
-        long,
-        global = true,
-        env = "ETCDCTL_DISCOVERY_SRV",
-        allow_hyphen_values = true
-    )]
+    #[arg(short = 'd', long, global = true, env = "ETCDCTL_DISCOVERY_SRV")]
     pub discovery_srv: Option<String>,
 
     /// service name to query when using DNS discovery
-    #[arg(
-        long,
-        global = true,
-        env = "ETCDCTL_DISCOVERY_SRV_NAME",
-        allow_hyphen_values = true
-    )]
+    #[arg(long, global = true, env = "ETCDCTL_DISCOVERY_SRV_NAME")]
     pub discovery_srv_name: Option<String>,
 
     /// client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)
@@ -308,8 +352,7 @@ pub struct GlobalArgs {
         long,
         global = true,
         env = "ETCDCTL_MAX_REQUEST_BYTES",
-        default_value_t = 0,
-        allow_hyphen_values = true
+        default_value_t = 0
     )]
     pub max_request_bytes: usize,
 
@@ -318,8 +361,7 @@ pub struct GlobalArgs {
         long,
         global = true,
         env = "ETCDCTL_MAX_RECV_BYTES",
-        default_value_t = 0,
-        allow_hyphen_values = true
+        default_value_t = 0
     )]
     pub max_recv_bytes: usize,
 }

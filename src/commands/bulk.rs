@@ -14,7 +14,7 @@ use std::io::{BufReader, IsTerminal, Read, Write};
 
 use clap::Args;
 
-use crate::cli::values::{go_bool, go_int64};
+use crate::cli::values::go_int64;
 use crate::client::Client;
 use crate::commands::process::{Sigint, die_of_sigint};
 use crate::commands::{Context, arg_bytes};
@@ -45,18 +45,16 @@ const TXN_BYTES: usize = 1 << 20;
 #[command(verbatim_doc_comment)]
 pub struct ExportArgs {
     /// Export keys with matching prefix
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub prefix: bool,
     /// Export keys that are greater than or equal to the given key
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub from_key: bool,
     /// The revision to export (default: the current one)
-    #[arg(long, default_value = "0", value_parser = go_int64, allow_hyphen_values = true)]
+    #[arg(long, default_value = "0", value_parser = go_int64)]
     pub rev: i64,
     /// Start just after this key (continues a cut export; no header line then)
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(long)]
     pub after: Option<OsString>,
     /// [key [range_end]]
     #[arg(value_name = "KEY")]
@@ -76,14 +74,13 @@ pub struct ExportArgs {
 #[command(verbatim_doc_comment)]
 pub struct ImportArgs {
     /// Remove this prefix from the keys that start with it
-    #[arg(long, default_value = "", allow_hyphen_values = true)]
+    #[arg(long, default_value = "")]
     pub strip_prefix: String,
     /// Put this prefix in front of every key (after --strip-prefix)
-    #[arg(long, default_value = "", allow_hyphen_values = true)]
+    #[arg(long, default_value = "")]
     pub dest_prefix: String,
     /// Write only keys that do not exist (a compare on create_revision = 0)
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub if_absent: bool,
     /// The dump to read; - for stdin
     #[arg(value_name = "FILE")]

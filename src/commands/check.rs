@@ -17,7 +17,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
 
-use crate::cli::values::go_bool;
 use crate::client::{Client, Endpoint, TlsOptions};
 use crate::commands::Context;
 use crate::commands::process::{Sigint, die_of_sigint};
@@ -56,14 +55,10 @@ pub enum CheckCommand {
 #[command(verbatim_doc_comment)]
 pub struct PerfArgs {
     /// The performance check's workload model. Accepted workloads: s(small), m(medium), l(large), xl(xLarge)
-    #[arg(long, default_value = "s", allow_hyphen_values = true)]
+    #[arg(long, default_value = "s")]
     pub load: String,
     /// The prefix for writing the performance check's keys.
-    #[arg(
-        long,
-        default_value = "/etcdctl-check-perf/",
-        allow_hyphen_values = true
-    )]
+    #[arg(long, default_value = "/etcdctl-check-perf/")]
     pub prefix: String,
     #[command(flatten)]
     pub after: AfterArgs,
@@ -80,14 +75,10 @@ pub struct PerfArgs {
 #[command(verbatim_doc_comment)]
 pub struct DatascaleArgs {
     /// The datascale check's workload model. Accepted workloads: s(small), m(medium), l(large), xl(xLarge)
-    #[arg(long, default_value = "s", allow_hyphen_values = true)]
+    #[arg(long, default_value = "s")]
     pub load: String,
     /// The prefix for writing the datascale check's keys.
-    #[arg(
-        long,
-        default_value = "/etcdctl-check-datascale/",
-        allow_hyphen_values = true
-    )]
+    #[arg(long, default_value = "/etcdctl-check-datascale/")]
     pub prefix: String,
     #[command(flatten)]
     pub after: AfterArgs,
@@ -97,12 +88,10 @@ pub struct DatascaleArgs {
 #[derive(Debug, Clone, Args)]
 pub struct AfterArgs {
     /// Compact storage with last revision after test is finished.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub auto_compact: bool,
     /// Defragment storage after test is finished.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub auto_defrag: bool,
 }
 
@@ -554,7 +543,7 @@ async fn resident_memory(endpoint: &str, tls: Option<&TlsOptions>) -> Result<f64
 
 async fn fetch_metrics(endpoint: &str, tls: Option<&TlsOptions>) -> Result<String, String> {
     let parsed = Endpoint::parse(endpoint).map_err(|e| e.to_string())?;
-    let stream = tokio::net::TcpStream::connect((parsed.host.as_str(), parsed.port))
+    let mut stream = tokio::net::TcpStream::connect((parsed.host.as_str(), parsed.port))
         .await
         .map_err(|e| e.to_string())?;
     let request = format!(
@@ -573,30 +562,32 @@ async fn fetch_metrics(endpoint: &str, tls: Option<&TlsOptions>) -> Result<Strin
             .connect(name, stream)
             .await
             .map_err(|e| e.to_string())?;
-        stream
-            .write_all(request.as_bytes())
-            .await
-            .map_err(|e| e.to_string())?;
-        stream
-            .read_to_end(&mut response)
-            .await
-            .map_err(|e| e.to_string())?;
+        exchange(&mut stream, &request, &mut response).await?;
     } else {
-        let mut stream = stream;
-        stream
-            .write_all(request.as_bytes())
-            .await
-            .map_err(|e| e.to_string())?;
-        stream
-            .read_to_end(&mut response)
-            .await
-            .map_err(|e| e.to_string())?;
+        exchange(&mut stream, &request, &mut response).await?;
     }
     let text = String::from_utf8_lossy(&response);
     let (_, body) = text
         .split_once("\r\n\r\n")
         .ok_or("a response without a body")?;
     Ok(body.to_string())
+}
+
+/// Sends `request` and reads the answer until the server closes the connection.
+async fn exchange(
+    stream: &mut (impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin),
+    request: &str,
+    response: &mut Vec<u8>,
+) -> Result<(), String> {
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
+    stream
+        .read_to_end(response)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 
 use clap::Args;
 
-use crate::cli::values::go_bool;
 use crate::commands::{Context, progress};
 use crate::error::CliError;
 
@@ -19,11 +18,10 @@ use crate::error::CliError;
 #[command(verbatim_doc_comment)]
 pub struct DefragArgs {
     /// use all endpoints from the cluster member list
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub cluster: bool,
     /// Optional. If present, defragments a data directory not in use by etcd.
-    #[arg(long, default_value = "", allow_hyphen_values = true)]
+    #[arg(long, default_value = "")]
     pub data_dir: String,
 }
 

@@ -34,7 +34,7 @@ use crate::pb::mvccpb::KeyValue;
 #[command(verbatim_doc_comment)]
 pub struct DiffArgs {
     /// a revision to compare (give it twice: A then B)
-    #[arg(long, action = ArgAction::Append, value_parser = go_int64, allow_hyphen_values = true)]
+    #[arg(long, action = ArgAction::Append, value_parser = go_int64)]
     pub rev: Vec<i64>,
     /// the first cluster's endpoints (default: --endpoints)
     #[arg(long, value_delimiter = ',')]

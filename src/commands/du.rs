@@ -38,7 +38,7 @@ pub struct DuArgs {
     #[arg(long, default_value = "/")]
     pub separator: String,
     /// read at this revision (0: the current one)
-    #[arg(long, default_value = "0", value_parser = go_int64, allow_hyphen_values = true)]
+    #[arg(long, default_value = "0", value_parser = go_int64)]
     pub rev: i64,
     /// keys per request
     #[arg(long, default_value_t = DEFAULT_PAGE_KEYS, hide = true)]

@@ -6,7 +6,6 @@ use std::io::Write;
 
 use clap::Args;
 
-use crate::cli::values::go_bool;
 use crate::client::session::{DEFAULT_SESSION_TTL, Session, SessionLost};
 use crate::client::{self, Client};
 use crate::commands::process::Interrupts;
@@ -29,8 +28,7 @@ use crate::pb::v3electionpb::LeaderKey;
 #[command(verbatim_doc_comment)]
 pub struct ElectArgs {
     /// observation mode
-    #[arg(short, long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(short, long)]
     pub listen: bool,
     /// <election-name> [proposal]
     #[arg(value_name = "ELECTION_NAME")]

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use clap::{Args, Subcommand};
 
-use crate::cli::values::{go_bool, go_int64};
+use crate::cli::values::go_int64;
 use crate::client::Client;
 use crate::commands::Context;
 use crate::error::CliError;
@@ -23,8 +23,7 @@ use crate::pb::etcdserverpb::RangeRequest;
 #[command(verbatim_doc_comment)]
 pub struct EndpointArgs {
     /// use all endpoints from the cluster member list
-    #[arg(long, global = true, num_args = 0..=1, require_equals = true,
-          default_missing_value = "true", default_value = "false", value_parser = go_bool)]
+    #[arg(long, global = true)]
     pub cluster: bool,
     #[command(subcommand)]
     pub command: EndpointCommand,
@@ -68,7 +67,7 @@ pub struct StatusArgs {}
 #[command(verbatim_doc_comment)]
 pub struct HashArgs {
     /// maximum revision to hash (default: all revisions)
-    #[arg(long, default_value = "0", value_parser = go_int64, allow_hyphen_values = true)]
+    #[arg(long, default_value = "0", value_parser = go_int64)]
     pub rev: i64,
 }
 

@@ -4,7 +4,7 @@
 use clap::{Args, Subcommand};
 use clap_complete::engine::ArgValueCompleter;
 
-use crate::cli::values::{go_bool, go_parse_int};
+use crate::cli::values::go_parse_int;
 use crate::client::{self, lease::KeepAliveEvent};
 use crate::commands::Context;
 use crate::commands::completion::{Positional, Source};
@@ -69,8 +69,7 @@ pub struct RevokeArgs {
 #[command(verbatim_doc_comment)]
 pub struct TimeToLiveArgs {
     /// Get keys attached to this lease
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub keys: bool,
     /// <leaseID> in hex
     #[arg(value_name = "LEASE_ID", add = ArgValueCompleter::new(Positional(&[Source::Leases])))]
@@ -101,8 +100,7 @@ pub struct ListArgs {
 #[command(verbatim_doc_comment)]
 pub struct KeepAliveArgs {
     /// Resets the keep-alive time to its original value and exits immediately
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub once: bool,
     /// <leaseID> in hex
     #[arg(value_name = "LEASE_ID", add = ArgValueCompleter::new(Positional(&[Source::Leases])))]

@@ -33,7 +33,7 @@ use crate::pb::etcdserverpb::RangeRequest;
 #[command(verbatim_doc_comment)]
 pub struct LockArgs {
     /// timeout for session
-    #[arg(long, default_value = "10", value_parser = go_int64, allow_hyphen_values = true)]
+    #[arg(long, default_value = "10", value_parser = go_int64)]
     pub ttl: i64,
     /// <lockname> [exec-command arg1 arg2 ...]
     #[arg(value_name = "LOCKNAME")]

@@ -3,7 +3,6 @@
 use clap::{Args, Subcommand};
 use clap_complete::engine::ArgValueCompleter;
 
-use crate::cli::values::go_bool;
 use crate::commands::Context;
 use crate::commands::completion::{Positional, Source};
 use crate::error::CliError;
@@ -42,11 +41,10 @@ pub enum MemberCommand {
 #[command(verbatim_doc_comment)]
 pub struct AddArgs {
     /// comma separated peer URLs for the new member.
-    #[arg(long, default_value = "", allow_hyphen_values = true)]
+    #[arg(long, default_value = "")]
     pub peer_urls: String,
     /// indicates if the new member is raft learner
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub learner: bool,
     /// <memberName>
     #[arg(value_name = "NAME")]
@@ -88,7 +86,7 @@ pub struct PromoteArgs {
 #[command(verbatim_doc_comment)]
 pub struct UpdateArgs {
     /// comma separated peer URLs for the updated member.
-    #[arg(long, default_value = "", allow_hyphen_values = true)]
+    #[arg(long, default_value = "")]
     pub peer_urls: String,
     /// <memberID>
     #[arg(value_name = "MEMBER_ID", add = ArgValueCompleter::new(Positional(&[Source::Members])))]

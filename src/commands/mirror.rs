@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::cli::values::{go_bool, go_int64};
+use crate::cli::values::go_int64;
 use crate::client::{self, Client, Credentials, TlsOptions};
 use crate::commands::process::{Sigint, die_of_sigint};
 use crate::commands::{Context, arg_bytes};
@@ -55,41 +55,34 @@ const RETRY_MAX: Duration = Duration::from_secs(2);
 #[command(verbatim_doc_comment)]
 pub struct MakeMirrorArgs {
     /// Key-value prefix to mirror
-    #[arg(long, default_value = "", allow_hyphen_values = true)]
+    #[arg(long, default_value = "")]
     pub prefix: String,
     /// destination prefix to mirror a prefix to a different prefix in the destination cluster
-    #[arg(long, default_value = "", allow_hyphen_values = true)]
+    #[arg(long, default_value = "")]
     pub dest_prefix: String,
     /// mirror key-values to the root of the destination cluster
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub no_dest_prefix: bool,
     /// Identify secure client using this TLS certificate file for the destination cluster
-    #[arg(long, default_value = "", allow_hyphen_values = true)]
+    #[arg(long, default_value = "")]
     pub dest_cert: String,
     /// Identify secure client using this TLS key file
-    #[arg(long, default_value = "", allow_hyphen_values = true)]
+    #[arg(long, default_value = "")]
     pub dest_key: String,
     /// Verify certificates of TLS enabled secure servers using this CA bundle
-    #[arg(long, default_value = "", allow_hyphen_values = true)]
+    #[arg(long, default_value = "")]
     pub dest_cacert: String,
     /// Disable transport security for client connections
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "true", value_parser = go_bool)]
+    #[arg(long, default_value = "true")]
     pub dest_insecure_transport: bool,
     /// Destination username[:password] for authentication (prompt if password is not supplied)
-    #[arg(long, default_value = "", allow_hyphen_values = true)]
+    #[arg(long, default_value = "")]
     pub dest_user: String,
     /// Destination password for authentication (if this option is used, --user option shouldn't include password)
-    #[arg(
-        long,
-        default_value = "",
-        allow_hyphen_values = true,
-        hide_default_value = true
-    )]
+    #[arg(long, default_value = "", hide_default_value = true)]
     pub dest_password: String,
     /// Specify the kv revision to start to mirror
-    #[arg(long, default_value = "0", value_parser = go_int64, allow_hyphen_values = true)]
+    #[arg(long, default_value = "0", value_parser = go_int64)]
     pub rev: i64,
     /// Maximum number of operations permitted in a transaction during syncing updates.
     #[arg(long, default_value_t = DEFAULT_MAX_TXN_OPS)]

@@ -33,6 +33,7 @@ pub mod elect;
 pub mod endpoint;
 pub mod kv;
 pub mod lease;
+pub mod line;
 pub mod lock;
 pub mod member;
 pub mod mirror;
@@ -419,11 +420,9 @@ pub async fn run(command: Command, ctx: &mut Context<'_>) -> anyhow::Result<()> 
         Command::Del(Etcdctl(args)) => kv::del::run(args, ctx).await,
         Command::Txn(Etcdctl(args)) => kv::txn::run(args, ctx).await,
         Command::Compaction(Etcdctl(args)) => kv::compact::run(args, ctx).await,
-        Command::Version(Etcdctl(args)) => version::run(&args, ctx.out),
         Command::Auth(Etcdctl(args)) => auth::run(args, ctx).await,
         Command::User(Etcdctl(args)) => auth::user::run(args, ctx).await,
         Command::Role(Etcdctl(args)) => auth::role::run(args, ctx).await,
-        Command::Completion(Etcdctl(args)) => completion::run(&args, ctx.out),
         Command::Watch(Etcdctl(args)) => watch::run(args, ctx).await,
         Command::Lease(Etcdctl(args)) => lease::run(args, ctx).await,
         Command::Lock(Etcdctl(args)) => lock::run(args, ctx).await,
@@ -442,7 +441,10 @@ pub async fn run(command: Command, ctx: &mut Context<'_>) -> anyhow::Result<()> 
         Command::Doctor(Etcdctl(args)) => doctor::run(args, ctx).await,
         Command::Du(Etcdctl(args)) => du::run(args, ctx).await,
         Command::Diff(Etcdctl(args)) => diff::run(args, ctx).await,
-        Command::Context(Etcdctl(args)) => context::run(&args, ctx.out),
+        // `main` runs these before resolving settings; a library caller may come here with them.
+        Command::Version(_) | Command::Completion(_) | Command::Context(_) => {
+            run_offline(&command, ctx.out).unwrap_or(Ok(()))
+        }
     }
 }
 
@@ -601,15 +603,16 @@ pub fn arg_bytes(arg: &std::ffi::OsStr) -> Vec<u8> {
 pub(crate) fn try_parse_args<A: clap::Args + clap::FromArgMatches>(
     argv: &[&str],
 ) -> Result<A, clap::Error> {
-    let cmd = A::augment_args(clap::Command::new("test"));
+    let cmd = <Etcdctl<A> as clap::Args>::augment_args(clap::Command::new("test"));
     let matches = cmd.try_get_matches_from(std::iter::once("test").chain(argv.iter().copied()))?;
-    A::from_arg_matches(&matches)
+    <Etcdctl<A> as clap::FromArgMatches>::from_arg_matches(&matches).map(|args| args.0)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use clap::error::ErrorKind;
+    use std::any::TypeId;
     use std::time::Duration;
 
     fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
@@ -791,6 +794,35 @@ mod tests {
                 .check_args()
                 .is_err()
         );
+    }
+
+    /// Catches a command registered without [`Etcdctl`], whose flags would parse as clap's.
+    #[test]
+    fn every_flag_of_every_command_takes_its_value_as_pflag_does() {
+        fn check(cmd: &clap::Command, path: &str, wrong: &mut Vec<String>) {
+            for arg in cmd.get_arguments().filter(|arg| !arg.is_positional()) {
+                let pflag_like = if arg.get_value_parser().type_id() == TypeId::of::<bool>() {
+                    arg.is_require_equals_set() && arg.get_num_args() == Some((0..=1).into())
+                } else {
+                    !arg.get_action().takes_values() || arg.is_allow_hyphen_values_set()
+                };
+                if !pflag_like {
+                    wrong.push(format!("{path} --{}", arg.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                check(sub, &format!("{path} {}", sub.get_name()), wrong);
+            }
+        }
+        let mut cmd = command_with_env(&|_| None);
+        cmd.build();
+        let mut wrong = Vec::new();
+        check(&cmd, "ectl", &mut wrong);
+        assert!(wrong.is_empty(), "{wrong:?}");
+        assert!(cmd.find_subcommand("get").is_some_and(|get| {
+            get.get_arguments()
+                .any(|arg| arg.get_id() == "prefix" && arg.is_require_equals_set())
+        }));
     }
 
     #[test]

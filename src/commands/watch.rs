@@ -13,10 +13,11 @@ use std::os::unix::ffi::OsStrExt;
 use clap::{Args, CommandFactory, FromArgMatches};
 use tokio::sync::mpsc;
 
-use crate::cli::values::{go_bool, go_int64};
+use crate::cli::Etcdctl;
+use crate::cli::values::go_int64;
 use crate::client::watch::{Delivery, Watches};
 use crate::commands::Context;
-use crate::commands::kv::txn::grammar::argify;
+use crate::commands::line::argify;
 use crate::commands::process::{Failure, Sigint, UserCommand, die_of_sigint};
 use crate::error::{CliError, ExitCode, Verbatim};
 use crate::go;
@@ -48,23 +49,19 @@ use crate::pb::mvccpb::Event;
 #[command(verbatim_doc_comment)]
 pub struct WatchArgs {
     /// Interactive mode
-    #[arg(short = 'i', long, num_args = 0..=1, require_equals = true,
-          default_missing_value = "true", default_value = "false", value_parser = go_bool)]
+    #[arg(short = 'i', long)]
     pub interactive: bool,
     /// Watch on a prefix if prefix is set
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub prefix: bool,
     /// Revision to start watching
-    #[arg(long, default_value = "0", value_parser = go_int64, allow_hyphen_values = true)]
+    #[arg(long, default_value = "0", value_parser = go_int64)]
     pub rev: i64,
     /// get the previous key-value pair before the event happens
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub prev_kv: bool,
     /// get periodic watch progress notification from server
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub progress_notify: bool,
     /// Show values that are Kubernetes objects (as an API server stores them) as JSON or YAML;
     /// other values print as they are (ectl only; simple format; for the whole session with -i)
@@ -241,7 +238,7 @@ fn parse_line_flags(args: &[Vec<u8>]) -> Result<WatchArgs, CliError> {
     #[command(name = "watch")]
     struct Line {
         #[command(flatten)]
-        watch: WatchArgs,
+        watch: Etcdctl<WatchArgs>,
     }
     let argv = std::iter::once(OsString::from("watch"))
         .chain(args.iter().map(|a| OsStr::from_bytes(a).to_owned()));
@@ -252,7 +249,7 @@ fn parse_line_flags(args: &[Vec<u8>]) -> Result<WatchArgs, CliError> {
         CliError::bad_args(first.strip_prefix("error: ").unwrap_or(first))
     })?;
     Line::from_arg_matches(&matches)
-        .map(|l| l.watch)
+        .map(|l| l.watch.0)
         .map_err(|e| CliError::bad_args(e.to_string()))
 }
 

@@ -7,7 +7,6 @@ use clap::{Args, Subcommand};
 use clap_complete::engine::ArgValueCompleter;
 
 use super::{exactly, name};
-use crate::cli::values::go_bool;
 use crate::commands::completion::{Positional, Source};
 use crate::commands::{Context, NoArgs, arg_bytes};
 use crate::error::CliError;
@@ -88,12 +87,10 @@ pub struct NameArgs {
 #[command(verbatim_doc_comment)]
 pub struct GrantArgs {
     /// grant a prefix permission
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub prefix: bool,
     /// grant a permission of keys that are greater than or equal to the given key using byte compare
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub from_key: bool,
     /// <role name> <permission type> <key> [endkey]
     #[arg(value_name = "ARGS", add = ArgValueCompleter::new(Positional(&[
@@ -115,12 +112,10 @@ pub struct GrantArgs {
 #[command(verbatim_doc_comment)]
 pub struct RevokeArgs {
     /// revoke a prefix permission
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub prefix: bool,
     /// revoke a permission of keys that are greater than or equal to the given key using byte compare
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub from_key: bool,
     /// <role name> <key> [endkey]
     #[arg(value_name = "ARGS", add = ArgValueCompleter::new(Positional(&[Source::Roles, Source::Keys, Source::Keys])))]

@@ -11,7 +11,6 @@ use clap_complete::engine::ArgValueCompleter;
 use std::ffi::OsString;
 
 use super::{exactly, name};
-use crate::cli::values::go_bool;
 use crate::commands::completion::{Positional, Source};
 use crate::commands::prompt::{ask_password, read_password};
 use crate::commands::{Context, NoArgs};
@@ -66,20 +65,13 @@ pub enum UserCommand {
 #[command(verbatim_doc_comment)]
 pub struct AddArgs {
     /// Read password from stdin instead of interactive terminal
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "true", value_parser = go_bool)]
+    #[arg(long, default_value = "true")]
     pub interactive: bool,
     /// Supply password from the command line flag
-    #[arg(
-        long,
-        default_value = "",
-        hide_default_value = true,
-        allow_hyphen_values = true
-    )]
+    #[arg(long, default_value = "", hide_default_value = true)]
     pub new_user_password: String,
     /// Create a user without password (CN based auth only)
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub no_password: bool,
     /// <user name or user:password>
     #[arg(value_name = "USER")]
@@ -106,8 +98,7 @@ pub struct DeleteArgs {
 #[command(verbatim_doc_comment)]
 pub struct GetArgs {
     /// Show permissions of roles granted to the user
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub detail: bool,
     /// <user name>
     #[arg(value_name = "USER", add = ArgValueCompleter::new(Positional(&[Source::Users])))]
@@ -123,8 +114,7 @@ pub struct GetArgs {
 #[command(verbatim_doc_comment)]
 pub struct PasswdArgs {
     /// If true, read password from stdin instead of interactive terminal
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "true", value_parser = go_bool)]
+    #[arg(long, default_value = "true")]
     pub interactive: bool,
     /// <user name>
     #[arg(value_name = "USER", add = ArgValueCompleter::new(Positional(&[Source::Users])))]

@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use crate::cli::values::{go_bool, go_parse_int};
+use crate::cli::values::go_parse_int;
 use crate::commands::Context;
 use crate::error::CliError;
 use crate::pb::etcdserverpb::CompactionRequest;
@@ -15,8 +15,7 @@ use crate::pb::etcdserverpb::CompactionRequest;
 #[command(verbatim_doc_comment)]
 pub struct CompactArgs {
     /// 'true' to wait for compaction to physically remove all old revisions
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub physical: bool,
     /// <revision>
     #[arg(value_name = "REVISION")]

@@ -6,7 +6,6 @@ use clap::Args;
 use clap_complete::engine::ArgValueCompleter;
 
 use super::safe_del;
-use crate::cli::values::go_bool;
 use crate::commands::completion::{Positional, Source};
 use crate::commands::{Context, arg_bytes};
 use crate::error::CliError;
@@ -24,25 +23,20 @@ use crate::pb::etcdserverpb::DeleteRangeRequest;
 #[command(verbatim_doc_comment)]
 pub struct DelArgs {
     /// delete keys with matching prefix
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub prefix: bool,
     /// return deleted key-value pairs
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub prev_kv: bool,
     /// delete keys that are greater than or equal to the given key using byte compare
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub from_key: bool,
     /// ectl only: show how many keys the delete would remove, the first and last, and a sample;
     /// delete nothing
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub dry_run: bool,
     /// ectl only: ask on the terminal before deleting more than one key (default: ETCDCTL_CONFIRM)
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          value_parser = go_bool)]
+    #[arg(long)]
     pub confirm: Option<bool>,
     /// ectl only: write the deleted keys to FILE, which `ectl import FILE` puts back
     #[arg(long, value_name = "FILE")]

@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use clap::Args;
 use clap_complete::engine::ArgValueCompleter;
 
-use crate::cli::values::{Suggest, go_bool, go_int64};
+use crate::cli::values::{Suggest, go_int64};
 use crate::commands::completion::{Positional, Source};
 use crate::commands::{Context, arg_bytes};
 use crate::error::CliError;
@@ -29,53 +29,50 @@ use crate::pb::etcdserverpb::range_request::{SortOrder, SortTarget};
 #[command(verbatim_doc_comment)]
 pub struct GetArgs {
     /// Linearizable(l) or Serializable(s)
-    #[arg(long, default_value = "l", allow_hyphen_values = true, value_parser = Suggest(&["l", "s"]))]
+    #[arg(long, default_value = "l", value_parser = Suggest(&["l", "s"]))]
     pub consistency: String,
     /// Order of results; ASCEND or DESCEND (ASCEND by default)
-    #[arg(long, default_value = "", allow_hyphen_values = true,
-          value_parser = Suggest(&["ASCEND", "DESCEND"]))]
+    #[arg(long, default_value = "", value_parser = Suggest(&["ASCEND", "DESCEND"]))]
     pub order: String,
     /// Sort target; CREATE, KEY, MODIFY, VALUE, or VERSION
-    #[arg(long, default_value = "", allow_hyphen_values = true,
-          value_parser = Suggest(&["CREATE", "KEY", "MODIFY", "VALUE", "VERSION"]))]
+    #[arg(
+        long,
+        default_value = "",
+        value_parser = Suggest(&["CREATE", "KEY", "MODIFY", "VALUE", "VERSION"]),
+    )]
     pub sort_by: String,
     /// Maximum number of results
-    #[arg(long, default_value = "0", value_parser = go_int64, allow_hyphen_values = true)]
+    #[arg(long, default_value = "0", value_parser = go_int64)]
     pub limit: i64,
     /// Get keys with matching prefix
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub prefix: bool,
     /// Get keys that are greater than or equal to the given key using byte compare
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub from_key: bool,
     /// Specify the kv revision
-    #[arg(long, default_value = "0", value_parser = go_int64, allow_hyphen_values = true)]
+    #[arg(long, default_value = "0", value_parser = go_int64)]
     pub rev: i64,
     /// Get only the keys
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub keys_only: bool,
     /// Get only the count
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub count_only: bool,
     /// Only write values when using the "simple" output format
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub print_value_only: bool,
     /// Minimum create revision
-    #[arg(long, default_value = "0", value_parser = go_int64, allow_hyphen_values = true)]
+    #[arg(long, default_value = "0", value_parser = go_int64)]
     pub min_create_rev: i64,
     /// Maximum create revision
-    #[arg(long, default_value = "0", value_parser = go_int64, allow_hyphen_values = true)]
+    #[arg(long, default_value = "0", value_parser = go_int64)]
     pub max_create_rev: i64,
     /// Minimum modification revision
-    #[arg(long, default_value = "0", value_parser = go_int64, allow_hyphen_values = true)]
+    #[arg(long, default_value = "0", value_parser = go_int64)]
     pub min_mod_rev: i64,
     /// Maximum modification revision
-    #[arg(long, default_value = "0", value_parser = go_int64, allow_hyphen_values = true)]
+    #[arg(long, default_value = "0", value_parser = go_int64)]
     pub max_mod_rev: i64,
     /// Bytes of keys and values per page when reading a range (ectl only; 0: one response)
     #[arg(long, default_value_t = DEFAULT_PAGE_BYTES)]

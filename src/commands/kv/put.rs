@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Read};
 use clap::Args;
 use clap_complete::engine::ArgValueCompleter;
 
-use crate::cli::values::{go_bool, go_parse_int};
+use crate::cli::values::go_parse_int;
 use crate::commands::completion::{Positional, Source};
 use crate::commands::{Context, arg_bytes};
 use crate::error::CliError;
@@ -27,19 +27,16 @@ use crate::pb::etcdserverpb::PutRequest;
 #[command(verbatim_doc_comment)]
 pub struct PutArgs {
     /// lease ID (in hexadecimal) to attach to the key
-    #[arg(long, default_value = "0", allow_hyphen_values = true)]
+    #[arg(long, default_value = "0")]
     pub lease: String,
     /// return the previous key-value pair before modification
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub prev_kv: bool,
     /// updates the key using its current value
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub ignore_value: bool,
     /// updates the key using its current lease
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = go_bool)]
+    #[arg(long)]
     pub ignore_lease: bool,
     /// <key> <value>
     #[arg(value_name = "KEY", add = ArgValueCompleter::new(Positional(&[Source::Keys])))]

@@ -1,8 +1,9 @@
 //! `txn`: one atomic compare-then-requests transaction, read from standard input in etcdctl's
-//! line format. The line grammar lives in [`grammar`]; request lines reuse the `get`, `put` and
-//! `del` arguments and plans, so a request means the same inside a transaction as outside.
+//! line format. Comparisons are read by [`grammar`], lines trimmed and split by
+//! [`crate::commands::line`]; request lines reuse the `get`, `put` and `del` arguments and
+//! plans, so a request means the same inside a transaction as outside.
 
-pub(crate) mod grammar;
+mod grammar;
 
 use std::ffi::OsString;
 use std::io::{self, BufRead};
@@ -11,8 +12,8 @@ use std::os::unix::ffi::OsStringExt;
 use clap::{Args, Parser, Subcommand};
 
 use super::{del, get, put};
-use crate::cli::values::go_bool;
-use crate::commands::Context;
+use crate::cli::Etcdctl;
+use crate::commands::{Context, line};
 use crate::error::CliError;
 use crate::output::ResponseKind;
 use crate::pb::etcdserverpb::request_op::Request;
@@ -42,8 +43,7 @@ use crate::pb::etcdserverpb::{RequestOp, TxnRequest};
 #[command(verbatim_doc_comment)]
 pub struct TxnArgs {
     /// Input transaction in interactive mode
-    #[arg(short = 'i', long, num_args = 0..=1, require_equals = true,
-          default_missing_value = "true", default_value = "false", value_parser = go_bool)]
+    #[arg(short = 'i', long)]
     pub interactive: bool,
     /// None are accepted; taken only to fail with etcdctl's message.
     #[arg(hide = true)]
@@ -99,7 +99,7 @@ fn read_block<T>(
             );
             return Err(CliError::invalid_input("EOF").with_hint(Some(hint)));
         }
-        let line = grammar::trim_space(&line);
+        let line = line::trim_space(&line);
         if line.is_empty() {
             return Ok(items);
         }
@@ -112,7 +112,7 @@ fn read_block<T>(
 /// as that command would (`put k` with no value: exit 128), as in etcdctl.
 fn parse_request(line: &[u8]) -> Result<RequestOp, CliError> {
     let text = || String::from_utf8_lossy(line);
-    let args = grammar::argify(line)?;
+    let args = line::argify(line)?;
     if args.len() < 2 {
         // etcdctl's wording, "compare" included.
         return Err(CliError::invalid_input(format!(
@@ -123,17 +123,19 @@ fn parse_request(line: &[u8]) -> Result<RequestOp, CliError> {
     let parsed = RequestLine::try_parse_from(args.into_iter().map(OsString::from_vec))
         .map_err(|_| CliError::invalid_input(format!("invalid txn request: {}", text())))?;
     let request = match parsed.request {
-        RequestArgs::Get(args) => Request::RequestRange(get::plan(&args)?),
+        RequestArgs::Get(Etcdctl(args)) => Request::RequestRange(get::plan(&args)?),
         // etcdctl would read a missing value from what is left of stdin, which is nothing.
-        RequestArgs::Put(args) => Request::RequestPut(put::plan(&args, || Ok(Vec::new()))?),
-        RequestArgs::Del(args) => Request::RequestDeleteRange(del::plan(&args)?),
+        RequestArgs::Put(Etcdctl(args)) => {
+            Request::RequestPut(put::plan(&args, || Ok(Vec::new()))?)
+        }
+        RequestArgs::Del(Etcdctl(args)) => Request::RequestDeleteRange(del::plan(&args)?),
     };
     Ok(RequestOp {
         request: Some(request),
     })
 }
 
-/// One request line, parsed with the real commands' flags. No help flag or subcommand: in
+/// One request line, parsed with the real commands' flags, as etcdctl parses them. No help flag or subcommand: in
 /// etcdctl those print help and then hang.
 #[derive(Debug, Parser)]
 #[command(
@@ -150,11 +152,11 @@ struct RequestLine {
 #[derive(Debug, Subcommand)]
 enum RequestArgs {
     #[command(disable_help_flag = true, args_override_self = true)]
-    Get(get::GetArgs),
+    Get(Etcdctl<get::GetArgs>),
     #[command(disable_help_flag = true, args_override_self = true)]
-    Put(put::PutArgs),
+    Put(Etcdctl<put::PutArgs>),
     #[command(disable_help_flag = true, args_override_self = true)]
-    Del(del::DelArgs),
+    Del(Etcdctl<del::DelArgs>),
 }
 
 pub async fn run(args: TxnArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {

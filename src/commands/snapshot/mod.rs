@@ -76,34 +76,25 @@ pub struct StatusArgs {
 #[command(verbatim_doc_comment)]
 pub struct RestoreArgs {
     /// Path to the data directory
-    #[arg(long, default_value = "", allow_hyphen_values = true, value_hint = clap::ValueHint::DirPath)]
+    #[arg(long, default_value = "", value_hint = clap::ValueHint::DirPath)]
     pub data_dir: String,
     /// Path to the WAL directory (use --data-dir if none given)
-    #[arg(long, default_value = "", allow_hyphen_values = true, value_hint = clap::ValueHint::DirPath)]
+    #[arg(long, default_value = "", value_hint = clap::ValueHint::DirPath)]
     pub wal_dir: String,
     /// Initial cluster configuration for restore bootstrap
-    #[arg(
-        long,
-        default_value = "default=http://localhost:2380",
-        allow_hyphen_values = true
-    )]
+    #[arg(long, default_value = "default=http://localhost:2380")]
     pub initial_cluster: String,
     /// Initial cluster token for the etcd cluster during restore bootstrap
-    #[arg(long, default_value = "etcd-cluster", allow_hyphen_values = true)]
+    #[arg(long, default_value = "etcd-cluster")]
     pub initial_cluster_token: String,
     /// List of this member's peer URLs to advertise to the rest of the cluster
-    #[arg(
-        long,
-        default_value = "http://localhost:2380",
-        allow_hyphen_values = true
-    )]
+    #[arg(long, default_value = "http://localhost:2380")]
     pub initial_advertise_peer_urls: String,
     /// Human-readable name for this member
-    #[arg(long, default_value = "default", allow_hyphen_values = true)]
+    #[arg(long, default_value = "default")]
     pub name: String,
     /// Ignore snapshot integrity hash value (required if copied from data directory)
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true",
-          default_value = "false", value_parser = crate::cli::values::go_bool)]
+    #[arg(long)]
     pub skip_hash_check: bool,
     /// <filename>
     #[arg(value_name = "FILENAME", value_hint = clap::ValueHint::FilePath)]
