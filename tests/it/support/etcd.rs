@@ -139,11 +139,51 @@ impl Etcd {
     /// Stops the member (SIGSTOP): its sockets stay open but nothing answers until [`Etcd::thaw`].
     pub fn freeze(&self) {
         self.signal(Signal::SIGSTOP);
+        // The signal is delivered asynchronously: on a loaded machine etcd may answer one more
+        // request after kill(2) returns. Frozen means every thread is stopped.
+        self.wait_until_stopped(true);
     }
 
     /// Resumes a frozen member (SIGCONT).
     pub fn thaw(&self) {
         self.signal(Signal::SIGCONT);
+        self.wait_until_stopped(false);
+    }
+
+    /// Waits (up to 10 s) until every thread of the process is stopped, or none is.
+    fn wait_until_stopped(&self, stopped: bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.all_threads_stopped() != stopped {
+            assert!(
+                Instant::now() < deadline,
+                "etcd {} did not {} within 10 s",
+                self.name,
+                if stopped { "stop" } else { "resume" }
+            );
+            sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Whether every thread's state in `/proc` is "stopped" (`T`); false once the process is gone.
+    fn all_threads_stopped(&self) -> bool {
+        let Ok(tasks) = fs::read_dir(format!("/proc/{}/task", self.pid)) else {
+            return false;
+        };
+        let mut any = false;
+        for task in tasks.flatten() {
+            let Ok(stat) = fs::read_to_string(task.path().join("stat")) else {
+                continue;
+            };
+            // `pid (comm) S ...`: the state follows the last `)`, as comm may hold one.
+            let state = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.trim_start().chars().next());
+            if state != Some('T') {
+                return false;
+            }
+            any = true;
+        }
+        any
     }
 
     /// Whether the process is still alive (killed or crashed members are not).
