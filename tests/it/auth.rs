@@ -21,6 +21,16 @@ fn auth_member(token_ttl: Option<u32>) -> Etcd {
     etcd
 }
 
+/// [`auth_member`] with `k` = `v`, written as root: what the password prompt tests read.
+fn auth_member_holding_k() -> Etcd {
+    let etcd = auth_member(None);
+    etcd.ectl()
+        .args([&format!("--user=root:{ROOT_PASSWORD}"), "put", "k", "v"])
+        .run()
+        .assert_ok();
+    etcd
+}
+
 #[test]
 fn credentials_in_every_form_work_and_match_etcdctl() {
     let etcd = auth_member(None);
@@ -65,11 +75,7 @@ fn credentials_in_every_form_work_and_match_etcdctl() {
 
 #[test]
 fn without_a_terminal_the_password_comes_from_stdin_as_in_etcdctl() {
-    let etcd = auth_member(None);
-    etcd.ectl()
-        .args([&format!("--user=root:{ROOT_PASSWORD}"), "put", "k", "v"])
-        .run()
-        .assert_ok();
+    let etcd = auth_member_holding_k();
     let run = |cmd: support::Cmd| {
         cmd.args(["--user=root", "get", "k"])
             .stdin(format!("{ROOT_PASSWORD}\n"))
@@ -92,11 +98,7 @@ fn without_a_terminal_the_password_comes_from_stdin_as_in_etcdctl() {
 /// turns echo off only after its prompt, so its terminal is not compared.)
 #[test]
 fn a_terminal_on_stdin_answers_the_prompt_and_stdout_gets_it_as_from_etcdctl() {
-    let etcd = auth_member(None);
-    etcd.ectl()
-        .args([&format!("--user=root:{ROOT_PASSWORD}"), "put", "k", "v"])
-        .run()
-        .assert_ok();
+    let etcd = auth_member_holding_k();
     let run = |cmd: support::Cmd| {
         let child = cmd
             .args(["--user=root", "get", "k"])
