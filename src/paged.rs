@@ -79,6 +79,8 @@ pub struct Pages<'c> {
     remaining: Option<i64>,
     page_bytes: usize,
     page_keys: i64,
+    /// The most keys a page may ask for.
+    max_page_keys: i64,
     /// What is left of the range, in order; empty once it is all read.
     spans: VecDeque<Span>,
     /// The last page of two or more keys.
@@ -107,11 +109,22 @@ impl<'c> Pages<'c> {
             remaining,
             page_bytes: page_bytes.max(1),
             page_keys: FIRST_PAGE_KEYS.min(page_bytes as i64 / 1024).max(1),
+            max_page_keys: MAX_PAGE_KEYS,
             spans: VecDeque::from([Span { from, bound: None }]),
             sample: None,
             sparse: 0,
             pages_read: 0,
         }
+    }
+
+    /// Pages of at most `keys` keys (`None`: as many as fit the bytes), whatever their size:
+    /// for `--page-keys`, which makes a small range take many pages.
+    pub fn at_most_keys(mut self, keys: Option<i64>) -> Pages<'c> {
+        if let Some(keys) = keys {
+            self.max_page_keys = keys.clamp(1, MAX_PAGE_KEYS);
+            self.page_keys = self.page_keys.min(self.max_page_keys);
+        }
+        self
     }
 
     /// The revision every page is read at; 0 until the first page arrived, unless asked for.
@@ -207,7 +220,8 @@ impl<'c> Pages<'c> {
             .map(|kv| kv.key.len() + kv.value.len())
             .sum();
         if let Some(per_key) = bytes.checked_div(returned) {
-            self.page_keys = ((self.page_bytes / per_key.max(1)) as i64).clamp(1, MAX_PAGE_KEYS);
+            self.page_keys =
+                ((self.page_bytes / per_key.max(1)) as i64).clamp(1, self.max_page_keys);
         }
     }
 

@@ -9,12 +9,13 @@ use clap::{ArgAction, Args};
 
 use crate::cli::values::go_int64;
 use crate::client::{self, Client};
-use crate::commands::scan::{DEFAULT_PAGE_KEYS, Scan};
 use crate::commands::{Context, arg_bytes};
 use crate::error::{CliError, ExitCode, Verbatim};
 use crate::keys::prefix_range;
 use crate::output::diff::{self, Comparison, Difference, Side};
 use crate::output::{Format, ResponseKind};
+use crate::paged::{DEFAULT_PAGE_BYTES, Pages};
+use crate::pb::etcdserverpb::RangeRequest;
 use crate::pb::mvccpb::KeyValue;
 
 /// Shows keys added, changed and deleted between two views (ectl only)
@@ -45,9 +46,9 @@ pub struct DiffArgs {
     /// compare every member's serializable view (member list)
     #[arg(long, conflicts_with_all = ["rev", "endpoints_a", "endpoints_b"])]
     pub members: bool,
-    /// keys per request
-    #[arg(long, default_value_t = DEFAULT_PAGE_KEYS, hide = true)]
-    pub page_keys: i64,
+    /// at most this many keys per request (default: pages of about 3 MiB)
+    #[arg(long, hide = true)]
+    pub page_keys: Option<i64>,
     /// [prefix]
     #[arg(value_name = "PREFIX")]
     pub prefix: Option<OsString>,
@@ -138,7 +139,7 @@ pub async fn run(args: DiffArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
 async fn members(
     ctx: &mut Context<'_>,
     range: &(Vec<u8>, Vec<u8>),
-    page: i64,
+    page: Option<i64>,
 ) -> anyhow::Result<Vec<Comparison>> {
     let urls = ctx.endpoints(true).await?;
     let config = ctx.client_config()?;
@@ -177,7 +178,7 @@ async fn members(
 
 /// One side's keys in order, a page at a time.
 struct View<'c> {
-    scan: Scan<'c>,
+    pages: Pages<'c>,
     buffered: VecDeque<KeyValue>,
     keys_only: bool,
 }
@@ -187,23 +188,30 @@ impl<'c> View<'c> {
         client: &'c Client,
         (key, end): &(Vec<u8>, Vec<u8>),
         revision: i64,
-        page: i64,
+        page_keys: Option<i64>,
         member: bool,
     ) -> View<'c> {
         // A member's own copy: serializable, so it answers from its state, lagging or not.
-        let scan = Scan::new(client, key.clone(), end.clone(), revision, page, member);
+        let request = RangeRequest {
+            key: key.clone(),
+            range_end: end.clone(),
+            revision,
+            serializable: member,
+            keys_only: member,
+            ..RangeRequest::default()
+        };
         View {
-            scan: if member { scan.keys_only() } else { scan },
+            pages: Pages::new(client, request, DEFAULT_PAGE_BYTES).at_most_keys(page_keys),
             buffered: VecDeque::new(),
             keys_only: member,
         }
     }
 
-    async fn next(&mut self) -> Result<Option<KeyValue>, client::Error> {
+    async fn next(&mut self) -> anyhow::Result<Option<KeyValue>> {
         while self.buffered.is_empty() {
-            match self.scan.next_page().await? {
-                Some(page) if page.is_empty() => return Ok(None),
-                Some(page) => self.buffered.extend(page),
+            match self.pages.next().await? {
+                Some(page) if page.kvs.is_empty() => return Ok(None),
+                Some(page) => self.buffered.extend(page.kvs),
                 None => return Ok(None),
             }
         }
@@ -268,11 +276,11 @@ async fn compare(
     Ok(Comparison {
         a: Side {
             label: a_label,
-            revision: a.scan.revision(),
+            revision: a.pages.revision(),
         },
         b: Side {
             label: b_label,
-            revision: b.scan.revision(),
+            revision: b.pages.revision(),
         },
         differences,
         keys_only,

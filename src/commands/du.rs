@@ -8,11 +8,12 @@ use std::io::IsTerminal;
 use clap::Args;
 
 use crate::cli::values::go_int64;
-use crate::commands::scan::{DEFAULT_PAGE_KEYS, Scan};
 use crate::commands::{Context, arg_bytes};
 use crate::keys::prefix_range;
 use crate::output::du::{self, Usage, UsageReport};
 use crate::output::{Format, ResponseKind};
+use crate::paged::{DEFAULT_PAGE_BYTES, Pages};
+use crate::pb::etcdserverpb::RangeRequest;
 
 /// Shows what fills the keyspace, per prefix (ectl only)
 ///
@@ -40,9 +41,9 @@ pub struct DuArgs {
     /// read at this revision (0: the current one)
     #[arg(long, default_value = "0", value_parser = go_int64)]
     pub rev: i64,
-    /// keys per request
-    #[arg(long, default_value_t = DEFAULT_PAGE_KEYS, hide = true)]
-    pub page_keys: i64,
+    /// at most this many keys per request (default: pages of about 3 MiB)
+    #[arg(long, hide = true)]
+    pub page_keys: Option<i64>,
     /// [prefix]
     #[arg(value_name = "PREFIX")]
     pub prefix: Option<OsString>,
@@ -93,18 +94,17 @@ pub async fn run(args: DuArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
         }
         bar
     });
-    let mut scan = Scan::new(
-        client,
+    let request = RangeRequest {
         key,
         range_end,
-        args.rev.max(0),
-        args.page_keys,
-        false,
-    );
+        revision: args.rev.max(0),
+        ..RangeRequest::default()
+    };
+    let mut pages = Pages::new(client, request, DEFAULT_PAGE_BYTES).at_most_keys(args.page_keys);
     let mut groups: HashMap<Vec<u8>, Usage> = HashMap::new();
     let mut total = Usage::default();
-    while let Some(page) = scan.next_page().await? {
-        for kv in &page {
+    while let Some(page) = pages.next().await? {
+        for kv in &page.kvs {
             let group = group_of(&kv.key, prefix.len(), args.separator.as_bytes(), args.depth);
             if let Some(usage) = groups.get_mut(group) {
                 usage.add(kv);
@@ -116,7 +116,7 @@ pub async fn run(args: DuArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
             total.add(kv);
         }
         if let Some(bar) = &progress {
-            bar.inc(page.len() as u64);
+            bar.inc(page.kvs.len() as u64);
         }
     }
     if let Some(bar) = progress {
@@ -128,7 +128,7 @@ pub async fn run(args: DuArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
         rows.truncate(args.top);
     }
     let report = UsageReport {
-        revision: scan.revision(),
+        revision: pages.revision(),
         rows,
         total,
     };

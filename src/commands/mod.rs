@@ -42,7 +42,6 @@ pub mod offline_defrag;
 pub mod process;
 pub mod progress;
 pub mod prompt;
-pub mod scan;
 pub mod snapshot;
 pub mod version;
 pub mod watch;
