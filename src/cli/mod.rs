@@ -25,8 +25,7 @@ use values::{Suggest, go_bool, go_duration};
 /// - a repeated flag overrides itself (`--limit=1 --limit=2` is 2, `--hex --hex=false` off);
 /// - an `ETCDCTL_*` variable that is empty or that its flag would reject is ignored, as etcdctl
 ///   ignores it, instead of failing the command; so are the variables of the global args
-///   `unread`.
-///
+///   `unread`;
 /// - every flag takes its value as pflag does (see [`pflag_syntax`]).
 ///
 /// Only the top level is touched here: each command is rewritten by [`Etcdctl`] when clap
@@ -72,7 +71,8 @@ pub fn etcdctl_tree(
 /// flag's value: the command, as typed (perhaps a prefix of its name). `None` without one, at
 /// `--`, or at a flag `top` lacks: then the line can only be help or a usage error.
 pub fn command_word<'a>(top: &clap::Command, argv: &'a [OsString]) -> Option<&'a OsStr> {
-    // A flag takes the next word as its value unless its value must follow `=` (Go's bools).
+    // A flag takes the next word as its value unless it is a bool, whose value must follow `=`
+    // (`top` is not rewritten yet, so its bools still say so by taking no value).
     let takes_next =
         |arg: &clap::Arg| arg.get_action().takes_values() && !arg.is_require_equals_set();
     let mut words = argv.iter().skip(1);
