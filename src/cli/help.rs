@@ -53,15 +53,16 @@ pub const GLOBAL_HEADING: &str = "Global Options";
 /// etcdctl's layout for a top-level command of ectl and its subcommands: `[default: ""]` left
 /// out, and a usage line that writes the positionals as the help of the positional argument
 /// says etcdctl does (`ectl get [OPTIONS] <key> [range_end]`), that argument then not listed
-/// again.
-pub fn command_layout(cmd: clap::Command) -> clap::Command {
-    layout(cmd, "ectl")
+/// again. Every argument goes through `each_arg` too, in the same pass: the caller's own
+/// rewrite, so a command's tree is walked once.
+pub fn command_layout(cmd: clap::Command, each_arg: fn(clap::Arg) -> clap::Arg) -> clap::Command {
+    layout(cmd, "ectl", each_arg)
 }
 
-/// The top level's own arguments (the global flags) with `[default: ""]` left out; its
-/// commands are laid out by [`command_layout`] when clap builds them.
-pub fn top_level_layout(cmd: clap::Command) -> clap::Command {
-    cmd.mut_args(hide_empty_default)
+/// The top level's own arguments (the global flags) with `[default: ""]` left out, each also
+/// through `each_arg`; its commands are laid out by [`command_layout`] when clap builds them.
+pub fn top_level_layout(cmd: clap::Command, each_arg: fn(clap::Arg) -> clap::Arg) -> clap::Command {
+    cmd.mut_args(|arg| hide_empty_default(each_arg(arg)))
 }
 
 fn hide_empty_default(arg: clap::Arg) -> clap::Arg {
@@ -71,7 +72,11 @@ fn hide_empty_default(arg: clap::Arg) -> clap::Arg {
     arg.hide_default_value(hide_default)
 }
 
-fn layout(mut cmd: clap::Command, parent: &str) -> clap::Command {
+fn layout(
+    mut cmd: clap::Command,
+    parent: &str,
+    each_arg: fn(clap::Arg) -> clap::Arg,
+) -> clap::Command {
     let path = format!("{parent} {}", cmd.get_name());
     let written: Vec<(clap::Id, String)> = cmd
         .get_positionals()
@@ -90,14 +95,14 @@ fn layout(mut cmd: clap::Command, parent: &str) -> clap::Command {
     // their order.
     cmd = cmd.mut_args(|arg| {
         let hide = hidden(&arg) || arg.is_hide_set();
-        hide_empty_default(arg).hide(hide)
+        hide_empty_default(each_arg(arg)).hide(hide)
     });
     let names: Vec<String> = cmd
         .get_subcommands()
         .map(|sub| sub.get_name().to_string())
         .collect();
     for name in names {
-        cmd = cmd.mut_subcommand(&name, |sub| layout(sub, &path));
+        cmd = cmd.mut_subcommand(&name, |sub| layout(sub, &path, each_arg));
     }
     cmd
 }

@@ -51,7 +51,11 @@ pub fn etcdctl_tree(
             );
         }
     }
-    cmd = cmd.mut_args(pflag_syntax);
+    // The variables are probed with the flags rewritten: `ETCDCTL_HEX=false` as `--hex=false`.
+    cmd = help::top_level_layout(
+        cmd.infer_subcommands(true).args_override_self(true),
+        pflag_syntax,
+    );
     let ignored: Vec<clap::Id> = cmd
         .get_arguments()
         .filter(|arg| {
@@ -64,7 +68,7 @@ pub fn etcdctl_tree(
     for id in ignored {
         cmd = cmd.mut_arg(id, |arg| arg.env(None));
     }
-    help::top_level_layout(cmd.infer_subcommands(true).args_override_self(true))
+    cmd
 }
 
 /// The first word of `argv` (after the program's name) that is neither a flag of `top` nor a
@@ -114,17 +118,17 @@ pub fn command_word<'a>(top: &clap::Command, argv: &'a [OsString]) -> Option<&'a
 /// A command's arguments `A`, parsed as etcdctl parses them. The registry wraps every command
 /// in it and defers building them (`#[command(defer)]`), so a command line builds the global
 /// flags and the one command it names, not the ~100 commands of the tree; the command's own
-/// rewrite ([`help::command_layout`]) runs when clap builds it.
+/// rewrite ([`help::command_layout`] with [`pflag_syntax`]) runs when clap builds it.
 #[derive(Debug)]
 pub struct Etcdctl<A>(pub A);
 
 impl<A: clap::Args> clap::Args for Etcdctl<A> {
     fn augment_args(cmd: clap::Command) -> clap::Command {
-        help::command_layout(with_pflag_syntax(A::augment_args(cmd)))
+        help::command_layout(A::augment_args(cmd), pflag_syntax)
     }
 
     fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
-        help::command_layout(with_pflag_syntax(A::augment_args_for_update(cmd)))
+        help::command_layout(A::augment_args_for_update(cmd), pflag_syntax)
     }
 
     fn group_id() -> Option<clap::Id> {
@@ -153,19 +157,6 @@ impl<A: clap::FromArgMatches> clap::FromArgMatches for Etcdctl<A> {
     }
 }
 
-/// `cmd` and its subcommands with every flag rewritten by [`pflag_syntax`].
-fn with_pflag_syntax(cmd: clap::Command) -> clap::Command {
-    let names: Vec<String> = cmd
-        .get_subcommands()
-        .map(|sub| sub.get_name().to_string())
-        .collect();
-    let mut cmd = cmd.mut_args(pflag_syntax);
-    for name in names {
-        cmd = cmd.mut_subcommand(&name, with_pflag_syntax);
-    }
-    cmd
-}
-
 /// A flag as a derived field declares it, made to take its value as Go's pflag does, so the
 /// fields need not say so one by one:
 /// - a `bool` flag (or an `Option<bool>` one, unset unless given) is on alone, and takes a
@@ -176,7 +167,10 @@ fn with_pflag_syntax(cmd: clap::Command) -> clap::Command {
 ///
 /// Positional arguments are left as declared.
 fn pflag_syntax(arg: clap::Arg) -> clap::Arg {
-    if arg.is_positional() {
+    // A bool with `require_equals` is rewritten already: the global flags reach each command
+    // from the top level (clap copies them in before it builds the command), and a new value
+    // parser per flag and command would cost start-up time for nothing.
+    if arg.is_positional() || arg.is_require_equals_set() {
         return arg;
     }
     if arg.get_value_parser().type_id() == TypeId::of::<bool>() {
