@@ -202,7 +202,7 @@ mod tests {
     fn a_timeout_reads_as_etcdctls_then_lists_the_attempts() {
         let err = anyhow::Error::from(client::Error::Timeout(vec![client::EndpointFailure {
             endpoint: "127.0.0.1:2379".into(),
-            cause: "no answer within 2s (dial timeout)".into(),
+            cause: "no answer within 2s (--dial-timeout)".into(),
             transient: true,
         }]));
         let text = render(&err);

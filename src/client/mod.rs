@@ -688,14 +688,30 @@ impl Client {
         };
         match tokio::time::timeout(budget, connecting).await {
             Ok(result) => result,
-            Err(_) => Err((
-                format!(
-                    "no answer within {} (dial timeout): {}",
-                    humanize_duration(budget),
-                    hint::for_silence(uses_tls)
-                ),
-                true,
-            )),
+            Err(_) => {
+                // The waits as the user set them: a dial cut short by the command's deadline
+                // says so, rather than showing whatever was left of it.
+                let (dial, command) = (self.config.dial_timeout, self.config.command_timeout);
+                let waited = if budget >= dial {
+                    format!(
+                        "no answer within {} (--dial-timeout)",
+                        humanize_duration(dial)
+                    )
+                } else if command > dial {
+                    format!(
+                        "no answer within {} (--dial-timeout), nor when asked again until \
+                         --command-timeout ({}) ran out",
+                        humanize_duration(dial),
+                        humanize_duration(command)
+                    )
+                } else {
+                    format!(
+                        "no answer within --command-timeout ({})",
+                        humanize_duration(command)
+                    )
+                };
+                Err((format!("{waited}: {}", hint::for_silence(uses_tls)), true))
+            }
         }
     }
 
