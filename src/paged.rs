@@ -1,36 +1,43 @@
-//! Reading a range of any size in pages, every page at one revision, so memory stays flat.
+//! Reading a range of any size at one revision, printed as it arrives, so memory stays flat.
 //!
-//! The revision is the one asked for, or else the one the first page was served at; later pages
-//! ask for it explicitly, so a writer changing the range meanwhile is never seen. Page sizes
-//! adapt to the bytes of the keys and values seen so far, so tiny and huge values both give
-//! responses of about [`DEFAULT_PAGE_BYTES`].
+//! Each answer is read key by key as it comes off the wire ([`client::streamed`]), so a page's
+//! size costs round trips and server work, not memory. The first request asks for as many keys
+//! as could fit [`DEFAULT_PAGE_BYTES`] if each were tiny ([`MIN_KEY_BYTES`]): any range smaller
+//! than a page is one request, whatever its key names. When the range is longer, later requests
+//! ask for a page's worth of keys at the bytes per key seen so far.
 //!
-//! etcd 3.4 walks its index over the whole rest of a range for every request, however small its
-//! limit, so unbounded pages make a long range cost the square of its length. After the first
-//! page each request is therefore bounded by a guess ([`keys::key_after`]) at where the next
-//! page's worth of keys ends, from how densely the last page's keys lay. A guess that falls
-//! short gives a small page; one that goes too far gives a full page and the rest of its span
-//! is cut again at a fresh guess. (Two requests in flight at once gained nothing measurable:
-//! etcd's read work for one range is the limit, and a second page in memory costs one page more.)
+//! The revision is the one asked for, or else the one the first answer was served at; later
+//! requests ask for it explicitly, so a writer changing the range meanwhile is never seen.
 //!
-//! Each page is an ordinary Range request through the client, so a member lost between pages
-//! is replaced by the next one, which serves the same revision: nothing is read twice or lost.
+//! etcd (3.4 and 3.5 alike) walks its index over the whole rest of a range for every request,
+//! however small its limit, so unbounded pages would make a long range cost the square of its
+//! length. Requests after the first are therefore bounded by a guess ([`keys::key_after`]) at
+//! where the next page's worth of keys ends, from how densely the keys read so far lay. A guess
+//! that falls short gives a small page; one that goes too far gives a full page and the rest of
+//! its span is cut again at a fresh guess.
+//!
+//! A member lost mid-answer is replaced by the next one, which serves the same revision from the
+//! key after the last one received: nothing is read twice or lost.
 
 use std::collections::VecDeque;
 
+use crate::client::streamed::{Piece, StreamedRange};
 use crate::client::{self, Client};
 use crate::keys;
 use crate::pb::etcdserverpb::range_request::SortOrder;
-use crate::pb::etcdserverpb::{RangeRequest, RangeResponse};
+use crate::pb::etcdserverpb::{RangeRequest, RangeResponse, ResponseHeader};
+use crate::pb::mvccpb::KeyValue;
 
-/// About this many bytes of keys and values per response. With the page being printed and the
-/// next one arriving, 4 MiB pages peaked at 25 MiB of RSS in about half the runs; 3 MiB ones
-/// stay under 21 MiB and cost no measurable time.
+/// About this many bytes of keys and values per answer, once the range has shown how large its
+/// keys and values are. It no longer bounds memory (answers are read as they arrive): it bounds
+/// how much one request makes a member gather at once.
 pub const DEFAULT_PAGE_BYTES: usize = 3 << 20;
-/// Keys asked for in the first page, before any size is known: few, in case values are huge.
-const FIRST_PAGE_KEYS: i64 = 16;
-/// The most keys in any page, however small they are.
-const MAX_PAGE_KEYS: i64 = 10_000;
+/// The smallest a key-value is taken to be on the wire (a short key, an empty value and its
+/// revisions), for the first request, which knows nothing of the range yet.
+const MIN_KEY_BYTES: usize = 32;
+/// Key-values handed out at a time: what the printer works on while the next ones arrive.
+const CHUNK_KEYS: usize = 256;
+const CHUNK_BYTES: usize = 1 << 20;
 /// How many pages' worth of keys a bounded request aims at. Ascending, etcd reads only the
 /// keys it returns, so going too far costs an index walk and going short a round trip: aim
 /// long. Descending, it reads and sorts every key in the span, so aim a little short.
@@ -69,6 +76,21 @@ struct Sample {
     keys: usize,
 }
 
+/// An answer being read, and what it has shown so far.
+struct Answer {
+    stream: StreamedRange,
+    /// The span the request asked for, for its rest.
+    from: Vec<u8>,
+    bound: Option<Vec<u8>>,
+    first: Option<Vec<u8>>,
+    last: Option<Vec<u8>>,
+    keys: usize,
+    bytes: usize,
+    more: bool,
+    /// The keys in the request's span (etcd's `count`).
+    in_span: i64,
+}
+
 /// The pages of one range; see the module documentation.
 pub struct Pages<'c> {
     client: &'c Client,
@@ -83,17 +105,30 @@ pub struct Pages<'c> {
     max_page_keys: i64,
     /// What is left of the range, in order; empty once it is all read.
     spans: VecDeque<Span>,
+    answer: Option<Answer>,
+    /// The header of the first answer, which every chunk carries.
+    header: Option<ResponseHeader>,
+    /// The keys in the whole range, once the first answer (or what finished it) has ended.
+    count: Option<i64>,
+    /// Keys received before the answer that will tell the count; see [`Pages::count`].
+    counted_before: i64,
+    /// Keys received so far.
+    received: i64,
     /// The last page of two or more keys.
     sample: Option<Sample>,
     /// Pages in a row with fewer than two keys: each makes the next guess reach
     /// [`SPARSE_GROWTH`] times further.
     sparse: i32,
-    pages_read: usize,
+    requests: usize,
+    /// Requests sent again since a member was lost; at most one per endpoint in a row.
+    resent: usize,
+    /// Whether a chunk has been handed out (the first one is, even empty, for its header).
+    handed_out: bool,
 }
 
 impl<'c> Pages<'c> {
     /// Pages of `request`, which must be sorted by key (or not sorted at all): other sort
-    /// targets cannot be continued from a key. `page_bytes` is the target response size.
+    /// targets cannot be continued from a key. `page_bytes` is the target answer size.
     pub fn new(client: &'c Client, request: RangeRequest, page_bytes: usize) -> Pages<'c> {
         let remaining = (request.limit > 0).then_some(request.limit);
         let descending = request.sort_order == SortOrder::Descend as i32;
@@ -102,18 +137,27 @@ impl<'c> Pages<'c> {
         } else {
             request.key.clone()
         };
+        let page_bytes = page_bytes.max(1);
+        let max_page_keys = (page_bytes / MIN_KEY_BYTES).max(1) as i64;
         Pages {
             client,
             request,
             descending,
             remaining,
-            page_bytes: page_bytes.max(1),
-            page_keys: FIRST_PAGE_KEYS.min(page_bytes as i64 / 1024).max(1),
-            max_page_keys: MAX_PAGE_KEYS,
+            page_bytes,
+            page_keys: max_page_keys,
+            max_page_keys,
             spans: VecDeque::from([Span { from, bound: None }]),
+            answer: None,
+            header: None,
+            count: None,
+            counted_before: 0,
+            received: 0,
             sample: None,
             sparse: 0,
-            pages_read: 0,
+            requests: 0,
+            resent: 0,
+            handed_out: false,
         }
     }
 
@@ -121,25 +165,106 @@ impl<'c> Pages<'c> {
     /// for `--page-keys`, which makes a small range take many pages.
     pub fn at_most_keys(mut self, keys: Option<i64>) -> Pages<'c> {
         if let Some(keys) = keys {
-            self.max_page_keys = keys.clamp(1, MAX_PAGE_KEYS);
+            self.max_page_keys = keys.clamp(1, self.max_page_keys);
             self.page_keys = self.page_keys.min(self.max_page_keys);
         }
         self
     }
 
-    /// The revision every page is read at; 0 until the first page arrived, unless asked for.
+    /// The revision every page is read at; 0 until the first answer began, unless asked for.
     pub fn revision(&self) -> i64 {
         self.request.revision
     }
 
-    /// The next page, `None` after the last one. A page may be empty only when the range is.
+    /// How many keys the whole range holds, as the one answer etcdctl asks for would say;
+    /// known once the first answer has ended (at the latest, after the last chunk).
+    pub fn count(&self) -> Option<i64> {
+        self.count
+    }
+
+    /// The next chunk of key-values, with the first answer's header; `None` after the last.
+    /// A chunk is empty only when the range is.
     pub async fn next(&mut self) -> anyhow::Result<Option<RangeResponse>> {
-        while let Some(Span { from, bound }) = self.spans.pop_front() {
+        let mut chunk: Vec<KeyValue> = Vec::new();
+        let mut chunk_bytes = 0;
+        loop {
+            if self.answer.is_none() && (!chunk.is_empty() || !self.send().await?) {
+                break;
+            }
+            let answer = self.answer.as_mut().expect("an answer being read");
+            let piece = match answer.stream.next().await {
+                Ok(piece) => piece,
+                Err(e) if member_lost(&e) && self.resent < self.client.endpoints().len() => {
+                    tracing::debug!(error = %e, "answer lost with its member; asking again");
+                    self.resume();
+                    continue;
+                }
+                Err(e) => return Err(self.failed(e)),
+            };
+            match piece {
+                Some(Piece::Header(header)) => {
+                    if self.request.revision == 0 {
+                        self.request.revision = header.revision;
+                    }
+                    self.header.get_or_insert(header);
+                }
+                Some(Piece::Kv(kv)) => {
+                    let size = kv.key.len() + kv.value.len();
+                    if answer.first.is_none() {
+                        answer.first = Some(kv.key.clone());
+                    }
+                    answer.last = Some(kv.key.clone());
+                    answer.keys += 1;
+                    answer.bytes += size;
+                    self.received += 1;
+                    if let Some(remaining) = &mut self.remaining {
+                        *remaining -= 1;
+                    }
+                    self.resent = 0;
+                    chunk_bytes += size;
+                    chunk.push(kv);
+                    if chunk.len() >= CHUNK_KEYS || chunk_bytes >= CHUNK_BYTES {
+                        break;
+                    }
+                }
+                Some(Piece::More(more)) => answer.more = more,
+                Some(Piece::Count(count)) => answer.in_span = count,
+                None => {
+                    self.ended();
+                    // The first answer is handed out even empty, for its header.
+                    if !self.handed_out && chunk.is_empty() {
+                        break;
+                    }
+                }
+            }
+        }
+        if chunk.is_empty() && self.handed_out {
+            return Ok(None);
+        }
+        self.handed_out = true;
+        Ok(Some(RangeResponse {
+            header: self.header,
+            kvs: chunk,
+            ..RangeResponse::default()
+        }))
+    }
+
+    /// Sends the request for the next span; `false` when the range is all read.
+    async fn send(&mut self) -> anyhow::Result<bool> {
+        let Some(Span { from, bound }) = self.spans.pop_front() else {
+            return Ok(false);
+        };
+        let bound = if self.unread().is_some_and(|unread| unread <= self.page_keys) {
+            // The rest fits one page: one request to the range's end, with no guess. The
+            // spans left lie in order after this one, so this covers them all.
+            self.spans.clear();
+            None
+        } else {
             // Cut the span at a guess inside it; what lies beyond is read next.
             let guess = self
                 .guess(&from)
                 .filter(|guess| self.short_of(guess, bound.as_deref()));
-            let bound = match guess {
+            match guess {
                 Some(guess) => {
                     self.spans.push_front(Span {
                         from: guess.clone(),
@@ -148,81 +273,134 @@ impl<'c> Pages<'c> {
                     Some(guess)
                 }
                 None => bound,
-            };
-            let response =
-                match read_page(self.client, self.request_for(from, bound.as_deref())).await {
-                    Ok(response) => response,
-                    Err(e) if self.pages_read > 0 && is_compacted(&e) => {
-                        return Err(Compacted {
-                            revision: self.request.revision,
-                            source: e,
-                        }
-                        .into());
-                    }
-                    Err(e) => return Err(e.into()),
-                };
-            self.pages_read += 1;
-            if self.request.revision == 0 {
-                self.request.revision = response.header.as_ref().map_or(0, |h| h.revision);
             }
-            self.take(&response, bound);
-            // A guess that held no key is not a page; the first page always is, for its header.
-            if self.pages_read == 1 || !response.kvs.is_empty() {
-                return Ok(Some(response));
+        };
+        let request = self.request_for(from.clone(), bound.as_deref());
+        let stream = loop {
+            self.requests += 1;
+            match self.client.range_streamed(request.clone()).await {
+                Ok(stream) => break stream,
+                Err(e) if member_lost(&e) && self.resent < self.client.endpoints().len() => {
+                    tracing::debug!(error = %e, "request lost with its member; asking again");
+                    self.resent += 1;
+                }
+                Err(e) => return Err(self.failed(e)),
             }
-        }
-        Ok(None)
+        };
+        self.answer = Some(Answer {
+            stream,
+            from,
+            bound,
+            first: None,
+            last: None,
+            keys: 0,
+            bytes: 0,
+            more: false,
+            in_span: 0,
+        });
+        Ok(true)
     }
 
-    /// Learns from a page: what is left of its span, how dense keys are, how many fit a page.
-    fn take(&mut self, response: &RangeResponse, bound: Option<Vec<u8>>) {
-        let returned = response.kvs.len();
+    /// The answer broke: its span is asked for again, from after the last key received.
+    fn resume(&mut self) {
+        let answer = self.answer.take().expect("an answer being read");
+        self.resent += 1;
+        if self.count.is_none() {
+            // The answer that started the range never said its count; the one resuming it
+            // counts only what is left.
+            self.counted_before += answer.keys as i64;
+        }
+        let from = match &answer.last {
+            Some(last) => self.after(last),
+            None => answer.from,
+        };
+        if self.remaining.is_some_and(|remaining| remaining <= 0) {
+            self.spans.clear();
+            return;
+        }
+        self.spans.push_front(Span {
+            from,
+            bound: answer.bound,
+        });
+    }
+
+    /// Learns from an answer that ended: what is left of its span, how dense keys are, how many
+    /// fit a page.
+    fn ended(&mut self) {
+        let answer = self.answer.take().expect("an answer being read");
         tracing::debug!(
-            keys = returned,
-            in_span = response.count,
-            bound = bound.as_deref().map(String::from_utf8_lossy).as_deref(),
+            keys = answer.keys,
+            in_span = answer.in_span,
+            bound = answer
+                .bound
+                .as_deref()
+                .map(String::from_utf8_lossy)
+                .as_deref(),
             "page"
         );
-        if let Some(remaining) = &mut self.remaining {
-            *remaining -= returned as i64;
-            if *remaining <= 0 {
-                self.spans.clear();
-                return;
-            }
+        if self.count.is_none() {
+            self.count = Some(self.counted_before + answer.in_span);
         }
-        if let (true, Some(last)) = (response.more, response.kvs.last()) {
+        let limit_reached = self.remaining.is_some_and(|remaining| remaining <= 0);
+        if limit_reached || self.unread() == Some(0) {
+            self.spans.clear();
+            return;
+        }
+        if let (true, Some(last)) = (answer.more, &answer.last) {
             // The rest of this page's span, read before the spans after it.
-            let rest = if self.descending {
-                last.key.clone()
-            } else {
-                [last.key.as_slice(), b"\0"].concat()
-            };
-            self.spans.push_front(Span { from: rest, bound });
+            let rest = self.after(last);
+            self.spans.push_front(Span {
+                from: rest,
+                bound: answer.bound,
+            });
         }
-        if let [first, .., last] = response.kvs.as_slice() {
+        if let (Some(first), Some(last), true) = (answer.first, answer.last, answer.keys >= 2) {
             let (low, high) = if self.descending {
-                (&last.key, &first.key)
+                (last, first)
             } else {
-                (&first.key, &last.key)
+                (first, last)
             };
             self.sample = Some(Sample {
-                low: low.clone(),
-                high: high.clone(),
-                keys: returned,
+                low,
+                high,
+                keys: answer.keys,
             });
             self.sparse = 0;
-        } else if !response.more {
+        } else if !answer.more {
             self.sparse += 1;
         }
-        let bytes: usize = response
-            .kvs
-            .iter()
-            .map(|kv| kv.key.len() + kv.value.len())
-            .sum();
-        if let Some(per_key) = bytes.checked_div(returned) {
+        if let Some(per_key) = answer.bytes.checked_div(answer.keys) {
             self.page_keys =
                 ((self.page_bytes / per_key.max(1)) as i64).clamp(1, self.max_page_keys);
         }
+    }
+
+    /// How many keys of the range have not arrived yet, once the count is known.
+    fn unread(&self) -> Option<i64> {
+        self.count.map(|count| (count - self.received).max(0))
+    }
+
+    /// Where reading goes on after `key`: ascending, the key right after it; descending, the
+    /// key itself, as the exclusive end.
+    fn after(&self, key: &[u8]) -> Vec<u8> {
+        if self.descending {
+            key.to_vec()
+        } else {
+            [key, b"\0"].concat()
+        }
+    }
+
+    /// The error to return for `e`: the pinned revision compacted after the first answer is
+    /// said as such.
+    fn failed(&self, e: client::Error) -> anyhow::Error {
+        if self.requests > 1 && is_compacted(&e) {
+            return Compacted {
+                revision: self.request.revision,
+                source: e,
+            }
+            .into();
+        }
+        e.into()
     }
 
     /// Where a page's worth of keys from `from` may end, if keys go on as densely as in the
@@ -271,22 +449,6 @@ impl<'c> Pages<'c> {
             None => self.page_keys,
         };
         request
-    }
-}
-
-/// One page. It is a read at a pinned revision: sent again, to whichever member answers, it
-/// gets the same keys. The client fails over by itself only before a request reaches a member;
-/// one that dies while answering is retried here, once per endpoint.
-async fn read_page(client: &Client, request: RangeRequest) -> Result<RangeResponse, client::Error> {
-    let mut resent = 0;
-    loop {
-        match client.range(request.clone()).await {
-            Err(e) if member_lost(&e) && resent < client.endpoints().len() => {
-                tracing::debug!(error = %e, "page lost with its member; asking again");
-                resent += 1;
-            }
-            result => return result,
-        }
     }
 }
 

@@ -18,6 +18,7 @@ mod kv;
 pub mod lease;
 mod maintenance;
 pub mod session;
+pub mod streamed;
 pub mod tls;
 pub mod watch;
 

@@ -32,6 +32,7 @@ mod lock_elect;
 mod mirror;
 mod offline_defrag;
 mod paged_get;
+mod requests;
 mod safe_del;
 mod snapshot;
 mod terminal;

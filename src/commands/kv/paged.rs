@@ -10,9 +10,6 @@ use crate::paged::Pages;
 use crate::pb::etcdserverpb::RangeRequest;
 use crate::pb::etcdserverpb::range_request::{SortOrder, SortTarget};
 
-/// Keys printed between two chances for the network to make progress.
-const PRINT_CHUNK: usize = 256;
-
 /// Whether `request` is read in pages of `page_bytes`. Only a range in key order continues
 /// from its last key; the revision filters make etcd read the whole range for every page, and
 /// a count is one cheap request anyway.
@@ -41,26 +38,23 @@ pub async fn print(
     let Some(first) = pages.next().await? else {
         return Ok(());
     };
-    // The first page counts the whole range, as the one response would have.
-    let count = first.count;
     stream.begin(first.header.as_ref())?;
-    let mut page = Some(first);
-    while let Some(current) = page {
-        // The next page is asked for before this one is printed, so the server reads it
-        // while the output is written. Printing yields now and then: on this single thread
-        // the request only leaves, and the answer only comes in, while something waits.
+    let mut chunk = Some(first);
+    while let Some(current) = chunk {
+        // The next keys are read while these are printed. Printing yields at the end: on this
+        // single thread the answer only comes in while something waits.
         let print = async {
-            for chunk in current.kvs.chunks(PRINT_CHUNK) {
-                stream.kvs(chunk)?;
-                tokio::task::yield_now().await;
-            }
+            stream.kvs(&current.kvs)?;
+            tokio::task::yield_now().await;
             std::io::Result::Ok(())
         };
         let (next, printed) = tokio::join!(pages.next(), print);
         printed?;
-        page = next?;
+        chunk = next?;
     }
-    // etcd sets `more` when the limit left keys out.
+    // The whole range's count, as the one answer would have said it; etcd sets `more` when
+    // the limit left keys out.
+    let count = pages.count().unwrap_or_default();
     stream.end(limit > 0 && count > limit, count)?;
     Ok(())
 }
