@@ -84,6 +84,11 @@ impl Liveness {
         self.answer.lock().unwrap().is_some()
     }
 
+    /// The member's first answer, if it has come.
+    pub fn answer(&self) -> Option<Answer> {
+        self.answer.lock().unwrap().clone()
+    }
+
     /// Waits for the member's first answer.
     pub async fn answered(&self) -> Answer {
         loop {
@@ -121,6 +126,9 @@ pub struct Connector {
     pub host: String,
     pub port: u16,
     pub tls: Option<(Arc<ClientConfig>, ServerName<'static>)>,
+    /// Whether a TLS handshake that chose HTTP/2 counts as the member's answer: not when a
+    /// client certificate is sent, which the member judges after the handshake.
+    pub handshake_answers: bool,
     pub liveness: Arc<Liveness>,
 }
 
@@ -143,6 +151,11 @@ impl tower_service::Service<Uri> for Connector {
                 None => Inner::Plain(tcp),
                 Some((config, name)) => {
                     let tls = TlsConnector::from(config).connect(name, tcp).await?;
+                    // Only a live server completes a handshake, and one that chose HTTP/2
+                    // speaks it: no need to wait for its SETTINGS as well.
+                    if this.handshake_answers && tls.get_ref().1.alpn_protocol() == Some(b"h2") {
+                        this.liveness.set(Answer::Http2);
+                    }
                     Inner::Tls(Box::new(tls))
                 }
             };

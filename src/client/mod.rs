@@ -279,6 +279,8 @@ pub struct Call<'a> {
 struct Pinned {
     index: usize,
     channel: Channel,
+    /// Whether the member has answered on it yet (see [`Client::race`]).
+    liveness: Arc<connect::Liveness>,
 }
 
 pub struct Client {
@@ -341,7 +343,7 @@ impl Client {
     pub async fn stream_connection(&self) -> Result<StreamConnection<'_>, Error> {
         let budget = self.config.dial_timeout * (self.endpoints.len() as u32 + 1);
         let deadline = Instant::now() + budget + self.config.command_timeout;
-        let (index, channel) = self.connection(deadline, &mut Vec::new()).await?;
+        let (index, channel, _) = self.connection(deadline, &mut Vec::new()).await?;
         // A token `stream_broken` dropped is renewed on the member still pinned.
         if self.config.credentials.is_some() && self.token.lock().unwrap().is_none() {
             self.authenticate(index, deadline).await?;
@@ -395,7 +397,7 @@ impl Client {
         let mut reauthenticated = false;
         let mut pause = ROUND_PAUSE_START;
         loop {
-            let (index, channel) = match self.connection(deadline, &mut failures).await {
+            let (index, channel, liveness) = match self.connection(deadline, &mut failures).await {
                 Ok(connected) => connected,
                 Err(Error::AllEndpointsFailed(round))
                     if round.iter().any(|f| f.transient) && Instant::now() + pause < deadline =>
@@ -435,7 +437,22 @@ impl Client {
                 max_request_bytes: self.config.max_request_bytes,
                 max_recv_bytes: self.config.max_recv_bytes,
             };
-            let outcome = tokio::time::timeout_at(deadline.into(), send(grpc, req)).await;
+            let sending = send(grpc, req);
+            let outcome = match liveness.answer() {
+                Some(_) => tokio::time::timeout_at(deadline.into(), sending).await,
+                None => match self
+                    .first_answer(endpoint, &liveness, retry, deadline, sending)
+                    .await
+                {
+                    Ok(outcome) => outcome,
+                    Err(failure) => {
+                        tracing::debug!(%endpoint, cause = failure.cause, "no answer to the request");
+                        self.unpin(index);
+                        failures.push(failure);
+                        continue;
+                    }
+                },
+            };
             let Ok(result) = outcome else {
                 tracing::debug!(%endpoint, method, "no response within --command-timeout");
                 failures.push(EndpointFailure {
@@ -518,9 +535,9 @@ impl Client {
         &self,
         deadline: Instant,
         failures: &mut Vec<EndpointFailure>,
-    ) -> Result<(usize, Channel), Error> {
+    ) -> Result<(usize, Channel, Arc<connect::Liveness>), Error> {
         if let Some(p) = self.pinned.lock().unwrap().as_ref() {
-            return Ok((p.index, p.channel.clone()));
+            return Ok((p.index, p.channel.clone(), p.liveness.clone()));
         }
         let start = *self.next_index.lock().unwrap();
         let order: Vec<usize> = (0..self.endpoints.len())
@@ -542,15 +559,16 @@ impl Client {
             .dial_timeout
             .min(deadline.saturating_duration_since(now));
         match self.race(&order, budget, failures).await {
-            Some((index, channel)) => {
+            Some((index, channel, liveness)) => {
                 *self.pinned.lock().unwrap() = Some(Pinned {
                     index,
                     channel: channel.clone(),
+                    liveness: liveness.clone(),
                 });
                 if self.config.credentials.is_some() && self.token.lock().unwrap().is_none() {
                     self.authenticate(index, deadline).await?;
                 }
-                Ok((index, channel))
+                Ok((index, channel, liveness))
             }
             None if Instant::now() >= deadline => Err(Error::Timeout(std::mem::take(failures))),
             None => Err(Error::AllEndpointsFailed(std::mem::take(failures))),
@@ -563,14 +581,20 @@ impl Client {
     /// attempts are dropped; of two that answer in the same instant, the earlier in `order`
     /// wins, so a healthy first endpoint is always the one used. Each dial is bounded by
     /// `budget`. Failures are appended to `failures`; `None` when every dial failed.
+    ///
+    /// A lone endpoint has nothing to race: its connection is used as soon as it is open, so
+    /// the first request goes out with the HTTP/2 preface instead of a round trip later (etcd
+    /// says nothing before it has read the preface), and [`Client::first_answer`] holds the
+    /// member to the same dial timeout. Over TLS the handshake, with ALPN's `h2`, is the answer.
     async fn race(
         &self,
         order: &[usize],
         budget: Duration,
         failures: &mut Vec<EndpointFailure>,
-    ) -> Option<(usize, Channel)> {
+    ) -> Option<(usize, Channel, Arc<connect::Liveness>)> {
         type Attempt<'a> = Pin<Box<dyn Future<Output = Result<Channel, EndpointFailure>> + 'a>>;
-        let mut attempts: Vec<(usize, Attempt<'_>)> = Vec::new();
+        let await_answer = order.len() > 1;
+        let mut attempts: Vec<(usize, Arc<connect::Liveness>, Attempt<'_>)> = Vec::new();
         let mut next = 0;
         let mut head_start: Pin<Box<dyn Future<Output = ()>>> = Box::pin(std::future::ready(()));
         std::future::poll_fn(|cx| {
@@ -582,14 +606,16 @@ impl Client {
                     next += 1;
                     let liveness = Arc::new(connect::Liveness::default());
                     head_start = Box::pin(self::head_start(liveness.clone()));
-                    attempts.push((index, Box::pin(self.dial_observed(index, budget, liveness))));
+                    let dial = self.dial_observed(index, budget, liveness.clone(), await_answer);
+                    attempts.push((index, liveness, Box::pin(dial)));
                 }
                 let mut failed = false;
                 let mut i = 0;
                 while i < attempts.len() {
-                    match attempts[i].1.as_mut().poll(cx) {
+                    match attempts[i].2.as_mut().poll(cx) {
                         Poll::Ready(Ok(channel)) => {
-                            return Poll::Ready(Some((attempts[i].0, channel)));
+                            let (index, liveness, _) = attempts.swap_remove(i);
+                            return Poll::Ready(Some((index, channel, liveness)));
                         }
                         Poll::Ready(Err(failure)) => {
                             failures.push(failure);
@@ -618,11 +644,12 @@ impl Client {
         index: usize,
         budget: Duration,
         liveness: Arc<connect::Liveness>,
+        await_answer: bool,
     ) -> Result<Channel, EndpointFailure> {
         let endpoint = &self.endpoints[index];
         tracing::debug!(%endpoint, ?budget, "dialing");
         let started = Instant::now();
-        let dialed = self.dial(endpoint, budget, liveness).await;
+        let dialed = self.dial(endpoint, budget, liveness, await_answer).await;
         if let Some(observer) = &self.observer {
             let result = dialed
                 .as_ref()
@@ -646,13 +673,15 @@ impl Client {
         }
     }
 
-    /// One connection to `endpoint`, up once the member answered with HTTP/2 (see [`connect`]),
-    /// within `budget`. The error is the cause, with a hint, and whether it may pass.
+    /// One connection to `endpoint`, within `budget`: up once the member answered with HTTP/2
+    /// (see [`connect`]), or with `await_answer` false as soon as it is open. The error is the
+    /// cause, with a hint, and whether it may pass.
     async fn dial(
         &self,
         endpoint: &Endpoint,
         budget: Duration,
         liveness: Arc<connect::Liveness>,
+        await_answer: bool,
     ) -> Result<Channel, (String, bool)> {
         let tls = match &self.tls_config {
             Some(config) if endpoint.uses_tls(self.config.tls.is_some()) => Some((
@@ -665,6 +694,12 @@ impl Client {
         let connector = connect::Connector {
             host: endpoint.host.clone(),
             port: endpoint.port,
+            // A member that refuses a client certificate says so only after the handshake.
+            handshake_answers: self
+                .config
+                .tls
+                .as_ref()
+                .is_none_or(|t| t.cert_file.is_none()),
             tls,
             liveness: liveness.clone(),
         };
@@ -682,6 +717,9 @@ impl Client {
                     let hint = hint::for_connection(&e, Some(endpoint), Some(uses_tls));
                     (with_hint(cause_chain(&e), hint), false)
                 })?;
+            if !await_answer {
+                return Ok(channel);
+            }
             match liveness.answered().await {
                 connect::Answer::Http2 => Ok(channel),
                 answer => Err((hint::for_answer(&answer, uses_tls), false)),
@@ -689,31 +727,84 @@ impl Client {
         };
         match tokio::time::timeout(budget, connecting).await {
             Ok(result) => result,
-            Err(_) => {
-                // The waits as the user set them: a dial cut short by the command's deadline
-                // says so, rather than showing whatever was left of it.
-                let (dial, command) = (self.config.dial_timeout, self.config.command_timeout);
-                let waited = if budget >= dial {
-                    format!(
-                        "no answer within {} (--dial-timeout)",
-                        humanize_duration(dial)
-                    )
-                } else if command > dial {
-                    format!(
-                        "no answer within {} (--dial-timeout), nor when asked again until \
-                         --command-timeout ({}) ran out",
-                        humanize_duration(dial),
-                        humanize_duration(command)
-                    )
-                } else {
-                    format!(
-                        "no answer within --command-timeout ({})",
-                        humanize_duration(command)
-                    )
-                };
-                Err((format!("{waited}: {}", hint::for_silence(uses_tls)), true))
-            }
+            Err(_) => Err((self.silence(budget, uses_tls), true)),
         }
+    }
+
+    /// The first request on a connection the member has not answered on yet (see
+    /// [`Client::race`]): its outcome, or the dial's failure when the member's first bytes show
+    /// it is no etcd, or none come within `--dial-timeout`. A request that may not be sent
+    /// twice is then still waited for, to the deadline, as it would have been on a member that
+    /// answered: nothing shows it was not read.
+    async fn first_answer<T>(
+        &self,
+        endpoint: &Endpoint,
+        liveness: &connect::Liveness,
+        retry: Retry,
+        deadline: Instant,
+        sending: impl Future<Output = Result<T, Status>>,
+    ) -> Result<Result<Result<T, Status>, tokio::time::error::Elapsed>, EndpointFailure> {
+        let uses_tls = endpoint.uses_tls(self.config.tls.is_some());
+        let budget = self
+            .config
+            .dial_timeout
+            .min(deadline.saturating_duration_since(Instant::now()));
+        let failure = |cause: String, transient: bool| EndpointFailure {
+            endpoint: endpoint.to_string(),
+            cause,
+            transient,
+        };
+        let mut sending = std::pin::pin!(tokio::time::timeout_at(deadline.into(), sending));
+        let answered = tokio::time::timeout(budget, liveness.answered());
+        tokio::select! {
+            biased;
+            outcome = &mut sending => {
+                let timed_out = match &outcome {
+                    Ok(Ok(_)) => false,
+                    Ok(Err(status)) => is_deadline(status),
+                    Err(_) => true,
+                };
+                match liveness.answer() {
+                    Some(connect::Answer::Http2) => Ok(outcome),
+                    Some(answer) => Err(failure(hint::for_answer(&answer, uses_tls), false)),
+                    // The deadline came before the member said anything.
+                    None if timed_out => Err(failure(self.silence(budget, uses_tls), true)),
+                    None => Ok(outcome),
+                }
+            }
+            answer = answered => match answer {
+                Ok(connect::Answer::Http2) => Ok(sending.await),
+                Ok(answer) => Err(failure(hint::for_answer(&answer, uses_tls), false)),
+                Err(_) if retry == Retry::Safe => Err(failure(self.silence(budget, uses_tls), true)),
+                Err(_) => Ok(sending.await),
+            },
+        }
+    }
+
+    /// Why a member that never answered failed, with the waits the user set.
+    fn silence(&self, budget: Duration, uses_tls: bool) -> String {
+        // A dial cut short by the command's deadline says so, rather than showing whatever
+        // was left of it.
+        let (dial, command) = (self.config.dial_timeout, self.config.command_timeout);
+        let waited = if budget >= dial {
+            format!(
+                "no answer within {} (--dial-timeout)",
+                humanize_duration(dial)
+            )
+        } else if command > dial {
+            format!(
+                "no answer within {} (--dial-timeout), nor when asked again until \
+                 --command-timeout ({}) ran out",
+                humanize_duration(dial),
+                humanize_duration(command)
+            )
+        } else {
+            format!(
+                "no answer within --command-timeout ({})",
+                humanize_duration(command)
+            )
+        };
+        format!("{waited}: {}", hint::for_silence(uses_tls))
     }
 
     fn server_name(&self, endpoint: &Endpoint) -> Result<ServerName<'static>, String> {
