@@ -1,4 +1,5 @@
 # Shared by scripts/*: `source scripts/lib.sh` from the repository root. Not executable on its own.
+# shellcheck shell=bash
 
 # apt_install PKG...: installs missing Debian packages (one `apt-get update` first). Without root
 # it prints the command to run instead and exits 1. No packages: does nothing.
@@ -39,6 +40,7 @@ etcdctl_ref() {
 # http_get HOST PORT PATH: prints the body of a plain-HTTP GET, within 2 s (bash /dev/tcp, so
 # neither curl nor wget is needed). Fails when nothing answers.
 http_get() {
+    # shellcheck disable=SC2016 # the inner script expands its own $1..$3
     timeout 2 bash -c '
         exec 3<>"/dev/tcp/$1/$2" || exit 1
         printf "GET %s HTTP/1.0\r\nHost: %s:%s\r\n\r\n" "$3" "$1" "$2" >&3
