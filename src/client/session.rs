@@ -52,7 +52,7 @@ impl<'c> Session<'c> {
     }
 
     /// Revokes the lease, releasing whatever was held with it.
-    pub async fn close(self) -> Result<(), Error> {
+    pub async fn close(&self) -> Result<(), Error> {
         self.client.lease_revoke(self.lease).await.map(drop)
     }
 }
