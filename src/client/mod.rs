@@ -706,6 +706,11 @@ impl Client {
         let uri = format!("http://{}", endpoint.authority());
         let builder = tonic::transport::Endpoint::from_shared(uri)
             .map_err(|e| (e.to_string(), false))?
+            // Big answers stream at window / round trip: hyper's 2 MiB stream window holds a
+            // 20 ms link to 100 MB/s. 8 MiB lets it reach 400 MB/s, and bounds what a slow
+            // reader of a fast loopback answer buffers.
+            .initial_stream_window_size(STREAM_WINDOW)
+            .initial_connection_window_size(CONNECTION_WINDOW)
             .http2_keep_alive_interval(self.config.keepalive_time)
             .keep_alive_timeout(self.config.keepalive_timeout)
             .keep_alive_while_idle(true);
@@ -883,6 +888,9 @@ async fn head_start(liveness: Arc<connect::Liveness>) {
 /// handshake; 10 ms leaves room for a busy machine and is RFC 8305's floor for staggered
 /// connection attempts, while a frozen first member costs each command only about that much.
 pub(crate) const HEAD_START: Duration = Duration::from_millis(10);
+/// HTTP/2 flow-control windows (see [`Client::dial`]).
+const STREAM_WINDOW: u32 = 8 << 20;
+const CONNECTION_WINDOW: u32 = 12 << 20;
 /// RFC 8305's recommended delay between attempts when nothing is known of the network.
 const SLOW_CONNECT: Duration = Duration::from_millis(250);
 /// The pause before another round once every endpoint failed, doubling up to the maximum.
