@@ -2,7 +2,7 @@
 //! switches, users and roles. Reads may go to any member; changes are never resent once they
 //! reached one, except the two switches, which are idempotent.
 
-use super::{Client, Error, Grpc, Retry};
+use super::{Client, Error, Grpc, Retry, rpc};
 use crate::pb::etcdserverpb::auth_client::AuthClient;
 use crate::pb::etcdserverpb::{
     AuthDisableRequest, AuthDisableResponse, AuthEnableRequest, AuthEnableResponse,
@@ -23,15 +23,15 @@ fn auth(grpc: Grpc) -> AuthClient<tonic::transport::Channel> {
         .max_decoding_message_size(grpc.max_recv_bytes)
 }
 
-/// One facade method per unary Auth RPC: name, gRPC path, retry rule, request, response.
+/// One facade method per unary Auth RPC: name, its row in [`rpc`], retry rule, request, response.
 macro_rules! auth_rpcs {
-    ($($(#[$doc:meta])* $name:ident($path:literal, $retry:ident, $req:ty) -> $resp:ty;)*) => {
+    ($($(#[$doc:meta])* $name:ident($rpc:ident, $retry:ident, $req:ty) -> $resp:ty;)*) => {
         impl Client {
             $(
                 $(#[$doc])*
                 pub async fn $name(&self, request: $req) -> Result<$resp, Error> {
                     self.unary(
-                        concat!("/etcdserverpb.Auth/", $path),
+                        rpc::$rpc,
                         Retry::$retry,
                         request,
                         |g, r| async move { auth(g).$name(r).await },
@@ -45,26 +45,26 @@ macro_rules! auth_rpcs {
 
 auth_rpcs! {
     /// Enabling twice is harmless, so it may be resent.
-    auth_enable("AuthEnable", Safe, AuthEnableRequest) -> AuthEnableResponse;
-    auth_disable("AuthDisable", Safe, AuthDisableRequest) -> AuthDisableResponse;
+    auth_enable(AUTH_ENABLE, Safe, AuthEnableRequest) -> AuthEnableResponse;
+    auth_disable(AUTH_DISABLE, Safe, AuthDisableRequest) -> AuthDisableResponse;
     /// etcd 3.5 and later; older members answer `Unimplemented`.
-    auth_status("AuthStatus", Safe, AuthStatusRequest) -> AuthStatusResponse;
-    user_add("UserAdd", Unsafe, AuthUserAddRequest) -> AuthUserAddResponse;
-    user_get("UserGet", Safe, AuthUserGetRequest) -> AuthUserGetResponse;
-    user_list("UserList", Safe, AuthUserListRequest) -> AuthUserListResponse;
-    user_delete("UserDelete", Unsafe, AuthUserDeleteRequest) -> AuthUserDeleteResponse;
-    user_change_password("UserChangePassword", Unsafe, AuthUserChangePasswordRequest)
+    auth_status(AUTH_STATUS, Safe, AuthStatusRequest) -> AuthStatusResponse;
+    user_add(USER_ADD, Unsafe, AuthUserAddRequest) -> AuthUserAddResponse;
+    user_get(USER_GET, Safe, AuthUserGetRequest) -> AuthUserGetResponse;
+    user_list(USER_LIST, Safe, AuthUserListRequest) -> AuthUserListResponse;
+    user_delete(USER_DELETE, Unsafe, AuthUserDeleteRequest) -> AuthUserDeleteResponse;
+    user_change_password(USER_CHANGE_PASSWORD, Unsafe, AuthUserChangePasswordRequest)
         -> AuthUserChangePasswordResponse;
-    user_grant_role("UserGrantRole", Unsafe, AuthUserGrantRoleRequest)
+    user_grant_role(USER_GRANT_ROLE, Unsafe, AuthUserGrantRoleRequest)
         -> AuthUserGrantRoleResponse;
-    user_revoke_role("UserRevokeRole", Unsafe, AuthUserRevokeRoleRequest)
+    user_revoke_role(USER_REVOKE_ROLE, Unsafe, AuthUserRevokeRoleRequest)
         -> AuthUserRevokeRoleResponse;
-    role_add("RoleAdd", Unsafe, AuthRoleAddRequest) -> AuthRoleAddResponse;
-    role_get("RoleGet", Safe, AuthRoleGetRequest) -> AuthRoleGetResponse;
-    role_list("RoleList", Safe, AuthRoleListRequest) -> AuthRoleListResponse;
-    role_delete("RoleDelete", Unsafe, AuthRoleDeleteRequest) -> AuthRoleDeleteResponse;
-    role_grant_permission("RoleGrantPermission", Unsafe, AuthRoleGrantPermissionRequest)
+    role_add(ROLE_ADD, Unsafe, AuthRoleAddRequest) -> AuthRoleAddResponse;
+    role_get(ROLE_GET, Safe, AuthRoleGetRequest) -> AuthRoleGetResponse;
+    role_list(ROLE_LIST, Safe, AuthRoleListRequest) -> AuthRoleListResponse;
+    role_delete(ROLE_DELETE, Unsafe, AuthRoleDeleteRequest) -> AuthRoleDeleteResponse;
+    role_grant_permission(ROLE_GRANT_PERMISSION, Unsafe, AuthRoleGrantPermissionRequest)
         -> AuthRoleGrantPermissionResponse;
-    role_revoke_permission("RoleRevokePermission", Unsafe, AuthRoleRevokePermissionRequest)
+    role_revoke_permission(ROLE_REVOKE_PERMISSION, Unsafe, AuthRoleRevokePermissionRequest)
         -> AuthRoleRevokePermissionResponse;
 }

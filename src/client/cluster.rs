@@ -1,6 +1,6 @@
 //! The Cluster service: membership changes and the member list.
 
-use super::{Client, Error, Grpc, Retry};
+use super::{Client, Error, Grpc, Retry, rpc};
 use crate::pb::etcdserverpb::cluster_client::ClusterClient;
 use crate::pb::etcdserverpb::{
     MemberAddRequest, MemberAddResponse, MemberListRequest, MemberListResponse,
@@ -17,7 +17,7 @@ fn cluster(grpc: Grpc) -> ClusterClient<tonic::transport::Channel> {
 impl Client {
     pub async fn member_list(&self) -> Result<MemberListResponse, Error> {
         self.unary(
-            "/etcdserverpb.Cluster/MemberList",
+            rpc::MEMBER_LIST,
             Retry::Safe,
             MemberListRequest::default(),
             |g, r| async move { cluster(g).member_list(r).await },
@@ -26,18 +26,15 @@ impl Client {
     }
 
     pub async fn member_add(&self, request: MemberAddRequest) -> Result<MemberAddResponse, Error> {
-        self.unary(
-            "/etcdserverpb.Cluster/MemberAdd",
-            Retry::Unsafe,
-            request,
-            |g, r| async move { cluster(g).member_add(r).await },
-        )
+        self.unary(rpc::MEMBER_ADD, Retry::Unsafe, request, |g, r| async move {
+            cluster(g).member_add(r).await
+        })
         .await
     }
 
     pub async fn member_remove(&self, id: u64) -> Result<MemberRemoveResponse, Error> {
         self.unary(
-            "/etcdserverpb.Cluster/MemberRemove",
+            rpc::MEMBER_REMOVE,
             Retry::Unsafe,
             MemberRemoveRequest { id },
             |g, r| async move { cluster(g).member_remove(r).await },
@@ -51,7 +48,7 @@ impl Client {
         request: MemberUpdateRequest,
     ) -> Result<MemberUpdateResponse, Error> {
         self.unary(
-            "/etcdserverpb.Cluster/MemberUpdate",
+            rpc::MEMBER_UPDATE,
             Retry::Safe,
             request,
             |g, r| async move { cluster(g).member_update(r).await },
@@ -61,7 +58,7 @@ impl Client {
 
     pub async fn member_promote(&self, id: u64) -> Result<MemberPromoteResponse, Error> {
         self.unary(
-            "/etcdserverpb.Cluster/MemberPromote",
+            rpc::MEMBER_PROMOTE,
             Retry::Unsafe,
             MemberPromoteRequest { id },
             |g, r| async move { cluster(g).member_promote(r).await },

@@ -7,7 +7,7 @@
 //! one: both are idempotent for a given lease (the server finds the key it already made).
 
 use super::lease::{RETRY_WAIT, grpc, is_transient};
-use super::{Client, Error, Grpc, GrpcCall, Retry, StreamConnection};
+use super::{Client, Error, Grpc, GrpcCall, Retry, StreamConnection, rpc};
 use crate::pb::mvccpb::KeyValue;
 use crate::pb::v3electionpb::election_client::ElectionClient;
 use crate::pb::v3electionpb::{
@@ -33,16 +33,18 @@ impl Client {
     /// Waits until the lock `name` is held with `lease`; the answer names the holder key.
     pub async fn lock(&self, name: Vec<u8>, lease: i64) -> Result<LockResponse, Error> {
         let request = LockRequest { name, lease };
-        self.waiting("/v3lockpb.Lock/Lock", request, |g, r| async move {
-            lock(g).lock(r).await
-        })
+        self.waiting(
+            rpc::LOCK,
+            request,
+            |g, r| async move { lock(g).lock(r).await },
+        )
         .await
     }
 
     /// Deleting the holder key twice is harmless.
     pub async fn unlock(&self, key: Vec<u8>) -> Result<UnlockResponse, Error> {
         self.unary(
-            "/v3lockpb.Lock/Unlock",
+            rpc::UNLOCK,
             Retry::Safe,
             UnlockRequest { key },
             |g, r| async move { lock(g).unlock(r).await },
@@ -58,18 +60,16 @@ impl Client {
         value: Vec<u8>,
     ) -> Result<CampaignResponse, Error> {
         let request = CampaignRequest { name, lease, value };
-        self.waiting(
-            "/v3electionpb.Election/Campaign",
-            request,
-            |g, r| async move { election(g).campaign(r).await },
-        )
+        self.waiting(rpc::CAMPAIGN, request, |g, r| async move {
+            election(g).campaign(r).await
+        })
         .await
     }
 
     /// Resigning deletes the leader key only if it is still ours: safe to repeat.
     pub async fn resign(&self, leader: LeaderKey) -> Result<ResignResponse, Error> {
         self.unary(
-            "/v3electionpb.Election/Resign",
+            rpc::RESIGN,
             Retry::Safe,
             ResignRequest {
                 leader: Some(leader),
@@ -93,13 +93,13 @@ impl Client {
     /// fails.
     async fn waiting<Req: prost::Message + Clone, Resp>(
         &self,
-        method: &'static str,
+        rpc: rpc::Rpc,
         request: Req,
         send: impl GrpcCall<Req, Resp>,
     ) -> Result<Resp, Error> {
         loop {
             let conn = self.stream_connection().await?;
-            let req = conn.request(method, request.clone())?;
+            let req = conn.request(rpc, request.clone())?;
             match send(grpc(&conn), req).await {
                 Ok(response) => return Ok(response.into_inner()),
                 Err(status) if is_transient(&status) => self.stream_broken(&conn, &status),
@@ -130,7 +130,7 @@ impl Observe<'_> {
                 None => {
                     let conn = self.client.stream_connection().await?;
                     let req = conn.request(
-                        "/v3electionpb.Election/Observe",
+                        rpc::OBSERVE,
                         LeaderRequest {
                             name: self.name.clone(),
                         },

@@ -1,7 +1,7 @@
 //! Typed facades over the generated gRPC clients: one method per RPC, each declaring whether it
 //! is safe to send again to another member.
 
-use super::{Client, Error, Grpc, Retry};
+use super::{Client, Error, Grpc, Retry, rpc};
 use crate::pb::etcdserverpb::kv_client::KvClient;
 use crate::pb::etcdserverpb::{
     CompactionRequest, CompactionResponse, DeleteRangeRequest, DeleteRangeResponse, PutRequest,
@@ -16,22 +16,16 @@ fn kv(grpc: Grpc) -> KvClient<tonic::transport::Channel> {
 
 impl Client {
     pub async fn range(&self, request: RangeRequest) -> Result<RangeResponse, Error> {
-        self.unary(
-            "/etcdserverpb.KV/Range",
-            Retry::Safe,
-            request,
-            |g, r| async move { kv(g).range(r).await },
-        )
+        self.unary(rpc::RANGE, Retry::Safe, request, |g, r| async move {
+            kv(g).range(r).await
+        })
         .await
     }
 
     pub async fn put(&self, request: PutRequest) -> Result<PutResponse, Error> {
-        self.unary(
-            "/etcdserverpb.KV/Put",
-            Retry::Unsafe,
-            request,
-            |g, r| async move { kv(g).put(r).await },
-        )
+        self.unary(rpc::PUT, Retry::Unsafe, request, |g, r| async move {
+            kv(g).put(r).await
+        })
         .await
     }
 
@@ -40,7 +34,7 @@ impl Client {
         request: DeleteRangeRequest,
     ) -> Result<DeleteRangeResponse, Error> {
         self.unary(
-            "/etcdserverpb.KV/DeleteRange",
+            rpc::DELETE_RANGE,
             Retry::Unsafe,
             request,
             |g, r| async move { kv(g).delete_range(r).await },
@@ -51,23 +45,17 @@ impl Client {
     /// A txn with only reads in every branch could be retried, but telling them apart is not
     /// worth the risk of repeating a write: txns are never resent once they reached a member.
     pub async fn txn(&self, request: TxnRequest) -> Result<TxnResponse, Error> {
-        self.unary(
-            "/etcdserverpb.KV/Txn",
-            Retry::Unsafe,
-            request,
-            |g, r| async move { kv(g).txn(r).await },
-        )
+        self.unary(rpc::TXN, Retry::Unsafe, request, |g, r| async move {
+            kv(g).txn(r).await
+        })
         .await
     }
 
     /// Compaction is idempotent: compacting twice at one revision is refused harmlessly.
     pub async fn compact(&self, request: CompactionRequest) -> Result<CompactionResponse, Error> {
-        self.unary(
-            "/etcdserverpb.KV/Compact",
-            Retry::Safe,
-            request,
-            |g, r| async move { kv(g).compact(r).await },
-        )
+        self.unary(rpc::COMPACT, Retry::Safe, request, |g, r| async move {
+            kv(g).compact(r).await
+        })
         .await
     }
 }

@@ -13,15 +13,13 @@ use tonic::codegen::tokio_stream::wrappers::UnboundedReceiverStream;
 use tonic::codegen::tokio_stream::{self, StreamExt};
 use tonic::{Code, Status, Streaming};
 
-use super::{Client, Error, Grpc, Retry, StreamConnection};
+use super::{Client, Error, Grpc, Retry, StreamConnection, rpc};
 use crate::pb::etcdserverpb::lease_client::LeaseClient;
 use crate::pb::etcdserverpb::{
     LeaseGrantRequest, LeaseGrantResponse, LeaseKeepAliveRequest, LeaseKeepAliveResponse,
     LeaseLeasesRequest, LeaseLeasesResponse, LeaseRevokeRequest, LeaseRevokeResponse,
     LeaseTimeToLiveRequest, LeaseTimeToLiveResponse,
 };
-
-const KEEP_ALIVE: &str = "/etcdserverpb.Lease/LeaseKeepAlive";
 
 /// clientv3's pause before reopening a broken stream and between unanswered renewals.
 pub(crate) const RETRY_WAIT: Duration = Duration::from_millis(500);
@@ -37,7 +35,7 @@ impl Client {
     pub async fn lease_grant(&self, ttl: i64) -> Result<LeaseGrantResponse, Error> {
         let request = LeaseGrantRequest { ttl, id: 0 };
         self.unary(
-            "/etcdserverpb.Lease/LeaseGrant",
+            rpc::LEASE_GRANT,
             Retry::Unsafe,
             request,
             |g, r| async move { lease(g).lease_grant(r).await },
@@ -48,7 +46,7 @@ impl Client {
     /// A repeated revoke would fail with "lease not found" after the first one succeeded.
     pub async fn lease_revoke(&self, id: i64) -> Result<LeaseRevokeResponse, Error> {
         self.unary(
-            "/etcdserverpb.Lease/LeaseRevoke",
+            rpc::LEASE_REVOKE,
             Retry::Unsafe,
             LeaseRevokeRequest { id },
             |g, r| async move { lease(g).lease_revoke(r).await },
@@ -62,7 +60,7 @@ impl Client {
         keys: bool,
     ) -> Result<LeaseTimeToLiveResponse, Error> {
         self.unary(
-            "/etcdserverpb.Lease/LeaseTimeToLive",
+            rpc::LEASE_TIME_TO_LIVE,
             Retry::Safe,
             LeaseTimeToLiveRequest { id, keys },
             |g, r| async move { lease(g).lease_time_to_live(r).await },
@@ -72,7 +70,7 @@ impl Client {
 
     pub async fn lease_leases(&self) -> Result<LeaseLeasesResponse, Error> {
         self.unary(
-            "/etcdserverpb.Lease/LeaseLeases",
+            rpc::LEASE_LEASES,
             Retry::Safe,
             LeaseLeasesRequest {},
             |g, r| async move { lease(g).lease_leases(r).await },
@@ -251,7 +249,7 @@ impl<'c> KeepAliveStream<'c> {
     async fn open(client: &'c Client, id: i64, patience: Duration) -> Result<Self, Error> {
         let conn = client.stream_connection().await?;
         let (requests, rx) = mpsc::unbounded_channel();
-        let first = conn.request(KEEP_ALIVE, LeaseKeepAliveRequest { id })?;
+        let first = conn.request(rpc::LEASE_KEEP_ALIVE, LeaseKeepAliveRequest { id })?;
         let request =
             first.map(|first| tokio_stream::once(first).chain(UnboundedReceiverStream::new(rx)));
         let mut leases = lease(grpc(&conn));

@@ -2,7 +2,7 @@
 //! downgrades. Most of these describe one member, so commands call them on a [`Client`] built
 //! for that one endpoint.
 
-use super::{Client, Config, Error, Grpc, Retry};
+use super::{Client, Config, Error, Grpc, Retry, rpc};
 use crate::pb::etcdserverpb::maintenance_client::MaintenanceClient;
 use crate::pb::etcdserverpb::{
     AlarmRequest, AlarmResponse, DefragmentRequest, DefragmentResponse, DowngradeRequest,
@@ -35,7 +35,7 @@ impl Client {
 
     pub async fn status(&self) -> Result<StatusResponse, Error> {
         self.unary(
-            "/etcdserverpb.Maintenance/Status",
+            rpc::STATUS,
             Retry::Safe,
             StatusRequest::default(),
             |g, r| async move { maintenance(g).status(r).await },
@@ -45,7 +45,7 @@ impl Client {
 
     pub async fn hash_kv(&self, revision: i64) -> Result<HashKvResponse, Error> {
         self.unary(
-            "/etcdserverpb.Maintenance/HashKV",
+            rpc::HASH_KV,
             Retry::Safe,
             HashKvRequest { revision },
             |g, r| async move { maintenance(g).hash_kv(r).await },
@@ -55,18 +55,15 @@ impl Client {
 
     /// Listing and disarming alarms are both safe to repeat.
     pub async fn alarm(&self, request: AlarmRequest) -> Result<AlarmResponse, Error> {
-        self.unary(
-            "/etcdserverpb.Maintenance/Alarm",
-            Retry::Safe,
-            request,
-            |g, r| async move { maintenance(g).alarm(r).await },
-        )
+        self.unary(rpc::ALARM, Retry::Safe, request, |g, r| async move {
+            maintenance(g).alarm(r).await
+        })
         .await
     }
 
     pub async fn defragment(&self) -> Result<DefragmentResponse, Error> {
         self.unary(
-            "/etcdserverpb.Maintenance/Defragment",
+            rpc::DEFRAGMENT,
             Retry::Unsafe,
             DefragmentRequest::default(),
             |g, r| async move { maintenance(g).defragment(r).await },
@@ -76,7 +73,7 @@ impl Client {
 
     pub async fn move_leader(&self, target_id: u64) -> Result<MoveLeaderResponse, Error> {
         self.unary(
-            "/etcdserverpb.Maintenance/MoveLeader",
+            rpc::MOVE_LEADER,
             Retry::Unsafe,
             MoveLeaderRequest { target_id },
             |g, r| async move { maintenance(g).move_leader(r).await },
@@ -85,20 +82,16 @@ impl Client {
     }
 
     pub async fn downgrade(&self, request: DowngradeRequest) -> Result<DowngradeResponse, Error> {
-        self.unary(
-            "/etcdserverpb.Maintenance/Downgrade",
-            Retry::Unsafe,
-            request,
-            |g, r| async move { maintenance(g).downgrade(r).await },
-        )
+        self.unary(rpc::DOWNGRADE, Retry::Unsafe, request, |g, r| async move {
+            maintenance(g).downgrade(r).await
+        })
         .await
     }
 
     /// The member's backend as a stream of chunks; no command timeout applies.
     pub async fn snapshot(&self) -> Result<tonic::Streaming<SnapshotResponse>, Error> {
         let connection = self.stream_connection().await?;
-        let request =
-            connection.request("/etcdserverpb.Maintenance/Snapshot", SnapshotRequest {})?;
+        let request = connection.request(rpc::SNAPSHOT, SnapshotRequest {})?;
         let grpc = Grpc {
             channel: connection.grpc.channel.clone(),
             max_request_bytes: connection.grpc.max_request_bytes,

@@ -17,11 +17,13 @@ mod hint;
 mod kv;
 pub mod lease;
 mod maintenance;
+pub mod rpc;
 pub mod session;
 pub mod streamed;
 pub mod tls;
 pub mod watch;
 
+use rpc::Rpc;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -270,8 +272,7 @@ pub trait Observer: Send + Sync {
 pub struct Call<'a> {
     pub endpoint: &'a Endpoint,
     pub tls: bool,
-    /// The gRPC path, e.g. `/etcdserverpb.KV/Range`.
-    pub method: &'static str,
+    pub rpc: Rpc,
     pub token: Option<&'a str>,
     pub encode: &'a dyn Fn() -> Vec<u8>,
 }
@@ -379,7 +380,7 @@ impl Client {
     /// fails at once, naming each endpoint.
     pub async fn unary<Req: prost::Message + Clone, Resp>(
         &self,
-        method: &'static str,
+        rpc: Rpc,
         retry: Retry,
         request: Req,
         send: impl GrpcCall<Req, Resp>,
@@ -425,7 +426,7 @@ impl Client {
             let call = Call {
                 endpoint,
                 tls: endpoint.uses_tls(self.config.tls.is_some()),
-                method,
+                rpc,
                 token: token.as_deref(),
                 encode: &|| request.encode_to_vec(),
             };
@@ -454,10 +455,10 @@ impl Client {
                 },
             };
             let Ok(result) = outcome else {
-                tracing::debug!(%endpoint, method, "no response within --command-timeout");
+                tracing::debug!(%endpoint, method = rpc.path, "no response within --command-timeout");
                 failures.push(EndpointFailure {
                     endpoint: endpoint.to_string(),
-                    cause: format!("{method}: no response"),
+                    cause: format!("{}: no response", rpc.path),
                     transient: true,
                 });
                 return Err(Error::Timeout(failures));
@@ -480,7 +481,7 @@ impl Client {
             if is_deadline(&status) {
                 failures.push(EndpointFailure {
                     endpoint: endpoint.to_string(),
-                    cause: format!("{method}: {}", status_message(&status)),
+                    cause: format!("{}: {}", rpc.path, status_message(&status)),
                     transient: true,
                 });
                 return Err(Error::Timeout(failures));
@@ -499,7 +500,7 @@ impl Client {
                 failure::Failure::Unavailable => (true, retry == Retry::Safe),
                 failure::Failure::ConnectionLost => {
                     if retry == Retry::Unsafe {
-                        tracing::debug!(%endpoint, method, "connection lost with the write out");
+                        tracing::debug!(%endpoint, method = rpc.path, "connection lost with the write out");
                         return Err(Error::InFlight {
                             endpoint: endpoint.authority(),
                         });
@@ -838,7 +839,7 @@ impl Client {
         let call = Call {
             endpoint,
             tls: endpoint.uses_tls(self.config.tls.is_some()),
-            method: "/etcdserverpb.Auth/Authenticate",
+            rpc: rpc::AUTHENTICATE,
             token: None,
             encode: &|| prost::Message::encode_to_vec(&request),
         };
@@ -953,10 +954,10 @@ impl StreamConnection<'_> {
     }
 
     /// Wraps `message` (the first message of a stream, or a unary request on this connection)
-    /// with the auth token, reporting it to the observer as a request to `method`.
+    /// with the auth token, reporting it to the observer as a request to `rpc`.
     pub fn request<T: prost::Message>(
         &self,
-        method: &'static str,
+        rpc: Rpc,
         message: T,
     ) -> Result<tonic::Request<T>, Error> {
         let token = self.client.token.lock().unwrap().clone();
@@ -965,7 +966,7 @@ impl StreamConnection<'_> {
             observer.request(&Call {
                 endpoint,
                 tls: endpoint.uses_tls(self.client.config.tls.is_some()),
-                method,
+                rpc,
                 token: token.as_deref(),
                 encode: &|| message.encode_to_vec(),
             });

@@ -14,11 +14,10 @@ use http_body_util::BodyExt;
 use prost::Message;
 use tonic::{Code, Status};
 
-use super::{Client, EndpointFailure, Error, Grpc, Retry};
+use super::{Client, EndpointFailure, Error, Grpc, Retry, rpc};
 use crate::pb::etcdserverpb::{RangeRequest, ResponseHeader};
 use crate::pb::mvccpb::KeyValue;
 
-const RANGE: &str = "/etcdserverpb.KV/Range";
 /// A gRPC message's prefix: a compression flag and the message's length.
 const PREFIX: usize = 5;
 
@@ -52,7 +51,7 @@ impl Client {
     pub async fn range_streamed(&self, request: RangeRequest) -> Result<StreamedRange, Error> {
         let deadline = Instant::now() + self.config.command_timeout;
         let mut answer = self
-            .unary(RANGE, Retry::Safe, request, move |grpc, request| {
+            .unary(rpc::RANGE, Retry::Safe, request, move |grpc, request| {
                 open(grpc, request, deadline)
             })
             .await?;
@@ -80,7 +79,7 @@ async fn open(
         .map_err(|e| Status::internal(e.to_string()))?;
     let mut http_request = http::Request::builder()
         .method(http::Method::POST)
-        .uri(RANGE)
+        .uri(rpc::RANGE.path)
         .version(http::Version::HTTP_2)
         .body(tonic::body::Body::new(http_body_util::Full::new(
             frame.freeze(),
@@ -238,7 +237,7 @@ impl StreamedRange {
         if status.code() == Code::DeadlineExceeded {
             return Error::Timeout(vec![EndpointFailure {
                 endpoint: self.endpoint.clone(),
-                cause: format!("{RANGE}: the answer stopped arriving"),
+                cause: format!("{}: the answer stopped arriving", rpc::RANGE.path),
                 transient: true,
             }]);
         }

@@ -27,14 +27,13 @@ use tonic::codec::Streaming;
 use tonic::codegen::tokio_stream::wrappers::UnboundedReceiverStream;
 use tonic::{Code, Status};
 
-use super::{Client, Error, StreamConnection};
+use super::{Client, Error, StreamConnection, rpc};
 use crate::pb::etcdserverpb::watch_client::WatchClient;
 use crate::pb::etcdserverpb::watch_request::RequestUnion;
 use crate::pb::etcdserverpb::{
     WatchCreateRequest, WatchProgressRequest, WatchRequest, WatchResponse,
 };
 
-const METHOD: &str = "/etcdserverpb.Watch/Watch";
 /// The watch id etcd gives responses that belong to no single watch (progress answers, refused
 /// creations).
 const NO_WATCH: i64 = -1;
@@ -215,7 +214,7 @@ impl<'c> Watches<'c> {
             .map(create_request)
             .unwrap_or_default();
         let mut request = connection
-            .request(METHOD, first)?
+            .request(rpc::WATCH, first)?
             .map(|_| UnboundedReceiverStream::new(receiver));
         // etcdctl's WithRequireLeader: a member cut off from its leader ends the stream with
         // "no leader" instead of serving stale events; here that means moving to another one.

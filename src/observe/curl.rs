@@ -14,98 +14,8 @@ use std::sync::OnceLock;
 
 use prost_reflect::{DescriptorPool, DynamicMessage, MethodDescriptor, SerializeOptions, Value};
 
-use crate::client::{Call, Endpoint, TlsOptions};
+use crate::client::{Call, Endpoint, TlsOptions, rpc};
 
-/// Where the gateway serves each gRPC method (etcd 3.4's `google.api.http` annotations; the
-/// last two exist from 3.5 on). `HashKV` has none: etcd gives it `Hash`'s path, which serves
-/// `Hash`, so it is printed as a comment.
-const GATEWAY_PATHS: &[(&str, &str)] = &[
-    ("/etcdserverpb.KV/Range", "/v3/kv/range"),
-    ("/etcdserverpb.KV/Put", "/v3/kv/put"),
-    ("/etcdserverpb.KV/DeleteRange", "/v3/kv/deleterange"),
-    ("/etcdserverpb.KV/Txn", "/v3/kv/txn"),
-    ("/etcdserverpb.KV/Compact", "/v3/kv/compaction"),
-    ("/etcdserverpb.Watch/Watch", "/v3/watch"),
-    ("/etcdserverpb.Lease/LeaseGrant", "/v3/lease/grant"),
-    ("/etcdserverpb.Lease/LeaseRevoke", "/v3/lease/revoke"),
-    ("/etcdserverpb.Lease/LeaseKeepAlive", "/v3/lease/keepalive"),
-    (
-        "/etcdserverpb.Lease/LeaseTimeToLive",
-        "/v3/lease/timetolive",
-    ),
-    ("/etcdserverpb.Lease/LeaseLeases", "/v3/lease/leases"),
-    ("/etcdserverpb.Cluster/MemberAdd", "/v3/cluster/member/add"),
-    (
-        "/etcdserverpb.Cluster/MemberRemove",
-        "/v3/cluster/member/remove",
-    ),
-    (
-        "/etcdserverpb.Cluster/MemberUpdate",
-        "/v3/cluster/member/update",
-    ),
-    (
-        "/etcdserverpb.Cluster/MemberList",
-        "/v3/cluster/member/list",
-    ),
-    (
-        "/etcdserverpb.Cluster/MemberPromote",
-        "/v3/cluster/member/promote",
-    ),
-    ("/etcdserverpb.Maintenance/Alarm", "/v3/maintenance/alarm"),
-    ("/etcdserverpb.Maintenance/Status", "/v3/maintenance/status"),
-    (
-        "/etcdserverpb.Maintenance/Defragment",
-        "/v3/maintenance/defragment",
-    ),
-    ("/etcdserverpb.Maintenance/Hash", "/v3/maintenance/hash"),
-    (
-        "/etcdserverpb.Maintenance/Snapshot",
-        "/v3/maintenance/snapshot",
-    ),
-    (
-        "/etcdserverpb.Maintenance/MoveLeader",
-        "/v3/maintenance/transfer-leadership",
-    ),
-    ("/etcdserverpb.Auth/AuthEnable", "/v3/auth/enable"),
-    ("/etcdserverpb.Auth/AuthDisable", "/v3/auth/disable"),
-    ("/etcdserverpb.Auth/Authenticate", "/v3/auth/authenticate"),
-    ("/etcdserverpb.Auth/UserAdd", "/v3/auth/user/add"),
-    ("/etcdserverpb.Auth/UserGet", "/v3/auth/user/get"),
-    ("/etcdserverpb.Auth/UserList", "/v3/auth/user/list"),
-    ("/etcdserverpb.Auth/UserDelete", "/v3/auth/user/delete"),
-    (
-        "/etcdserverpb.Auth/UserChangePassword",
-        "/v3/auth/user/changepw",
-    ),
-    ("/etcdserverpb.Auth/UserGrantRole", "/v3/auth/user/grant"),
-    ("/etcdserverpb.Auth/UserRevokeRole", "/v3/auth/user/revoke"),
-    ("/etcdserverpb.Auth/RoleAdd", "/v3/auth/role/add"),
-    ("/etcdserverpb.Auth/RoleGet", "/v3/auth/role/get"),
-    ("/etcdserverpb.Auth/RoleList", "/v3/auth/role/list"),
-    ("/etcdserverpb.Auth/RoleDelete", "/v3/auth/role/delete"),
-    (
-        "/etcdserverpb.Auth/RoleGrantPermission",
-        "/v3/auth/role/grant",
-    ),
-    (
-        "/etcdserverpb.Auth/RoleRevokePermission",
-        "/v3/auth/role/revoke",
-    ),
-    ("/v3lockpb.Lock/Lock", "/v3/lock/lock"),
-    ("/v3lockpb.Lock/Unlock", "/v3/lock/unlock"),
-    ("/v3electionpb.Election/Campaign", "/v3/election/campaign"),
-    ("/v3electionpb.Election/Proclaim", "/v3/election/proclaim"),
-    ("/v3electionpb.Election/Leader", "/v3/election/leader"),
-    ("/v3electionpb.Election/Observe", "/v3/election/observe"),
-    ("/v3electionpb.Election/Resign", "/v3/election/resign"),
-    ("/etcdserverpb.Auth/AuthStatus", "/v3/auth/status"),
-    (
-        "/etcdserverpb.Maintenance/Downgrade",
-        "/v3/maintenance/downgrade",
-    ),
-];
-
-const AUTHENTICATE: &str = "/etcdserverpb.Auth/Authenticate";
 /// The shell variable holding the token, set by the printed Authenticate line.
 const TOKEN_VAR: &str = "TOKEN";
 /// Where the printed Authenticate line reads the password (the variable ectl itself reads).
@@ -151,20 +61,21 @@ impl Curl {
 
     /// The line (or lines, newline-terminated) doing `call` through the gateway.
     pub fn request(&self, call: &Call<'_>) -> String {
-        let Some(path) = gateway_path(call.method) else {
+        let grpc_path = call.rpc.path;
+        let Some(path) = call.rpc.gateway else {
             return format!(
-                "# {}: {} has no JSON gateway path\n",
-                call.endpoint, call.method
+                "# {}: {grpc_path} has no JSON gateway path\n",
+                call.endpoint
             );
         };
-        let method = method_descriptor(call.method);
+        let method = method_descriptor(grpc_path);
         let body = match &method {
-            Some(method) => json_body(call.method, method, &(call.encode)()),
-            None => Err(format!("{} is not in the embedded API", call.method)),
+            Some(method) => json_body(grpc_path, method, &(call.encode)()),
+            None => Err(format!("{grpc_path} is not in the embedded API")),
         };
         let body = match body {
             Ok(body) => body,
-            Err(e) => return format!("# {}: {}: {e}\n", call.endpoint, call.method),
+            Err(e) => return format!("# {}: {grpc_path}: {e}\n", call.endpoint),
         };
         let streaming = method
             .as_ref()
@@ -186,7 +97,7 @@ impl Curl {
         }
         let url = format!("{scheme}://{}{path}", call.endpoint.authority());
         line.push_str(&format!(" {} -d {body}", sh_quote(&url)));
-        if call.method == AUTHENTICATE {
+        if call.rpc == rpc::AUTHENTICATE {
             line =
                 format!("{TOKEN_VAR}=$({line} | sed -n 's/.*\"token\":\"\\([^\"]*\\)\".*/\\1/p')");
         }
@@ -199,13 +110,6 @@ impl Curl {
         let cause = cause.replace('\n', " ");
         format!("# {endpoint}: not reached: {cause}\n")
     }
-}
-
-fn gateway_path(method: &str) -> Option<&'static str> {
-    GATEWAY_PATHS
-        .iter()
-        .find(|(grpc, _)| *grpc == method)
-        .map(|(_, path)| *path)
 }
 
 /// `/pkg.Service/Method` in the embedded descriptors.
@@ -242,7 +146,7 @@ fn json_body(grpc_path: &str, method: &MethodDescriptor, encoded: &[u8]) -> Resu
     }
     // `{"password":"<from the shell>",<the other fields>}`: the variable is expanded between
     // two single-quoted halves, so no other byte of the body is ever seen by the shell.
-    let var = if grpc_path == AUTHENTICATE {
+    let var = if grpc_path == rpc::AUTHENTICATE.path {
         LOGIN_PASSWORD_VAR
     } else {
         NEW_PASSWORD_VAR
@@ -282,12 +186,12 @@ mod tests {
     };
     use prost::Message;
 
-    fn line<M: Message>(method: &'static str, msg: M, tls: bool, token: Option<&str>) -> String {
+    fn line<M: Message>(rpc: rpc::Rpc, msg: M, tls: bool, token: Option<&str>) -> String {
         let endpoint = Endpoint::parse("127.0.0.1:2379").unwrap();
         let call = Call {
             endpoint: &endpoint,
             tls,
-            method,
+            rpc,
             token,
             encode: &|| msg.encode_to_vec(),
         };
@@ -306,7 +210,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            line("/etcdserverpb.KV/Range", req, false, None),
+            line(rpc::RANGE, req, false, None),
             "curl -sS -X POST http://127.0.0.1:2379/v3/kv/range -d \
              '{\"key\":\"Zm9v\",\"range_end\":\"Zm9w\",\"limit\":\"2\",\"revision\":\"7\",\
              \"sort_order\":\"DESCEND\",\"keys_only\":true}'\n"
@@ -317,17 +221,12 @@ mod tests {
     fn upper_case_proto_names_and_empty_requests_and_tokens() {
         let req = LeaseGrantRequest { ttl: 60, id: 0 };
         assert_eq!(
-            line("/etcdserverpb.Lease/LeaseGrant", req, true, Some("t")),
+            line(rpc::LEASE_GRANT, req, true, Some("t")),
             "curl -sS -X POST -H \"Authorization: $TOKEN\" \
              https://127.0.0.1:2379/v3/lease/grant -d '{\"TTL\":\"60\"}'\n"
         );
         assert_eq!(
-            line(
-                "/etcdserverpb.Cluster/MemberList",
-                MemberListRequest::default(),
-                false,
-                None
-            ),
+            line(rpc::MEMBER_LIST, MemberListRequest::default(), false, None),
             "curl -sS -X POST http://127.0.0.1:2379/v3/cluster/member/list -d '{}'\n"
         );
     }
@@ -339,7 +238,7 @@ mod tests {
             value: b"it's".to_vec(),
             ..Default::default()
         };
-        let printed = line("/etcdserverpb.KV/Put", req, false, None);
+        let printed = line(rpc::PUT, req, false, None);
         // base64 never holds a quote; the JSON's own quotes sit inside single quotes.
         assert!(
             printed.ends_with("-d '{\"key\":\"aw==\",\"value\":\"aXQncw==\"}'\n"),
@@ -356,7 +255,7 @@ mod tests {
             name: "root".into(),
             password: "hunter2".into(),
         };
-        let printed = line("/etcdserverpb.Auth/Authenticate", req, false, None);
+        let printed = line(rpc::AUTHENTICATE, req, false, None);
         assert!(!printed.contains("hunter2"), "{printed}");
         assert_eq!(
             printed,
@@ -369,7 +268,7 @@ mod tests {
             password: "secret".into(),
             ..Default::default()
         };
-        let printed = line("/etcdserverpb.Auth/UserAdd", req, false, Some("t"));
+        let printed = line(rpc::USER_ADD, req, false, Some("t"));
         assert!(!printed.contains("secret") && printed.contains("${ECTL_NEW_PASSWORD:?"));
     }
 
@@ -384,7 +283,7 @@ mod tests {
             )),
         };
         assert_eq!(
-            line("/etcdserverpb.Watch/Watch", req, false, None),
+            line(rpc::WATCH, req, false, None),
             "curl -sS -N -X POST http://127.0.0.1:2379/v3/watch -d \
              '{\"create_request\":{\"key\":\"YQ==\"}}'\n"
         );
@@ -404,7 +303,7 @@ mod tests {
         let call = Call {
             endpoint: &endpoint,
             tls: true,
-            method: "/etcdserverpb.KV/Range",
+            rpc: rpc::RANGE,
             token: None,
             encode: &encode,
         };
@@ -417,8 +316,8 @@ mod tests {
 
     #[test]
     fn every_mapped_method_is_in_the_embedded_api() {
-        for (grpc, _) in GATEWAY_PATHS {
-            assert!(method_descriptor(grpc).is_some(), "{grpc}");
+        for rpc in rpc::ALL {
+            assert!(method_descriptor(rpc.path).is_some(), "{}", rpc.path);
         }
     }
 }

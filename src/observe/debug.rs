@@ -31,15 +31,17 @@ pub(super) fn dialed(endpoint: &Endpoint, elapsed: Duration, result: Result<(), 
 }
 
 pub(super) fn request(call: &Call<'_>) {
-    debug!(endpoint = %call.endpoint, method = call.method, "request sent");
+    debug!(endpoint = %call.endpoint, method = call.rpc.path, "request sent");
 }
 
 pub(super) fn response(call: &Call<'_>, elapsed: Duration, result: Result<(), &tonic::Status>) {
     match result {
-        Ok(()) => debug!(endpoint = %call.endpoint, method = call.method, ?elapsed, "response OK"),
+        Ok(()) => {
+            debug!(endpoint = %call.endpoint, method = call.rpc.path, ?elapsed, "response OK")
+        }
         Err(status) => debug!(
             endpoint = %call.endpoint,
-            method = call.method,
+            method = call.rpc.path,
             ?elapsed,
             code = ?status.code(),
             message = status.message(),

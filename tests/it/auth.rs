@@ -154,10 +154,10 @@ impl Observer for Recorder {
     fn dialed(&self, _: &Endpoint, _: Duration, _: Result<(), &str>) {}
 
     fn request(&self, call: &Call<'_>) {
-        if call.method.ends_with("/Authenticate") {
+        if call.rpc.path.ends_with("/Authenticate") {
             self.authentications.fetch_add(1, Ordering::SeqCst);
         }
-        self.requests.lock().unwrap().push(call.method.to_string());
+        self.requests.lock().unwrap().push(call.rpc.path.to_string());
     }
 
     fn response(&self, _: &Call<'_>, _: Duration, _: Result<(), &tonic::Status>) {}

@@ -550,7 +550,7 @@ impl EndpointProbe<'_> {
         };
         let answer = client
             .unary(
-                "/etcdserverpb.Auth/Authenticate",
+                crate::client::rpc::AUTHENTICATE,
                 Retry::Safe,
                 request,
                 |g, r| async move { AuthClient::new(g.channel).authenticate(r).await },
