@@ -24,6 +24,8 @@ use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 use tonic::transport::Uri;
 
+use super::hint;
+
 /// The length of an HTTP/2 frame header, which is what the server preface starts with.
 const FRAME_HEADER: usize = 9;
 /// The frame type of SETTINGS (RFC 9113, 6.5).
@@ -40,6 +42,39 @@ pub enum Answer {
     Closed,
     /// Reading failed before anything arrived; the error as text.
     Failed(String),
+}
+
+impl Answer {
+    /// The cause of a dial whose first answer was not HTTP/2.
+    pub fn cause(&self, tls: bool) -> String {
+        match self {
+            Answer::Http2 => "answered".into(),
+            Answer::NotHttp2(head) => {
+                let text = String::from_utf8_lossy(head);
+                let serves_tls = !tls && text.starts_with("HTTP/1.0 400");
+                format!(
+                    "the member answered {:?}, which is not HTTP/2: {}",
+                    hint::head_text(head),
+                    if serves_tls {
+                        "it may serve TLS (use https:// or --cacert)".to_string()
+                    } else {
+                        hint::NOT_A_CLIENT_PORT.to_string()
+                    }
+                )
+            }
+            Answer::Closed if tls => format!(
+                "the member closed the connection after the TLS handshake without answering: it \
+                 may require client certificates ({})",
+                hint::CLIENT_CERT
+            ),
+            // A TLS member hangs up on the plaintext HTTP/2 preface without a word.
+            Answer::Closed => format!(
+                "the connection was closed without an answer: {}",
+                hint::plain_hang_up()
+            ),
+            Answer::Failed(cause) => cause.clone(),
+        }
+    }
 }
 
 /// Signalled when the member first answers (or fails to) on a connection.
@@ -126,9 +161,6 @@ pub struct Connector {
     pub host: String,
     pub port: u16,
     pub tls: Option<(Arc<ClientConfig>, ServerName<'static>)>,
-    /// Whether a TLS handshake that chose HTTP/2 counts as the member's answer: not when a
-    /// client certificate is sent, which the member judges after the handshake.
-    pub handshake_answers: bool,
     pub liveness: Arc<Liveness>,
 }
 
@@ -151,11 +183,6 @@ impl tower_service::Service<Uri> for Connector {
                 None => Inner::Plain(tcp),
                 Some((config, name)) => {
                     let tls = TlsConnector::from(config).connect(name, tcp).await?;
-                    // Only a live server completes a handshake, and one that chose HTTP/2
-                    // speaks it: no need to wait for its SETTINGS as well.
-                    if this.handshake_answers && tls.get_ref().1.alpn_protocol() == Some(b"h2") {
-                        this.liveness.set(Answer::Http2);
-                    }
                     Inner::Tls(Box::new(tls))
                 }
             };
@@ -211,11 +238,9 @@ impl AsyncRead for Stream {
                 }
                 Poll::Ready(Err(e)) => {
                     let tls = matches!(this.inner, Inner::Tls(_));
-                    let hint = super::hint::for_first_read(e, tls);
-                    this.liveness.set(Answer::Failed(super::with_hint(
-                        super::cause_chain(e),
-                        hint,
-                    )));
+                    let hint = hint::for_first_read(e, tls);
+                    this.liveness
+                        .set(Answer::Failed(hint::with_hint(hint::cause_chain(e), hint)));
                 }
                 Poll::Pending => {}
             }
@@ -232,11 +257,9 @@ impl Stream {
             && !self.liveness.decided()
         {
             let tls = matches!(self.inner, Inner::Tls(_));
-            let hint = super::hint::for_first_read(e, tls);
-            self.liveness.set(Answer::Failed(super::with_hint(
-                super::cause_chain(e),
-                hint,
-            )));
+            let hint = hint::for_first_read(e, tls);
+            self.liveness
+                .set(Answer::Failed(hint::with_hint(hint::cause_chain(e), hint)));
         }
         polled
     }

@@ -223,7 +223,6 @@ mod tests {
                 host: "127.0.0.1".into(),
                 port,
                 tls: None,
-                handshake_answers: true,
                 liveness: Default::default(),
             };
             let channel =

@@ -12,7 +12,6 @@ use super::failure::walk;
 use tonic::{Code, Status};
 
 use super::Endpoint;
-use super::connect::Answer;
 
 /// A hint for a connection to `endpoint` that failed with `err`; `tls` tells whether TLS was used.
 pub(super) fn for_connection(
@@ -91,45 +90,15 @@ pub(super) fn for_first_read(err: &(dyn StdError + 'static), tls: bool) -> Optio
 
 /// A plaintext connection hung up on before any answer: what a TLS member does with the
 /// HTTP/2 preface, or something that is not etcd at all.
-fn plain_hang_up() -> String {
+pub(super) fn plain_hang_up() -> String {
     format!("the member may serve TLS (use https:// or --cacert); {NOT_A_CLIENT_PORT}")
-}
-
-/// The cause of a dial whose first answer was not HTTP/2 (see [`super::connect`]).
-pub(super) fn for_answer(answer: &Answer, tls: bool) -> String {
-    match answer {
-        Answer::Http2 => "answered".into(),
-        Answer::NotHttp2(head) => {
-            let text = String::from_utf8_lossy(head);
-            let serves_tls = !tls && text.starts_with("HTTP/1.0 400");
-            format!(
-                "the member answered {:?}, which is not HTTP/2: {}",
-                head_text(head),
-                if serves_tls {
-                    "it may serve TLS (use https:// or --cacert)".to_string()
-                } else {
-                    NOT_A_CLIENT_PORT.to_string()
-                }
-            )
-        }
-        Answer::Closed if tls => format!(
-            "the member closed the connection after the TLS handshake without answering: it \
-             may require client certificates ({CLIENT_CERT})"
-        ),
-        // A TLS member hangs up on the plaintext HTTP/2 preface without a word.
-        Answer::Closed => format!(
-            "the connection was closed without an answer: {}",
-            plain_hang_up()
-        ),
-        Answer::Failed(cause) => cause.clone(),
-    }
 }
 
 /// What a member that is not etcd's client port most likely is.
 pub(super) const NOT_A_CLIENT_PORT: &str = "is this an etcd client URL? (2380 is the peer port)";
 
 /// The bytes an endpoint answered with, up to its first line, for a message.
-fn head_text(head: &[u8]) -> String {
+pub(super) fn head_text(head: &[u8]) -> String {
     let text = String::from_utf8_lossy(head);
     text.split(['\r', '\n'])
         .next()
@@ -222,7 +191,8 @@ fn hint_for(
     })
 }
 
-const CLIENT_CERT: &str = "pass --cert and --key with a certificate signed by a CA it trusts";
+pub(super) const CLIENT_CERT: &str =
+    "pass --cert and --key with a certificate signed by a CA it trusts";
 
 /// rustls's names of the alerts a member sends about the client's certificate.
 const CLIENT_CERT_ALERTS: &[&str] = &[
@@ -240,6 +210,35 @@ fn not_tls() -> String {
     "the member does not seem to serve TLS: use an http:// endpoint, or drop --cacert, --cert \
      and --key"
         .into()
+}
+
+/// `cause`, followed by what to do about it when there is a hint.
+pub(super) fn with_hint(cause: String, hint: Option<String>) -> String {
+    match hint {
+        Some(hint) => format!("{cause}; {hint}"),
+        None => cause,
+    }
+}
+
+/// The distinct messages of an error and its sources, joined the way Go wraps errors.
+pub(super) fn cause_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = current {
+        // Go words an errno without Rust's "(os error N)", and so do the wrappers that
+        // repeat an I/O error's text.
+        let text = crate::go::errno_words(&e.to_string());
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = e.source();
+    }
+    parts.retain(|p| p != "transport error");
+    if parts.is_empty() {
+        "transport error".into()
+    } else {
+        parts.join(": ")
+    }
 }
 
 #[cfg(test)]

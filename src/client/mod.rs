@@ -360,7 +360,7 @@ impl Client {
             tracing::debug!(%endpoint, ?failure, "request failed; trying the next endpoint");
             failures.push(EndpointFailure {
                 endpoint: endpoint.to_string(),
-                cause: with_hint(describe(failure, &status), hint),
+                cause: hint::with_hint(describe(failure, &status), hint),
                 transient,
             });
             // A lone endpoint's gRPC refusal is best said as the server said it; a listener
@@ -429,7 +429,8 @@ impl Client {
     /// A lone endpoint has nothing to race: its connection is used as soon as it is open, so
     /// the first request goes out with the HTTP/2 preface instead of a round trip later (etcd
     /// says nothing before it has read the preface), and [`Client::first_answer`] holds the
-    /// member to the same dial timeout. Over TLS the handshake, with ALPN's `h2`, is the answer.
+    /// member to the same dial timeout. (A TLS handshake is no answer: under TLS 1.3 a member
+    /// that requires a client certificate refuses ours only after it.)
     async fn race(
         &self,
         order: &[usize],
@@ -538,12 +539,6 @@ impl Client {
         let connector = connect::Connector {
             host: endpoint.host.clone(),
             port: endpoint.port,
-            // A member that refuses a client certificate says so only after the handshake.
-            handshake_answers: self
-                .config
-                .tls
-                .as_ref()
-                .is_none_or(|t| t.cert_file.is_none()),
             tls,
             liveness: liveness.clone(),
         };
@@ -564,14 +559,14 @@ impl Client {
                 .await
                 .map_err(|e| {
                     let hint = hint::for_connection(&e, Some(endpoint), Some(uses_tls));
-                    (with_hint(cause_chain(&e), hint), false)
+                    (hint::with_hint(hint::cause_chain(&e), hint), false)
                 })?;
             if !await_answer {
                 return Ok(channel);
             }
             match liveness.answered().await {
                 connect::Answer::Http2 => Ok(channel),
-                answer => Err((hint::for_answer(&answer, uses_tls), false)),
+                answer => Err((answer.cause(uses_tls), false)),
             }
         };
         match tokio::time::timeout(budget, connecting).await {
@@ -615,7 +610,7 @@ impl Client {
                 };
                 match liveness.answer() {
                     Some(connect::Answer::Http2) => Ok(outcome),
-                    Some(answer) => Err(failure(hint::for_answer(&answer, uses_tls), false)),
+                    Some(answer) => Err(failure(answer.cause(uses_tls), false)),
                     // The deadline came before the member said anything.
                     None if timed_out => Err(failure(self.silence(budget, uses_tls), true)),
                     None => Ok(outcome),
@@ -623,7 +618,7 @@ impl Client {
             }
             answer = answered => match answer {
                 Ok(connect::Answer::Http2) => Ok(sending.await),
-                Ok(answer) => Err(failure(hint::for_answer(&answer, uses_tls), false)),
+                Ok(answer) => Err(failure(answer.cause(uses_tls), false)),
                 Err(_) if retry == Retry::Safe => Err(failure(self.silence(budget, uses_tls), true)),
                 Err(_) => Ok(sending.await),
             },
@@ -772,7 +767,7 @@ fn describe(failure: failure::Failure, status: &Status) -> String {
         failure::Failure::ConnectionLost => {
             format!(
                 "the connection broke before the answer ({})",
-                cause_chain(status)
+                hint::cause_chain(status)
             )
         }
         failure::Failure::NotEtcd => format!(
@@ -842,35 +837,6 @@ fn insert_token<T>(req: &mut tonic::Request<T>, token: &str) -> Result<(), Error
 pub(crate) fn is_invalid_token(status: &Status) -> bool {
     matches!(status.code(), Code::Unauthenticated | Code::Unknown)
         && status.message().contains("invalid auth token")
-}
-
-/// `cause`, followed by what to do about it when there is a hint.
-fn with_hint(cause: String, hint: Option<String>) -> String {
-    match hint {
-        Some(hint) => format!("{cause}; {hint}"),
-        None => cause,
-    }
-}
-
-/// The distinct messages of an error and its sources, joined the way Go wraps errors.
-fn cause_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = current {
-        // Go words an errno without Rust's "(os error N)", and so do the wrappers that
-        // repeat an I/O error's text.
-        let text = crate::go::errno_words(&e.to_string());
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        current = e.source();
-    }
-    parts.retain(|p| p != "transport error");
-    if parts.is_empty() {
-        "transport error".into()
-    } else {
-        parts.join(": ")
-    }
 }
 
 /// Go's duration notation (`2s`, `1.5s`, `300ms`), as the flags are written.

@@ -157,7 +157,10 @@ impl Observer for Recorder {
         if call.rpc.path.ends_with("/Authenticate") {
             self.authentications.fetch_add(1, Ordering::SeqCst);
         }
-        self.requests.lock().unwrap().push(call.rpc.path.to_string());
+        self.requests
+            .lock()
+            .unwrap()
+            .push(call.rpc.path.to_string());
     }
 
     fn response(&self, _: &Call<'_>, _: Duration, _: Result<(), &tonic::Status>) {}
