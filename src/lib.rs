@@ -7,6 +7,7 @@
 // everything else goes through the command's writer, `commands::warn` or an error, as uv does.
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
+pub mod app;
 pub mod cli;
 pub mod client;
 pub mod commands;

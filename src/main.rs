@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use clap::error::ErrorKind;
 
-use ectl::commands::{self, Api, Context, ParseError, Parsed};
+use ectl::app::{Api, ParseError, Parsed};
+use ectl::commands::{self, prelude::Context};
 use ectl::error::{self, ExitCode as Code};
 use ectl::settings::Settings;
 

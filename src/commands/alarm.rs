@@ -2,7 +2,7 @@
 
 use clap::{Args, Subcommand};
 
-use crate::commands::{Context, NoArgs};
+use crate::commands::prelude::{Context, NoArgs};
 use crate::error::CliError;
 use crate::output::ResponseKind;
 use crate::pb::etcdserverpb::alarm_request::AlarmAction;

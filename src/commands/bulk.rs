@@ -16,8 +16,8 @@ use clap::Args;
 
 use crate::cli::values::go_int64;
 use crate::client::Client;
+use crate::commands::prelude::{Context, arg_bytes};
 use crate::commands::process::{Sigint, die_of_sigint};
-use crate::commands::{Context, arg_bytes};
 use crate::dump;
 use crate::error::CliError;
 use crate::keys::key_range;
@@ -121,7 +121,7 @@ pub async fn export(args: ExportArgs, ctx: &mut Context<'_>) -> anyhow::Result<(
         _ = sigint.recv() => {
             let _ = out.flush();
             if let Some(hint) = state.resume_hint() {
-                crate::commands::warn(format!("export: interrupted; {hint}"));
+                crate::commands::prelude::warn(format!("export: interrupted; {hint}"));
             }
             return Err(die_of_sigint(out));
         }
@@ -129,7 +129,7 @@ pub async fn export(args: ExportArgs, ctx: &mut Context<'_>) -> anyhow::Result<(
     if let Err(e) = result {
         let _ = out.flush();
         if let Some(hint) = state.resume_hint() {
-            crate::commands::warn(format!("export: cut short; {hint}"));
+            crate::commands::prelude::warn(format!("export: cut short; {hint}"));
         }
         return Err(e);
     }
@@ -384,7 +384,8 @@ mod tests {
     use super::*;
 
     fn plan_of(argv: &[&str]) -> RangeRequest {
-        let parsed: ExportArgs = crate::commands::try_parse_args(argv).expect("arguments parse");
+        let parsed: ExportArgs =
+            crate::commands::prelude::try_parse_args(argv).expect("arguments parse");
         export_plan(&parsed).expect("a plan")
     }
 

@@ -18,7 +18,7 @@ use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::client::{Client, Endpoint, TlsOptions};
-use crate::commands::Context;
+use crate::commands::prelude::Context;
 use crate::commands::process::{Sigint, die_of_sigint};
 use crate::error::{CliError, ExitCode};
 use crate::go;

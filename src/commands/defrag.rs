@@ -3,7 +3,8 @@
 
 use clap::Args;
 
-use crate::commands::{Context, progress};
+use crate::commands::prelude::Context;
+use crate::commands::progress;
 use crate::error::CliError;
 
 /// Defragments the storage of the etcd members with given endpoints
@@ -51,7 +52,7 @@ pub async fn run(args: DefragArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> 
                     writeln!(ctx.out, "Finished defragmenting etcd member[{ep}]")?;
                     ctx.out.flush()?;
                 }
-                Err(e) => super::warn(format_args!(
+                Err(e) => crate::commands::prelude::warn(format_args!(
                     "Failed to defragment etcd member[{ep}] ({e:#})"
                 )),
             }

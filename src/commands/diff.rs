@@ -9,7 +9,7 @@ use clap::{ArgAction, Args};
 
 use crate::cli::values::go_int64;
 use crate::client::{self, Client};
-use crate::commands::{Context, arg_bytes};
+use crate::commands::prelude::{Context, arg_bytes};
 use crate::error::{CliError, ExitCode, Verbatim};
 use crate::keys::prefix_range;
 use crate::output::diff::{self, Comparison, Difference, Side};
@@ -292,7 +292,8 @@ mod tests {
     use super::*;
 
     fn plan_of(argv: &[&str]) -> Result<Plan, CliError> {
-        let parsed: DiffArgs = crate::commands::try_parse_args(argv).expect("arguments parse");
+        let parsed: DiffArgs =
+            crate::commands::prelude::try_parse_args(argv).expect("arguments parse");
         plan(&parsed)
     }
 

@@ -4,7 +4,7 @@
 
 use clap::{Args, Subcommand};
 
-use crate::commands::Context;
+use crate::commands::prelude::Context;
 use crate::error::CliError;
 use crate::output::ResponseKind;
 use crate::pb::etcdserverpb::DowngradeRequest;

@@ -8,7 +8,7 @@ use std::io::IsTerminal;
 use clap::Args;
 
 use crate::cli::values::go_int64;
-use crate::commands::{Context, arg_bytes};
+use crate::commands::prelude::{Context, arg_bytes};
 use crate::keys::prefix_range;
 use crate::output::du::{self, Usage, UsageReport};
 use crate::output::{Format, ResponseKind};

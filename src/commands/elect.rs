@@ -8,8 +8,8 @@ use clap::Args;
 
 use crate::client::session::{DEFAULT_SESSION_TTL, Session, SessionLost};
 use crate::client::{self, Client};
+use crate::commands::prelude::{Context, arg_bytes};
 use crate::commands::process::Interrupts;
-use crate::commands::{Context, arg_bytes};
 use crate::error::CliError;
 use crate::go;
 use crate::output::{self, Format, PrintOptions, ResponseKind};

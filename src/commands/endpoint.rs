@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 
 use crate::cli::values::go_int64;
 use crate::client::Client;
-use crate::commands::Context;
+use crate::commands::prelude::Context;
 use crate::error::CliError;
 use crate::go;
 use crate::output::{EndpointHash, EndpointHealth, EndpointStatus, ResponseKind};
@@ -167,7 +167,7 @@ async fn status(cluster: bool, ctx: &mut Context<'_>) -> anyhow::Result<()> {
                 status,
             }),
             Err(e) => {
-                super::warn(format_args!(
+                crate::commands::prelude::warn(format_args!(
                     "Failed to get the status of endpoint {ep} ({e:#})"
                 ));
                 failed += 1;
@@ -197,7 +197,7 @@ async fn hashkv(cluster: bool, rev: i64, ctx: &mut Context<'_>) -> anyhow::Resul
         match result {
             Ok(hash) => list.push(EndpointHash { endpoint: ep, hash }),
             Err(e) => {
-                super::warn(format_args!(
+                crate::commands::prelude::warn(format_args!(
                     "Failed to get the hash of endpoint {ep} ({e:#})"
                 ));
                 last_error = Some(e);

@@ -6,8 +6,8 @@ use clap_complete::engine::ArgValueCompleter;
 
 use crate::cli::values::go_parse_int;
 use crate::client::{self, lease::KeepAliveEvent};
-use crate::commands::Context;
 use crate::commands::completion::{Positional, Source};
+use crate::commands::prelude::Context;
 use crate::commands::process::{Sigint, die_of_sigint};
 use crate::error::{CliError, ExitCode};
 use crate::output::{self, ResponseKind, lease_hex};

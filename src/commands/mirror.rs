@@ -18,8 +18,8 @@ use clap::Args;
 
 use crate::cli::values::go_int64;
 use crate::client::{self, Client, Credentials, TlsOptions};
+use crate::commands::prelude::{Context, arg_bytes};
 use crate::commands::process::{Sigint, die_of_sigint};
-use crate::commands::{Context, arg_bytes};
 use crate::error::CliError;
 use crate::keys::prefix_range;
 use crate::paged::{DEFAULT_PAGE_BYTES, Pages};
@@ -222,7 +222,7 @@ pub async fn run(args: MakeMirrorArgs, ctx: &mut Context<'_>) -> anyhow::Result<
                 if let Some(bar) = &bar {
                     bar.finish_and_clear();
                 }
-                crate::commands::warn(interrupted_message(&progress));
+                crate::commands::prelude::warn(interrupted_message(&progress));
                 return Err(die_of_sigint(out));
             }
             result = &mut work => {
@@ -458,7 +458,7 @@ mod tests {
 
     fn plan_of(argv: &[&str]) -> Result<Plan, CliError> {
         let parsed: MakeMirrorArgs =
-            crate::commands::try_parse_args(argv).expect("arguments parse");
+            crate::commands::prelude::try_parse_args(argv).expect("arguments parse");
         plan(&parsed)
     }
 

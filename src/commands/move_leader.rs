@@ -3,8 +3,8 @@
 use clap::Args;
 use clap_complete::engine::ArgValueCompleter;
 
-use crate::commands::Context;
 use crate::commands::completion::{Positional, Source};
+use crate::commands::prelude::Context;
 use crate::error::CliError;
 use crate::go;
 use crate::output::ResponseKind;

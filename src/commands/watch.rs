@@ -16,8 +16,8 @@ use tokio::sync::mpsc;
 use crate::cli::Etcdctl;
 use crate::cli::values::go_int64;
 use crate::client::watch::{Delivery, Watches};
-use crate::commands::Context;
 use crate::commands::line::argify;
+use crate::commands::prelude::Context;
 use crate::commands::process::{Failure, Sigint, UserCommand, die_of_sigint};
 use crate::error::{CliError, ExitCode, Verbatim};
 use crate::go;
@@ -354,14 +354,14 @@ impl WatchLoop<'_, '_> {
             Delivery::Response { watch, response } => (watch, response),
             Delivery::Closed { error, .. } => {
                 self.out.flush()?;
-                super::warn(format_args!("watch was canceled ({error})"));
+                crate::commands::prelude::warn(format_args!("watch was canceled ({error})"));
                 return Ok(output::printer(self.format, self.style, &mut *self.out).watch_closed()?);
             }
             Delivery::Canceled { .. } => return Ok(()),
         };
         if response.canceled {
             self.out.flush()?;
-            super::warn(format_args!("watch was canceled ({COMPACTED})"));
+            crate::commands::prelude::warn(format_args!("watch was canceled ({COMPACTED})"));
             self.compacted = Some(response.compact_revision);
         }
         if is_progress_notify(&response) {
@@ -478,7 +478,8 @@ mod tests {
     }
 
     fn plan_of(argv: &[&str], env: &WatchEnv) -> Result<Plan, CliError> {
-        let parsed: WatchArgs = crate::commands::try_parse_args(argv).expect("arguments parse");
+        let parsed: WatchArgs =
+            crate::commands::prelude::try_parse_args(argv).expect("arguments parse");
         plan(&parsed, argv.last() == Some(&"--"), env)
     }
 

@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 use tonic::Code;
 
 use crate::client;
-use crate::commands::Context;
+use crate::commands::prelude::{Context, NoArgs};
 use crate::error::CliError;
 use crate::output::ResponseKind;
 use crate::pb::etcdserverpb::{
@@ -54,13 +54,6 @@ pub enum AuthCommand {
     ///   ectl auth status -w json
     #[command(verbatim_doc_comment)]
     Status(NoArgs),
-}
-
-/// A subcommand that takes no positional argument; extra ones get etcdctl's message.
-#[derive(Debug, Args)]
-pub struct NoArgs {
-    #[arg(hide = true)]
-    pub args: Vec<OsString>,
 }
 
 /// etcd's error when auth is enabled while the root user lacks the root role.

@@ -8,7 +8,7 @@ use clap_complete::engine::ArgValueCompleter;
 
 use super::{exactly, name};
 use crate::commands::completion::{Positional, Source};
-use crate::commands::{Context, NoArgs, arg_bytes};
+use crate::commands::prelude::{Context, NoArgs, arg_bytes};
 use crate::error::CliError;
 use crate::keys::prefix_end;
 use crate::output::ResponseKind;

@@ -12,8 +12,8 @@ use std::ffi::OsString;
 
 use super::{exactly, name};
 use crate::commands::completion::{Positional, Source};
+use crate::commands::prelude::{Context, NoArgs};
 use crate::commands::prompt::{ask_password, read_password};
-use crate::commands::{Context, NoArgs};
 use crate::error::CliError;
 use crate::output::ResponseKind;
 use crate::pb::authpb::UserAddOptions;
@@ -336,7 +336,8 @@ mod tests {
     use crate::error::ExitCode;
 
     fn plan_of(argv: &[&str]) -> Result<(String, NewPassword), String> {
-        let parsed: AddArgs = crate::commands::try_parse_args(argv).expect("arguments parse");
+        let parsed: AddArgs =
+            crate::commands::prelude::try_parse_args(argv).expect("arguments parse");
         plan_add(&parsed).map_err(|e| e.message)
     }
 
@@ -373,7 +374,7 @@ mod tests {
             plan_of(&[]).unwrap_err(),
             "user add command requires user name as its argument"
         );
-        let parsed: AddArgs = crate::commands::try_parse_args(&[]).unwrap();
+        let parsed: AddArgs = crate::commands::prelude::try_parse_args(&[]).unwrap();
         assert_eq!(plan_add(&parsed).unwrap_err().code, ExitCode::BadArgs);
         assert!(plan_of(&["a", "b"]).is_err());
     }

@@ -13,7 +13,7 @@ use rustls::pki_types::ServerName;
 use rustls::{AlertDescription, CertificateError};
 
 use crate::client::{self, Endpoint, Retry, TlsOptions};
-use crate::commands::Context;
+use crate::commands::prelude::Context;
 use crate::error::CliError;
 use crate::go::humanize_bytes;
 use crate::output::doctor::{self, Check, Report, Stage, Verdict};

@@ -3,7 +3,7 @@
 use clap::Args;
 
 use crate::cli::values::go_parse_int;
-use crate::commands::Context;
+use crate::commands::prelude::Context;
 use crate::error::CliError;
 use crate::pb::etcdserverpb::CompactionRequest;
 

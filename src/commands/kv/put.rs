@@ -8,7 +8,7 @@ use clap_complete::engine::ArgValueCompleter;
 
 use crate::cli::values::go_parse_int;
 use crate::commands::completion::{Positional, Source};
-use crate::commands::{Context, arg_bytes};
+use crate::commands::prelude::{Context, arg_bytes};
 use crate::error::CliError;
 use crate::output::ResponseKind;
 use crate::pb::etcdserverpb::PutRequest;
@@ -114,7 +114,8 @@ mod tests {
     use super::*;
 
     fn plan_of(argv: &[&str], stdin: &[u8]) -> Result<PutRequest, CliError> {
-        let parsed: PutArgs = crate::commands::try_parse_args(argv).expect("arguments parse");
+        let parsed: PutArgs =
+            crate::commands::prelude::try_parse_args(argv).expect("arguments parse");
         plan(&parsed, || Ok(stdin.to_vec()))
     }
 

@@ -13,7 +13,8 @@ use clap::{Args, Parser, Subcommand};
 
 use super::{del, get, put};
 use crate::cli::Etcdctl;
-use crate::commands::{Context, line};
+use crate::commands::line;
+use crate::commands::prelude::Context;
 use crate::error::CliError;
 use crate::output::ResponseKind;
 use crate::pb::etcdserverpb::request_op::Request;
@@ -438,7 +439,7 @@ mod tests {
     #[test]
     fn args_are_go_style() {
         let parse = |argv: &[&str]| {
-            crate::commands::try_parse_args::<TxnArgs>(argv).map(|args| args.interactive)
+            crate::commands::prelude::try_parse_args::<TxnArgs>(argv).map(|args| args.interactive)
         };
         assert!(!parse(&[]).unwrap());
         assert!(parse(&["-i"]).unwrap());

@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use sha2::{Digest, Sha256};
 
+use crate::commands::prelude::Context;
 use crate::commands::process::Sigint;
-use crate::commands::{Context, progress};
+use crate::commands::progress;
 use crate::error::{CliError, ExitCode};
 use crate::output::ResponseKind;
 
@@ -116,7 +117,7 @@ pub async fn run(args: SnapshotArgs, ctx: &mut Context<'_>) -> anyhow::Result<()
             if progress::shown() {
                 // After etcdctl's line, on the terminal only: what a person wants to know next.
                 ctx.out.flush()?;
-                super::warn(progress::summary(size, started.elapsed()));
+                crate::commands::prelude::warn(progress::summary(size, started.elapsed()));
             }
             Ok(())
         }
