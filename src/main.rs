@@ -1,5 +1,8 @@
 //! parse -> settings -> runtime -> commands::run -> print the error once -> exit code.
 
+// main owns the process's streams, with `ectl::term` (see clippy.toml).
+#![allow(clippy::disallowed_methods)]
+
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 

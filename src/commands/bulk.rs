@@ -10,7 +10,7 @@
 
 use std::ffi::OsString;
 use std::fs::File;
-use std::io::{BufReader, IsTerminal, Read, Write};
+use std::io::{BufReader, Read, Write};
 
 use clap::Args;
 
@@ -25,6 +25,7 @@ use crate::paged::{DEFAULT_PAGE_BYTES, Pages};
 use crate::pb::etcdserverpb::compare::{CompareResult, CompareTarget, TargetUnion};
 use crate::pb::etcdserverpb::request_op::Request;
 use crate::pb::etcdserverpb::{Compare, PutRequest, RangeRequest, RequestOp, TxnRequest};
+use crate::term;
 
 /// etcd's default `--max-txn-ops`.
 const TXN_OPS: usize = 128;
@@ -121,7 +122,7 @@ pub async fn export(args: ExportArgs, ctx: &mut Context<'_>) -> anyhow::Result<(
         _ = sigint.recv() => {
             let _ = out.flush();
             if let Some(hint) = state.resume_hint() {
-                crate::commands::prelude::warn(format!("export: interrupted; {hint}"));
+                crate::term::warn(format!("export: interrupted; {hint}"));
             }
             return Err(die_of_sigint(out));
         }
@@ -129,7 +130,7 @@ pub async fn export(args: ExportArgs, ctx: &mut Context<'_>) -> anyhow::Result<(
     if let Err(e) = result {
         let _ = out.flush();
         if let Some(hint) = state.resume_hint() {
-            crate::commands::prelude::warn(format!("export: cut short; {hint}"));
+            crate::term::warn(format!("export: cut short; {hint}"));
         }
         return Err(e);
     }
@@ -234,7 +235,7 @@ pub async fn import(args: ImportArgs, ctx: &mut Context<'_>) -> anyhow::Result<(
         let size = file.metadata().ok().map(|m| m.len());
         (Box::new(file), size)
     };
-    let bar = std::io::stderr().is_terminal().then(|| progress_bar(size));
+    let bar = term::progress::bar(size, "{bar:40} {bytes}/{total_bytes} {eta}");
     let counted = Counted {
         inner: input,
         bar: bar.clone(),
@@ -279,7 +280,7 @@ pub async fn import(args: ImportArgs, ctx: &mut Context<'_>) -> anyhow::Result<(
 /// The dump's bytes as they are read, counted on the progress bar.
 struct Counted {
     inner: Box<dyn Read>,
-    bar: Option<indicatif::ProgressBar>,
+    bar: Option<term::progress::ProgressBar>,
 }
 
 impl Read for Counted {
@@ -290,17 +291,6 @@ impl Read for Counted {
         }
         Ok(read)
     }
-}
-
-fn progress_bar(size: Option<u64>) -> indicatif::ProgressBar {
-    let bar =
-        indicatif::ProgressBar::with_draw_target(size, indicatif::ProgressDrawTarget::stderr());
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {eta}")
-    {
-        bar.set_style(style);
-    }
-    bar
 }
 
 fn put(key: Vec<u8>, value: Vec<u8>) -> RequestOp {

@@ -7,7 +7,7 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,6 +24,7 @@ use crate::error::{CliError, ExitCode};
 use crate::go;
 use crate::keys::prefix_end;
 use crate::pb::etcdserverpb::{CompactionRequest, DeleteRangeRequest, PutRequest, RangeRequest};
+use crate::term;
 
 /// commands for checking properties of the etcd cluster
 ///
@@ -402,9 +403,7 @@ async fn write_load(
     let started = Instant::now();
     let permits = Arc::new(Semaphore::new(workload.clients));
     let mut running = JoinSet::new();
-    let bar = std::io::stderr()
-        .is_terminal()
-        .then(|| progress_bar(&workload));
+    let bar = progress_bar(&workload);
     let mut keys = KeyMaker::new(prefix, workload.key_size);
     let value = vec![0u8; workload.value_size];
     let deadline = tokio::time::Instant::now() + Duration::from_secs(workload.seconds);
@@ -471,20 +470,13 @@ async fn write_load(
     stats.borrow_mut().total = started.elapsed();
 }
 
-fn progress_bar(workload: &Workload) -> indicatif::ProgressBar {
+fn progress_bar(workload: &Workload) -> Option<term::progress::ProgressBar> {
     let length = if workload.rate > 0 {
         workload.seconds
     } else {
         workload.total
     };
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(length),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed}") {
-        bar.set_style(style);
-    }
-    bar
+    term::progress::bar(Some(length), "{bar:40} {pos}/{len} {elapsed}")
 }
 
 /// etcdctl's keys: the prefix, then a random varint padded with zero bytes to the key size.

@@ -4,8 +4,8 @@
 use clap::Args;
 
 use crate::commands::prelude::Context;
-use crate::commands::progress;
 use crate::error::CliError;
+use crate::term::progress;
 
 /// Defragments the storage of the etcd members with given endpoints
 ///
@@ -52,7 +52,7 @@ pub async fn run(args: DefragArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> 
                     writeln!(ctx.out, "Finished defragmenting etcd member[{ep}]")?;
                     ctx.out.flush()?;
                 }
-                Err(e) => crate::commands::prelude::warn(format_args!(
+                Err(e) => crate::term::warn(format_args!(
                     "Failed to defragment etcd member[{ep}] ({e:#})"
                 )),
             }

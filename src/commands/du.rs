@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 use std::ffi::OsString;
-use std::io::IsTerminal;
 
 use clap::Args;
 
@@ -14,6 +13,7 @@ use crate::output::du::{self, Usage, UsageReport};
 use crate::output::{Format, ResponseKind};
 use crate::paged::{DEFAULT_PAGE_BYTES, Pages};
 use crate::pb::etcdserverpb::RangeRequest;
+use crate::term;
 
 /// Shows what fills the keyspace, per prefix (ectl only)
 ///
@@ -84,16 +84,7 @@ pub async fn run(args: DuArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     let prefix = args.prefix.as_deref().map(arg_bytes).unwrap_or_default();
     let (key, range_end) = prefix_range(&prefix);
     let client = ctx.client()?;
-    let progress = std::io::stderr().is_terminal().then(|| {
-        let bar =
-            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-        if let Ok(style) =
-            indicatif::ProgressStyle::with_template("{spinner} {pos} keys read {per_sec}")
-        {
-            bar.set_style(style);
-        }
-        bar
-    });
+    let progress = term::progress::bar(None, "{spinner} {pos} keys read {per_sec}");
     let request = RangeRequest {
         key,
         range_end,
@@ -135,7 +126,7 @@ pub async fn run(args: DuArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     match format {
         Format::Json => du::json(&report, ctx.out)?,
         Format::Table => du::table(&report, ctx.out)?,
-        _ if std::io::stdout().is_terminal() => du::table(&report, ctx.out)?,
+        _ if term::stdout_is_terminal() => du::table(&report, ctx.out)?,
         _ => du::simple(&report, ctx.out)?,
     }
     Ok(())

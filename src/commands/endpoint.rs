@@ -167,7 +167,7 @@ async fn status(cluster: bool, ctx: &mut Context<'_>) -> anyhow::Result<()> {
                 status,
             }),
             Err(e) => {
-                crate::commands::prelude::warn(format_args!(
+                crate::term::warn(format_args!(
                     "Failed to get the status of endpoint {ep} ({e:#})"
                 ));
                 failed += 1;
@@ -197,7 +197,7 @@ async fn hashkv(cluster: bool, rev: i64, ctx: &mut Context<'_>) -> anyhow::Resul
         match result {
             Ok(hash) => list.push(EndpointHash { endpoint: ep, hash }),
             Err(e) => {
-                crate::commands::prelude::warn(format_args!(
+                crate::term::warn(format_args!(
                     "Failed to get the hash of endpoint {ep} ({e:#})"
                 ));
                 last_error = Some(e);

@@ -10,7 +10,6 @@
 
 use std::cell::Cell;
 use std::ffi::OsString;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -28,6 +27,7 @@ use crate::pb::etcdserverpb::{
     DeleteRangeRequest, PutRequest, RangeRequest, RequestOp, TxnRequest, WatchCreateRequest,
 };
 use crate::pb::mvccpb::event::EventType;
+use crate::term;
 
 /// etcd's own default for `--max-txn-ops`, so a default server accepts every txn.
 const DEFAULT_MAX_TXN_OPS: u32 = 128;
@@ -177,8 +177,7 @@ fn dest_config(
     } else if let Some((user, password)) = args.dest_user.split_once(':') {
         Some((user.to_string(), password.to_string()))
     } else {
-        let password =
-            crate::commands::prompt::ask_password(&mut *ctx.out, "Destination Password: ")?;
+        let password = crate::term::prompt::ask_password(&mut *ctx.out, "Destination Password: ")?;
         Some((args.dest_user.clone(), password))
     };
     Ok(client::Config {
@@ -209,7 +208,7 @@ pub async fn run(args: MakeMirrorArgs, ctx: &mut Context<'_>) -> anyhow::Result<
     let mut sigint = Sigint::install()?;
     let (source, out) = ctx.client_and_out()?;
     let progress = Progress::default();
-    let bar = std::io::stderr().is_terminal().then(progress_bar);
+    let bar = term::progress::bar(None, "{spinner} {msg}");
     let work = mirror(&plan, source, &dest, &progress);
     tokio::pin!(work);
     let start = tokio::time::Instant::now();
@@ -222,7 +221,7 @@ pub async fn run(args: MakeMirrorArgs, ctx: &mut Context<'_>) -> anyhow::Result<
                 if let Some(bar) = &bar {
                     bar.finish_and_clear();
                 }
-                crate::commands::prelude::warn(interrupted_message(&progress));
+                crate::term::warn(interrupted_message(&progress));
                 return Err(die_of_sigint(out));
             }
             result = &mut work => {
@@ -248,15 +247,6 @@ pub async fn run(args: MakeMirrorArgs, ctx: &mut Context<'_>) -> anyhow::Result<
             }
         }
     }
-}
-
-fn progress_bar() -> indicatif::ProgressBar {
-    let bar =
-        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg}") {
-        bar.set_style(style);
-    }
-    bar
 }
 
 fn progress_message(progress: &Progress) -> String {

@@ -37,8 +37,6 @@ pub mod move_leader;
 pub mod offline_defrag;
 pub mod prelude;
 pub mod process;
-pub mod progress;
-pub mod prompt;
 pub mod snapshot;
 pub mod tree;
 pub mod version;

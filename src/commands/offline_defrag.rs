@@ -78,7 +78,7 @@ fn lock(file: &File, path: &Path) -> anyhow::Result<()> {
         }
         if !told && started.elapsed() >= LOCK_PATIENCE {
             told = true;
-            crate::commands::prelude::warn(format!(
+            crate::term::warn(format!(
                 "waiting for etcd to close and release its lock on {}. To defrag a running etcd instance, omit --data-dir.",
                 go::quote(path.as_os_str().as_encoded_bytes())
             ));

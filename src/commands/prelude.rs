@@ -12,7 +12,7 @@ use crate::k8s::Decode;
 use crate::output::{self, Format, PrintOptions, Printer, ResponseKind};
 use crate::settings::Settings;
 
-use super::prompt;
+use crate::term::prompt;
 
 /// What a running command may use: settings, a lazily connected client, and the output.
 pub struct Context<'a> {
@@ -139,15 +139,6 @@ impl<'a> Context<'a> {
     pub fn printer(&mut self, style: PrintOptions) -> Box<dyn Printer + '_> {
         output::printer(self.settings.format, style, &mut *self.out)
     }
-}
-
-/// A line on stderr beside the command's output, for what etcdctl reports there and goes on
-/// (one endpoint of several failed, a watch was canceled) and for what only a person at a
-/// terminal is shown (`snapshot save`'s summary). The one place commands write to stderr;
-/// errors that end a command go back to `main` instead.
-pub fn warn(message: impl std::fmt::Display) {
-    // Nothing useful is left to do when stderr itself is gone.
-    let _ = writeln!(std::io::stderr().lock(), "{message}");
 }
 
 /// The arguments of a command that takes none (its help is on its enum variant): etcdctl

@@ -341,9 +341,7 @@ impl WatchLoop<'_, '_> {
             LineRequest::Progress => self.watches.request_progress(),
             LineRequest::Invalid(message) => {
                 self.out.flush()?;
-                let mut stderr = std::io::stderr().lock();
-                stderr.write_all(&message)?;
-                stderr.write_all(b"\n")?;
+                crate::term::warn_bytes(&message)?;
             }
         }
         Ok(())
@@ -354,14 +352,14 @@ impl WatchLoop<'_, '_> {
             Delivery::Response { watch, response } => (watch, response),
             Delivery::Closed { error, .. } => {
                 self.out.flush()?;
-                crate::commands::prelude::warn(format_args!("watch was canceled ({error})"));
+                crate::term::warn(format_args!("watch was canceled ({error})"));
                 return Ok(output::printer(self.format, self.style, &mut *self.out).watch_closed()?);
             }
             Delivery::Canceled { .. } => return Ok(()),
         };
         if response.canceled {
             self.out.flush()?;
-            crate::commands::prelude::warn(format_args!("watch was canceled ({COMPACTED})"));
+            crate::term::warn(format_args!("watch was canceled ({COMPACTED})"));
             self.compacted = Some(response.compact_revision);
         }
         if is_progress_notify(&response) {

@@ -2,8 +2,8 @@
 //! the member-list sync), then the command's own checks, request and output, each failing with
 //! etcdctl v2's text and exit code.
 
-use crate::commands::prelude::warn;
-use crate::commands::prompt::ask_password;
+use crate::term::prompt::ask_password;
+use crate::term::warn;
 use std::io::{self, Read, Write};
 use std::time::Instant;
 

@@ -13,7 +13,6 @@ use std::ffi::OsString;
 use super::{exactly, name};
 use crate::commands::completion::{Positional, Source};
 use crate::commands::prelude::{Context, NoArgs};
-use crate::commands::prompt::{ask_password, read_password};
 use crate::error::CliError;
 use crate::output::ResponseKind;
 use crate::pb::authpb::UserAddOptions;
@@ -21,6 +20,7 @@ use crate::pb::etcdserverpb::{
     AuthRoleGetRequest, AuthUserAddRequest, AuthUserChangePasswordRequest, AuthUserDeleteRequest,
     AuthUserGetRequest, AuthUserGrantRoleRequest, AuthUserListRequest, AuthUserRevokeRoleRequest,
 };
+use crate::term::prompt::{ask_password, read_password};
 
 /// User related commands
 ///

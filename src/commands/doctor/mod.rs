@@ -4,7 +4,6 @@
 
 mod probe;
 
-use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -86,7 +85,7 @@ pub async fn run(args: DoctorArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> 
     match format {
         Format::Json => doctor::json(&report, ctx.out)?,
         Format::Table => doctor::table(&report, ctx.out)?,
-        _ if std::io::stdout().is_terminal() => doctor::table(&report, ctx.out)?,
+        _ if crate::term::stdout_is_terminal() => doctor::table(&report, ctx.out)?,
         _ => doctor::simple(&report, ctx.out)?,
     }
     match report.failures() {

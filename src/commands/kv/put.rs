@@ -1,7 +1,7 @@
 //! `put`: write one key.
 
 use std::ffi::OsString;
-use std::io::{IsTerminal, Read};
+use std::io::Read;
 
 use clap::Args;
 use clap_complete::engine::ArgValueCompleter;
@@ -84,14 +84,13 @@ pub fn plan(
 
 /// All of stdin, refusing to wait on a terminal where nobody knows a value is expected.
 pub fn value_from_stdin() -> Result<Vec<u8>, CliError> {
-    let stdin = std::io::stdin();
-    if stdin.is_terminal() {
+    if crate::term::stdin_is_terminal() {
         return Err(CliError::bad_args(format!(
             "{NEEDS_ARGS} (stdin is a terminal: give the value as an argument or pipe it in)"
         )));
     }
     let mut value = Vec::new();
-    stdin
+    std::io::stdin()
         .lock()
         .read_to_end(&mut value)
         .map_err(|_| CliError::bad_args(NEEDS_ARGS))?;

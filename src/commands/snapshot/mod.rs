@@ -11,9 +11,9 @@ use sha2::{Digest, Sha256};
 
 use crate::commands::prelude::Context;
 use crate::commands::process::Sigint;
-use crate::commands::progress;
 use crate::error::{CliError, ExitCode};
 use crate::output::ResponseKind;
+use crate::term::progress;
 
 pub mod restore;
 
@@ -117,7 +117,7 @@ pub async fn run(args: SnapshotArgs, ctx: &mut Context<'_>) -> anyhow::Result<()
             if progress::shown() {
                 // After etcdctl's line, on the terminal only: what a person wants to know next.
                 ctx.out.flush()?;
-                crate::commands::prelude::warn(progress::summary(size, started.elapsed()));
+                crate::term::warn(progress::summary(size, started.elapsed()));
             }
             Ok(())
         }
@@ -277,7 +277,7 @@ async fn fetch(file: File, ctx: &mut Context<'_>) -> anyhow::Result<u64> {
     let mut stream = ctx.client()?.snapshot().await?;
     let mut hash = TrailingHash::default();
     // Made at the first message, which tells the total.
-    let mut bar: Option<Option<indicatif::ProgressBar>> = None;
+    let mut bar: Option<Option<progress::ProgressBar>> = None;
     loop {
         let Some(resp) = stream.message().await.map_err(crate::client::Error::Rpc)? else {
             break;

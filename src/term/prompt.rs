@@ -1,7 +1,8 @@
-//! Terminal prompts: the password questions etcdctl asks (`--user` without a password,
-//! `user add`, `user passwd`, make-mirror's `--dest-user`, and v2's user commands).
+//! Questions asked at the terminal: the password prompts etcdctl asks (`--user` without a
+//! password, `user add`, `user passwd`, make-mirror's `--dest-user`, and v2's user commands),
+//! and ectl's y/N confirmation (`del --confirm`).
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, Write};
 
 use crate::error::CliError;
 
@@ -28,6 +29,16 @@ pub fn ask_password(out: &mut dyn Write, prompt: &str) -> Result<String, CliErro
     answer
 }
 
+/// Asks `question [y/N] ` on stderr and reads the answer from stdin; only a yes is a yes.
+pub fn confirm(question: &str) -> std::io::Result<bool> {
+    let mut stderr = std::io::stderr();
+    write!(stderr, "{question} [y/N] ")?;
+    stderr.flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+}
+
 fn read_line() -> Result<String, CliError> {
     let mut line = String::new();
     std::io::stdin()
@@ -43,12 +54,13 @@ struct Hidden(libc::termios);
 
 /// Echo off when stdin is a terminal; `None` otherwise.
 fn hide_typing() -> Result<Option<Hidden>, CliError> {
-    if !std::io::stdin().is_terminal() {
+    if !super::stdin_is_terminal() {
         return Ok(None);
     }
     let failed = |e: std::io::Error| CliError::error(format!("reading password: {e}"));
     // SAFETY: tcgetattr fills the termios struct it is given; a zeroed one is a valid start.
     let mut saved: libc::termios = unsafe { std::mem::zeroed() };
+    // SAFETY: `saved` is a valid termios for the call to fill.
     if unsafe { libc::tcgetattr(libc::STDIN_FILENO, &mut saved) } != 0 {
         return Err(failed(std::io::Error::last_os_error()));
     }
