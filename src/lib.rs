@@ -17,6 +17,8 @@ pub mod discovery;
 pub mod dump;
 pub mod error;
 pub mod go;
+#[cfg(test)]
+mod import_graph;
 pub mod k8s;
 pub mod keys;
 // Writes --print-curl and --debug to stderr itself, until that writer moves into `term`.
