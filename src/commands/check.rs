@@ -333,17 +333,25 @@ fn judge_perf(out: &mut dyn Write, stats: &Stats, workload: Workload) -> std::io
     }
     let slowest = stats.slowest();
     if slowest > 0.5 {
-        writeln!(out, "Slowest request took too long: {}s", go_float(slowest))?;
+        writeln!(
+            out,
+            "Slowest request took too long: {}s",
+            crate::go::float(slowest)
+        )?;
         ok = false;
     } else {
-        writeln!(out, "PASS: Slowest request took {}s", go_float(slowest))?;
+        writeln!(
+            out,
+            "PASS: Slowest request took {}s",
+            crate::go::float(slowest)
+        )?;
     }
     let stddev = stats.stddev();
     if stddev > 0.1 {
-        writeln!(out, "Stddev too high: {}s", go_float(stddev))?;
+        writeln!(out, "Stddev too high: {}s", crate::go::float(stddev))?;
         ok = false;
     } else {
-        writeln!(out, "PASS: Stddev is {}s", go_float(stddev))?;
+        writeln!(out, "PASS: Stddev is {}s", crate::go::float(stddev))?;
     }
     writeln!(out, "{}", if ok { "PASS" } else { "FAIL" })?;
     Ok(ok)
@@ -369,15 +377,6 @@ fn write_errors(out: &mut dyn Write, stats: &Stats) -> std::io::Result<bool> {
         writeln!(out, "FAIL: ERROR({error}) -> {count}")?;
     }
     Ok(false)
-}
-
-/// Go's `%f`: six decimals, and NaN spelt as Go spells it.
-fn go_float(x: f64) -> String {
-    if x.is_nan() {
-        "NaN".into()
-    } else {
-        format!("{x:.6}")
-    }
 }
 
 fn memory_failure(out: &mut dyn Write, cause: &str, when: &str) -> anyhow::Result<()> {
@@ -627,6 +626,6 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "PASS: Approximate system memory used : 3.50 MB.\n"
         );
-        assert_eq!(go_float(Stats::default().stddev()), "NaN");
+        assert_eq!(crate::go::float(Stats::default().stddev()), "NaN");
     }
 }

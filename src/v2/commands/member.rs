@@ -302,11 +302,11 @@ async fn health(probe: &mut Client, client_url: &str) -> std::result::Result<boo
         .get_once(&url, &path)
         .await
         .map_err(|e| get_error(&e))?;
-    if let Some(e) = api::go_json_start_error(&resp.body) {
+    if let Some(e) = crate::go::json_start_error(&resp.body) {
         return Err(e);
     }
     let value: serde_json::Value =
-        serde_json::from_slice(&resp.body).map_err(|e| api::go_json_error(&e))?;
+        serde_json::from_slice(&resp.body).map_err(|e| crate::go::json_error(&e))?;
     let health = value
         .as_object()
         .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case("health")))
