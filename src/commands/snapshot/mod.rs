@@ -13,6 +13,7 @@ use crate::commands::prelude::Context;
 use crate::commands::process::Sigint;
 use crate::error::{CliError, ExitCode};
 use crate::output::ResponseKind;
+use crate::storage::PartFile;
 use crate::term::progress;
 
 pub mod restore;
@@ -169,20 +170,6 @@ pub async fn run(args: SnapshotArgs, ctx: &mut Context<'_>) -> anyhow::Result<()
     }
 }
 
-/// Removes the `.part` file unless the save completed.
-struct PartFile {
-    path: PathBuf,
-    done: bool,
-}
-
-impl Drop for PartFile {
-    fn drop(&mut self) {
-        if !self.done {
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
-}
-
 /// The SHA-256 of everything but the last 32 bytes of a stream, and those 32 bytes: etcd sends
 /// its backend followed by the backend's SHA-256.
 #[derive(Default)]
@@ -241,31 +228,28 @@ async fn save(path: &Path, ctx: &mut Context<'_>) -> anyhow::Result<u64> {
     }
     let mut part_path = path.as_os_str().to_owned();
     part_path.push(".part");
-    let mut part = PartFile {
-        path: PathBuf::from(part_path),
-        done: false,
-    };
+    let part = PartFile::new(PathBuf::from(part_path));
     let file = OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
         .mode(0o600)
-        .open(&part.path)
-        .map_err(|e| anyhow::anyhow!("could not open {} ({e})", part.path.display()))?;
+        .open(part.path())
+        .map_err(|e| anyhow::anyhow!("could not open {} ({e})", part.path().display()))?;
     // Ctrl-C at any point (dialling included) ends here, and dropping `part` removes the file.
     let mut sigint = Sigint::install()?;
     let size = tokio::select! {
         result = fetch(file, ctx) => result?,
         _ = sigint.recv() => anyhow::bail!("interrupted: no snapshot saved"),
     };
-    std::fs::rename(&part.path, path).map_err(|e| {
+    std::fs::rename(part.path(), path).map_err(|e| {
         anyhow::anyhow!(
             "could not rename {} to {} ({e})",
-            part.path.display(),
+            part.path().display(),
             path.display()
         )
     })?;
-    part.done = true;
+    part.keep();
     sync_parent(path);
     Ok(size)
 }
