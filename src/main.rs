@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::error::ErrorKind;
 
 use ectl::app::{Api, ParseError, Parsed};
-use ectl::commands::{self, prelude::Context};
+use ectl::commands::{self, prelude::Workbench};
 use ectl::error::{self, ExitCode as Code};
 use ectl::settings::Settings;
 
@@ -59,7 +59,7 @@ fn main() -> ExitCode {
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let observer = ectl::observe::from_settings(&settings);
-    let mut ctx = Context::new(settings, &mut out);
+    let mut ctx = Workbench::new(settings, &mut out);
     if let Some(observer) = observer {
         ctx = ctx.with_observer(observer);
     }

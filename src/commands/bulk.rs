@@ -16,7 +16,7 @@ use clap::Args;
 
 use crate::cli::values::go_int64;
 use crate::client::Client;
-use crate::commands::prelude::{Context, arg_bytes};
+use crate::commands::prelude::{Workbench, arg_bytes};
 use crate::commands::process::{Sigint, die_of_sigint};
 use crate::dump;
 use crate::error::CliError;
@@ -112,7 +112,7 @@ pub fn export_plan(args: &ExportArgs) -> Result<RangeRequest, CliError> {
     Ok(request)
 }
 
-pub async fn export(args: ExportArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn export(args: ExportArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let request = export_plan(&args)?;
     let mut sigint = Sigint::install()?;
     let (client, out) = ctx.client_and_out()?;
@@ -220,7 +220,7 @@ struct Imported {
     skipped: u64,
 }
 
-pub async fn import(args: ImportArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn import(args: ImportArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let plan = ImportPlan {
         strip_prefix: args.strip_prefix.as_bytes().to_vec(),
         dest_prefix: args.dest_prefix.as_bytes().to_vec(),

@@ -18,7 +18,7 @@ use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::client::{Client, Endpoint, TlsOptions};
-use crate::commands::prelude::Context;
+use crate::commands::prelude::Workbench;
 use crate::commands::process::{Sigint, die_of_sigint};
 use crate::error::{CliError, ExitCode};
 use crate::go;
@@ -148,7 +148,7 @@ pub fn datascale_workload(load: &str) -> Result<Workload, CliError> {
     })
 }
 
-pub async fn run(args: CheckArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: CheckArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     match args.command {
         CheckCommand::Perf(a) => {
             let workload = perf_workload(&a.load)?;
@@ -199,7 +199,7 @@ impl Stats {
 }
 
 async fn check(
-    ctx: &mut Context<'_>,
+    ctx: &mut Workbench<'_>,
     which: Check,
     workload: Workload,
     prefix: &str,

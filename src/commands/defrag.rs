@@ -3,7 +3,7 @@
 
 use clap::Args;
 
-use crate::commands::prelude::Context;
+use crate::commands::prelude::Workbench;
 use crate::error::CliError;
 use crate::term::progress;
 
@@ -26,7 +26,7 @@ pub struct DefragArgs {
     pub data_dir: String,
 }
 
-pub async fn run(args: DefragArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: DefragArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     if !args.data_dir.is_empty() {
         return super::offline_defrag::run(&args.data_dir);
     }

@@ -9,7 +9,7 @@ use clap::{ArgAction, Args};
 
 use crate::cli::values::go_int64;
 use crate::client::{self, Client};
-use crate::commands::prelude::{Context, arg_bytes};
+use crate::commands::prelude::{Workbench, arg_bytes};
 use crate::error::{CliError, ExitCode, Verbatim};
 use crate::keys::prefix_range;
 use crate::output::diff::{self, Comparison, Difference, Side};
@@ -82,7 +82,7 @@ pub fn plan(args: &DiffArgs) -> Result<Plan, CliError> {
     }
 }
 
-pub async fn run(args: DiffArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: DiffArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let plan = plan(&args)?;
     let format = ctx.format();
     ctx.ensure_format(ResponseKind::Diff)?;
@@ -137,7 +137,7 @@ pub async fn run(args: DiffArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
 /// hashes (HashKV) like the reference's at the same revision is equal without reading a key;
 /// the others are compared key by key on keys and revisions only, values unread.
 async fn members(
-    ctx: &mut Context<'_>,
+    ctx: &mut Workbench<'_>,
     range: &(Vec<u8>, Vec<u8>),
     page: Option<i64>,
 ) -> anyhow::Result<Vec<Comparison>> {

@@ -7,7 +7,7 @@ use std::ffi::OsString;
 use clap::Args;
 
 use crate::cli::values::go_int64;
-use crate::commands::prelude::{Context, arg_bytes};
+use crate::commands::prelude::{Workbench, arg_bytes};
 use crate::keys::prefix_range;
 use crate::output::du::{self, Usage, UsageReport};
 use crate::output::{Format, ResponseKind};
@@ -78,7 +78,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-pub async fn run(args: DuArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: DuArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let format = ctx.format();
     ctx.ensure_format(ResponseKind::Report)?;
     let prefix = args.prefix.as_deref().map(arg_bytes).unwrap_or_default();

@@ -17,7 +17,7 @@ use clap::Args;
 
 use crate::cli::values::go_int64;
 use crate::client::{self, Client, Credentials, TlsOptions};
-use crate::commands::prelude::{Context, arg_bytes};
+use crate::commands::prelude::{Workbench, arg_bytes};
 use crate::commands::process::{Sigint, die_of_sigint};
 use crate::error::CliError;
 use crate::keys::prefix_range;
@@ -158,7 +158,7 @@ pub fn plan(args: &MakeMirrorArgs) -> Result<Plan, CliError> {
 fn dest_config(
     args: &MakeMirrorArgs,
     plan: &Plan,
-    ctx: &mut Context<'_>,
+    ctx: &mut Workbench<'_>,
 ) -> anyhow::Result<client::Config> {
     let path = |s: &str| (!s.is_empty()).then(|| PathBuf::from(s));
     let tls_given =
@@ -201,7 +201,7 @@ struct Progress {
     copy_revision: Cell<i64>,
 }
 
-pub async fn run(args: MakeMirrorArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: MakeMirrorArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let plan = plan(&args)?;
     let dest_config = dest_config(&args, &plan, ctx)?;
     let dest = ctx.new_client(dest_config)?;

@@ -46,7 +46,7 @@ use clap::Subcommand;
 
 use crate::cli::{self, Etcdctl};
 use crate::error::CliError;
-use prelude::Context;
+use prelude::Workbench;
 
 /// The whole v3 tree with the process environment, for help, completions and man pages.
 pub use tree::command;
@@ -154,7 +154,7 @@ pub fn run_offline(command: &Command, out: &mut dyn std::io::Write) -> Option<an
     }
 }
 
-pub async fn run(command: Command, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(command: Command, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     match command {
         Command::Get(Etcdctl(args)) => kv::get::run(args, ctx).await,
         Command::Put(Etcdctl(args)) => kv::put::run(args, ctx).await,

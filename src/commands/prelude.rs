@@ -1,5 +1,5 @@
 //! What every command uses, imported from here (as cargo's commands import `command_prelude`),
-//! never from the registry: the [`Context`] a running command gets (settings, a lazily
+//! never from the registry: the [`Workbench`] a running command gets (settings, a lazily
 //! connected client, the output), [`NoArgs`], [`arg_bytes`], and [`try_parse_args`] for the
 //! unit tests of `plan` steps. Nothing here knows the list of commands.
 
@@ -14,15 +14,17 @@ use crate::settings::Settings;
 
 use crate::term::prompt;
 
-/// What a running command may use: settings, a lazily connected client, and the output.
-pub struct Context<'a> {
+/// What a running command may use: settings, a lazily connected client, and the output. The
+/// v2 tree's is a `Workbench` too; "context" means only a named context of config.toml
+/// (`crate::contexts`, the `context` command).
+pub struct Workbench<'a> {
     pub settings: Settings,
     pub out: &'a mut dyn Write,
     observer: Option<Arc<dyn Observer>>,
     client: Option<Client>,
 }
 
-impl<'a> Context<'a> {
+impl<'a> Workbench<'a> {
     pub fn new(settings: Settings, out: &'a mut dyn Write) -> Self {
         Self {
             settings,
@@ -60,7 +62,7 @@ impl<'a> Context<'a> {
     }
 
     /// A separate client with other settings (one endpoint of several, no credentials, ...),
-    /// reporting to the same observer as [`Context::client`] so `--print-curl` and `--debug`
+    /// reporting to the same observer as [`Workbench::client`] so `--print-curl` and `--debug`
     /// show its requests too.
     pub fn new_client(&self, config: client::Config) -> Result<Client, client::Error> {
         let client = Client::new(config)?;

@@ -17,7 +17,7 @@ use crate::cli::Etcdctl;
 use crate::cli::values::go_int64;
 use crate::client::watch::{Delivery, Watches};
 use crate::commands::line::argify;
-use crate::commands::prelude::Context;
+use crate::commands::prelude::Workbench;
 use crate::commands::process::{Failure, Sigint, UserCommand, die_of_sigint};
 use crate::error::{CliError, ExitCode, Verbatim};
 use crate::go;
@@ -253,7 +253,7 @@ fn parse_line_flags(args: &[Vec<u8>]) -> Result<WatchArgs, CliError> {
         .map_err(|e| CliError::bad_args(e.to_string()))
 }
 
-pub async fn run(args: WatchArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: WatchArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let env = WatchEnv::from_process();
     env.check()?;
     // Ctrl-C from here on ends the watch after the response being printed, output flushed;

@@ -12,7 +12,7 @@ use std::ffi::OsString;
 
 use super::{exactly, name};
 use crate::commands::completion::{Positional, Source};
-use crate::commands::prelude::{Context, NoArgs};
+use crate::commands::prelude::{NoArgs, Workbench};
 use crate::error::CliError;
 use crate::output::ResponseKind;
 use crate::pb::authpb::UserAddOptions;
@@ -217,7 +217,7 @@ fn new_password(
     Ok(first)
 }
 
-pub async fn run(args: UserArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: UserArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let style = ctx.style();
     match args.command {
         UserCommand::Add(a) => {

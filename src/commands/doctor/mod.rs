@@ -12,7 +12,7 @@ use rustls::pki_types::ServerName;
 use rustls::{AlertDescription, CertificateError};
 
 use crate::client::{self, Endpoint, Retry, TlsOptions};
-use crate::commands::prelude::Context;
+use crate::commands::prelude::Workbench;
 use crate::error::CliError;
 use crate::go::humanize_bytes;
 use crate::output::doctor::{self, Check, Report, Stage, Verdict};
@@ -53,7 +53,7 @@ const MAX_CLOCK_SKEW: Duration = Duration::from_secs(2);
 /// A server certificate expiring this soon is a warning.
 const EXPIRY_WARNING: Duration = Duration::from_secs(30 * 24 * 3600);
 
-pub async fn run(args: DoctorArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: DoctorArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let format = ctx.format();
     ctx.ensure_format(ResponseKind::Report)?;
     let config = ctx.client_config()?;
@@ -126,7 +126,7 @@ impl EndpointProbe<'_> {
         endpoint: &Endpoint,
         config: &client::Config,
         args: &DoctorArgs,
-        ctx: &Context<'_>,
+        ctx: &Workbench<'_>,
     ) -> Option<StatusResponse> {
         let budget = config.dial_timeout.min(config.command_timeout);
         let uses_tls = endpoint.uses_tls(config.tls.is_some());
@@ -496,7 +496,7 @@ impl EndpointProbe<'_> {
 
     /// Whether auth is on, and whether the given credentials are accepted; `Some` when the
     /// member can be asked for its status next.
-    async fn auth(&mut self, config: &client::Config, ctx: &Context<'_>) -> Option<()> {
+    async fn auth(&mut self, config: &client::Config, ctx: &Workbench<'_>) -> Option<()> {
         let anonymous = client::Config {
             credentials: None,
             ..config.clone()
@@ -598,7 +598,7 @@ impl EndpointProbe<'_> {
         &mut self,
         config: &client::Config,
         args: &DoctorArgs,
-        ctx: &Context<'_>,
+        ctx: &Workbench<'_>,
     ) -> Option<StatusResponse> {
         let status = match ctx.new_client(config.clone()) {
             Ok(client) => client.status().await,

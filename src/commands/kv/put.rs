@@ -8,7 +8,7 @@ use clap_complete::engine::ArgValueCompleter;
 
 use crate::cli::values::go_parse_int;
 use crate::commands::completion::{Positional, Source};
-use crate::commands::prelude::{Context, arg_bytes};
+use crate::commands::prelude::{Workbench, arg_bytes};
 use crate::error::CliError;
 use crate::output::ResponseKind;
 use crate::pb::etcdserverpb::PutRequest;
@@ -97,7 +97,7 @@ pub fn value_from_stdin() -> Result<Vec<u8>, CliError> {
     Ok(value)
 }
 
-pub async fn run(args: PutArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: PutArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     // Arguments first, then the format, as etcdctl checks them (`put -w table` with no key is
     // a usage error there too).
     let request = plan(&args, value_from_stdin)?;

@@ -14,7 +14,7 @@ use clap::{Args, Parser, Subcommand};
 use super::{del, get, put};
 use crate::cli::Etcdctl;
 use crate::commands::line;
-use crate::commands::prelude::Context;
+use crate::commands::prelude::Workbench;
 use crate::error::CliError;
 use crate::output::ResponseKind;
 use crate::pb::etcdserverpb::request_op::Request;
@@ -160,7 +160,7 @@ enum RequestArgs {
     Del(Etcdctl<del::DelArgs>),
 }
 
-pub async fn run(args: TxnArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: TxnArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     if !args.args.is_empty() {
         return Err(CliError::bad_args("txn command does not accept argument").into());
     }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use sha2::{Digest, Sha256};
 
-use crate::commands::prelude::Context;
+use crate::commands::prelude::Workbench;
 use crate::commands::process::Sigint;
 use crate::error::{CliError, ExitCode};
 use crate::output::ResponseKind;
@@ -103,7 +103,7 @@ pub struct RestoreArgs {
     pub args: Vec<PathBuf>,
 }
 
-pub async fn run(args: SnapshotArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: SnapshotArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     match args.command {
         SnapshotCommand::Save(a) => {
             let [path] = a.args.as_slice() else {
@@ -218,7 +218,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Saves the snapshot at `path`; the size of the file in bytes.
-async fn save(path: &Path, ctx: &mut Context<'_>) -> anyhow::Result<u64> {
+async fn save(path: &Path, ctx: &mut Workbench<'_>) -> anyhow::Result<u64> {
     let endpoints = &ctx.settings.client.endpoints;
     if endpoints.len() != 1 {
         anyhow::bail!(
@@ -256,7 +256,7 @@ async fn save(path: &Path, ctx: &mut Context<'_>) -> anyhow::Result<u64> {
 
 /// Streams the snapshot into `file`, checks its SHA-256 trailer and syncs the file; the bytes
 /// written.
-async fn fetch(file: File, ctx: &mut Context<'_>) -> anyhow::Result<u64> {
+async fn fetch(file: File, ctx: &mut Workbench<'_>) -> anyhow::Result<u64> {
     let mut writer = BufWriter::with_capacity(1 << 20, file);
     let mut stream = ctx.client()?.snapshot().await?;
     let mut hash = TrailingHash::default();

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use super::{Ctx, Result, auth_client, exit, no_args};
+use super::{Result, Workbench, auth_client, exit, no_args};
 use crate::term::prompt::ask_password;
 use crate::v2::api::{self, Perm};
 use crate::v2::cli::Cmd;
@@ -11,7 +11,7 @@ use crate::v2::client::{Client, Request};
 use crate::v2::error::Error;
 use crate::v2::url;
 
-fn name_arg(ctx: &Ctx<'_>, missing: &str) -> Result<String> {
+fn name_arg(ctx: &Workbench<'_>, missing: &str) -> Result<String> {
     if ctx.run.args.len() != 1 {
         return Err(exit(1, missing));
     }
@@ -29,7 +29,7 @@ async fn send_ok(
         .map_err(|e| exit(1, e.to_string()))
 }
 
-pub(super) async fn user(ctx: &mut Ctx<'_>) -> Result<()> {
+pub(super) async fn user(ctx: &mut Workbench<'_>) -> Result<()> {
     const NO_NAME: &str = "Please provide a username";
     let cmd = ctx.run.cmd;
     if cmd == Cmd::UserList {
@@ -119,7 +119,7 @@ async fn get_role(
     api::parse_role(&resp)
 }
 
-pub(super) async fn role(ctx: &mut Ctx<'_>) -> Result<()> {
+pub(super) async fn role(ctx: &mut Workbench<'_>) -> Result<()> {
     const NO_NAME: &str = "Please provide a role name";
     let cmd = ctx.run.cmd;
     let fail = |e: Error| exit(1, e.to_string());
@@ -199,7 +199,7 @@ pub(super) async fn role(ctx: &mut Ctx<'_>) -> Result<()> {
 }
 
 /// role grant/revoke's checks, in etcdctl's order: a canonical `--path`, exactly one permission.
-fn role_change(ctx: &Ctx<'_>) -> Result<(String, Perm)> {
+fn role_change(ctx: &Workbench<'_>) -> Result<(String, Perm)> {
     let f = &ctx.run.flags;
     let path = f.string("path").unwrap_or("");
     if path.is_empty() {
@@ -231,7 +231,7 @@ fn role_change(ctx: &Ctx<'_>) -> Result<(String, Perm)> {
     }
 }
 
-pub(super) async fn auth(ctx: &mut Ctx<'_>) -> Result<()> {
+pub(super) async fn auth(ctx: &mut Workbench<'_>) -> Result<()> {
     no_args(ctx)?;
     let enable = ctx.run.cmd == Cmd::AuthEnable;
     let mut client = auth_client(ctx).await?;

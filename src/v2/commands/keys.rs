@@ -4,7 +4,7 @@
 use std::io::{self, Read};
 use std::time::Instant;
 
-use super::{Ctx, Result, exit, handle, synced_client};
+use super::{Result, Workbench, exit, handle, synced_client};
 use crate::term::warn;
 use crate::v2::api::{self, DeleteOptions, PrevExist, SetOptions};
 use crate::v2::cli::Cmd;
@@ -32,13 +32,13 @@ async fn keys(
     }
 }
 
-fn key_required(ctx: &Ctx<'_>) -> Result<String> {
+fn key_required(ctx: &Workbench<'_>) -> Result<String> {
     ctx.arg(0)
         .map(str::to_string)
         .ok_or_else(|| handle(EXIT_BAD_ARGS, &Error::other("key required")))
 }
 
-pub(super) async fn get(ctx: &mut Ctx<'_>) -> Result<()> {
+pub(super) async fn get(ctx: &mut Workbench<'_>) -> Result<()> {
     let mut client = synced_client(ctx).await?;
     let key = key_required(ctx)?;
     let f = &ctx.run.flags;
@@ -50,7 +50,7 @@ pub(super) async fn get(ctx: &mut Ctx<'_>) -> Result<()> {
     ctx.print_key(&resp)
 }
 
-pub(super) async fn ls(ctx: &mut Ctx<'_>) -> Result<()> {
+pub(super) async fn ls(ctx: &mut Workbench<'_>) -> Result<()> {
     let mut client = synced_client(ctx).await?;
     let key = ctx.arg(0).unwrap_or("/").to_string();
     let f = &ctx.run.flags;
@@ -68,7 +68,7 @@ pub(super) async fn ls(ctx: &mut Ctx<'_>) -> Result<()> {
 }
 
 /// etcdctl's `argOrStdin`: the argument, else all of stdin (which must not be empty).
-fn value_arg(ctx: &Ctx<'_>) -> Result<String> {
+fn value_arg(ctx: &Workbench<'_>) -> Result<String> {
     if let Some(v) = ctx.arg(1) {
         return Ok(v.to_string());
     }
@@ -81,16 +81,16 @@ fn value_arg(ctx: &Ctx<'_>) -> Result<String> {
 }
 
 /// A count flag as Go's `uint64(int)` conversion turns it into an index.
-fn index_flag(ctx: &Ctx<'_>, name: &str) -> u64 {
+fn index_flag(ctx: &Workbench<'_>, name: &str) -> u64 {
     ctx.run.flags.int(name) as u64
 }
 
 /// `--ttl`: seconds, ignored unless positive.
-fn ttl(ctx: &Ctx<'_>) -> u64 {
+fn ttl(ctx: &Workbench<'_>) -> u64 {
     ctx.run.flags.int("ttl").max(0) as u64
 }
 
-pub(super) async fn set(ctx: &mut Ctx<'_>) -> Result<()> {
+pub(super) async fn set(ctx: &mut Workbench<'_>) -> Result<()> {
     let mut client = synced_client(ctx).await?;
     let key = key_required(ctx)?;
     let value = value_arg(ctx)?;
@@ -117,7 +117,7 @@ pub(super) async fn set(ctx: &mut Ctx<'_>) -> Result<()> {
     ctx.print_key(&resp)
 }
 
-pub(super) async fn mkdir(ctx: &mut Ctx<'_>) -> Result<()> {
+pub(super) async fn mkdir(ctx: &mut Workbench<'_>) -> Result<()> {
     let mut client = synced_client(ctx).await?;
     let key = key_required(ctx)?;
     let prev_exist = match ctx.run.cmd {
@@ -138,7 +138,7 @@ pub(super) async fn mkdir(ctx: &mut Ctx<'_>) -> Result<()> {
     Ok(())
 }
 
-pub(super) async fn rm(ctx: &mut Ctx<'_>) -> Result<()> {
+pub(super) async fn rm(ctx: &mut Workbench<'_>) -> Result<()> {
     let mut client = synced_client(ctx).await?;
     let key = key_required(ctx)?;
     let f = &ctx.run.flags;
@@ -186,14 +186,14 @@ async fn next_event(
     }
 }
 
-fn first_wait_index(ctx: &Ctx<'_>) -> u64 {
+fn first_wait_index(ctx: &Workbench<'_>) -> u64 {
     match ctx.run.flags.int("after-index") {
         n if n > 0 => n as u64 + 1,
         _ => 0,
     }
 }
 
-pub(super) async fn watch(ctx: &mut Ctx<'_>) -> Result<()> {
+pub(super) async fn watch(ctx: &mut Workbench<'_>) -> Result<()> {
     let mut client = synced_client(ctx).await?;
     let key = key_required(ctx)?;
     let recursive = ctx.run.flags.bool("recursive");
@@ -230,7 +230,7 @@ fn exec_watch_args(args: &[String]) -> Option<(String, Vec<String>)> {
     Some((key.clone(), cmd.to_vec()))
 }
 
-pub(super) async fn exec_watch(ctx: &mut Ctx<'_>) -> Result<()> {
+pub(super) async fn exec_watch(ctx: &mut Workbench<'_>) -> Result<()> {
     let mut client = synced_client(ctx).await?;
     let Some((key, command)) = exec_watch_args(&ctx.run.args) else {
         return Err(handle(

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use super::{Ctx, Result, exit, handle, new_client, no_args, stderr_trace, synced_client};
+use super::{Result, Workbench, exit, handle, new_client, no_args, stderr_trace, synced_client};
 use crate::term::warn;
 use crate::v2::api;
 use crate::v2::client::Client;
@@ -18,7 +18,7 @@ async fn members(
     api::parse_members(&resp)
 }
 
-pub(super) async fn member_list(ctx: &mut Ctx<'_>) -> Result<()> {
+pub(super) async fn member_list(ctx: &mut Workbench<'_>) -> Result<()> {
     no_args(ctx)?;
     let mut client = synced_client(ctx).await?;
     let deadline = ctx.deadline();
@@ -79,7 +79,7 @@ fn check_peer_urls(urls: &[String]) -> std::result::Result<(), Error> {
     Ok(())
 }
 
-pub(super) async fn member_add(ctx: &mut Ctx<'_>) -> Result<()> {
+pub(super) async fn member_add(ctx: &mut Workbench<'_>) -> Result<()> {
     if ctx.run.args.len() != 2 {
         return Err(exit(1, "Provide a name and a single member peerURL"));
     }
@@ -122,7 +122,7 @@ pub(super) async fn member_add(ctx: &mut Ctx<'_>) -> Result<()> {
     Ok(())
 }
 
-pub(super) async fn member_remove(ctx: &mut Ctx<'_>) -> Result<()> {
+pub(super) async fn member_remove(ctx: &mut Workbench<'_>) -> Result<()> {
     if ctx.run.args.len() != 1 {
         return Err(exit(1, "Provide a single member ID"));
     }
@@ -174,7 +174,7 @@ pub(super) async fn member_remove(ctx: &mut Ctx<'_>) -> Result<()> {
     Ok(())
 }
 
-pub(super) async fn member_update(ctx: &mut Ctx<'_>) -> Result<()> {
+pub(super) async fn member_update(ctx: &mut Workbench<'_>) -> Result<()> {
     if ctx.run.args.len() != 2 {
         return Err(exit(
             1,
@@ -198,7 +198,7 @@ pub(super) async fn member_update(ctx: &mut Ctx<'_>) -> Result<()> {
     Ok(())
 }
 
-pub(super) async fn cluster_health(ctx: &mut Ctx<'_>) -> Result<()> {
+pub(super) async fn cluster_health(ctx: &mut Workbench<'_>) -> Result<()> {
     let forever = ctx.run.flags.bool("forever");
     let mut client = new_client(ctx)?;
     if ctx.global().debug {

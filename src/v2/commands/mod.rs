@@ -31,12 +31,12 @@ fn handle(code: u8, err: &Error) -> anyhow::Error {
 }
 
 /// The state a command runs with: settings, its flags and arguments, the output.
-struct Ctx<'a> {
+struct Workbench<'a> {
     run: Run,
     out: &'a mut dyn Write,
 }
 
-impl Ctx<'_> {
+impl Workbench<'_> {
     fn global(&self) -> &Global {
         &self.run.global
     }
@@ -69,7 +69,7 @@ impl Ctx<'_> {
     }
 }
 
-fn no_args(ctx: &Ctx<'_>) -> Result<()> {
+fn no_args(ctx: &Workbench<'_>) -> Result<()> {
     if ctx.run.args.is_empty() {
         Ok(())
     } else {
@@ -77,7 +77,7 @@ fn no_args(ctx: &Ctx<'_>) -> Result<()> {
     }
 }
 pub async fn run(run: Run, out: &mut dyn Write) -> Result<()> {
-    let mut ctx = Ctx { run, out };
+    let mut ctx = Workbench { run, out };
     match ctx.run.cmd {
         Cmd::Backup => backup::backup(&ctx.run),
         Cmd::Get => keys::get(&mut ctx).await,
@@ -110,7 +110,7 @@ pub async fn run(run: Run, out: &mut dyn Write) -> Result<()> {
 }
 
 /// etcdctl's `newClient`: endpoints (discovered or given), TLS files, credentials.
-fn new_client(ctx: &mut Ctx<'_>) -> Result<Client> {
+fn new_client(ctx: &mut Workbench<'_>) -> Result<Client> {
     let g = ctx.global().clone();
     let discovered = match &g.discovery_srv {
         Some(domain) => super::discover_endpoints(domain, g.insecure_discovery)
@@ -188,7 +188,7 @@ fn stderr_trace() -> super::client::Trace {
 }
 
 /// etcdctl's `mustNewClient`: a client synced from `/v2/members` unless `--no-sync`.
-async fn synced_client(ctx: &mut Ctx<'_>) -> Result<Client> {
+async fn synced_client(ctx: &mut Workbench<'_>) -> Result<Client> {
     let mut client = new_client(ctx)?;
     let g = ctx.global().clone();
     if g.debug {
@@ -246,7 +246,7 @@ async fn sync(client: &mut Client, deadline: Option<Instant>) -> std::result::Re
 }
 
 /// A client for the auth commands, which print the endpoints once more under `--debug`.
-async fn auth_client(ctx: &mut Ctx<'_>) -> Result<Client> {
+async fn auth_client(ctx: &mut Workbench<'_>) -> Result<Client> {
     let mut client = synced_client(ctx).await?;
     if ctx.global().debug {
         let eps = client.endpoints().join(", ");
