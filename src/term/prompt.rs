@@ -2,15 +2,18 @@
 //! password, `user add`, `user passwd`, make-mirror's `--dest-user`, and v2's user commands),
 //! and ectl's y/N confirmation (`del --confirm`).
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, ErrorKind, Write};
 
 use crate::error::CliError;
 
 /// A password from stdin: from a terminal without echo, otherwise its first line, so scripts
 /// can pipe a password in.
 pub fn read_password() -> Result<String, CliError> {
-    let _hidden = hide_typing()?;
-    read_line()
+    if super::stdin_is_terminal() {
+        read_hidden()
+    } else {
+        read_line()
+    }
 }
 
 /// etcdctl's password prompt (speakeasy's `Ask`): the prompt goes to stdout even when stdout or
@@ -19,12 +22,9 @@ pub fn read_password() -> Result<String, CliError> {
 /// newline before the result, as etcdctl does. `out` is the command's stdout, so the prompt
 /// comes after whatever was printed before it.
 pub fn ask_password(out: &mut dyn Write, prompt: &str) -> Result<String, CliError> {
-    // Echo goes off before the prompt shows, so nothing typed after it can be seen.
-    let hidden = hide_typing()?;
     // A closed stdout must not stop the question from being answered.
     let _ = write!(out, "{prompt}").and_then(|()| out.flush());
-    let answer = read_line();
-    drop(hidden);
+    let answer = read_password();
     let _ = writeln!(out).and_then(|()| out.flush());
     answer
 }
@@ -44,38 +44,25 @@ fn read_line() -> Result<String, CliError> {
     std::io::stdin()
         .lock()
         .read_line(&mut line)
-        .map_err(|e| CliError::error(format!("reading password: {e}")))?;
+        .map_err(failed)?;
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
-/// While alive, a terminal on stdin echoes nothing typed, not even the newline, as speakeasy's
-/// `stty -echo` on stdin leaves it: the prompt's newline is the one [`ask_password`] prints.
-struct Hidden(libc::termios);
-
-/// Echo off when stdin is a terminal; `None` otherwise.
-fn hide_typing() -> Result<Option<Hidden>, CliError> {
-    if !super::stdin_is_terminal() {
-        return Ok(None);
+/// A line typed at the terminal on stdin (not the controlling terminal: etcdctl reads stdin),
+/// echoing nothing, not even the newline, as speakeasy's `stty -echo` leaves it: the prompt's
+/// newline is the one [`ask_password`] prints, so rpassword's own output is discarded. Ctrl-D
+/// on an empty line is an empty answer, as end of input is for a line read in canonical mode.
+fn read_hidden() -> Result<String, CliError> {
+    let config = rpassword::ConfigBuilder::new()
+        .input_file_path("/dev/stdin")
+        .output_discard()
+        .build();
+    match rpassword::read_password_with_config(config) {
+        Err(e) if e.kind() == ErrorKind::UnexpectedEof => Ok(String::new()),
+        answer => answer.map_err(failed),
     }
-    let failed = |e: std::io::Error| CliError::error(format!("reading password: {e}"));
-    // SAFETY: tcgetattr fills the termios struct it is given; a zeroed one is a valid start.
-    let mut saved: libc::termios = unsafe { std::mem::zeroed() };
-    // SAFETY: `saved` is a valid termios for the call to fill.
-    if unsafe { libc::tcgetattr(libc::STDIN_FILENO, &mut saved) } != 0 {
-        return Err(failed(std::io::Error::last_os_error()));
-    }
-    let mut hidden = saved;
-    hidden.c_lflag &= !(libc::ECHO | libc::ECHONL);
-    // SAFETY: attributes read from the same terminal, two flags changed.
-    if unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &hidden) } != 0 {
-        return Err(failed(std::io::Error::last_os_error()));
-    }
-    Ok(Some(Hidden(saved)))
 }
 
-impl Drop for Hidden {
-    fn drop(&mut self) {
-        // SAFETY: restoring the attributes read in `hide_typing`.
-        unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &self.0) };
-    }
+fn failed(e: std::io::Error) -> CliError {
+    CliError::error(format!("reading password: {e}"))
 }
