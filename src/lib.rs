@@ -17,6 +17,7 @@ pub mod discovery;
 pub mod dump;
 pub mod error;
 pub mod go;
+pub mod http1;
 #[cfg(test)]
 mod import_graph;
 pub mod k8s;

@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
 
@@ -22,6 +21,7 @@ use crate::commands::prelude::Workbench;
 use crate::commands::process::{Sigint, die_of_sigint};
 use crate::error::{CliError, ExitCode};
 use crate::go;
+use crate::http1;
 use crate::keys::prefix_end;
 use crate::pb::etcdserverpb::{CompactionRequest, DeleteRangeRequest, PutRequest, RangeRequest};
 use crate::term;
@@ -534,51 +534,29 @@ async fn resident_memory(endpoint: &str, tls: Option<&TlsOptions>) -> Result<f64
 
 async fn fetch_metrics(endpoint: &str, tls: Option<&TlsOptions>) -> Result<String, String> {
     let parsed = Endpoint::parse(endpoint).map_err(|e| e.to_string())?;
-    let mut stream = tokio::net::TcpStream::connect((parsed.host.as_str(), parsed.port))
+    let tcp = tokio::net::TcpStream::connect((parsed.host.as_str(), parsed.port))
         .await
         .map_err(|e| e.to_string())?;
-    let request = format!(
-        "GET /metrics HTTP/1.0\r\nHost: {}\r\nAccept: text/plain\r\n\r\n",
-        parsed.authority()
-    );
-    let mut response = Vec::new();
-    if parsed.uses_tls(tls.is_some()) {
-        let config = crate::client::tls::client_config(&tls.cloned().unwrap_or_default())
-            .map_err(|e| e.to_string())?;
-        let mut config = (*config).clone();
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let connected = if parsed.uses_tls(tls.is_some()) {
+        let config =
+            http1::tls_config(&tls.cloned().unwrap_or_default()).map_err(|e| e.to_string())?;
         let name = rustls::pki_types::ServerName::try_from(parsed.host.clone())
             .map_err(|e| e.to_string())?;
-        let mut stream = tokio_rustls::TlsConnector::from(Arc::new(config))
-            .connect(name, stream)
+        let stream = tokio_rustls::TlsConnector::from(config)
+            .connect(name, tcp)
             .await
             .map_err(|e| e.to_string())?;
-        exchange(&mut stream, &request, &mut response).await?;
+        http1::handshake(stream).await
     } else {
-        exchange(&mut stream, &request, &mut response).await?;
-    }
-    let text = String::from_utf8_lossy(&response);
-    let (_, body) = text
-        .split_once("\r\n\r\n")
-        .ok_or("a response without a body")?;
-    Ok(body.to_string())
-}
-
-/// Sends `request` and reads the answer until the server closes the connection.
-async fn exchange(
-    stream: &mut (impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin),
-    request: &str,
-    response: &mut Vec<u8>,
-) -> Result<(), String> {
-    stream
-        .write_all(request.as_bytes())
+        http1::handshake(tcp).await
+    };
+    let mut sender = connected.map_err(|e| e.to_string())?;
+    let authority = parsed.authority();
+    let headers = [("Host", authority.as_str()), ("Accept", "text/plain")];
+    let (_, body) = http1::get(&mut sender, "/metrics", &headers)
         .await
         .map_err(|e| e.to_string())?;
-    stream
-        .read_to_end(response)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(())
+    Ok(String::from_utf8_lossy(&body).into_owned())
 }
 
 #[cfg(test)]

@@ -67,7 +67,7 @@ pub struct Seen {
 /// recorders around certificate verification and client-certificate selection, speaking
 /// HTTP/1.1 instead of gRPC's h2.
 pub fn tls_config(opts: &TlsOptions, seen: &Arc<Mutex<Seen>>) -> Result<Arc<ClientConfig>, String> {
-    let base = crate::client::tls::client_config(opts).map_err(|e| e.to_string())?;
+    let base = crate::http1::tls_config(opts).map_err(|e| e.to_string())?;
     let mut config = (*base).clone();
     config.client_auth_cert_resolver = Arc::new(RecordingResolver {
         inner: config.client_auth_cert_resolver.clone(),
@@ -93,7 +93,6 @@ pub fn tls_config(opts: &TlsOptions, seen: &Arc<Mutex<Seen>>) -> Result<Arc<Clie
             .dangerous()
             .set_certificate_verifier(Arc::new(recording));
     }
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }
 
