@@ -12,8 +12,8 @@ use crate::client::{self, Client};
 use crate::commands::prelude::{Workbench, arg_bytes};
 use crate::error::{CliError, ExitCode, Verbatim};
 use crate::keys::prefix_range;
-use crate::output::diff::{self, Comparison, Difference, Side};
-use crate::output::{Format, ResponseKind};
+use crate::output::ResponseKind;
+use crate::output::diff::{Comparison, Difference, Side};
 use crate::paged::{DEFAULT_PAGE_BYTES, Pages};
 use crate::pb::etcdserverpb::RangeRequest;
 use crate::pb::mvccpb::KeyValue;
@@ -84,7 +84,6 @@ pub fn plan(args: &DiffArgs) -> Result<Plan, CliError> {
 
 pub async fn run(args: DiffArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let plan = plan(&args)?;
-    let format = ctx.format();
     ctx.ensure_format(ResponseKind::Diff)?;
     let prefix = args.prefix.as_deref().map(arg_bytes).unwrap_or_default();
     let range = prefix_range(&prefix);
@@ -117,10 +116,7 @@ pub async fn run(args: DiffArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> 
         }
         Plan::Members => members(ctx, &range, page).await?,
     };
-    match format {
-        Format::Json => diff::json(&comparisons, ctx.out)?,
-        _ => diff::unified(&comparisons, ctx.out)?,
-    }
+    ctx.report_printer(ResponseKind::Diff).diff(&comparisons)?;
     let differences: usize = comparisons.iter().map(|c| c.differences.len()).sum();
     match differences {
         0 => Ok(()),

@@ -9,8 +9,8 @@ use clap::Args;
 use crate::cli::values::go_int64;
 use crate::commands::prelude::{Workbench, arg_bytes};
 use crate::keys::prefix_range;
-use crate::output::du::{self, Usage, UsageReport};
-use crate::output::{Format, ResponseKind};
+use crate::output::ResponseKind;
+use crate::output::du::{Usage, UsageReport};
 use crate::paged::{DEFAULT_PAGE_BYTES, Pages};
 use crate::pb::etcdserverpb::RangeRequest;
 use crate::term;
@@ -79,7 +79,6 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 pub async fn run(args: DuArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
-    let format = ctx.format();
     ctx.ensure_format(ResponseKind::Report)?;
     let prefix = args.prefix.as_deref().map(arg_bytes).unwrap_or_default();
     let (key, range_end) = prefix_range(&prefix);
@@ -123,12 +122,7 @@ pub async fn run(args: DuArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
         rows,
         total,
     };
-    match format {
-        Format::Json => du::json(&report, ctx.out)?,
-        Format::Table => du::table(&report, ctx.out)?,
-        _ if term::stdout_is_terminal() => du::table(&report, ctx.out)?,
-        _ => du::simple(&report, ctx.out)?,
-    }
+    ctx.report_printer(ResponseKind::Report).du(&report)?;
     Ok(())
 }
 

@@ -12,7 +12,7 @@ use crate::k8s::Decode;
 use crate::output::{self, Format, PrintOptions, Printer, ResponseKind};
 use crate::settings::Settings;
 
-use crate::term::prompt;
+use crate::term::{self, prompt};
 
 /// What a running command may use: settings, a lazily connected client, and the output. The
 /// v2 tree's is a `Workbench` too; "context" means only a named context of config.toml
@@ -140,6 +140,16 @@ impl<'a> Workbench<'a> {
 
     pub fn printer(&mut self, style: PrintOptions) -> Box<dyn Printer + '_> {
         output::printer(self.settings.format, style, &mut *self.out)
+    }
+
+    /// The printer for ectl's own report of `kind` (doctor, du, diff), which the simple format
+    /// draws as a table when stdout is a terminal.
+    pub fn report_printer(&mut self, kind: ResponseKind) -> Box<dyn Printer + '_> {
+        let format = self
+            .settings
+            .format
+            .for_report(kind, term::stdout_is_terminal());
+        output::printer(format, self.style(), &mut *self.out)
     }
 }
 

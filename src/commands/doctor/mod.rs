@@ -15,8 +15,8 @@ use crate::client::{self, Endpoint, Retry, TlsOptions};
 use crate::commands::prelude::Workbench;
 use crate::error::CliError;
 use crate::go::humanize_bytes;
-use crate::output::doctor::{self, Check, Report, Stage, Verdict};
-use crate::output::{Format, ResponseKind};
+use crate::output::ResponseKind;
+use crate::output::doctor::{Check, Report, Stage, Verdict};
 use crate::pb::etcdserverpb::auth_client::AuthClient;
 use crate::pb::etcdserverpb::{AuthenticateRequest, RangeRequest, StatusResponse};
 use probe::{HttpFailure, HttpResponse, Io, TcpFailure};
@@ -54,7 +54,6 @@ const MAX_CLOCK_SKEW: Duration = Duration::from_secs(2);
 const EXPIRY_WARNING: Duration = Duration::from_secs(30 * 24 * 3600);
 
 pub async fn run(args: DoctorArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
-    let format = ctx.format();
     ctx.ensure_format(ResponseKind::Report)?;
     let config = ctx.client_config()?;
     let mut report = Report::default();
@@ -82,12 +81,7 @@ pub async fn run(args: DoctorArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()
     compare_members(&statuses, &args, &mut report.checks);
     report.healthy = report.failures() == 0;
 
-    match format {
-        Format::Json => doctor::json(&report, ctx.out)?,
-        Format::Table => doctor::table(&report, ctx.out)?,
-        _ if crate::term::stdout_is_terminal() => doctor::table(&report, ctx.out)?,
-        _ => doctor::simple(&report, ctx.out)?,
-    }
+    ctx.report_printer(ResponseKind::Report).doctor(&report)?;
     match report.failures() {
         0 => Ok(()),
         1 => Err(CliError::error("doctor found 1 problem").into()),
