@@ -1,7 +1,7 @@
 //! The one HTTP/1.1 client, on hyper's connection API (the hyper tonic already brings in): the
 //! TLS set-up that offers HTTP/1.1 instead of gRPC's h2, the handshake over a TCP or TLS
-//! stream, and a plain `GET`. The v2 client sends its requests over it, and `check datascale`
-//! reads a member's `/metrics` with it. Dialling, and what a failure is called, stay with each
+//! stream, and a plain `GET`. The v2 client sends its requests over it, `check datascale`
+//! reads a member's `/metrics` with it, and `doctor` probes a port's answers with it. Dialling, and what a failure is called, stay with each
 //! caller: each speaks in its own (etcdctl's) words.
 
 use std::sync::Arc;
@@ -9,7 +9,7 @@ use std::sync::Arc;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::client::conn::http1::SendRequest;
-use hyper::{Method, Request};
+use hyper::{Method, Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 
@@ -40,20 +40,29 @@ where
     Ok(sender)
 }
 
+/// Why a `GET` failed: the request could not be written as given, or the exchange failed
+/// (hyper's error says how).
+#[derive(Debug, thiserror::Error)]
+pub enum GetError {
+    #[error(transparent)]
+    Request(#[from] hyper::http::Error),
+    #[error(transparent)]
+    Http(#[from] hyper::Error),
+}
+
 /// `GET path` with `headers` (the `Host` header among them: hyper's connection API adds none):
-/// the status and the whole body.
+/// the response with its whole body.
 pub async fn get(
     sender: &mut Sender,
     path: &str,
     headers: &[(&str, &str)],
-) -> anyhow::Result<(u16, Vec<u8>)> {
+) -> Result<Response<Vec<u8>>, GetError> {
     let mut request = Request::builder().method(Method::GET).uri(path);
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
     let request = request.body(Full::new(Bytes::new()))?;
-    let response = sender.send_request(request).await?;
-    let status = response.status().as_u16();
-    let body = response.into_body().collect().await?.to_bytes().to_vec();
-    Ok((status, body))
+    let (head, body) = sender.send_request(request).await?.into_parts();
+    let body = body.collect().await?.to_bytes().to_vec();
+    Ok(Response::from_parts(head, body))
 }

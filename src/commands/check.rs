@@ -553,10 +553,10 @@ async fn fetch_metrics(endpoint: &str, tls: Option<&TlsOptions>) -> Result<Strin
     let mut sender = connected.map_err(|e| e.to_string())?;
     let authority = parsed.authority();
     let headers = [("Host", authority.as_str()), ("Accept", "text/plain")];
-    let (_, body) = http1::get(&mut sender, "/metrics", &headers)
+    let response = http1::get(&mut sender, "/metrics", &headers)
         .await
         .map_err(|e| e.to_string())?;
-    Ok(String::from_utf8_lossy(&body).into_owned())
+    Ok(String::from_utf8_lossy(response.body()).into_owned())
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use crate::output::ResponseKind;
 use crate::output::doctor::{Check, Report, Stage, Verdict};
 use crate::pb::etcdserverpb::auth_client::AuthClient;
 use crate::pb::etcdserverpb::{AuthenticateRequest, RangeRequest, StatusResponse};
-use probe::{HttpFailure, HttpResponse, Io, TcpFailure};
+use probe::{HttpFailure, HttpResponse, TcpFailure};
 
 /// Diagnoses connections to etcd (ectl only)
 ///
@@ -141,7 +141,7 @@ impl EndpointProbe<'_> {
             let opts = config.tls.clone().unwrap_or_default();
             self.tls(endpoint, tcp, &opts, budget).await?
         } else {
-            self.protocol(endpoint, Box::new(tcp), false, budget)
+            self.protocol(endpoint, probe::Conn::new(tcp), false, budget)
                 .await?
         };
         let clock = clock_check(&http);
@@ -242,9 +242,9 @@ impl EndpointProbe<'_> {
             }
         };
         let requested = seen.lock().unwrap().client_cert_requested;
-        let mut stream: Box<dyn Io> = Box::new(tls);
+        let mut stream = probe::Conn::new(tls);
         // A refused client certificate surfaces on the first read.
-        let first = probe::get(&mut *stream, &endpoint.host, "/members", budget).await;
+        let first = stream.get(&endpoint.host, "/members", budget).await;
         if let Err(failure @ HttpFailure::Io(e)) = &first
             && probe::tls_error(e).is_some()
         {
@@ -367,11 +367,11 @@ impl EndpointProbe<'_> {
     async fn protocol(
         &mut self,
         endpoint: &Endpoint,
-        mut stream: Box<dyn Io>,
+        mut stream: probe::Conn,
         tls: bool,
         budget: Duration,
     ) -> Option<HttpResponse> {
-        let first = probe::get(&mut *stream, &endpoint.host, "/members", budget).await;
+        let first = stream.get(&endpoint.host, "/members", budget).await;
         self.protocol_answer(endpoint, stream, first, tls, budget)
             .await
     }
@@ -381,7 +381,7 @@ impl EndpointProbe<'_> {
     async fn protocol_answer(
         &mut self,
         endpoint: &Endpoint,
-        mut stream: Box<dyn Io>,
+        mut stream: probe::Conn,
         first: Result<HttpResponse, HttpFailure>,
         tls: bool,
         budget: Duration,
@@ -416,7 +416,7 @@ impl EndpointProbe<'_> {
             self.fail(Stage::Protocol, "the server expects TLS".into(), tls_fix);
             return None;
         }
-        let version = match probe::get(&mut *stream, &endpoint.host, "/version", budget).await {
+        let version = match stream.get(&endpoint.host, "/version", budget).await {
             Ok(response) => response,
             Err(failure) => {
                 self.http_failed(failure, tls, budget, tls_fix);
