@@ -206,7 +206,7 @@ mod tests {
             "--cluster",
             "--dial-timeout=3s",
         ];
-        let cli = crate::commands::parse_from(argv, &|_| None).unwrap();
+        let cli = crate::commands::tree::parse_from(argv, &|_| None).unwrap();
         let explicit = &cli.global.explicit;
         assert!(explicit.iter().any(|id| id == "endpoints"), "{explicit:?}");
         assert!(

@@ -16,6 +16,8 @@ use std::io::{self, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
 
+use crate::go;
+
 /// The resolver configuration Go reads; tests point lookups elsewhere with [`lookup_with`].
 const RESOLV_CONF: &str = "/etc/resolv.conf";
 /// The service etcd's clients are published under (pkg/srv's `etcd-client`).
@@ -84,7 +86,7 @@ impl Discovered {
             .map(|url| {
                 format!(
                     "ignoring discovered insecure endpoint {}",
-                    crate::go::quote(url.as_bytes())
+                    go::quote(url.as_bytes())
                 )
             })
             .collect()
@@ -275,7 +277,7 @@ impl ResolvConf {
     }
 
     fn apply_option(&mut self, option: &str) {
-        let number = |prefix: &str| option.strip_prefix(prefix).map(go_dtoi);
+        let number = |prefix: &str| option.strip_prefix(prefix).map(go::dtoi);
         if let Some(n) = number("ndots:") {
             self.ndots = n.clamp(0, 15) as usize;
         } else if let Some(n) = number("timeout:") {
@@ -309,15 +311,6 @@ impl ResolvConf {
         }
         names
     }
-}
-
-/// Go's `dtoi` as resolv.conf options use it: the leading digits (none reads as 0), capped
-/// where Go reports overflow.
-fn go_dtoi(text: &str) -> i64 {
-    let digits = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    text[..digits].parse::<i64>().unwrap_or(0).min(0xFF_FFFF)
 }
 
 fn ensure_rooted(name: &str) -> String {
@@ -396,7 +389,7 @@ fn try_one_name(conf: &ResolvConf, fqdn: &str) -> Result<Vec<Srv>, LookupError> 
     };
     let failure = |server: SocketAddr, reason: String| LookupError {
         name: fqdn.to_string(),
-        server: go_host_port(server),
+        server: go::join_host_port(server),
         reason,
     };
     let mut last = failure(conf.servers[0], "no such host".into());
@@ -418,14 +411,6 @@ fn try_one_name(conf: &ResolvConf, fqdn: &str) -> Result<Vec<Srv>, LookupError> 
         }
     }
     Err(last)
-}
-
-/// `ip:port` as Go's `JoinHostPort` writes it (IPv6 in brackets).
-fn go_host_port(addr: SocketAddr) -> String {
-    match addr {
-        SocketAddr::V4(a) => a.to_string(),
-        SocketAddr::V6(a) => format!("[{}]:{}", a.ip(), a.port()),
-    }
 }
 
 /// A parsed DNS response.
@@ -478,11 +463,14 @@ fn exchange(server: SocketAddr, fqdn: &str, timeout: Duration) -> Result<Answer,
     } else {
         "[::]:0".parse().expect("literal")
     };
-    let server_text = go_host_port(server);
+    let server_text = go::join_host_port(server);
     let dial = |e: io::Error| net_error("dial", "udp", &server_text, &e);
     let socket = UdpSocket::bind(bind).map_err(dial)?;
     socket.connect(server).map_err(dial)?;
-    let local = socket.local_addr().map(go_host_port).unwrap_or_default();
+    let local = socket
+        .local_addr()
+        .map(go::join_host_port)
+        .unwrap_or_default();
     let addrs = format!("{local}->{server_text}");
     let op = |verb: &str, e: &io::Error| net_error(verb, "udp", &addrs, e);
     socket.send(&query).map_err(|e| op("write", &e))?;
@@ -514,7 +502,7 @@ fn exchange_tcp(
     deadline: Instant,
 ) -> Result<Answer, String> {
     let left = deadline.saturating_duration_since(Instant::now());
-    let server_text = go_host_port(server);
+    let server_text = go::join_host_port(server);
     let fail = |verb: &str, e: &io::Error| net_error(verb, "tcp", &server_text, e);
     let mut stream = TcpStream::connect_timeout(&server, left.max(Duration::from_millis(1)))
         .map_err(|e| fail("dial", &e))?;
@@ -544,10 +532,7 @@ fn net_error(op: &str, net: &str, addrs: &str, e: &io::Error) -> String {
         return format!("{op} {net} {addrs}: i/o timeout");
     }
     let syscall = if op == "dial" { "connect" } else { op };
-    format!(
-        "{op} {net} {addrs}: {syscall}: {}",
-        crate::go::errno_text(e)
-    )
+    format!("{op} {net} {addrs}: {syscall}: {}", go::errno_text(e))
 }
 
 fn is_timeout(e: &io::Error) -> bool {
@@ -770,7 +755,7 @@ mod tests {
         let c = conf("");
         assert_eq!(c.servers.len(), 2);
         assert_eq!(c.servers[0].to_string(), "127.0.0.1:53");
-        assert_eq!(go_host_port(c.servers[1]), "[::1]:53");
+        assert_eq!(go::join_host_port(c.servers[1]), "[::1]:53");
         assert_eq!(c.search, ["host.domain."]);
         assert_eq!(
             (c.ndots, c.attempts, c.timeout),
@@ -782,7 +767,7 @@ mod tests {
              nameserver 10.0.0.3\nnameserver 10.0.0.4\nsearch a.test b.test.\n\
              options ndots:3 timeout:0 attempts:4 rotate\n",
         );
-        let servers: Vec<String> = c.servers.iter().map(|s| go_host_port(*s)).collect();
+        let servers: Vec<String> = c.servers.iter().map(|s| go::join_host_port(*s)).collect();
         assert_eq!(servers, ["10.0.0.1:53", "[::2]:53", "10.0.0.3:53"]);
         assert_eq!(c.search, ["a.test.", "b.test."]);
         assert_eq!(

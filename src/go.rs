@@ -1,8 +1,10 @@
 //! Go's wording, where etcdctl's output or messages come from Go's standard library: duration
-//! text, `%q` quoting, `encoding/json` string escaping, errno, path-error and signal texts.
+//! text, `%q` quoting, `%f`, `encoding/json` string escaping and `json.Unmarshal`'s errors,
+//! errno, path-error and signal texts, `JoinHostPort`, and resolv.conf's `dtoi`.
 //! Parsing Go's flag syntax (durations, ints, bools) is clap's business, in `cli::values`.
 
 use std::io;
+use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
@@ -358,9 +360,80 @@ pub fn parse_hex_u64(s: &str) -> Result<u64, String> {
     })
 }
 
+/// `time.Duration.String()` of a signed count of nanoseconds (`-1ms`), as a
+/// `metav1.Duration` shows in JSON.
+pub fn signed_duration(nanos: i64) -> String {
+    let text = duration(Duration::from_nanos(nanos.unsigned_abs()));
+    if nanos < 0 { format!("-{text}") } else { text }
+}
+
+/// Go's `%f`: six decimals, and NaN spelt as Go spells it.
+pub fn float(x: f64) -> String {
+    if x.is_nan() {
+        "NaN".into()
+    } else {
+        format!("{x:.6}")
+    }
+}
+
+/// Go's `dtoi` as resolv.conf options use it: the leading digits (none reads as 0), capped
+/// where Go reports overflow.
+pub fn dtoi(text: &str) -> i64 {
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    text[..digits].parse::<i64>().unwrap_or(0).min(0xFF_FFFF)
+}
+
+/// `ip:port` as Go's `JoinHostPort` writes it (IPv6 in brackets).
+pub fn join_host_port(addr: SocketAddr) -> String {
+    match addr {
+        SocketAddr::V4(a) => a.to_string(),
+        SocketAddr::V6(a) => format!("[{}]:{}", a.ip(), a.port()),
+    }
+}
+
+/// `json.Unmarshal`'s error for a body it refused: its words for a cut-short body, serde's
+/// otherwise.
+pub fn json_error(e: &serde_json::Error) -> String {
+    if e.is_eof() {
+        "unexpected end of JSON input".to_string()
+    } else {
+        e.to_string()
+    }
+}
+
+/// Go's text for a body that does not start like JSON: `invalid character 'x' looking for
+/// beginning of value`.
+pub fn json_start_error(body: &[u8]) -> Option<String> {
+    let first = body.iter().copied().find(|b| !b.is_ascii_whitespace());
+    match first {
+        None => Some("unexpected end of JSON input".to_string()),
+        Some(b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n') => None,
+        Some(b) => Some(format!(
+            "invalid character '{}' looking for beginning of value",
+            char::from(b)
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn go_json_errors_for_non_json_bodies() {
+        assert_eq!(json_start_error(b"  404 page not found").as_deref(), None);
+        assert_eq!(
+            json_start_error(b"<html>").as_deref(),
+            Some("invalid character '<' looking for beginning of value")
+        );
+        assert_eq!(
+            json_start_error(b"").as_deref(),
+            Some("unexpected end of JSON input")
+        );
+        assert_eq!(json_start_error(b"{}"), None);
+    }
 
     #[test]
     fn hex_ids_parse_as_go_strconv_does() {

@@ -168,7 +168,7 @@ fn message(msg: &DynamicMessage) -> Node {
         "apimachinery.pkg.apis.meta.v1.Time" => time(field("seconds"), None),
         "apimachinery.pkg.apis.meta.v1.MicroTime" => time(field("seconds"), micros(field("nanos"))),
         "apimachinery.pkg.apis.meta.v1.Duration" => match field("duration") {
-            Some(v) => Node::Str(go_duration(v.as_i64().unwrap_or_default())),
+            Some(v) => Node::Str(crate::go::signed_duration(v.as_i64().unwrap_or_default())),
             None => Node::Str("0s".into()),
         },
         "apimachinery.pkg.api.resource.Quantity" => Node::Str(
@@ -341,12 +341,6 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     (year, month, day)
 }
 
-/// `metav1.Duration` in JSON: Go's `time.Duration.String()` of its nanoseconds.
-fn go_duration(nanos: i64) -> String {
-    let text = crate::go::duration(std::time::Duration::from_nanos(nanos.unsigned_abs()));
-    if nanos < 0 { format!("-{text}") } else { text }
-}
-
 impl Serialize for Node {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -481,8 +475,8 @@ mod tests {
             Node::Str("1969-12-31T00:00:00Z".into())
         );
         assert_eq!(time(None, None), Node::Null);
-        assert_eq!(go_duration(90_000_000_000), "1m30s");
-        assert_eq!(go_duration(-1_000_000), "-1ms");
+        assert_eq!(crate::go::signed_duration(90_000_000_000), "1m30s");
+        assert_eq!(crate::go::signed_duration(-1_000_000), "-1ms");
     }
 
     #[test]

@@ -3,10 +3,12 @@
 //! The binary (`src/main.rs`) parses arguments, starts a runtime and calls [`commands::run`]; everything
 //! else lives here so integration tests and benchmarks can reach it.
 
-// Only `main` (the bin) and `observe` write to stdout/stderr on their own or end the process;
-// everything else goes through the command's writer, `commands::warn` or an error, as uv does.
+// Only `main` (the bin), `term` and `observe` write to stdout/stderr on their own, and only
+// `main` ends the process; everything else goes through the command's writer, `crate::term` or
+// an error, as uv does (clippy.toml holds the stream functions to the same places).
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
+pub mod app;
 pub mod cli;
 pub mod client;
 pub mod commands;
@@ -15,12 +17,18 @@ pub mod discovery;
 pub mod dump;
 pub mod error;
 pub mod go;
+pub mod http1;
+#[cfg(test)]
+mod import_graph;
 pub mod k8s;
 pub mod keys;
+// Writes --print-curl and --debug to stderr itself, until that writer moves into `term`.
+#[allow(clippy::disallowed_methods)]
 pub mod observe;
 pub mod output;
 pub mod paged;
 pub mod pb;
 pub mod settings;
 pub mod storage;
+pub mod term;
 pub mod v2;

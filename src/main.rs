@@ -1,11 +1,15 @@
 //! parse -> settings -> runtime -> commands::run -> print the error once -> exit code.
 
+// main owns the process's streams, with `ectl::term` (see clippy.toml).
+#![allow(clippy::disallowed_methods)]
+
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;
 
-use ectl::commands::{self, Api, Context, ParseError, Parsed};
+use ectl::app::{Api, ParseError, Parsed};
+use ectl::commands::{self, prelude::Workbench};
 use ectl::error::{self, ExitCode as Code};
 use ectl::settings::Settings;
 
@@ -55,7 +59,7 @@ fn main() -> ExitCode {
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let observer = ectl::observe::from_settings(&settings);
-    let mut ctx = Context::new(settings, &mut out);
+    let mut ctx = Workbench::new(settings, &mut out);
     if let Some(observer) = observer {
         ctx = ctx.with_observer(observer);
     }

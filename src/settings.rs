@@ -19,7 +19,7 @@ pub struct Settings {
     pub debug: bool,
     pub print_curl: bool,
     /// The `--user` whose password must be asked for before connecting (see
-    /// `Context::client_config`).
+    /// `Workbench::client_config`).
     pub password_wanted_for: Option<String>,
     /// Lines for stderr before the command runs (discovery's ignored endpoints), printed by
     /// the edge since the library never prints.

@@ -17,6 +17,11 @@ use clap::ArgAction;
 pub use help::{Group, grouped};
 use values::{Suggest, go_bool, go_duration};
 
+/// The etcdctl release whose behaviour ectl reproduces, in both API trees' `version` lines;
+/// scripts parse them, so they name that release rather than ectl's own version (which
+/// `ectl --version` prints).
+pub const ETCDCTL_VERSION: &str = "3.4.23";
+
 /// `cmd`, a derived command tree, rewritten to parse as etcdctl's cobra/pflag does, with `env`
 /// the environment lookup:
 /// - each name of `reserved` the tree lacks becomes a hidden command that takes anything, so

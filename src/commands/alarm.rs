@@ -2,7 +2,7 @@
 
 use clap::{Args, Subcommand};
 
-use crate::commands::{Context, NoArgs};
+use crate::commands::prelude::{NoArgs, Workbench};
 use crate::error::CliError;
 use crate::output::ResponseKind;
 use crate::pb::etcdserverpb::alarm_request::AlarmAction;
@@ -43,7 +43,7 @@ fn list_request() -> AlarmRequest {
     }
 }
 
-pub async fn run(args: AlarmArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: AlarmArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let resp = match args.command {
         AlarmCommand::List(a) => {
             if !a.args.is_empty() {

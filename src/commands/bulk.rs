@@ -10,14 +10,14 @@
 
 use std::ffi::OsString;
 use std::fs::File;
-use std::io::{BufReader, IsTerminal, Read, Write};
+use std::io::{BufReader, Read, Write};
 
 use clap::Args;
 
 use crate::cli::values::go_int64;
 use crate::client::Client;
+use crate::commands::prelude::{Workbench, arg_bytes};
 use crate::commands::process::{Sigint, die_of_sigint};
-use crate::commands::{Context, arg_bytes};
 use crate::dump;
 use crate::error::CliError;
 use crate::keys::key_range;
@@ -25,6 +25,7 @@ use crate::paged::{DEFAULT_PAGE_BYTES, Pages};
 use crate::pb::etcdserverpb::compare::{CompareResult, CompareTarget, TargetUnion};
 use crate::pb::etcdserverpb::request_op::Request;
 use crate::pb::etcdserverpb::{Compare, PutRequest, RangeRequest, RequestOp, TxnRequest};
+use crate::term;
 
 /// etcd's default `--max-txn-ops`.
 const TXN_OPS: usize = 128;
@@ -111,7 +112,7 @@ pub fn export_plan(args: &ExportArgs) -> Result<RangeRequest, CliError> {
     Ok(request)
 }
 
-pub async fn export(args: ExportArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn export(args: ExportArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let request = export_plan(&args)?;
     let mut sigint = Sigint::install()?;
     let (client, out) = ctx.client_and_out()?;
@@ -121,7 +122,7 @@ pub async fn export(args: ExportArgs, ctx: &mut Context<'_>) -> anyhow::Result<(
         _ = sigint.recv() => {
             let _ = out.flush();
             if let Some(hint) = state.resume_hint() {
-                crate::commands::warn(format!("export: interrupted; {hint}"));
+                crate::term::warn(format!("export: interrupted; {hint}"));
             }
             return Err(die_of_sigint(out));
         }
@@ -129,7 +130,7 @@ pub async fn export(args: ExportArgs, ctx: &mut Context<'_>) -> anyhow::Result<(
     if let Err(e) = result {
         let _ = out.flush();
         if let Some(hint) = state.resume_hint() {
-            crate::commands::warn(format!("export: cut short; {hint}"));
+            crate::term::warn(format!("export: cut short; {hint}"));
         }
         return Err(e);
     }
@@ -219,7 +220,7 @@ struct Imported {
     skipped: u64,
 }
 
-pub async fn import(args: ImportArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn import(args: ImportArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let plan = ImportPlan {
         strip_prefix: args.strip_prefix.as_bytes().to_vec(),
         dest_prefix: args.dest_prefix.as_bytes().to_vec(),
@@ -234,7 +235,7 @@ pub async fn import(args: ImportArgs, ctx: &mut Context<'_>) -> anyhow::Result<(
         let size = file.metadata().ok().map(|m| m.len());
         (Box::new(file), size)
     };
-    let bar = std::io::stderr().is_terminal().then(|| progress_bar(size));
+    let bar = term::progress::bar(size, "{bar:40} {bytes}/{total_bytes} {eta}");
     let counted = Counted {
         inner: input,
         bar: bar.clone(),
@@ -279,7 +280,7 @@ pub async fn import(args: ImportArgs, ctx: &mut Context<'_>) -> anyhow::Result<(
 /// The dump's bytes as they are read, counted on the progress bar.
 struct Counted {
     inner: Box<dyn Read>,
-    bar: Option<indicatif::ProgressBar>,
+    bar: Option<term::progress::ProgressBar>,
 }
 
 impl Read for Counted {
@@ -290,17 +291,6 @@ impl Read for Counted {
         }
         Ok(read)
     }
-}
-
-fn progress_bar(size: Option<u64>) -> indicatif::ProgressBar {
-    let bar =
-        indicatif::ProgressBar::with_draw_target(size, indicatif::ProgressDrawTarget::stderr());
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {eta}")
-    {
-        bar.set_style(style);
-    }
-    bar
 }
 
 fn put(key: Vec<u8>, value: Vec<u8>) -> RequestOp {
@@ -384,7 +374,8 @@ mod tests {
     use super::*;
 
     fn plan_of(argv: &[&str]) -> RangeRequest {
-        let parsed: ExportArgs = crate::commands::try_parse_args(argv).expect("arguments parse");
+        let parsed: ExportArgs =
+            crate::commands::prelude::try_parse_args(argv).expect("arguments parse");
         export_plan(&parsed).expect("a plan")
     }
 

@@ -7,23 +7,24 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::client::{Client, Endpoint, TlsOptions};
-use crate::commands::Context;
+use crate::commands::prelude::Workbench;
 use crate::commands::process::{Sigint, die_of_sigint};
 use crate::error::{CliError, ExitCode};
 use crate::go;
+use crate::http1;
 use crate::keys::prefix_end;
 use crate::pb::etcdserverpb::{CompactionRequest, DeleteRangeRequest, PutRequest, RangeRequest};
+use crate::term;
 
 /// commands for checking properties of the etcd cluster
 ///
@@ -147,7 +148,7 @@ pub fn datascale_workload(load: &str) -> Result<Workload, CliError> {
     })
 }
 
-pub async fn run(args: CheckArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: CheckArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     match args.command {
         CheckCommand::Perf(a) => {
             let workload = perf_workload(&a.load)?;
@@ -198,7 +199,7 @@ impl Stats {
 }
 
 async fn check(
-    ctx: &mut Context<'_>,
+    ctx: &mut Workbench<'_>,
     which: Check,
     workload: Workload,
     prefix: &str,
@@ -332,17 +333,25 @@ fn judge_perf(out: &mut dyn Write, stats: &Stats, workload: Workload) -> std::io
     }
     let slowest = stats.slowest();
     if slowest > 0.5 {
-        writeln!(out, "Slowest request took too long: {}s", go_float(slowest))?;
+        writeln!(
+            out,
+            "Slowest request took too long: {}s",
+            crate::go::float(slowest)
+        )?;
         ok = false;
     } else {
-        writeln!(out, "PASS: Slowest request took {}s", go_float(slowest))?;
+        writeln!(
+            out,
+            "PASS: Slowest request took {}s",
+            crate::go::float(slowest)
+        )?;
     }
     let stddev = stats.stddev();
     if stddev > 0.1 {
-        writeln!(out, "Stddev too high: {}s", go_float(stddev))?;
+        writeln!(out, "Stddev too high: {}s", crate::go::float(stddev))?;
         ok = false;
     } else {
-        writeln!(out, "PASS: Stddev is {}s", go_float(stddev))?;
+        writeln!(out, "PASS: Stddev is {}s", crate::go::float(stddev))?;
     }
     writeln!(out, "{}", if ok { "PASS" } else { "FAIL" })?;
     Ok(ok)
@@ -370,15 +379,6 @@ fn write_errors(out: &mut dyn Write, stats: &Stats) -> std::io::Result<bool> {
     Ok(false)
 }
 
-/// Go's `%f`: six decimals, and NaN spelt as Go spells it.
-fn go_float(x: f64) -> String {
-    if x.is_nan() {
-        "NaN".into()
-    } else {
-        format!("{x:.6}")
-    }
-}
-
 fn memory_failure(out: &mut dyn Write, cause: &str, when: &str) -> anyhow::Result<()> {
     writeln!(out, "{cause}")?;
     writeln!(
@@ -402,9 +402,7 @@ async fn write_load(
     let started = Instant::now();
     let permits = Arc::new(Semaphore::new(workload.clients));
     let mut running = JoinSet::new();
-    let bar = std::io::stderr()
-        .is_terminal()
-        .then(|| progress_bar(&workload));
+    let bar = progress_bar(&workload);
     let mut keys = KeyMaker::new(prefix, workload.key_size);
     let value = vec![0u8; workload.value_size];
     let deadline = tokio::time::Instant::now() + Duration::from_secs(workload.seconds);
@@ -471,20 +469,13 @@ async fn write_load(
     stats.borrow_mut().total = started.elapsed();
 }
 
-fn progress_bar(workload: &Workload) -> indicatif::ProgressBar {
+fn progress_bar(workload: &Workload) -> Option<term::progress::ProgressBar> {
     let length = if workload.rate > 0 {
         workload.seconds
     } else {
         workload.total
     };
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(length),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed}") {
-        bar.set_style(style);
-    }
-    bar
+    term::progress::bar(Some(length), "{bar:40} {pos}/{len} {elapsed}")
 }
 
 /// etcdctl's keys: the prefix, then a random varint padded with zero bytes to the key size.
@@ -543,51 +534,29 @@ async fn resident_memory(endpoint: &str, tls: Option<&TlsOptions>) -> Result<f64
 
 async fn fetch_metrics(endpoint: &str, tls: Option<&TlsOptions>) -> Result<String, String> {
     let parsed = Endpoint::parse(endpoint).map_err(|e| e.to_string())?;
-    let mut stream = tokio::net::TcpStream::connect((parsed.host.as_str(), parsed.port))
+    let tcp = tokio::net::TcpStream::connect((parsed.host.as_str(), parsed.port))
         .await
         .map_err(|e| e.to_string())?;
-    let request = format!(
-        "GET /metrics HTTP/1.0\r\nHost: {}\r\nAccept: text/plain\r\n\r\n",
-        parsed.authority()
-    );
-    let mut response = Vec::new();
-    if parsed.uses_tls(tls.is_some()) {
-        let config = crate::client::tls::client_config(&tls.cloned().unwrap_or_default())
-            .map_err(|e| e.to_string())?;
-        let mut config = (*config).clone();
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let connected = if parsed.uses_tls(tls.is_some()) {
+        let config =
+            http1::tls_config(&tls.cloned().unwrap_or_default()).map_err(|e| e.to_string())?;
         let name = rustls::pki_types::ServerName::try_from(parsed.host.clone())
             .map_err(|e| e.to_string())?;
-        let mut stream = tokio_rustls::TlsConnector::from(Arc::new(config))
-            .connect(name, stream)
+        let stream = tokio_rustls::TlsConnector::from(config)
+            .connect(name, tcp)
             .await
             .map_err(|e| e.to_string())?;
-        exchange(&mut stream, &request, &mut response).await?;
+        http1::handshake(stream).await
     } else {
-        exchange(&mut stream, &request, &mut response).await?;
-    }
-    let text = String::from_utf8_lossy(&response);
-    let (_, body) = text
-        .split_once("\r\n\r\n")
-        .ok_or("a response without a body")?;
-    Ok(body.to_string())
-}
-
-/// Sends `request` and reads the answer until the server closes the connection.
-async fn exchange(
-    stream: &mut (impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin),
-    request: &str,
-    response: &mut Vec<u8>,
-) -> Result<(), String> {
-    stream
-        .write_all(request.as_bytes())
+        http1::handshake(tcp).await
+    };
+    let mut sender = connected.map_err(|e| e.to_string())?;
+    let authority = parsed.authority();
+    let headers = [("Host", authority.as_str()), ("Accept", "text/plain")];
+    let response = http1::get(&mut sender, "/metrics", &headers)
         .await
         .map_err(|e| e.to_string())?;
-    stream
-        .read_to_end(response)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(())
+    Ok(String::from_utf8_lossy(response.body()).into_owned())
 }
 
 #[cfg(test)]
@@ -635,6 +604,6 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "PASS: Approximate system memory used : 3.50 MB.\n"
         );
-        assert_eq!(go_float(Stats::default().stddev()), "NaN");
+        assert_eq!(crate::go::float(Stats::default().stddev()), "NaN");
     }
 }

@@ -44,7 +44,7 @@ pub struct CompletionArgs {
 /// Prints the script; it needs no settings and no server (see `commands::run_offline`).
 pub fn run(args: &CompletionArgs, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     if args.static_script {
-        clap_complete::generate(args.shell, &mut super::command(), "ectl", out);
+        clap_complete::generate(args.shell, &mut super::tree::command(), "ectl", out);
         return Ok(());
     }
     write_live_script(args.shell, out)
@@ -78,7 +78,7 @@ pub const COMPLETE_VAR: &str = "ECTL_COMPLETE";
 /// Answers a completion request when the shell's registration script called ectl for one
 /// (then the process exits); otherwise returns at once, costing one environment lookup.
 pub fn answer_if_requested() {
-    clap_complete::CompleteEnv::with_factory(super::completion_tree)
+    clap_complete::CompleteEnv::with_factory(super::tree::completion_tree)
         .var(COMPLETE_VAR)
         .shells(LIVE)
         .complete();
@@ -130,7 +130,7 @@ impl ValueCompleter for Positional {
 
 /// Keys of the cluster the command line points at that start with what is typed so far.
 fn keys(current: &OsStr) -> Vec<CompletionCandidate> {
-    let typed = crate::commands::arg_bytes(current);
+    let typed = crate::commands::prelude::arg_bytes(current);
     let range_end = if typed.is_empty() {
         vec![0]
     } else {
@@ -259,7 +259,7 @@ fn command_line() -> Vec<OsString> {
 }
 
 fn parse_leniently(words: &[OsString]) -> Option<clap::ArgMatches> {
-    super::completion_tree()
+    super::tree::completion_tree()
         .ignore_errors(true)
         .try_get_matches_from(words)
         .ok()
@@ -271,7 +271,7 @@ fn parse_leniently(words: &[OsString]) -> Option<clap::ArgMatches> {
 fn positionals_before_current() -> Option<usize> {
     let words = command_line();
     let (_current, before) = words.split_last()?;
-    let mut root = super::completion_tree();
+    let mut root = super::tree::completion_tree();
     // The commands' arguments are there once built.
     root.build();
     let mut matches = parse_leniently(before)?;

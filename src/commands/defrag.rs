@@ -3,8 +3,9 @@
 
 use clap::Args;
 
-use crate::commands::{Context, progress};
+use crate::commands::prelude::Workbench;
 use crate::error::CliError;
+use crate::term::progress;
 
 /// Defragments the storage of the etcd members with given endpoints
 ///
@@ -25,7 +26,7 @@ pub struct DefragArgs {
     pub data_dir: String,
 }
 
-pub async fn run(args: DefragArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: DefragArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     if !args.data_dir.is_empty() {
         return super::offline_defrag::run(&args.data_dir);
     }
@@ -51,7 +52,7 @@ pub async fn run(args: DefragArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> 
                     writeln!(ctx.out, "Finished defragmenting etcd member[{ep}]")?;
                     ctx.out.flush()?;
                 }
-                Err(e) => super::warn(format_args!(
+                Err(e) => crate::term::warn(format_args!(
                     "Failed to defragment etcd member[{ep}] ({e:#})"
                 )),
             }

@@ -9,11 +9,11 @@ use clap::{ArgAction, Args};
 
 use crate::cli::values::go_int64;
 use crate::client::{self, Client};
-use crate::commands::{Context, arg_bytes};
+use crate::commands::prelude::{Workbench, arg_bytes};
 use crate::error::{CliError, ExitCode, Verbatim};
 use crate::keys::prefix_range;
-use crate::output::diff::{self, Comparison, Difference, Side};
-use crate::output::{Format, ResponseKind};
+use crate::output::ResponseKind;
+use crate::output::diff::{Comparison, Difference, Side};
 use crate::paged::{DEFAULT_PAGE_BYTES, Pages};
 use crate::pb::etcdserverpb::RangeRequest;
 use crate::pb::mvccpb::KeyValue;
@@ -82,9 +82,8 @@ pub fn plan(args: &DiffArgs) -> Result<Plan, CliError> {
     }
 }
 
-pub async fn run(args: DiffArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: DiffArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let plan = plan(&args)?;
-    let format = ctx.format();
     ctx.ensure_format(ResponseKind::Diff)?;
     let prefix = args.prefix.as_deref().map(arg_bytes).unwrap_or_default();
     let range = prefix_range(&prefix);
@@ -117,10 +116,7 @@ pub async fn run(args: DiffArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
         }
         Plan::Members => members(ctx, &range, page).await?,
     };
-    match format {
-        Format::Json => diff::json(&comparisons, ctx.out)?,
-        _ => diff::unified(&comparisons, ctx.out)?,
-    }
+    ctx.report_printer(ResponseKind::Diff).diff(&comparisons)?;
     let differences: usize = comparisons.iter().map(|c| c.differences.len()).sum();
     match differences {
         0 => Ok(()),
@@ -137,7 +133,7 @@ pub async fn run(args: DiffArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
 /// hashes (HashKV) like the reference's at the same revision is equal without reading a key;
 /// the others are compared key by key on keys and revisions only, values unread.
 async fn members(
-    ctx: &mut Context<'_>,
+    ctx: &mut Workbench<'_>,
     range: &(Vec<u8>, Vec<u8>),
     page: Option<i64>,
 ) -> anyhow::Result<Vec<Comparison>> {
@@ -292,7 +288,8 @@ mod tests {
     use super::*;
 
     fn plan_of(argv: &[&str]) -> Result<Plan, CliError> {
-        let parsed: DiffArgs = crate::commands::try_parse_args(argv).expect("arguments parse");
+        let parsed: DiffArgs =
+            crate::commands::prelude::try_parse_args(argv).expect("arguments parse");
         plan(&parsed)
     }
 

@@ -4,7 +4,7 @@
 
 use clap::{Args, Subcommand};
 
-use crate::commands::Context;
+use crate::commands::prelude::Workbench;
 use crate::error::CliError;
 use crate::output::ResponseKind;
 use crate::pb::etcdserverpb::DowngradeRequest;
@@ -80,7 +80,7 @@ pub fn plan(command: &DowngradeCommand) -> Result<(DowngradeRequest, &'static st
     ))
 }
 
-pub async fn run(args: DowngradeArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: DowngradeArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let (request, word) = plan(&args.command)?;
     ctx.ensure_format(ResponseKind::Downgrade)?;
     let resp = match ctx.client()?.downgrade(request).await {

@@ -3,17 +3,17 @@
 
 use std::collections::HashMap;
 use std::ffi::OsString;
-use std::io::IsTerminal;
 
 use clap::Args;
 
 use crate::cli::values::go_int64;
-use crate::commands::{Context, arg_bytes};
+use crate::commands::prelude::{Workbench, arg_bytes};
 use crate::keys::prefix_range;
-use crate::output::du::{self, Usage, UsageReport};
-use crate::output::{Format, ResponseKind};
+use crate::output::ResponseKind;
+use crate::output::du::{Usage, UsageReport};
 use crate::paged::{DEFAULT_PAGE_BYTES, Pages};
 use crate::pb::etcdserverpb::RangeRequest;
+use crate::term;
 
 /// Shows what fills the keyspace, per prefix (ectl only)
 ///
@@ -78,22 +78,12 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-pub async fn run(args: DuArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
-    let format = ctx.format();
+pub async fn run(args: DuArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     ctx.ensure_format(ResponseKind::Report)?;
     let prefix = args.prefix.as_deref().map(arg_bytes).unwrap_or_default();
     let (key, range_end) = prefix_range(&prefix);
     let client = ctx.client()?;
-    let progress = std::io::stderr().is_terminal().then(|| {
-        let bar =
-            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-        if let Ok(style) =
-            indicatif::ProgressStyle::with_template("{spinner} {pos} keys read {per_sec}")
-        {
-            bar.set_style(style);
-        }
-        bar
-    });
+    let progress = term::progress::bar(None, "{spinner} {pos} keys read {per_sec}");
     let request = RangeRequest {
         key,
         range_end,
@@ -132,12 +122,7 @@ pub async fn run(args: DuArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
         rows,
         total,
     };
-    match format {
-        Format::Json => du::json(&report, ctx.out)?,
-        Format::Table => du::table(&report, ctx.out)?,
-        _ if std::io::stdout().is_terminal() => du::table(&report, ctx.out)?,
-        _ => du::simple(&report, ctx.out)?,
-    }
+    ctx.report_printer(ResponseKind::Report).du(&report)?;
     Ok(())
 }
 

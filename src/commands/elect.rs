@@ -8,8 +8,8 @@ use clap::Args;
 
 use crate::client::session::{DEFAULT_SESSION_TTL, Session, SessionLost};
 use crate::client::{self, Client};
+use crate::commands::prelude::{Workbench, arg_bytes};
 use crate::commands::process::Interrupts;
-use crate::commands::{Context, arg_bytes};
 use crate::error::CliError;
 use crate::go;
 use crate::output::{self, Format, PrintOptions, ResponseKind};
@@ -59,7 +59,7 @@ pub fn plan(args: &ElectArgs) -> Result<Plan, CliError> {
     }
 }
 
-pub async fn run(args: ElectArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: ElectArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let plan = plan(&args)?;
     ctx.ensure_format(ResponseKind::Get)?;
     let mut interrupts = Interrupts::install()?;

@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 
 use crate::cli::values::go_int64;
 use crate::client::Client;
-use crate::commands::Context;
+use crate::commands::prelude::Workbench;
 use crate::error::CliError;
 use crate::go;
 use crate::output::{EndpointHash, EndpointHealth, EndpointStatus, ResponseKind};
@@ -122,7 +122,7 @@ fn healthy(endpoint: String, took: String) -> EndpointHealth {
     }
 }
 
-async fn health(cluster: bool, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+async fn health(cluster: bool, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let eps = ctx.endpoints(cluster).await?;
     // All endpoints at once, on this thread (the client's futures are not `Send`).
     let local = tokio::task::LocalSet::new();
@@ -152,7 +152,7 @@ async fn health(cluster: bool, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn status(cluster: bool, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+async fn status(cluster: bool, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let mut list = Vec::new();
     let mut failed = 0;
     let mut hint = None;
@@ -167,7 +167,7 @@ async fn status(cluster: bool, ctx: &mut Context<'_>) -> anyhow::Result<()> {
                 status,
             }),
             Err(e) => {
-                super::warn(format_args!(
+                crate::term::warn(format_args!(
                     "Failed to get the status of endpoint {ep} ({e:#})"
                 ));
                 failed += 1;
@@ -186,7 +186,7 @@ async fn status(cluster: bool, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn hashkv(cluster: bool, rev: i64, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+async fn hashkv(cluster: bool, rev: i64, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let mut list = Vec::new();
     let mut last_error = None;
     for ep in ctx.endpoints(cluster).await? {
@@ -197,7 +197,7 @@ async fn hashkv(cluster: bool, rev: i64, ctx: &mut Context<'_>) -> anyhow::Resul
         match result {
             Ok(hash) => list.push(EndpointHash { endpoint: ep, hash }),
             Err(e) => {
-                super::warn(format_args!(
+                crate::term::warn(format_args!(
                     "Failed to get the hash of endpoint {ep} ({e:#})"
                 ));
                 last_error = Some(e);
@@ -214,7 +214,7 @@ async fn hashkv(cluster: bool, rev: i64, ctx: &mut Context<'_>) -> anyhow::Resul
     }
 }
 
-pub async fn run(args: EndpointArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: EndpointArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     ctx.ensure_format(ResponseKind::Endpoint)?;
     match args.command {
         EndpointCommand::Health(_) => health(args.cluster, ctx).await,

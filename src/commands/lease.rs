@@ -6,8 +6,8 @@ use clap_complete::engine::ArgValueCompleter;
 
 use crate::cli::values::go_parse_int;
 use crate::client::{self, lease::KeepAliveEvent};
-use crate::commands::Context;
 use crate::commands::completion::{Positional, Source};
+use crate::commands::prelude::Workbench;
 use crate::commands::process::{Sigint, die_of_sigint};
 use crate::error::{CliError, ExitCode};
 use crate::output::{self, ResponseKind, lease_hex};
@@ -107,7 +107,7 @@ pub struct KeepAliveArgs {
     pub args: Vec<String>,
 }
 
-pub async fn run(args: LeaseArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: LeaseArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     match args.command {
         LeaseCommand::Grant(a) => grant(a, ctx).await,
         LeaseCommand::Revoke(a) => revoke(a, ctx).await,
@@ -159,7 +159,7 @@ fn bad_connection(e: client::Error) -> anyhow::Error {
     }
 }
 
-async fn grant(args: GrantArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+async fn grant(args: GrantArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let ttl = plan_grant(&args)?;
     ctx.ensure_format(ResponseKind::Lease)?;
     let resp = ctx
@@ -171,7 +171,7 @@ async fn grant(args: GrantArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn revoke(args: RevokeArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+async fn revoke(args: RevokeArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let id = one_lease_id(&args.args, "lease revoke command needs 1 argument")?;
     ctx.ensure_format(ResponseKind::LeaseRevoke)?;
     let resp = ctx
@@ -183,7 +183,7 @@ async fn revoke(args: RevokeArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn time_to_live(args: TimeToLiveArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+async fn time_to_live(args: TimeToLiveArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let id = one_lease_id(
         &args.args,
         "lease timetolive command needs lease ID as argument",
@@ -202,14 +202,14 @@ async fn time_to_live(args: TimeToLiveArgs, ctx: &mut Context<'_>) -> anyhow::Re
     Ok(())
 }
 
-async fn list(ctx: &mut Context<'_>) -> anyhow::Result<()> {
+async fn list(ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     ctx.ensure_format(ResponseKind::Lease)?;
     let resp = ctx.client()?.lease_leases().await.map_err(bad_connection)?;
     ctx.printer(ctx.style()).lease_list(&resp)?;
     Ok(())
 }
 
-async fn keep_alive(args: KeepAliveArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+async fn keep_alive(args: KeepAliveArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let id = one_lease_id(
         &args.args,
         "lease keep-alive command needs lease ID as argument",

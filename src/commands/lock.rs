@@ -13,8 +13,8 @@ use clap::Args;
 use crate::cli::values::go_int64;
 use crate::client::session::{Session, SessionLost};
 use crate::client::{self, Client};
+use crate::commands::prelude::{Workbench, arg_bytes};
 use crate::commands::process::{Failure, Interrupts, UserCommand};
-use crate::commands::{Context, arg_bytes};
 use crate::error::{CliError, CommandFailed};
 use crate::go;
 use crate::output::{self, Format, PrintOptions, ResponseKind};
@@ -40,7 +40,7 @@ pub struct LockArgs {
     pub args: Vec<OsString>,
 }
 
-pub async fn run(args: LockArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: LockArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let Some((name, command)) = args.args.split_first() else {
         return Err(CliError::bad_args(
             "lock takes a lock name argument and an optional command to execute",

@@ -3,8 +3,8 @@
 use clap::{Args, Subcommand};
 use clap_complete::engine::ArgValueCompleter;
 
-use crate::commands::Context;
 use crate::commands::completion::{Positional, Source};
+use crate::commands::prelude::Workbench;
 use crate::error::CliError;
 use crate::go;
 use crate::output::ResponseKind;
@@ -216,7 +216,7 @@ pub fn new_member_env(name: &str, peer_urls: &str, resp: &MemberAddResponse) -> 
     )
 }
 
-pub async fn run(args: MemberArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: MemberArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     match args.command {
         MemberCommand::Add(args) => {
             let (name, request) = plan_add(&args)?;

@@ -10,7 +10,6 @@
 
 use std::cell::Cell;
 use std::ffi::OsString;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -18,8 +17,8 @@ use clap::Args;
 
 use crate::cli::values::go_int64;
 use crate::client::{self, Client, Credentials, TlsOptions};
+use crate::commands::prelude::{Workbench, arg_bytes};
 use crate::commands::process::{Sigint, die_of_sigint};
-use crate::commands::{Context, arg_bytes};
 use crate::error::CliError;
 use crate::keys::prefix_range;
 use crate::paged::{DEFAULT_PAGE_BYTES, Pages};
@@ -28,6 +27,7 @@ use crate::pb::etcdserverpb::{
     DeleteRangeRequest, PutRequest, RangeRequest, RequestOp, TxnRequest, WatchCreateRequest,
 };
 use crate::pb::mvccpb::event::EventType;
+use crate::term;
 
 /// etcd's own default for `--max-txn-ops`, so a default server accepts every txn.
 const DEFAULT_MAX_TXN_OPS: u32 = 128;
@@ -158,7 +158,7 @@ pub fn plan(args: &MakeMirrorArgs) -> Result<Plan, CliError> {
 fn dest_config(
     args: &MakeMirrorArgs,
     plan: &Plan,
-    ctx: &mut Context<'_>,
+    ctx: &mut Workbench<'_>,
 ) -> anyhow::Result<client::Config> {
     let path = |s: &str| (!s.is_empty()).then(|| PathBuf::from(s));
     let tls_given =
@@ -177,8 +177,7 @@ fn dest_config(
     } else if let Some((user, password)) = args.dest_user.split_once(':') {
         Some((user.to_string(), password.to_string()))
     } else {
-        let password =
-            crate::commands::prompt::ask_password(&mut *ctx.out, "Destination Password: ")?;
+        let password = crate::term::prompt::ask_password(&mut *ctx.out, "Destination Password: ")?;
         Some((args.dest_user.clone(), password))
     };
     Ok(client::Config {
@@ -202,14 +201,14 @@ struct Progress {
     copy_revision: Cell<i64>,
 }
 
-pub async fn run(args: MakeMirrorArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: MakeMirrorArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let plan = plan(&args)?;
     let dest_config = dest_config(&args, &plan, ctx)?;
     let dest = ctx.new_client(dest_config)?;
     let mut sigint = Sigint::install()?;
     let (source, out) = ctx.client_and_out()?;
     let progress = Progress::default();
-    let bar = std::io::stderr().is_terminal().then(progress_bar);
+    let bar = term::progress::bar(None, "{spinner} {msg}");
     let work = mirror(&plan, source, &dest, &progress);
     tokio::pin!(work);
     let start = tokio::time::Instant::now();
@@ -222,7 +221,7 @@ pub async fn run(args: MakeMirrorArgs, ctx: &mut Context<'_>) -> anyhow::Result<
                 if let Some(bar) = &bar {
                     bar.finish_and_clear();
                 }
-                crate::commands::warn(interrupted_message(&progress));
+                crate::term::warn(interrupted_message(&progress));
                 return Err(die_of_sigint(out));
             }
             result = &mut work => {
@@ -248,15 +247,6 @@ pub async fn run(args: MakeMirrorArgs, ctx: &mut Context<'_>) -> anyhow::Result<
             }
         }
     }
-}
-
-fn progress_bar() -> indicatif::ProgressBar {
-    let bar =
-        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg}") {
-        bar.set_style(style);
-    }
-    bar
 }
 
 fn progress_message(progress: &Progress) -> String {
@@ -458,7 +448,7 @@ mod tests {
 
     fn plan_of(argv: &[&str]) -> Result<Plan, CliError> {
         let parsed: MakeMirrorArgs =
-            crate::commands::try_parse_args(argv).expect("arguments parse");
+            crate::commands::prelude::try_parse_args(argv).expect("arguments parse");
         plan(&parsed)
     }
 

@@ -3,8 +3,8 @@
 use clap::Args;
 use clap_complete::engine::ArgValueCompleter;
 
-use crate::commands::Context;
 use crate::commands::completion::{Positional, Source};
+use crate::commands::prelude::Workbench;
 use crate::error::CliError;
 use crate::go;
 use crate::output::ResponseKind;
@@ -28,7 +28,7 @@ pub fn plan(args: &MoveLeaderArgs) -> Result<u64, CliError> {
     go::parse_hex_u64(target).map_err(CliError::bad_args)
 }
 
-pub async fn run(args: MoveLeaderArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: MoveLeaderArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let target = plan(&args)?;
     ctx.ensure_format(ResponseKind::MoveLeader)?;
     let endpoints = ctx.settings.client.endpoints.clone();

@@ -10,11 +10,12 @@
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::io::AsRawFd;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::error::{CliError, ExitCode, Verbatim};
 use crate::go;
+use crate::storage::PartFile;
 use crate::storage::bbolt::{self, Db, Item};
 use crate::storage::bbolt_write::Writer;
 
@@ -78,7 +79,7 @@ fn lock(file: &File, path: &Path) -> anyhow::Result<()> {
         }
         if !told && started.elapsed() >= LOCK_PATIENCE {
             told = true;
-            super::warn(format!(
+            crate::term::warn(format!(
                 "waiting for etcd to close and release its lock on {}. To defrag a running etcd instance, omit --data-dir.",
                 go::quote(path.as_os_str().as_encoded_bytes())
             ));
@@ -91,16 +92,13 @@ fn lock(file: &File, path: &Path) -> anyhow::Result<()> {
 /// renames that over it.
 fn defragment(db_path: &Path, source: Option<&Db>) -> anyhow::Result<()> {
     let dir = db_path.parent().unwrap_or(Path::new("."));
-    let mut tmp = TempFile {
-        path: dir.join(format!("db.tmp.ectl-{}", std::process::id())),
-        keep: false,
-    };
+    let tmp = PartFile::new(dir.join(format!("db.tmp.ectl-{}", std::process::id())));
     let out = OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
-        .open(&tmp.path)
-        .map_err(|e| anyhow::anyhow!(go::path_error("open", &tmp.path, &e)))?;
+        .open(tmp.path())
+        .map_err(|e| anyhow::anyhow!(go::path_error("open", tmp.path(), &e)))?;
     match source {
         None => drop(Writer::new(out, NEW_PAGE_SIZE)?.finish()?),
         Some(db) => {
@@ -115,23 +113,10 @@ fn defragment(db_path: &Path, source: Option<&Db>) -> anyhow::Result<()> {
             writer.finish()?;
         }
     }
-    std::fs::rename(&tmp.path, db_path)
-        .map_err(|e| anyhow::anyhow!("rename {} {}: {e}", tmp.path.display(), db_path.display()))?;
-    tmp.keep = true;
+    std::fs::rename(tmp.path(), db_path).map_err(|e| {
+        anyhow::anyhow!("rename {} {}: {e}", tmp.path().display(), db_path.display())
+    })?;
+    tmp.keep();
     File::open(dir)?.sync_all()?;
     Ok(())
-}
-
-/// The new file until it has replaced the old one; removed if anything fails before.
-struct TempFile {
-    path: PathBuf,
-    keep: bool,
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.keep {
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
 }

@@ -4,9 +4,7 @@ use std::io::Write;
 
 use clap::Args;
 
-/// The etcdctl release whose behaviour ectl reproduces; scripts parse this line, so it names
-/// that release rather than ectl's own version (which `ectl --version` prints).
-pub const ETCDCTL_VERSION: &str = "3.4.23";
+use crate::cli::ETCDCTL_VERSION;
 
 /// The etcd API version ectl speaks, in etcdctl's `API version:` line.
 pub const API_VERSION: &str = "3.4";

@@ -16,8 +16,8 @@ use tokio::sync::mpsc;
 use crate::cli::Etcdctl;
 use crate::cli::values::go_int64;
 use crate::client::watch::{Delivery, Watches};
-use crate::commands::Context;
 use crate::commands::line::argify;
+use crate::commands::prelude::Workbench;
 use crate::commands::process::{Failure, Sigint, UserCommand, die_of_sigint};
 use crate::error::{CliError, ExitCode, Verbatim};
 use crate::go;
@@ -253,7 +253,7 @@ fn parse_line_flags(args: &[Vec<u8>]) -> Result<WatchArgs, CliError> {
         .map_err(|e| CliError::bad_args(e.to_string()))
 }
 
-pub async fn run(args: WatchArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: WatchArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let env = WatchEnv::from_process();
     env.check()?;
     // Ctrl-C from here on ends the watch after the response being printed, output flushed;
@@ -341,9 +341,7 @@ impl WatchLoop<'_, '_> {
             LineRequest::Progress => self.watches.request_progress(),
             LineRequest::Invalid(message) => {
                 self.out.flush()?;
-                let mut stderr = std::io::stderr().lock();
-                stderr.write_all(&message)?;
-                stderr.write_all(b"\n")?;
+                crate::term::warn_bytes(&message)?;
             }
         }
         Ok(())
@@ -354,14 +352,14 @@ impl WatchLoop<'_, '_> {
             Delivery::Response { watch, response } => (watch, response),
             Delivery::Closed { error, .. } => {
                 self.out.flush()?;
-                super::warn(format_args!("watch was canceled ({error})"));
+                crate::term::warn(format_args!("watch was canceled ({error})"));
                 return Ok(output::printer(self.format, self.style, &mut *self.out).watch_closed()?);
             }
             Delivery::Canceled { .. } => return Ok(()),
         };
         if response.canceled {
             self.out.flush()?;
-            super::warn(format_args!("watch was canceled ({COMPACTED})"));
+            crate::term::warn(format_args!("watch was canceled ({COMPACTED})"));
             self.compacted = Some(response.compact_revision);
         }
         if is_progress_notify(&response) {
@@ -478,7 +476,8 @@ mod tests {
     }
 
     fn plan_of(argv: &[&str], env: &WatchEnv) -> Result<Plan, CliError> {
-        let parsed: WatchArgs = crate::commands::try_parse_args(argv).expect("arguments parse");
+        let parsed: WatchArgs =
+            crate::commands::prelude::try_parse_args(argv).expect("arguments parse");
         plan(&parsed, argv.last() == Some(&"--"), env)
     }
 

@@ -43,6 +43,7 @@ impl Usage {
     }
 }
 
+#[derive(Default)]
 pub struct UsageReport {
     pub revision: i64,
     /// Largest first, already cut to `--top`.

@@ -4,7 +4,8 @@
 //! [`Printer`] is split by command group (cluster, auth, lease, watch, snapshot), one module
 //! each; every response method has a default that hands the message to [`Fallback`], so a
 //! format writes only what it prints its own way: protobuf writes no method at all, table and
-//! fields only those etcdctl draws. Which format can print which response is decided by
+//! fields only those etcdctl draws. ectl's own reports (doctor, du, diff) are printer methods
+//! too ([`ReportPrinter`]). Which format can print which response is decided by
 //! [`Format::supports`], checked by the command before any request is sent, so `put -w table`
 //! fails without writing anything; a test holds each printer to that list.
 
@@ -18,6 +19,7 @@ mod json;
 mod lease;
 mod protobuf;
 mod range_stream;
+mod report;
 mod simple;
 mod snapshot;
 mod table;
@@ -31,6 +33,7 @@ pub use cluster::{ClusterPrinter, EndpointHash, EndpointHealth, EndpointStatus};
 use lease::REVOKE_PROTOBUF;
 pub use lease::{LeasePrinter, lease_hex};
 pub use range_stream::RangeStream;
+pub use report::ReportPrinter;
 pub use snapshot::SnapshotPrinter;
 pub use watch::{WatchPrinter, event_type_name};
 
@@ -217,6 +220,7 @@ pub trait Printer:
     + auth::AuthPrinter
     + watch::WatchPrinter
     + lease::LeasePrinter
+    + report::ReportPrinter
 {
     fn get(&mut self, resp: &RangeResponse) -> io::Result<()> {
         self.fallback(ResponseKind::Get, Some(resp))
@@ -312,6 +316,9 @@ mod tests {
             (Lease, |p| p.lease_list(&Default::default())),
             (LeaseRevoke, |p| p.lease_revoke(1, &Default::default())),
             (Downgrade, |p| p.downgrade("enable", &Default::default())),
+            (Report, |p| p.doctor(&Default::default())),
+            (Report, |p| p.du(&Default::default())),
+            (Diff, |p| p.diff(&[])),
         ]
     }
 

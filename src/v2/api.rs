@@ -205,29 +205,7 @@ fn unexpected(status: u16) -> Error {
 /// A body Go's `json.Unmarshal` refused, in its words for the usual cases (an empty or a
 /// non-JSON body).
 fn bad_json(e: &serde_json::Error) -> Error {
-    Error::other(go_json_error(e))
-}
-
-pub fn go_json_error(e: &serde_json::Error) -> String {
-    if e.is_eof() {
-        "unexpected end of JSON input".to_string()
-    } else {
-        e.to_string()
-    }
-}
-
-/// Go's text for a body that does not start like JSON: `invalid character 'x' looking for
-/// beginning of value`.
-pub fn go_json_start_error(body: &[u8]) -> Option<String> {
-    let first = body.iter().copied().find(|b| !b.is_ascii_whitespace());
-    match first {
-        None => Some("unexpected end of JSON input".to_string()),
-        Some(b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n') => None,
-        Some(b) => Some(format!(
-            "invalid character '{}' looking for beginning of value",
-            char::from(b)
-        )),
-    }
+    Error::other(crate::go::json_error(e))
 }
 
 pub fn members_list() -> Request {
@@ -518,23 +496,6 @@ mod tests {
             role_body("r", Some(("grant", Perm::Read, &["/foo/*".to_string()]))),
             r#"{"role":"r","permissions":{"kv":{"read":null,"write":null}},"grant":{"kv":{"read":["/foo/*"],"write":null}}}"#
         );
-    }
-
-    #[test]
-    fn go_json_errors_for_non_json_bodies() {
-        assert_eq!(
-            go_json_start_error(b"  404 page not found").as_deref(),
-            None
-        );
-        assert_eq!(
-            go_json_start_error(b"<html>").as_deref(),
-            Some("invalid character '<' looking for beginning of value")
-        );
-        assert_eq!(
-            go_json_start_error(b"").as_deref(),
-            Some("unexpected end of JSON input")
-        );
-        assert_eq!(go_json_start_error(b"{}"), None);
     }
 
     #[test]

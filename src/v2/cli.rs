@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::error::Exit;
 use super::flags::{self, Flag, HELP, Kind, Parsed};
-use crate::commands::version::ETCDCTL_VERSION;
+use crate::cli::ETCDCTL_VERSION;
 
 /// What the command line asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,4 +1,4 @@
-//! The v2 client core: HTTP/1.1 over hyper's connection API (the hyper tonic already brings in),
+//! The v2 client core: HTTP/1.1 over the shared hyper client ([`crate::http1`]),
 //! one pinned endpoint rotated on failure, `--timeout` per request, `--total-timeout` per call,
 //! the member-list sync, and the cluster error that lists every endpoint's failure. It never
 //! prints: `--debug` lines go to the [`Trace`] the caller hands in.
@@ -8,16 +8,15 @@ use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
-use hyper::client::conn::http1::SendRequest;
 use hyper::{Method, Request as HttpRequest};
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
 use super::error::Error;
 use super::url::Url;
-use crate::client::tls::{self as v3tls, TlsOptions};
+use crate::client::tls::TlsOptions;
 use crate::go::errno_text as go_errno_text;
 use crate::go::quote as go_quote;
+use crate::http1::{self, Sender};
 
 /// Where `--debug` lines go (stderr in the binary, a buffer in tests).
 pub type Trace = Box<dyn FnMut(&str) + Send>;
@@ -112,7 +111,7 @@ pub struct Client {
     authorization: Option<String>,
     tls: TlsOptions,
     tls_config: Option<Arc<rustls::ClientConfig>>,
-    conn: Option<(String, SendRequest<Full<Bytes>>)>,
+    conn: Option<(String, Sender)>,
     trace: Option<Trace>,
 }
 
@@ -344,7 +343,7 @@ impl Client {
     }
 
     /// The kept-alive connection to `endpoint`, or a new one.
-    async fn connection(&mut self, endpoint: &Url) -> Result<SendRequest<Full<Bytes>>, Error> {
+    async fn connection(&mut self, endpoint: &Url) -> Result<Sender, Error> {
         if let Some((key, sender)) = self.conn.take()
             && key == endpoint.to_string()
             && !sender.is_closed()
@@ -377,9 +376,9 @@ impl Client {
                 .connect(name, tcp)
                 .await
                 .map_err(|e| tls_error(&e))?;
-            handshake(TokioIo::new(stream), endpoint).await
+            handshake(stream, endpoint).await
         } else {
-            handshake(TokioIo::new(tcp), endpoint).await
+            handshake(tcp, endpoint).await
         }
     }
 
@@ -387,28 +386,19 @@ impl Client {
         if let Some(config) = &self.tls_config {
             return Ok(config.clone());
         }
-        let shared = v3tls::client_config(&self.tls).map_err(|e| Error::other(e.to_string()))?;
-        // The v3 set-up offers h2 for gRPC; the v2 API is spoken in HTTP/1.1.
-        let mut config = (*shared).clone();
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
-        let config = Arc::new(config);
+        let config = http1::tls_config(&self.tls).map_err(|e| Error::other(e.to_string()))?;
         self.tls_config = Some(config.clone());
         Ok(config)
     }
 }
 
-async fn handshake<T>(io: TokioIo<T>, endpoint: &Url) -> Result<SendRequest<Full<Bytes>>, Error>
+async fn handshake<T>(io: T, endpoint: &Url) -> Result<Sender, Error>
 where
     T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let (sender, conn) = hyper::client::conn::http1::handshake(io)
+    http1::handshake(io)
         .await
-        .map_err(|e| read_error(endpoint, &e))?;
-    tokio::spawn(async move {
-        // The connection's own errors reach the caller through its pending request.
-        let _ = conn.await;
-    });
-    Ok(sender)
+        .map_err(|e| read_error(endpoint, &e))
 }
 
 /// Connects as Go's dialer does, with its error text (`dial tcp ADDR: connect: ...`).

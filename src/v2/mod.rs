@@ -35,7 +35,7 @@ pub async fn run(invocation: Invocation, out: &mut dyn Write) -> anyhow::Result<
 pub fn discover_endpoints(domain: &str, insecure: bool) -> anyhow::Result<Vec<String>> {
     let found = crate::discovery::lookup(domain, "", insecure)?;
     for notice in found.notices() {
-        crate::commands::warn(notice);
+        crate::term::warn(notice);
     }
     Ok(found.endpoints)
 }

@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 use tonic::Code;
 
 use crate::client;
-use crate::commands::Context;
+use crate::commands::prelude::{NoArgs, Workbench};
 use crate::error::CliError;
 use crate::output::ResponseKind;
 use crate::pb::etcdserverpb::{
@@ -56,17 +56,10 @@ pub enum AuthCommand {
     Status(NoArgs),
 }
 
-/// A subcommand that takes no positional argument; extra ones get etcdctl's message.
-#[derive(Debug, Args)]
-pub struct NoArgs {
-    #[arg(hide = true)]
-    pub args: Vec<OsString>,
-}
-
 /// etcd's error when auth is enabled while the root user lacks the root role.
 const ROOT_ROLE_MISSING: &str = "etcdserver: root user does not have root role";
 
-pub async fn run(args: AuthArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: AuthArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     match args.command {
         AuthCommand::Enable(a) => {
             no_args(&a, "auth enable command does not accept any arguments")?;
@@ -98,7 +91,7 @@ pub async fn run(args: AuthArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
 
 /// etcdctl's `auth enable`: when etcd says the root user lacks the root role, create the role,
 /// grant it, and try again.
-async fn enable(ctx: &mut Context<'_>) -> anyhow::Result<()> {
+async fn enable(ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let client = ctx.client()?;
     let mut fixed = false;
     loop {

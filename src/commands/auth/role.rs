@@ -8,7 +8,7 @@ use clap_complete::engine::ArgValueCompleter;
 
 use super::{exactly, name};
 use crate::commands::completion::{Positional, Source};
-use crate::commands::{Context, NoArgs, arg_bytes};
+use crate::commands::prelude::{NoArgs, Workbench, arg_bytes};
 use crate::error::CliError;
 use crate::keys::prefix_end;
 use crate::output::ResponseKind;
@@ -210,7 +210,7 @@ fn one_role(args: &NameArgs, command: &str) -> Result<String, CliError> {
     name(role)
 }
 
-pub async fn run(args: RoleArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: RoleArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let style = ctx.style();
     match args.command {
         RoleCommand::Add(a) => {

@@ -12,8 +12,7 @@ use std::ffi::OsString;
 
 use super::{exactly, name};
 use crate::commands::completion::{Positional, Source};
-use crate::commands::prompt::{ask_password, read_password};
-use crate::commands::{Context, NoArgs};
+use crate::commands::prelude::{NoArgs, Workbench};
 use crate::error::CliError;
 use crate::output::ResponseKind;
 use crate::pb::authpb::UserAddOptions;
@@ -21,6 +20,7 @@ use crate::pb::etcdserverpb::{
     AuthRoleGetRequest, AuthUserAddRequest, AuthUserChangePasswordRequest, AuthUserDeleteRequest,
     AuthUserGetRequest, AuthUserGrantRoleRequest, AuthUserListRequest, AuthUserRevokeRoleRequest,
 };
+use crate::term::prompt::{ask_password, read_password};
 
 /// User related commands
 ///
@@ -217,7 +217,7 @@ fn new_password(
     Ok(first)
 }
 
-pub async fn run(args: UserArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: UserArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let style = ctx.style();
     match args.command {
         UserCommand::Add(a) => {
@@ -336,7 +336,8 @@ mod tests {
     use crate::error::ExitCode;
 
     fn plan_of(argv: &[&str]) -> Result<(String, NewPassword), String> {
-        let parsed: AddArgs = crate::commands::try_parse_args(argv).expect("arguments parse");
+        let parsed: AddArgs =
+            crate::commands::prelude::try_parse_args(argv).expect("arguments parse");
         plan_add(&parsed).map_err(|e| e.message)
     }
 
@@ -373,7 +374,7 @@ mod tests {
             plan_of(&[]).unwrap_err(),
             "user add command requires user name as its argument"
         );
-        let parsed: AddArgs = crate::commands::try_parse_args(&[]).unwrap();
+        let parsed: AddArgs = crate::commands::prelude::try_parse_args(&[]).unwrap();
         assert_eq!(plan_add(&parsed).unwrap_err().code, ExitCode::BadArgs);
         assert!(plan_of(&["a", "b"]).is_err());
     }

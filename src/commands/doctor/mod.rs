@@ -4,7 +4,6 @@
 
 mod probe;
 
-use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -13,14 +12,14 @@ use rustls::pki_types::ServerName;
 use rustls::{AlertDescription, CertificateError};
 
 use crate::client::{self, Endpoint, Retry, TlsOptions};
-use crate::commands::Context;
+use crate::commands::prelude::Workbench;
 use crate::error::CliError;
 use crate::go::humanize_bytes;
-use crate::output::doctor::{self, Check, Report, Stage, Verdict};
-use crate::output::{Format, ResponseKind};
+use crate::output::ResponseKind;
+use crate::output::doctor::{Check, Report, Stage, Verdict};
 use crate::pb::etcdserverpb::auth_client::AuthClient;
 use crate::pb::etcdserverpb::{AuthenticateRequest, RangeRequest, StatusResponse};
-use probe::{HttpFailure, HttpResponse, Io, TcpFailure};
+use probe::{HttpFailure, HttpResponse, TcpFailure};
 
 /// Diagnoses connections to etcd (ectl only)
 ///
@@ -54,8 +53,7 @@ const MAX_CLOCK_SKEW: Duration = Duration::from_secs(2);
 /// A server certificate expiring this soon is a warning.
 const EXPIRY_WARNING: Duration = Duration::from_secs(30 * 24 * 3600);
 
-pub async fn run(args: DoctorArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
-    let format = ctx.format();
+pub async fn run(args: DoctorArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     ctx.ensure_format(ResponseKind::Report)?;
     let config = ctx.client_config()?;
     let mut report = Report::default();
@@ -83,12 +81,7 @@ pub async fn run(args: DoctorArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> 
     compare_members(&statuses, &args, &mut report.checks);
     report.healthy = report.failures() == 0;
 
-    match format {
-        Format::Json => doctor::json(&report, ctx.out)?,
-        Format::Table => doctor::table(&report, ctx.out)?,
-        _ if std::io::stdout().is_terminal() => doctor::table(&report, ctx.out)?,
-        _ => doctor::simple(&report, ctx.out)?,
-    }
+    ctx.report_printer(ResponseKind::Report).doctor(&report)?;
     match report.failures() {
         0 => Ok(()),
         1 => Err(CliError::error("doctor found 1 problem").into()),
@@ -127,7 +120,7 @@ impl EndpointProbe<'_> {
         endpoint: &Endpoint,
         config: &client::Config,
         args: &DoctorArgs,
-        ctx: &Context<'_>,
+        ctx: &Workbench<'_>,
     ) -> Option<StatusResponse> {
         let budget = config.dial_timeout.min(config.command_timeout);
         let uses_tls = endpoint.uses_tls(config.tls.is_some());
@@ -148,7 +141,7 @@ impl EndpointProbe<'_> {
             let opts = config.tls.clone().unwrap_or_default();
             self.tls(endpoint, tcp, &opts, budget).await?
         } else {
-            self.protocol(endpoint, Box::new(tcp), false, budget)
+            self.protocol(endpoint, probe::Conn::new(tcp), false, budget)
                 .await?
         };
         let clock = clock_check(&http);
@@ -249,9 +242,9 @@ impl EndpointProbe<'_> {
             }
         };
         let requested = seen.lock().unwrap().client_cert_requested;
-        let mut stream: Box<dyn Io> = Box::new(tls);
+        let mut stream = probe::Conn::new(tls);
         // A refused client certificate surfaces on the first read.
-        let first = probe::get(&mut *stream, &endpoint.host, "/members", budget).await;
+        let first = stream.get(&endpoint.host, "/members", budget).await;
         if let Err(failure @ HttpFailure::Io(e)) = &first
             && probe::tls_error(e).is_some()
         {
@@ -374,11 +367,11 @@ impl EndpointProbe<'_> {
     async fn protocol(
         &mut self,
         endpoint: &Endpoint,
-        mut stream: Box<dyn Io>,
+        mut stream: probe::Conn,
         tls: bool,
         budget: Duration,
     ) -> Option<HttpResponse> {
-        let first = probe::get(&mut *stream, &endpoint.host, "/members", budget).await;
+        let first = stream.get(&endpoint.host, "/members", budget).await;
         self.protocol_answer(endpoint, stream, first, tls, budget)
             .await
     }
@@ -388,7 +381,7 @@ impl EndpointProbe<'_> {
     async fn protocol_answer(
         &mut self,
         endpoint: &Endpoint,
-        mut stream: Box<dyn Io>,
+        mut stream: probe::Conn,
         first: Result<HttpResponse, HttpFailure>,
         tls: bool,
         budget: Duration,
@@ -423,7 +416,7 @@ impl EndpointProbe<'_> {
             self.fail(Stage::Protocol, "the server expects TLS".into(), tls_fix);
             return None;
         }
-        let version = match probe::get(&mut *stream, &endpoint.host, "/version", budget).await {
+        let version = match stream.get(&endpoint.host, "/version", budget).await {
             Ok(response) => response,
             Err(failure) => {
                 self.http_failed(failure, tls, budget, tls_fix);
@@ -497,7 +490,7 @@ impl EndpointProbe<'_> {
 
     /// Whether auth is on, and whether the given credentials are accepted; `Some` when the
     /// member can be asked for its status next.
-    async fn auth(&mut self, config: &client::Config, ctx: &Context<'_>) -> Option<()> {
+    async fn auth(&mut self, config: &client::Config, ctx: &Workbench<'_>) -> Option<()> {
         let anonymous = client::Config {
             credentials: None,
             ..config.clone()
@@ -599,7 +592,7 @@ impl EndpointProbe<'_> {
         &mut self,
         config: &client::Config,
         args: &DoctorArgs,
-        ctx: &Context<'_>,
+        ctx: &Workbench<'_>,
     ) -> Option<StatusResponse> {
         let status = match ctx.new_client(config.clone()) {
             Ok(client) => client.status().await,

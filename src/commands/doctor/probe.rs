@@ -5,7 +5,9 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
 
 use rustls::client::danger::ServerCertVerifier;
@@ -13,11 +15,12 @@ use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
 use rustls::pki_types::ServerName;
 use rustls::sign::CertifiedKey;
 use rustls::{ClientConfig, SignatureScheme};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
 use crate::client::TlsOptions;
 use crate::client::tls::CertVerifier;
+use crate::http1;
 
 /// Any connection an HTTP request can go over: plain TCP or TLS.
 pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
@@ -67,7 +70,7 @@ pub struct Seen {
 /// recorders around certificate verification and client-certificate selection, speaking
 /// HTTP/1.1 instead of gRPC's h2.
 pub fn tls_config(opts: &TlsOptions, seen: &Arc<Mutex<Seen>>) -> Result<Arc<ClientConfig>, String> {
-    let base = crate::client::tls::client_config(opts).map_err(|e| e.to_string())?;
+    let base = crate::http1::tls_config(opts).map_err(|e| e.to_string())?;
     let mut config = (*base).clone();
     config.client_auth_cert_resolver = Arc::new(RecordingResolver {
         inner: config.client_auth_cert_resolver.clone(),
@@ -93,7 +96,6 @@ pub fn tls_config(opts: &TlsOptions, seen: &Arc<Mutex<Seen>>) -> Result<Arc<Clie
             .dangerous()
             .set_certificate_verifier(Arc::new(recording));
     }
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }
 
@@ -140,7 +142,7 @@ impl ResolvesClientCert for RecordingResolver {
 #[derive(Debug)]
 pub struct HttpResponse {
     pub status: u16,
-    headers: Vec<(String, String)>,
+    headers: hyper::HeaderMap,
     pub body: Vec<u8>,
     /// Local time half-way between sending the request and receiving the answer.
     pub local_midpoint: SystemTime,
@@ -148,10 +150,7 @@ pub struct HttpResponse {
 
 impl HttpResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.get(name)?.to_str().ok()
     }
 }
 
@@ -166,88 +165,137 @@ pub enum HttpFailure {
     Io(io::Error),
 }
 
-/// Responses larger than this are not etcd's short `/version` or `/members` answers.
-const MAX_RESPONSE: usize = 64 * 1024;
+/// How many of an answer's first bytes are kept to name what sent them.
+const FIRST_BYTES: usize = 16;
 
-/// `GET path` on a kept-alive connection, reading one response.
-pub async fn get(
-    stream: &mut dyn Io,
-    host: &str,
-    path: &str,
-    budget: Duration,
-) -> Result<HttpResponse, HttpFailure> {
-    let sent = SystemTime::now();
-    let exchange = async {
-        let request =
-            format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: ectl-doctor\r\n\r\n");
-        stream
-            .write_all(request.as_bytes())
-            .await
-            .map_err(HttpFailure::Io)?;
-        read_response(stream).await
-    };
-    let (status, headers, body) = match tokio::time::timeout(budget, exchange).await {
-        Err(_) => return Err(HttpFailure::Silent),
-        Ok(result) => result?,
-    };
-    let received = SystemTime::now();
-    let half = received.duration_since(sent).unwrap_or_default() / 2;
-    Ok(HttpResponse {
-        status,
-        headers,
-        body,
-        local_midpoint: sent + half,
-    })
+/// A kept-alive HTTP/1.1 connection on the shared client ([`crate::http1`]) that keeps the
+/// first bytes of each answer: when they are not HTTP, they tell what the port speaks (a TLS
+/// alert, another protocol), which hyper's errors do not carry.
+pub struct Conn {
+    /// The stream until the first request hands it to hyper.
+    stream: Option<Box<dyn Io>>,
+    sender: Option<http1::Sender>,
+    first: Arc<Mutex<Vec<u8>>>,
 }
 
-type Parsed = (u16, Vec<(String, String)>, Vec<u8>);
+impl Conn {
+    pub fn new(stream: impl Io + 'static) -> Conn {
+        Conn {
+            stream: Some(Box::new(stream)),
+            sender: None,
+            first: Arc::default(),
+        }
+    }
 
-async fn read_response(stream: &mut dyn Io) -> Result<Parsed, HttpFailure> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        let n = stream.read(&mut chunk).await.map_err(HttpFailure::Io)?;
-        if n == 0 {
-            return match parse(&buf, true) {
-                _ if buf.is_empty() => Err(HttpFailure::Closed),
-                Some(parsed) => Ok(parsed),
-                None => Err(not_http(&buf)),
+    /// `GET path`, reading one response within `budget`.
+    pub async fn get(
+        &mut self,
+        host: &str,
+        path: &str,
+        budget: Duration,
+    ) -> Result<HttpResponse, HttpFailure> {
+        if let Some(stream) = self.stream.take() {
+            let recording = Recording {
+                inner: stream,
+                first: self.first.clone(),
             };
+            self.sender = Some(
+                http1::handshake(recording)
+                    .await
+                    .map_err(|e| failure(e, &[]))?,
+            );
         }
-        buf.extend_from_slice(&chunk[..n]);
-        if !buf.starts_with(&b"HTTP/"[..buf.len().min(5)]) || buf.len() > MAX_RESPONSE {
-            return Err(not_http(&buf));
-        }
-        if let Some(parsed) = parse(&buf, false) {
-            return Ok(parsed);
-        }
+        // Only a failed hand-over leaves no sender: there is no connection any more.
+        let Some(sender) = &mut self.sender else {
+            return Err(HttpFailure::Closed);
+        };
+        self.first.lock().unwrap().clear();
+        let sent = SystemTime::now();
+        let headers = [("Host", host), ("User-Agent", "ectl-doctor")];
+        let exchange = http1::get(sender, path, &headers);
+        let response = match tokio::time::timeout(budget, exchange).await {
+            Err(_) => return Err(HttpFailure::Silent),
+            Ok(Err(http1::GetError::Request(e))) => {
+                return Err(HttpFailure::Io(io::Error::other(e)));
+            }
+            Ok(Err(http1::GetError::Http(e))) => {
+                let first = self.first.lock().unwrap().clone();
+                return Err(failure(e, &first));
+            }
+            Ok(Ok(response)) => response,
+        };
+        let received = SystemTime::now();
+        let half = received.duration_since(sent).unwrap_or_default() / 2;
+        let (head, body) = response.into_parts();
+        Ok(HttpResponse {
+            status: head.status.as_u16(),
+            headers: head.headers,
+            body,
+            local_midpoint: sent + half,
+        })
     }
 }
 
-fn not_http(buf: &[u8]) -> HttpFailure {
-    HttpFailure::NotHttp(buf[..buf.len().min(16)].to_vec())
+/// What a failed exchange says about the port, given the first bytes it answered with.
+fn failure(e: hyper::Error, first: &[u8]) -> HttpFailure {
+    if !first.is_empty() && (e.is_parse() || e.is_incomplete_message()) {
+        return HttpFailure::NotHttp(first.to_vec());
+    }
+    if e.is_incomplete_message() || e.is_closed() {
+        return HttpFailure::Closed;
+    }
+    // The I/O error under hyper's, as a copy that keeps its kind and a TLS error inside it
+    // (rustls errors are what the TLS stage diagnoses).
+    let mut source = std::error::Error::source(&e);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<io::Error>() {
+            return HttpFailure::Io(match tls_error(io) {
+                Some(tls) => io::Error::new(io.kind(), tls.clone()),
+                None => io::Error::new(io.kind(), io.to_string()),
+            });
+        }
+        source = cause.source();
+    }
+    HttpFailure::Io(io::Error::other(e))
 }
 
-/// One complete response in `buf`, or `None` while more is needed. Without a Content-Length the
-/// body runs to the end of the connection (`closed`).
-fn parse(buf: &[u8], closed: bool) -> Option<Parsed> {
-    let end = buf.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = std::str::from_utf8(&buf[..end]).ok()?;
-    let mut lines = head.split("\r\n");
-    let status: u16 = lines.next()?.split(' ').nth(1)?.parse().ok()?;
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
-        .collect();
-    let body = &buf[end + 4..];
-    let length = headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.parse::<usize>().ok());
-    match length {
-        Some(length) if body.len() >= length => Some((status, headers, body[..length].to_vec())),
-        None if closed => Some((status, headers, body.to_vec())),
-        _ => None,
+/// A stream that keeps the first [`FIRST_BYTES`] read since `first` was last cleared.
+struct Recording<T> {
+    inner: T,
+    first: Arc<Mutex<Vec<u8>>>,
+}
+
+impl<T: Io> AsyncRead for Recording<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        let mut first = self.first.lock().unwrap();
+        let room = FIRST_BYTES.saturating_sub(first.len());
+        let read = &buf.filled()[before..];
+        first.extend_from_slice(&read[..read.len().min(room)]);
+        polled
+    }
+}
+
+impl<T: Io> AsyncWrite for Recording<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, data)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
 
@@ -297,17 +345,5 @@ mod tests {
         );
         assert!(parse_http_date("yesterday").is_none());
         assert!(parse_http_date("Tue, 01 Foo 2026 07:31:06 GMT").is_none());
-    }
-
-    #[test]
-    fn responses_parse_with_and_without_a_length() {
-        let full = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nDate: x\r\n\r\nhi";
-        let (status, headers, body) = parse(full, false).unwrap();
-        assert_eq!((status, body.as_slice()), (200, &b"hi"[..]));
-        assert_eq!(headers[1], ("Date".to_string(), "x".to_string()));
-        assert!(parse(&full[..full.len() - 1], false).is_none());
-        let unbounded = b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request";
-        assert!(parse(unbounded, false).is_none());
-        assert_eq!(parse(unbounded, true).unwrap().0, 400);
     }
 }

@@ -3,7 +3,7 @@
 use clap::Args;
 
 use crate::cli::values::go_parse_int;
-use crate::commands::Context;
+use crate::commands::prelude::Workbench;
 use crate::error::CliError;
 use crate::pb::etcdserverpb::CompactionRequest;
 
@@ -34,7 +34,7 @@ pub fn plan(args: &CompactArgs) -> Result<CompactionRequest, CliError> {
     })
 }
 
-pub async fn run(args: CompactArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: CompactArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let request = plan(&args)?;
     let revision = request.revision;
     ctx.client()?.compact(request).await?;

@@ -7,7 +7,7 @@ use clap_complete::engine::ArgValueCompleter;
 
 use super::safe_del;
 use crate::commands::completion::{Positional, Source};
-use crate::commands::{Context, arg_bytes};
+use crate::commands::prelude::{Workbench, arg_bytes};
 use crate::error::CliError;
 use crate::keys::key_range;
 use crate::output::{Format, ResponseKind};
@@ -72,7 +72,7 @@ fn needs_args() -> CliError {
     )
 }
 
-pub async fn run(args: DelArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: DelArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     // Arguments first, then the format, as etcdctl checks them (`del -w table` with no key is
     // a usage error there too).
     let request = plan(&args)?;
@@ -111,7 +111,8 @@ mod tests {
     use super::*;
 
     fn plan_of(argv: &[&str]) -> Result<DeleteRangeRequest, CliError> {
-        let parsed: DelArgs = crate::commands::try_parse_args(argv).expect("arguments parse");
+        let parsed: DelArgs =
+            crate::commands::prelude::try_parse_args(argv).expect("arguments parse");
         plan(&parsed)
     }
 

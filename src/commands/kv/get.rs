@@ -7,7 +7,7 @@ use clap_complete::engine::ArgValueCompleter;
 
 use crate::cli::values::{Suggest, go_int64};
 use crate::commands::completion::{Positional, Source};
-use crate::commands::{Context, arg_bytes};
+use crate::commands::prelude::{Workbench as Context, arg_bytes};
 use crate::error::CliError;
 use crate::k8s::Decode;
 use crate::keys::key_range;

@@ -1,14 +1,14 @@
 //! `put`: write one key.
 
 use std::ffi::OsString;
-use std::io::{IsTerminal, Read};
+use std::io::Read;
 
 use clap::Args;
 use clap_complete::engine::ArgValueCompleter;
 
 use crate::cli::values::go_parse_int;
 use crate::commands::completion::{Positional, Source};
-use crate::commands::{Context, arg_bytes};
+use crate::commands::prelude::{Workbench, arg_bytes};
 use crate::error::CliError;
 use crate::output::ResponseKind;
 use crate::pb::etcdserverpb::PutRequest;
@@ -84,21 +84,20 @@ pub fn plan(
 
 /// All of stdin, refusing to wait on a terminal where nobody knows a value is expected.
 pub fn value_from_stdin() -> Result<Vec<u8>, CliError> {
-    let stdin = std::io::stdin();
-    if stdin.is_terminal() {
+    if crate::term::stdin_is_terminal() {
         return Err(CliError::bad_args(format!(
             "{NEEDS_ARGS} (stdin is a terminal: give the value as an argument or pipe it in)"
         )));
     }
     let mut value = Vec::new();
-    stdin
+    std::io::stdin()
         .lock()
         .read_to_end(&mut value)
         .map_err(|_| CliError::bad_args(NEEDS_ARGS))?;
     Ok(value)
 }
 
-pub async fn run(args: PutArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: PutArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     // Arguments first, then the format, as etcdctl checks them (`put -w table` with no key is
     // a usage error there too).
     let request = plan(&args, value_from_stdin)?;
@@ -114,7 +113,8 @@ mod tests {
     use super::*;
 
     fn plan_of(argv: &[&str], stdin: &[u8]) -> Result<PutRequest, CliError> {
-        let parsed: PutArgs = crate::commands::try_parse_args(argv).expect("arguments parse");
+        let parsed: PutArgs =
+            crate::commands::prelude::try_parse_args(argv).expect("arguments parse");
         plan(&parsed, || Ok(stdin.to_vec()))
     }
 

@@ -4,7 +4,7 @@
 //! `ectl import FILE` puts them back.
 
 use std::fs::File;
-use std::io::{BufRead, BufWriter, IsTerminal, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
@@ -17,6 +17,7 @@ use crate::error::CliError;
 use crate::go::quote as go_quote;
 use crate::pb::etcdserverpb::range_request::{SortOrder, SortTarget};
 use crate::pb::etcdserverpb::{DeleteRangeRequest, DeleteRangeResponse, RangeRequest};
+use crate::term;
 
 /// Keys listed by `--dry-run`.
 const SAMPLE_KEYS: i64 = 10;
@@ -135,7 +136,7 @@ pub async fn confirm(client: &Client, request: &DeleteRangeRequest) -> anyhow::R
     if preview.count <= 1 {
         return Ok(());
     }
-    if !std::io::stdin().is_terminal() {
+    if !term::stdin_is_terminal() {
         return Err(CliError::error(format!(
             "--confirm: refusing to delete {} keys without a terminal to ask on \
              (preview with --dry-run; unset ETCDCTL_CONFIRM for scripts)",
@@ -147,14 +148,10 @@ pub async fn confirm(client: &Client, request: &DeleteRangeRequest) -> anyhow::R
         (Some(first), Some(last)) => format!(" from {} to {}", go_quote(first), go_quote(last)),
         _ => String::new(),
     };
-    let mut stderr = std::io::stderr();
-    write!(stderr, "delete {} keys{range}? [y/N] ", preview.count)?;
-    stderr.flush()?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
-    match answer.trim() {
-        "y" | "Y" | "yes" | "YES" | "Yes" => Ok(()),
-        _ => Err(CliError::error("delete cancelled: nothing was deleted").into()),
+    if term::prompt::confirm(&format!("delete {} keys{range}?", preview.count))? {
+        Ok(())
+    } else {
+        Err(CliError::error("delete cancelled: nothing was deleted").into())
     }
 }
 

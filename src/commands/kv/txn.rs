@@ -13,7 +13,8 @@ use clap::{Args, Parser, Subcommand};
 
 use super::{del, get, put};
 use crate::cli::Etcdctl;
-use crate::commands::{Context, line};
+use crate::commands::line;
+use crate::commands::prelude::Workbench;
 use crate::error::CliError;
 use crate::output::ResponseKind;
 use crate::pb::etcdserverpb::request_op::Request;
@@ -159,7 +160,7 @@ enum RequestArgs {
     Del(Etcdctl<del::DelArgs>),
 }
 
-pub async fn run(args: TxnArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: TxnArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     if !args.args.is_empty() {
         return Err(CliError::bad_args("txn command does not accept argument").into());
     }
@@ -438,7 +439,7 @@ mod tests {
     #[test]
     fn args_are_go_style() {
         let parse = |argv: &[&str]| {
-            crate::commands::try_parse_args::<TxnArgs>(argv).map(|args| args.interactive)
+            crate::commands::prelude::try_parse_args::<TxnArgs>(argv).map(|args| args.interactive)
         };
         assert!(!parse(&[]).unwrap());
         assert!(parse(&["-i"]).unwrap());

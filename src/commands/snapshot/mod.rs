@@ -9,10 +9,12 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use sha2::{Digest, Sha256};
 
+use crate::commands::prelude::Workbench;
 use crate::commands::process::Sigint;
-use crate::commands::{Context, progress};
 use crate::error::{CliError, ExitCode};
 use crate::output::ResponseKind;
+use crate::storage::PartFile;
+use crate::term::progress;
 
 pub mod restore;
 
@@ -101,7 +103,7 @@ pub struct RestoreArgs {
     pub args: Vec<PathBuf>,
 }
 
-pub async fn run(args: SnapshotArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: SnapshotArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     match args.command {
         SnapshotCommand::Save(a) => {
             let [path] = a.args.as_slice() else {
@@ -116,7 +118,7 @@ pub async fn run(args: SnapshotArgs, ctx: &mut Context<'_>) -> anyhow::Result<()
             if progress::shown() {
                 // After etcdctl's line, on the terminal only: what a person wants to know next.
                 ctx.out.flush()?;
-                super::warn(progress::summary(size, started.elapsed()));
+                crate::term::warn(progress::summary(size, started.elapsed()));
             }
             Ok(())
         }
@@ -164,20 +166,6 @@ pub async fn run(args: SnapshotArgs, ctx: &mut Context<'_>) -> anyhow::Result<()
             // Any failure is etcdctl's plain error (exit 1).
             restore::restore(&plan).map_err(|e| CliError::error(format!("{e:#}")))?;
             Ok(())
-        }
-    }
-}
-
-/// Removes the `.part` file unless the save completed.
-struct PartFile {
-    path: PathBuf,
-    done: bool,
-}
-
-impl Drop for PartFile {
-    fn drop(&mut self) {
-        if !self.done {
-            let _ = std::fs::remove_file(&self.path);
         }
     }
 }
@@ -230,7 +218,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Saves the snapshot at `path`; the size of the file in bytes.
-async fn save(path: &Path, ctx: &mut Context<'_>) -> anyhow::Result<u64> {
+async fn save(path: &Path, ctx: &mut Workbench<'_>) -> anyhow::Result<u64> {
     let endpoints = &ctx.settings.client.endpoints;
     if endpoints.len() != 1 {
         anyhow::bail!(
@@ -240,43 +228,40 @@ async fn save(path: &Path, ctx: &mut Context<'_>) -> anyhow::Result<u64> {
     }
     let mut part_path = path.as_os_str().to_owned();
     part_path.push(".part");
-    let mut part = PartFile {
-        path: PathBuf::from(part_path),
-        done: false,
-    };
+    let part = PartFile::new(PathBuf::from(part_path));
     let file = OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
         .mode(0o600)
-        .open(&part.path)
-        .map_err(|e| anyhow::anyhow!("could not open {} ({e})", part.path.display()))?;
+        .open(part.path())
+        .map_err(|e| anyhow::anyhow!("could not open {} ({e})", part.path().display()))?;
     // Ctrl-C at any point (dialling included) ends here, and dropping `part` removes the file.
     let mut sigint = Sigint::install()?;
     let size = tokio::select! {
         result = fetch(file, ctx) => result?,
         _ = sigint.recv() => anyhow::bail!("interrupted: no snapshot saved"),
     };
-    std::fs::rename(&part.path, path).map_err(|e| {
+    std::fs::rename(part.path(), path).map_err(|e| {
         anyhow::anyhow!(
             "could not rename {} to {} ({e})",
-            part.path.display(),
+            part.path().display(),
             path.display()
         )
     })?;
-    part.done = true;
+    part.keep();
     sync_parent(path);
     Ok(size)
 }
 
 /// Streams the snapshot into `file`, checks its SHA-256 trailer and syncs the file; the bytes
 /// written.
-async fn fetch(file: File, ctx: &mut Context<'_>) -> anyhow::Result<u64> {
+async fn fetch(file: File, ctx: &mut Workbench<'_>) -> anyhow::Result<u64> {
     let mut writer = BufWriter::with_capacity(1 << 20, file);
     let mut stream = ctx.client()?.snapshot().await?;
     let mut hash = TrailingHash::default();
     // Made at the first message, which tells the total.
-    let mut bar: Option<Option<indicatif::ProgressBar>> = None;
+    let mut bar: Option<Option<progress::ProgressBar>> = None;
     loop {
         let Some(resp) = stream.message().await.map_err(crate::client::Error::Rpc)? else {
             break;

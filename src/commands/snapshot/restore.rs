@@ -24,7 +24,6 @@ use std::path::{Path, PathBuf};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
-use crate::commands::progress;
 use crate::error::CliError;
 use crate::go;
 use crate::storage::snap::{self, ConfState, RaftSnapshot, SnapshotMetadata};
@@ -32,6 +31,7 @@ use crate::storage::wal::{
     ConfChange, ENTRY_CONF_CHANGE, FIRST_FILE, HardState, RaftEntry, ServerMetadata, WalSnapshot,
     WalWriter,
 };
+use crate::term::progress;
 
 /// What `snapshot restore` was asked for.
 #[derive(Debug, Clone)]

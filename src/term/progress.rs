@@ -1,22 +1,23 @@
 //! Progress of long work, shown on a terminal only: bars on stderr while stderr is a terminal,
 //! nothing at all when it is piped or redirected, so scripts and etcdctl-compatible output
-//! never see them. Every long command (snapshot save and restore, defrag --cluster, the bulk
-//! commands) takes its bar from here, so they all look alike.
+//! never see them. Every bar and spinner (snapshot save and restore, defrag --cluster, the
+//! bulk commands, make-mirror, check perf, du) is made here.
 
-use std::io::IsTerminal;
 use std::time::Duration;
 
-use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{HumanBytes, ProgressDrawTarget, ProgressStyle};
+
+pub use indicatif::ProgressBar;
 
 /// Whether progress is shown at all.
 pub fn shown() -> bool {
-    std::io::stderr().is_terminal()
+    super::stderr_is_terminal()
 }
 
 /// A bar for `total` bytes (bytes done, rate, time left); `None` when not on a terminal.
 pub fn bytes(total: u64) -> Option<ProgressBar> {
     bar(
-        total,
+        Some(total),
         "{bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} {eta}",
     )
 }
@@ -24,20 +25,21 @@ pub fn bytes(total: u64) -> Option<ProgressBar> {
 /// A bar for `total` steps, the current one named by the bar's message (`defrag --cluster`:
 /// one step per member); `None` when not on a terminal.
 pub fn steps(total: u64) -> Option<ProgressBar> {
-    bar(total, "{bar:40} {pos}/{len} {wide_msg}")
+    bar(Some(total), "{bar:40} {pos}/{len} {wide_msg}")
 }
 
-fn bar(total: u64, template: &str) -> Option<ProgressBar> {
+/// A bar or, without a `total`, a spinner drawn with `template` (indicatif's); `None` when
+/// not on a terminal.
+pub fn bar(total: Option<u64>, template: &str) -> Option<ProgressBar> {
     if !shown() {
         return None;
     }
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());
     if let Ok(style) = ProgressStyle::with_template(template) {
         bar.set_style(style);
     }
     Some(bar)
 }
-
 /// `128.00 MiB in 0.61s (209.84 MiB/s)`: what a finished transfer of `bytes` took.
 pub fn summary(bytes: u64, took: Duration) -> String {
     let secs = took.as_secs_f64();
