@@ -25,9 +25,15 @@ pub fn ectl() -> Cmd {
     Cmd::new(env!("CARGO_BIN_EXE_ectl")).env("XDG_CONFIG_HOME", "/nonexistent/ectl-tests")
 }
 
-/// A command for the reference etcdctl (`$ETCDCTL_REF`, else `/usr/bin/etcdctl`) with
-/// `ETCDCTL_API=3`; panics with the way to install it when it is missing.
+/// A command for the reference etcdctl ([`etcdctl_path`]) with `ETCDCTL_API=3`.
 pub fn etcdctl() -> Cmd {
+    Cmd::new(etcdctl_path()).env("ETCDCTL_API", "3")
+}
+
+/// The reference etcdctl: `$ETCDCTL_REF`, else `/usr/bin/etcdctl`; panics with the way to
+/// install it when it is missing. Tests that run it other than through [`etcdctl`] (in a shell
+/// line, a terminal, another namespace) take its path from here, so `ETCDCTL_REF` moves them all.
+pub fn etcdctl_path() -> PathBuf {
     let bin = std::env::var_os("ETCDCTL_REF")
         .filter(|bin| !bin.is_empty())
         .map(PathBuf::from)
@@ -38,7 +44,7 @@ pub fn etcdctl() -> Cmd {
          (scripts/test installs it) or set ETCDCTL_REF",
         bin.display()
     );
-    Cmd::new(bin).env("ETCDCTL_API", "3")
+    bin
 }
 
 /// A command for a binary of etcd 3.5.1 (`etcdutl`, `etcdctl`): `$VAR` when set, else the copy
