@@ -300,6 +300,11 @@ impl Running {
         String::from_utf8_lossy(&lock(&self.stderr)).into_owned()
     }
 
+    /// The `--debug` trace so far (see [`Out::trace`]).
+    pub fn trace_so_far(&self) -> Vec<String> {
+        trace_lines(&self.stderr_so_far())
+    }
+
     /// Waits until stdout contains `needle` (e.g. a watch event), panicking with everything
     /// captured so far when the command's deadline passes first.
     pub fn wait_for_stdout(&self, needle: &str) {
@@ -410,11 +415,7 @@ impl Out {
     /// The lines of ectl's `--debug` trace on stderr (`<RFC 3339 time> DEBUG <event> k=v...`),
     /// each from its event on: what the client did, in order.
     pub fn trace(&self) -> Vec<String> {
-        self.stderr_str()
-            .lines()
-            .filter_map(trace_event)
-            .map(str::to_string)
-            .collect()
+        trace_lines(&self.stderr_str())
     }
 
     /// Stderr without the `--debug` trace: what the command itself said.
@@ -466,6 +467,15 @@ impl Out {
         assert!(self.code == code, "expected exit code {code}\n{self:?}");
         self
     }
+}
+
+/// The events of the `--debug` trace lines in `stderr`.
+fn trace_lines(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter_map(trace_event)
+        .map(str::to_string)
+        .collect()
 }
 
 /// The event part of a `--debug` trace line, `None` for any other line.
