@@ -14,16 +14,6 @@ use support::{Cluster, Etcd, Out};
 
 const FORMATS: [&str; 5] = ["simple", "json", "fields", "table", "protobuf"];
 
-fn same(reference: &Out, ours: &Out, what: &str) {
-    assert_eq!(
-        (reference.stdout_str(), reference.code),
-        (ours.stdout_str(), ours.code),
-        "{what}: etcdctl (left) vs ectl (right)\n--- etcdctl stderr ---\n{}\n--- ectl stderr ---\n{}",
-        reference.stderr_str(),
-        ours.stderr_str()
-    );
-}
-
 /// A Go duration as health checks print them (`1.2ms`, `850.1µs`, `2s`).
 fn is_duration(s: &str) -> bool {
     s.starts_with(|c: char| c.is_ascii_digit())
@@ -137,7 +127,7 @@ fn endpoint_commands_match_etcdctl() {
                 let reference = cluster.etcdctl().args(&args).run();
                 let ours = cluster.ectl().args(&args).run();
                 if sub != "health" || format == "protobuf" {
-                    same(&reference, &ours, &what);
+                    support::assert_same_as_etcdctl(&reference, &ours, &what);
                     if format != "protobuf" {
                         let endpoints = ours.stdout_str().matches("127.0.0.1:").count();
                         assert!(endpoints >= 3, "{what}: {}", ours.stdout_str());
@@ -174,7 +164,7 @@ fn endpoint_commands_match_etcdctl() {
             "3",
         ],
     ] {
-        same(
+        support::assert_same_as_etcdctl(
             &cluster.etcdctl().args(args).run(),
             &cluster.ectl().args(args).run(),
             &args.join(" "),
@@ -249,7 +239,7 @@ fn alarm_list_and_disarm_on_a_fresh_cluster() {
         // etcdctl 3.4 crashes printing an alarm response in the fields format (no header).
         for format in ["simple", "json", "table", "protobuf"] {
             let args = ["alarm", sub, "-w", format];
-            same(
+            support::assert_same_as_etcdctl(
                 &member.etcdctl().args(args).run(),
                 &member.ectl().args(args).run(),
                 &args.join(" "),
@@ -275,7 +265,7 @@ fn alarm_list_and_disarm_on_a_fresh_cluster() {
             assert_eq!(field("cluster_id"), 0, "etcd 3.4 sends no alarm header");
         }
         let args = ["alarm", sub, "extra"];
-        same(
+        support::assert_same_as_etcdctl(
             &member.etcdctl().args(args).run(),
             &member.ectl().args(args).run(),
             &args.join(" "),
@@ -308,7 +298,7 @@ fn alarm_raised_by_quota() {
     for format in ["simple", "json", "protobuf"] {
         let args = ["alarm", "list", "-w", format];
         let ours = etcd.ectl().args(args).run();
-        same(&etcd.etcdctl().args(args).run(), &ours, &args.join(" "));
+        support::assert_same_as_etcdctl(&etcd.etcdctl().args(args).run(), &ours, &args.join(" "));
         assert!(!ours.stdout.is_empty(), "{format}: no alarm listed");
     }
     let ours = etcd.ectl().args(["alarm", "list"]).run();
@@ -329,7 +319,11 @@ fn defrag_across_the_cluster() {
         &["defrag", "-w", "json"],
     ] {
         let ours = cluster.ectl().args(args).run();
-        same(&cluster.etcdctl().args(args).run(), &ours, &args.join(" "));
+        support::assert_same_as_etcdctl(
+            &cluster.etcdctl().args(args).run(),
+            &ours,
+            &args.join(" "),
+        );
         assert_eq!(
             ours.stdout_str()
                 .matches("Finished defragmenting etcd member[")
@@ -405,7 +399,7 @@ fn move_leader_to_a_follower_and_back() {
     ] {
         let reference = support::etcdctl().args(&args).run();
         let ours = support::ectl().args(&args).run();
-        same(&reference, &ours, &format!("{args:?}"));
+        support::assert_same_as_etcdctl(&reference, &ours, &format!("{args:?}"));
         assert_eq!(ours.code, 128, "{args:?}");
     }
     let ours = support::ectl()
@@ -466,7 +460,7 @@ fn member_errors_match_etcdctl() {
         vec!["member", "list", "--hex"],
     ];
     for args in cases {
-        same(
+        support::assert_same_as_etcdctl(
             &etcd.etcdctl().args(&args).run(),
             &etcd.ectl().args(&args).run(),
             &args.join(" "),
@@ -474,7 +468,7 @@ fn member_errors_match_etcdctl() {
     }
     for format in FORMATS {
         let args = ["member", "list", "-w", format];
-        same(
+        support::assert_same_as_etcdctl(
             &etcd.etcdctl().args(args).run(),
             &etcd.ectl().args(args).run(),
             &args.join(" "),
@@ -494,7 +488,7 @@ fn member_errors_match_etcdctl() {
         ] {
             let reference = etcd.etcdctl().args(&args).run();
             let ours = etcd.ectl().args(&args).run();
-            same(&reference, &ours, &args.join(" "));
+            support::assert_same_as_etcdctl(&reference, &ours, &args.join(" "));
             let reference_error: String = reference
                 .stderr_str()
                 .lines()
@@ -663,7 +657,7 @@ fn member_add_learner_list_promote_update_remove() {
     // member: etcdctl picks any of several endpoints, and the header names the one answering).
     for format in FORMATS {
         let args = ["member", "list", "-w", format];
-        same(
+        support::assert_same_as_etcdctl(
             &cluster[0].etcdctl().args(args).run(),
             &cluster[0].ectl().args(args).run(),
             &args.join(" "),
@@ -680,7 +674,7 @@ fn member_add_learner_list_promote_update_remove() {
     let promote = ["member", "promote", hex.as_str()];
     let reference = cluster[0].etcdctl().args(promote).run();
     let refused = cluster[0].ectl().args(promote).run();
-    same(&reference, &refused, "promote before start");
+    support::assert_same_as_etcdctl(&reference, &refused, "promote before start");
     assert_eq!(refused.code, 1);
     assert!(
         refused.stderr_str().contains("learner"),
@@ -742,7 +736,7 @@ fn member_add_learner_list_promote_update_remove() {
     assert_eq!(v["members"].as_array().unwrap().len(), 3);
     assert_eq!(member_ids(&cluster).len(), 3);
     let again = ["member", "remove", hex.as_str()];
-    same(
+    support::assert_same_as_etcdctl(
         &cluster[0].etcdctl().args(again).run(),
         &cluster[0].ectl().args(again).run(),
         "remove a removed member",
@@ -804,7 +798,7 @@ fn endpoint_commands_over_tls() {
         &["defrag", "--cluster"],
     ] {
         let ours = etcd.ectl().args(args).run();
-        same(&etcd.etcdctl().args(args).run(), &ours, &args.join(" "));
+        support::assert_same_as_etcdctl(&etcd.etcdctl().args(args).run(), &ours, &args.join(" "));
         assert!(ours.stdout_str().contains("127.0.0.1:"), "{args:?}");
     }
     let health = etcd.ectl().args(["endpoint", "health", "--cluster"]).run();
@@ -848,7 +842,7 @@ fn endpoint_commands_with_auth() {
         &["--user=root:rootpw", "alarm", "list"],
     ] {
         let ours = etcd.ectl().args(args).run();
-        same(&etcd.etcdctl().args(args).run(), &ours, &args.join(" "));
+        support::assert_same_as_etcdctl(&etcd.etcdctl().args(args).run(), &ours, &args.join(" "));
     }
     let args = ["--user=nobody:pw", "endpoint", "health", "-w", "json"];
     let reference = etcd.etcdctl().args(args).run();
