@@ -23,7 +23,7 @@ fn is_duration(s: &str) -> bool {
 }
 
 /// Health output with times masked and the endpoints in a fixed order (etcdctl prints answers
-/// as they arrive). etcdctl 3.4 writes the simple format to stderr, ectl to stdout.
+/// as they arrive; ectl's own order is checked on its own). etcdctl 3.4 writes the simple format to stderr, ectl to stdout.
 fn normalise_health(format: &str, text: &str) -> String {
     match format {
         "simple" => {
@@ -92,6 +92,20 @@ fn normalise_health(format: &str, text: &str) -> String {
     }
 }
 
+/// Every `127.0.0.1:PORT` in `text`, in the order printed (each health line, entry or row
+/// names one endpoint).
+fn endpoints_in_order(text: &str) -> Vec<String> {
+    text.match_indices("127.0.0.1:")
+        .map(|(at, marker)| {
+            let port: String = text[at + marker.len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            format!("{marker}{port}")
+        })
+        .collect()
+}
+
 /// Waits until a young cluster has stopped writing raft entries of its own (members publishing
 /// their attributes, the cluster version being set), so two runs see the same raft indexes.
 fn settle(cluster: &Cluster) {
@@ -146,6 +160,23 @@ fn endpoint_commands_match_etcdctl() {
                     ours.stdout_str()
                 );
                 assert_eq!(ours.code, 0, "{what}");
+                // The order compared away above is ectl's promise (README): --endpoints order,
+                // or with --cluster the order member list gives.
+                let expected = if cluster_flag {
+                    member_ids(&cluster).into_iter().map(|(e, _)| e).collect()
+                } else {
+                    cluster
+                        .members()
+                        .iter()
+                        .map(Etcd::endpoint)
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(
+                    endpoints_in_order(&ours.stdout_str()),
+                    expected,
+                    "{what}: not in the documented order\n{}",
+                    ours.stdout_str()
+                );
             }
         }
     }
