@@ -373,7 +373,7 @@ fn help_goes_to_stdout() {
 /// User and password from flags and variables against a member with authentication on.
 #[test]
 fn credentials_match_etcdctl() {
-    let pair = Pair::start();
+    let pair = Pair::start().dumping_as("root:pw");
     pair.setup(&[b"put", b"foo", b"bar"]);
     pair.reference.enable_auth("pw");
     pair.ours.enable_auth("pw");

@@ -307,6 +307,8 @@ pub enum Mode {
 pub struct Pair {
     pub reference: Etcd,
     pub ours: Etcd,
+    /// `--user` for the keyspace dumps, for pairs whose members get authentication.
+    dump_user: Option<&'static str>,
 }
 
 impl Pair {
@@ -320,6 +322,16 @@ impl Pair {
         Pair {
             reference: Etcd::start(opts.clone()),
             ours: Etcd::start(opts),
+            dump_user: None,
+        }
+    }
+
+    /// Dumps the keyspaces after each case as `user` (`name:password`): for members that get
+    /// authentication (credentials are ignored while it is off).
+    pub fn dumping_as(self, user: &'static str) -> Pair {
+        Pair {
+            dump_user: Some(user),
+            ..self
         }
     }
 
@@ -420,14 +432,31 @@ impl Pair {
             .run();
         let mut problems = compare(case, &theirs, &ours);
         if problems.is_empty() && !case.state_differs {
-            let dump = |etcd: &Etcd| {
-                let out = etcd
-                    .etcdctl()
-                    .args(["get", "", "--from-key", "-w", "json"])
-                    .run();
-                normalise(&out.stdout, "json")
+            // A dump that failed is a problem of its own: two failed dumps must not compare
+            // equal.
+            let user = self.dump_user.map(|user| format!("--user={user}"));
+            let dump = |etcd: &Etcd, whose: &str| match etcd
+                .etcdctl()
+                .args(&user)
+                .args(["get", "", "--from-key", "-w", "json"])
+                .run()
+            {
+                out if out.code == 0 => Ok(normalise(&out.stdout, "json")),
+                out => Err(format!(
+                    "dumping {whose} keyspace afterwards failed: {out:?}"
+                )),
             };
-            let (a, b) = (dump(&self.reference), dump(&self.ours));
+            let (a, b) = match (
+                dump(&self.reference, "etcdctl's"),
+                dump(&self.ours, "ectl's"),
+            ) {
+                (Ok(a), Ok(b)) => (a, b),
+                (a, b) => {
+                    problems.extend(a.err());
+                    problems.extend(b.err());
+                    (Vec::new(), Vec::new())
+                }
+            };
             if a != b {
                 problems.push(format!(
                     "the keyspaces differ afterwards:\n    etcdctl's: {}\n    ectl's:    {}",
