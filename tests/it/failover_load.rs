@@ -2,8 +2,9 @@
 //! it dies. Reads in flight fail over and succeed; writes in flight are not resent, and say
 //! that they may or may not have been applied; every write that succeeded is there.
 //!
-//! Bounded and not timing-sensitive: a fixed number of commands per round, and the kill is
-//! triggered by a count of commands started, not by a clock.
+//! Bounded and not timing-sensitive: a fixed number of commands per round, the kill is
+//! triggered by a count of commands started, not by a clock, and rounds go on (up to a bound)
+//! until enough commands were caught in flight, since a round may catch none.
 
 use crate::support;
 
