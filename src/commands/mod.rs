@@ -353,6 +353,9 @@ pub fn parse_from(
         Ok(matches) => matches,
         Err(_) => {
             cmd = command_with_env(env);
+            if let Some(e) = cli::unknown_command_after_unknown_flag(&cmd, &argv) {
+                return Err(e);
+            }
             cmd.try_get_matches_from_mut(&argv)?
         }
     };
