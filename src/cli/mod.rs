@@ -150,6 +150,76 @@ fn find_command_word<'a>(top: &clap::Command, argv: &'a [OsString]) -> (Option<&
     (None, unknown)
 }
 
+/// Every value the command line gave the global flag `--long` (`None` if it gave none), in
+/// order, wherever the flag stood: before the command, after it, or after a subcommand. pflag
+/// appends each occurrence of a slice flag to the last (`etcdctl --endpoints=a get
+/// --endpoints=b,c k` reads `[a b c]`), where clap keeps the values given at the deepest
+/// command alone. `cmd` and `matches` are the parsed tree and its answer: the words are walked
+/// with the flags of the command they follow, into the subcommands `matches` names, up to `--`.
+pub fn global_values_in_order(
+    cmd: &clap::Command,
+    matches: &clap::ArgMatches,
+    argv: &[OsString],
+    long: &str,
+) -> Option<Vec<String>> {
+    let takes_next =
+        |arg: &clap::Arg| arg.get_action().takes_values() && !arg.is_require_equals_set();
+    let (mut cmd, mut matches) = (cmd, matches);
+    let mut values: Option<Vec<String>> = None;
+    let mut words = argv.iter().skip(1);
+    while let Some(word) = words.next() {
+        let bytes = word.as_encoded_bytes();
+        if bytes == b"--" {
+            break;
+        }
+        if let Some(flag) = bytes.strip_prefix(b"--") {
+            let mut parts = flag.splitn(2, |&b| b == b'=');
+            let name = parts.next().unwrap_or_default();
+            let attached = parts.next();
+            let Some(arg) = cmd
+                .get_arguments()
+                .find(|arg| arg.get_long().is_some_and(|l| l.as_bytes() == name))
+            else {
+                continue;
+            };
+            let value = match attached {
+                Some(value) => Some(value),
+                None if takes_next(arg) => words.next().map(|w| w.as_encoded_bytes()),
+                None => None,
+            };
+            if name == long.as_bytes()
+                && let Some(value) = value
+            {
+                let value = String::from_utf8_lossy(value);
+                values
+                    .get_or_insert_default()
+                    .extend(value.split(',').map(str::to_string));
+            }
+        } else if let Some(shorts) = bytes.strip_prefix(b"-").filter(|s| !s.is_empty()) {
+            // `-w json`: a short flag that takes a value and ends the word takes the next one.
+            for (i, &c) in shorts.iter().enumerate() {
+                let arg = cmd.get_arguments().find(|arg| {
+                    arg.get_short()
+                        .is_some_and(|s| u32::from(s) == u32::from(c))
+                });
+                if let Some(arg) = arg.filter(|arg| arg.get_action().takes_values()) {
+                    if i + 1 == shorts.len() && takes_next(arg) {
+                        words.next();
+                    }
+                    break;
+                }
+            }
+        } else if let Some((name, sub)) = matches.subcommand()
+            && let Some(next) = cmd.find_subcommand(name)
+        {
+            // A command with subcommands takes no argument of its own: this word names the
+            // subcommand (perhaps abbreviated).
+            (cmd, matches) = (next, sub);
+        }
+    }
+    values
+}
+
 /// A command's arguments `A`, parsed as etcdctl parses them. The registry wraps every command
 /// in it and defers building them (`#[command(defer)]`), so a command line builds the global
 /// flags and the one command it names, not the ~100 commands of the tree; the command's own
@@ -403,6 +473,27 @@ mod tests {
         parse_from(std::iter::once("ectl").chain(args.iter().copied()), &|_| {
             None
         })
+    }
+
+    #[test]
+    fn endpoints_given_at_every_level_are_appended_as_pflag_does() {
+        let cli = parse(&[
+            "--endpoints=a",
+            "member",
+            "--endpoints",
+            "b,c",
+            "list",
+            "--endpoints=d",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.endpoints, ["a", "b", "c", "d"]);
+        let cli = parse(&["-w", "json", "get", "--endpoints=x", "k", "--endpoints=y"]).unwrap();
+        assert_eq!(cli.global.endpoints, ["x", "y"]);
+        // After `--`, words are arguments.
+        let cli = parse(&["--endpoints=a", "get", "--", "--endpoints=b"]).unwrap();
+        assert_eq!(cli.global.endpoints, ["a"]);
+        let cli = parse(&["get", "k"]).unwrap();
+        assert_eq!(cli.global.endpoints, ["127.0.0.1:2379"]);
     }
 
     #[test]

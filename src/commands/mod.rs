@@ -387,6 +387,10 @@ pub fn parse_from(
             })
         })
         .map_err(|e| e.format(&mut cmd))?;
+    // `--endpoints` given before and after the command: pflag appends, clap keeps the last.
+    if let Some(endpoints) = cli::global_values_in_order(&cmd, &matches, &argv, "endpoints") {
+        cli.global.endpoints = endpoints;
+    }
     // The top level's own arguments only: the globals (`matches.ids()` also lists ids that
     // `value_source` does not know at this level).
     cli.global.explicit = cmd
