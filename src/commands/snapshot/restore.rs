@@ -230,7 +230,11 @@ fn save_db(plan: &Plan, db: &Path) -> anyhow::Result<()> {
         src.read_exact(&mut expected)?;
         let got = hasher.finalize();
         if got.as_slice() != expected {
-            anyhow::bail!("expected sha256 {expected:?}, got {:?}", got.as_slice());
+            anyhow::bail!(
+                "expected sha256 {}, got {}",
+                go::byte_slice(&expected),
+                go::byte_slice(got.as_slice())
+            );
         }
     }
     dst.sync_all()?;
