@@ -215,8 +215,9 @@ fn mirrors_a_busy_cluster_through_the_loss_of_a_source_and_a_destination_member(
 
     // The source member serving the watch dies: the watch moves and changes keep coming.
     let watched = member_at(&source, sent_to(&mirror, WATCH).last().unwrap());
-    source[watched].kill();
+    // Counted before the kill: the watch may reopen elsewhere before `kill` returns.
     let watches = sent_to(&mirror, WATCH).len();
+    source[watched].kill();
     wait_showing(
         Duration::from_secs(30),
         "the watch reopened on another source member",
