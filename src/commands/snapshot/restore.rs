@@ -78,8 +78,8 @@ pub fn cluster_id(ids: &[u64]) -> u64 {
 }
 
 /// etcd's `advertiseMatchesCluster`, in its wording: this member's URLs in --initial-cluster
-/// (`own`) must be its --initial-advertise-peer-urls (`advertised`). etcd compares them after
-/// resolving host names; they are compared as written here.
+/// (`own`) must be its --initial-advertise-peer-urls (`advertised`). They are compared as
+/// written: etcd 3.4's restore refuses `http://127.0.0.1:2380` for `http://localhost:2380` too.
 fn advertise_matches_cluster(
     name: &str,
     own: &[String],
