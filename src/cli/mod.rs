@@ -77,33 +77,67 @@ pub fn etcdctl_tree(
 }
 
 /// The first word of `argv` (after the program's name) that is neither a flag of `top` nor a
-/// flag's value: the command, as typed (perhaps a prefix of its name). `None` without one, at
-/// `--`, or at a flag `top` lacks: then the line can only be help or a usage error.
+/// flag's value: the command, as typed (perhaps a prefix of its name). `None` without one, or
+/// at `--`: then the line can only be help or a usage error.
 pub fn command_word<'a>(top: &clap::Command, argv: &'a [OsString]) -> Option<&'a OsStr> {
-    // A flag takes the next word as its value unless it is a bool, whose value must follow `=`
-    // (`top` is not rewritten yet, so its bools still say so by taking no value).
+    find_command_word(top, argv).0
+}
+
+/// etcdctl's answer to a flag `top` lacks before the command, when it is not "unknown flag":
+/// cobra finds the command before it parses any flag, and takes the word after an unknown
+/// `--name` or `-x` as that flag's value, so `etcdctl --bogus get foo` looks for a command
+/// `foo` and says `unknown command "foo"`. `top` is the whole tree; the error is the one clap
+/// gives for that word alone, which names it.
+pub fn unknown_command_after_unknown_flag(
+    top: &clap::Command,
+    argv: &[OsString],
+) -> Option<clap::Error> {
+    let (Some(word), true) = find_command_word(top, argv) else {
+        return None;
+    };
+    let program = argv.first()?;
+    match top.clone().try_get_matches_from([program, word]) {
+        Err(e) if e.kind() == clap::error::ErrorKind::InvalidSubcommand => Some(e),
+        // The word names a command: etcdctl parses its flags and says "unknown flag", as clap does.
+        _ => None,
+    }
+}
+
+/// [`command_word`], and whether a flag `top` lacks came before it. The rules are cobra's
+/// (`stripFlags`): a `--name` or `-x` without `=`, known or not, takes the next word as its
+/// value unless it is a known bool (whose value must follow `=`), and only when another word
+/// follows that one (`etcdctl --bogus get` finds no command); other unknown flags (`-xy`,
+/// `--bogus=1`) are skipped.
+fn find_command_word<'a>(top: &clap::Command, argv: &'a [OsString]) -> (Option<&'a OsStr>, bool) {
+    // `top` is not rewritten yet, so its bools still say they take no value.
     let takes_next =
         |arg: &clap::Arg| arg.get_action().takes_values() && !arg.is_require_equals_set();
+    let mut unknown = false;
     let mut words = argv.iter().skip(1);
     while let Some(word) = words.next() {
         let bytes = word.as_encoded_bytes();
         if bytes == b"--" {
-            return None;
+            return (None, unknown);
         }
         let wants_value = if let Some(long) = bytes.strip_prefix(b"--") {
             let name = long.split(|&b| b == b'=').next().unwrap_or_default();
             let arg = top
                 .get_arguments()
-                .find(|arg| arg.get_long().is_some_and(|l| l.as_bytes() == name))?;
-            !long.contains(&b'=') && takes_next(arg)
+                .find(|arg| arg.get_long().is_some_and(|l| l.as_bytes() == name));
+            unknown |= arg.is_none();
+            !long.contains(&b'=') && arg.is_none_or(takes_next)
         } else if let Some(shorts) = bytes.strip_prefix(b"-").filter(|s| !s.is_empty()) {
             // `-w json`, `-wjson`: the first short flag that takes a value takes the rest.
             let mut wants = false;
             for (i, &c) in shorts.iter().enumerate() {
-                let arg = top.get_arguments().find(|arg| {
+                let Some(arg) = top.get_arguments().find(|arg| {
                     arg.get_short()
                         .is_some_and(|s| u32::from(s) == u32::from(c))
-                })?;
+                }) else {
+                    unknown = true;
+                    wants = shorts.len() == 1;
+                    break;
+                };
                 if arg.get_action().takes_values() {
                     wants = i + 1 == shorts.len() && takes_next(arg);
                     break;
@@ -111,13 +145,84 @@ pub fn command_word<'a>(top: &clap::Command, argv: &'a [OsString]) -> Option<&'a
             }
             wants
         } else {
-            return Some(word);
+            return (Some(word), unknown);
         };
-        if wants_value {
-            words.next();
+        if wants_value && words.next().is_some() && words.len() == 0 {
+            // cobra takes no value from the last word: it stops looking instead.
+            return (None, unknown);
         }
     }
-    None
+    (None, unknown)
+}
+
+/// Every value the command line gave the global flag `--long` (`None` if it gave none), in
+/// order, wherever the flag stood: before the command, after it, or after a subcommand. pflag
+/// appends each occurrence of a slice flag to the last (`etcdctl --endpoints=a get
+/// --endpoints=b,c k` reads `[a b c]`), where clap keeps the values given at the deepest
+/// command alone. `cmd` and `matches` are the parsed tree and its answer: the words are walked
+/// with the flags of the command they follow, into the subcommands `matches` names, up to `--`.
+pub fn global_values_in_order(
+    cmd: &clap::Command,
+    matches: &clap::ArgMatches,
+    argv: &[OsString],
+    long: &str,
+) -> Option<Vec<String>> {
+    let takes_next =
+        |arg: &clap::Arg| arg.get_action().takes_values() && !arg.is_require_equals_set();
+    let (mut cmd, mut matches) = (cmd, matches);
+    let mut values: Option<Vec<String>> = None;
+    let mut words = argv.iter().skip(1);
+    while let Some(word) = words.next() {
+        let bytes = word.as_encoded_bytes();
+        if bytes == b"--" {
+            break;
+        }
+        if let Some(flag) = bytes.strip_prefix(b"--") {
+            let mut parts = flag.splitn(2, |&b| b == b'=');
+            let name = parts.next().unwrap_or_default();
+            let attached = parts.next();
+            let Some(arg) = cmd
+                .get_arguments()
+                .find(|arg| arg.get_long().is_some_and(|l| l.as_bytes() == name))
+            else {
+                continue;
+            };
+            let value = match attached {
+                Some(value) => Some(value),
+                None if takes_next(arg) => words.next().map(|w| w.as_encoded_bytes()),
+                None => None,
+            };
+            if name == long.as_bytes()
+                && let Some(value) = value
+            {
+                let value = String::from_utf8_lossy(value);
+                values
+                    .get_or_insert_default()
+                    .extend(value.split(',').map(str::to_string));
+            }
+        } else if let Some(shorts) = bytes.strip_prefix(b"-").filter(|s| !s.is_empty()) {
+            // `-w json`: a short flag that takes a value and ends the word takes the next one.
+            for (i, &c) in shorts.iter().enumerate() {
+                let arg = cmd.get_arguments().find(|arg| {
+                    arg.get_short()
+                        .is_some_and(|s| u32::from(s) == u32::from(c))
+                });
+                if let Some(arg) = arg.filter(|arg| arg.get_action().takes_values()) {
+                    if i + 1 == shorts.len() && takes_next(arg) {
+                        words.next();
+                    }
+                    break;
+                }
+            }
+        } else if let Some((name, sub)) = matches.subcommand()
+            && let Some(next) = cmd.find_subcommand(name)
+        {
+            // A command with subcommands takes no argument of its own: this word names the
+            // subcommand (perhaps abbreviated).
+            (cmd, matches) = (next, sub);
+        }
+    }
+    values
 }
 
 /// A command's arguments `A`, parsed as etcdctl parses them. The registry wraps every command
@@ -363,4 +468,71 @@ pub struct GlobalArgs {
         default_value_t = 0
     )]
     pub max_recv_bytes: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::commands::tree::parse_from;
+
+    fn parse(args: &[&str]) -> Result<crate::commands::tree::Cli, clap::Error> {
+        parse_from(std::iter::once("ectl").chain(args.iter().copied()), &|_| {
+            None
+        })
+    }
+
+    #[test]
+    fn endpoints_given_at_every_level_are_appended_as_pflag_does() {
+        let cli = parse(&[
+            "--endpoints=a",
+            "member",
+            "--endpoints",
+            "b,c",
+            "list",
+            "--endpoints=d",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.endpoints, ["a", "b", "c", "d"]);
+        let cli = parse(&["-w", "json", "get", "--endpoints=x", "k", "--endpoints=y"]).unwrap();
+        assert_eq!(cli.global.endpoints, ["x", "y"]);
+        // After `--`, words are arguments.
+        let cli = parse(&["--endpoints=a", "get", "--", "--endpoints=b"]).unwrap();
+        assert_eq!(cli.global.endpoints, ["a"]);
+        let cli = parse(&["get", "k"]).unwrap();
+        assert_eq!(cli.global.endpoints, ["127.0.0.1:2379"]);
+    }
+
+    #[test]
+    fn an_unknown_flag_before_the_command_takes_the_next_word_as_cobra_does() {
+        let unknown_command = |args: &[&str], word: &str| {
+            let e = parse(args).unwrap_err();
+            assert_eq!(
+                e.kind(),
+                clap::error::ErrorKind::InvalidSubcommand,
+                "{args:?}"
+            );
+            assert!(
+                e.to_string().contains(&format!("'{word}'")),
+                "{args:?}: {e}"
+            );
+        };
+        unknown_command(&["--bogus", "get", "foo"], "foo");
+        unknown_command(&["-x", "get", "foo"], "foo");
+        unknown_command(&["--bogus", "put", "k", "v"], "k");
+        unknown_command(&["--bogus", "-w", "json", "get", "foo"], "json");
+        let unknown_flag = |args: &[&str]| {
+            let e = parse(args).unwrap_err();
+            assert_eq!(
+                e.kind(),
+                clap::error::ErrorKind::UnknownArgument,
+                "{args:?}"
+            );
+        };
+        // A value after `=`, a cluster, too few words, or a command found after all.
+        unknown_flag(&["--bogus=1", "get", "foo"]);
+        unknown_flag(&["-xy", "get", "foo"]);
+        unknown_flag(&["--bogus", "get"]);
+        unknown_flag(&["--bogus", "foo", "get"]);
+        unknown_flag(&["--bogus", "get", "ver"]);
+        unknown_flag(&["get", "--bogus", "foo"]);
+    }
 }

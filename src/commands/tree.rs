@@ -156,6 +156,9 @@ pub fn parse_from(
         Ok(matches) => matches,
         Err(_) => {
             cmd = command_with_env(env);
+            if let Some(e) = cli::unknown_command_after_unknown_flag(&cmd, &argv) {
+                return Err(e);
+            }
             cmd.try_get_matches_from_mut(&argv)?
         }
     };
@@ -187,6 +190,10 @@ pub fn parse_from(
             })
         })
         .map_err(|e| e.format(&mut cmd))?;
+    // `--endpoints` given before and after the command: pflag appends, clap keeps the last.
+    if let Some(endpoints) = cli::global_values_in_order(&cmd, &matches, &argv, "endpoints") {
+        cli.global.endpoints = endpoints;
+    }
     // The top level's own arguments only: the globals (`matches.ids()` also lists ids that
     // `value_source` does not know at this level).
     cli.global.explicit = cmd

@@ -937,10 +937,7 @@ fn passwords_typed_at_a_terminal_match_etcdctl() {
     let pair = Pair::new(Options::default());
     pair.enable_auth();
     let ectl = env!("CARGO_BIN_EXE_ectl");
-    let etcdctl = std::env::var("ETCDCTL_REF")
-        .ok()
-        .filter(|p| !p.is_empty())
-        .unwrap_or_else(|| "/usr/bin/etcdctl".into());
+    let etcdctl = support::etcdctl_path().display().to_string();
     let api = [("ETCDCTL_API", "3")];
     let both = |args: &str, answers: &[(&str, &str)]| {
         let ours = in_terminal(

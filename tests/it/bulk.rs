@@ -1,15 +1,53 @@
-//! `export` / `import` (ectl only) between real clusters: a round trip gives the same keyspace,
+//! `export` / `import` (ectl only) between real clusters, judged by the reference etcdctl: a
+//! round trip gives the same keys and values (and the dump every field etcdctl shows),
 //! an export continued with `--after` equals one in a piece, and `--if-absent` keeps what exists.
 
 use crate::support;
 
+use serde_json::Value;
 use support::Etcd;
 
-/// Keys and values (simple format, raw bytes) of the whole keyspace.
-fn keyspace(etcd: &Etcd) -> Vec<u8> {
-    let out = etcd.ectl().args(["get", "", "--from-key"]).run();
+/// One key as the reference etcdctl's `get -w json` shows it (and as a dump line holds it):
+/// key and value in base64, lease, create and mod revisions, version. etcdctl leaves out
+/// fields that are zero; they read as 0 here.
+#[derive(Debug, PartialEq, Eq)]
+struct Kv {
+    key: String,
+    value: String,
+    lease: i64,
+    create_revision: i64,
+    mod_revision: i64,
+    version: i64,
+}
+
+impl Kv {
+    fn from_json(kv: &Value) -> Kv {
+        let text = |name: &str| kv[name].as_str().unwrap_or_default().to_string();
+        let number = |name: &str| kv[name].as_i64().unwrap_or(0);
+        Kv {
+            key: text("key"),
+            value: text("value"),
+            lease: number("lease"),
+            create_revision: number("create_revision"),
+            mod_revision: number("mod_revision"),
+            version: number("version"),
+        }
+    }
+}
+
+/// The whole keyspace, read by the reference etcdctl (`get "" --from-key -w json`), so ectl
+/// is not the judge of its own round trip.
+fn keyspace(etcd: &Etcd) -> Vec<Kv> {
+    let out = etcd
+        .etcdctl()
+        .args(["get", "", "--from-key", "-w", "json"])
+        .run();
     out.assert_ok();
-    out.stdout
+    let json: Value = serde_json::from_slice(&out.stdout).expect("etcdctl's JSON");
+    json["kvs"]
+        .as_array()
+        .map(|kvs| kvs.iter().map(Kv::from_json).collect())
+        .unwrap_or_default()
 }
 
 /// Plain, binary and big keys and values, overwritten and deleted so revisions move on.
@@ -49,6 +87,19 @@ fn fill(etcd: &Etcd) {
         .arg("\u{1}\u{2}")
         .run()
         .assert_ok();
+    // A key on a lease, so the dump has a lease to carry (or, on import, not to).
+    let grant = etcd.etcdctl().args(["lease", "grant", "600"]).run();
+    grant.assert_ok();
+    let lease = grant
+        .stdout_str()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string();
+    etcd.etcdctl()
+        .args(["put", "/leased", "x", "--lease", &lease])
+        .run()
+        .assert_ok();
 }
 
 fn export_to(etcd: &Etcd, args: &[&str], path: &std::path::Path) {
@@ -58,7 +109,7 @@ fn export_to(etcd: &Etcd, args: &[&str], path: &std::path::Path) {
 }
 
 #[test]
-fn round_trip_gives_an_identical_keyspace() {
+fn round_trip_copies_every_key_and_value_as_etcdctl_reads_them() {
     let (source, dest) = (Etcd::single(), Etcd::single());
     fill(&source);
     let dir = tempfile::tempdir().unwrap();
@@ -77,7 +128,33 @@ fn round_trip_gives_an_identical_keyspace() {
         out.stdout_str(),
         format!("Imported {keys} keys, skipped 0 present ones\n")
     );
-    assert_eq!(keyspace(&dest), keyspace(&source));
+
+    // The dump holds each key as etcdctl reads it at the source: every field, lease included.
+    let original = keyspace(&source);
+    let dumped: Vec<Kv> = text
+        .lines()
+        .skip(1)
+        .map(|line| Kv::from_json(&serde_json::from_str(line).expect("a dump line")))
+        .collect();
+    assert_eq!(dumped, original);
+    assert!(
+        original.iter().any(|kv| kv.lease != 0) && original.iter().any(|kv| kv.version > 1),
+        "the fixture has a leased key and an overwritten one: {original:?}"
+    );
+
+    // At the destination, as etcdctl reads it: the same keys and values, each written once
+    // by the import (version 1, created and modified by the same txn), with no lease (lease
+    // ids belong to the source cluster; README, export and import).
+    let copied = keyspace(&dest);
+    assert_eq!(copied.len(), original.len());
+    for (copy, kv) in copied.iter().zip(&original) {
+        assert_eq!(
+            (&copy.key, &copy.value, copy.lease, copy.version),
+            (&kv.key, &kv.value, 0, 1),
+            "{copy:?} imported from {kv:?}"
+        );
+        assert_eq!(copy.create_revision, copy.mod_revision, "{copy:?}");
+    }
 }
 
 #[test]
@@ -142,7 +219,8 @@ fn if_absent_keeps_existing_keys_and_prefixes_are_rewritten() {
         out.stdout_str(),
         "Imported 2 keys, skipped 1 present ones\n"
     );
-    let got = dest.ectl().args(["get", "--prefix", "/new/"]).run();
+    let got = dest.etcdctl().args(["get", "--prefix", "/new/"]).run();
+    got.assert_ok();
     assert_eq!(got.stdout_str(), "/new/a\n1\n/new/b\nkept\n/new/c\n3\n");
     // Not a dump at all: invalid input, nothing written.
     let bad = dest

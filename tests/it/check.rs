@@ -4,7 +4,7 @@
 use crate::support;
 
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use support::{Etcd, Out};
 
@@ -127,8 +127,16 @@ fn ctrl_c_deletes_the_keys_written_so_far() {
         .ectl()
         .args(["check", "perf", "--prefix", "/int/"])
         .spawn();
-    thread::sleep(Duration::from_secs(3));
-    assert_ne!(keys_under(&etcd, "/int/"), "", "no key written in 3 s");
+    // Ctrl-C once check perf has written something (perf runs 60 s, so it is still writing).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while keys_under(&etcd, "/int/").is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "check perf wrote no key in 30 s: {}",
+            running.stderr_so_far()
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
     running.interrupt();
     let out = running.wait();
     assert_eq!(out.code, 130, "{out:?}");

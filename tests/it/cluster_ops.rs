@@ -14,16 +14,6 @@ use support::{Cluster, Etcd, Out};
 
 const FORMATS: [&str; 5] = ["simple", "json", "fields", "table", "protobuf"];
 
-fn same(reference: &Out, ours: &Out, what: &str) {
-    assert_eq!(
-        (reference.stdout_str(), reference.code),
-        (ours.stdout_str(), ours.code),
-        "{what}: etcdctl (left) vs ectl (right)\n--- etcdctl stderr ---\n{}\n--- ectl stderr ---\n{}",
-        reference.stderr_str(),
-        ours.stderr_str()
-    );
-}
-
 /// A Go duration as health checks print them (`1.2ms`, `850.1µs`, `2s`).
 fn is_duration(s: &str) -> bool {
     s.starts_with(|c: char| c.is_ascii_digit())
@@ -33,7 +23,7 @@ fn is_duration(s: &str) -> bool {
 }
 
 /// Health output with times masked and the endpoints in a fixed order (etcdctl prints answers
-/// as they arrive). etcdctl 3.4 writes the simple format to stderr, ectl to stdout.
+/// as they arrive; ectl's own order is checked on its own). etcdctl 3.4 writes the simple format to stderr, ectl to stdout.
 fn normalise_health(format: &str, text: &str) -> String {
     match format {
         "simple" => {
@@ -102,6 +92,20 @@ fn normalise_health(format: &str, text: &str) -> String {
     }
 }
 
+/// Every `127.0.0.1:PORT` in `text`, in the order printed (each health line, entry or row
+/// names one endpoint).
+fn endpoints_in_order(text: &str) -> Vec<String> {
+    text.match_indices("127.0.0.1:")
+        .map(|(at, marker)| {
+            let port: String = text[at + marker.len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            format!("{marker}{port}")
+        })
+        .collect()
+}
+
 /// Waits until a young cluster has stopped writing raft entries of its own (members publishing
 /// their attributes, the cluster version being set), so two runs see the same raft indexes.
 fn settle(cluster: &Cluster) {
@@ -137,7 +141,7 @@ fn endpoint_commands_match_etcdctl() {
                 let reference = cluster.etcdctl().args(&args).run();
                 let ours = cluster.ectl().args(&args).run();
                 if sub != "health" || format == "protobuf" {
-                    same(&reference, &ours, &what);
+                    support::assert_same_as_etcdctl(&reference, &ours, &what);
                     if format != "protobuf" {
                         let endpoints = ours.stdout_str().matches("127.0.0.1:").count();
                         assert!(endpoints >= 3, "{what}: {}", ours.stdout_str());
@@ -156,6 +160,23 @@ fn endpoint_commands_match_etcdctl() {
                     ours.stdout_str()
                 );
                 assert_eq!(ours.code, 0, "{what}");
+                // The order compared away above is ectl's promise (README): --endpoints order,
+                // or with --cluster the order member list gives.
+                let expected = if cluster_flag {
+                    member_ids(&cluster).into_iter().map(|(e, _)| e).collect()
+                } else {
+                    cluster
+                        .members()
+                        .iter()
+                        .map(Etcd::endpoint)
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(
+                    endpoints_in_order(&ours.stdout_str()),
+                    expected,
+                    "{what}: not in the documented order\n{}",
+                    ours.stdout_str()
+                );
             }
         }
     }
@@ -174,7 +195,7 @@ fn endpoint_commands_match_etcdctl() {
             "3",
         ],
     ] {
-        same(
+        support::assert_same_as_etcdctl(
             &cluster.etcdctl().args(args).run(),
             &cluster.ectl().args(args).run(),
             &args.join(" "),
@@ -249,7 +270,7 @@ fn alarm_list_and_disarm_on_a_fresh_cluster() {
         // etcdctl 3.4 crashes printing an alarm response in the fields format (no header).
         for format in ["simple", "json", "table", "protobuf"] {
             let args = ["alarm", sub, "-w", format];
-            same(
+            support::assert_same_as_etcdctl(
                 &member.etcdctl().args(args).run(),
                 &member.ectl().args(args).run(),
                 &args.join(" "),
@@ -275,7 +296,7 @@ fn alarm_list_and_disarm_on_a_fresh_cluster() {
             assert_eq!(field("cluster_id"), 0, "etcd 3.4 sends no alarm header");
         }
         let args = ["alarm", sub, "extra"];
-        same(
+        support::assert_same_as_etcdctl(
             &member.etcdctl().args(args).run(),
             &member.ectl().args(args).run(),
             &args.join(" "),
@@ -308,7 +329,7 @@ fn alarm_raised_by_quota() {
     for format in ["simple", "json", "protobuf"] {
         let args = ["alarm", "list", "-w", format];
         let ours = etcd.ectl().args(args).run();
-        same(&etcd.etcdctl().args(args).run(), &ours, &args.join(" "));
+        support::assert_same_as_etcdctl(&etcd.etcdctl().args(args).run(), &ours, &args.join(" "));
         assert!(!ours.stdout.is_empty(), "{format}: no alarm listed");
     }
     let ours = etcd.ectl().args(["alarm", "list"]).run();
@@ -329,7 +350,11 @@ fn defrag_across_the_cluster() {
         &["defrag", "-w", "json"],
     ] {
         let ours = cluster.ectl().args(args).run();
-        same(&cluster.etcdctl().args(args).run(), &ours, &args.join(" "));
+        support::assert_same_as_etcdctl(
+            &cluster.etcdctl().args(args).run(),
+            &ours,
+            &args.join(" "),
+        );
         assert_eq!(
             ours.stdout_str()
                 .matches("Finished defragmenting etcd member[")
@@ -405,7 +430,7 @@ fn move_leader_to_a_follower_and_back() {
     ] {
         let reference = support::etcdctl().args(&args).run();
         let ours = support::ectl().args(&args).run();
-        same(&reference, &ours, &format!("{args:?}"));
+        support::assert_same_as_etcdctl(&reference, &ours, &format!("{args:?}"));
         assert_eq!(ours.code, 128, "{args:?}");
     }
     let ours = support::ectl()
@@ -466,7 +491,7 @@ fn member_errors_match_etcdctl() {
         vec!["member", "list", "--hex"],
     ];
     for args in cases {
-        same(
+        support::assert_same_as_etcdctl(
             &etcd.etcdctl().args(&args).run(),
             &etcd.ectl().args(&args).run(),
             &args.join(" "),
@@ -474,7 +499,7 @@ fn member_errors_match_etcdctl() {
     }
     for format in FORMATS {
         let args = ["member", "list", "-w", format];
-        same(
+        support::assert_same_as_etcdctl(
             &etcd.etcdctl().args(args).run(),
             &etcd.ectl().args(args).run(),
             &args.join(" "),
@@ -494,7 +519,7 @@ fn member_errors_match_etcdctl() {
         ] {
             let reference = etcd.etcdctl().args(&args).run();
             let ours = etcd.ectl().args(&args).run();
-            same(&reference, &ours, &args.join(" "));
+            support::assert_same_as_etcdctl(&reference, &ours, &args.join(" "));
             let reference_error: String = reference
                 .stderr_str()
                 .lines()
@@ -663,7 +688,7 @@ fn member_add_learner_list_promote_update_remove() {
     // member: etcdctl picks any of several endpoints, and the header names the one answering).
     for format in FORMATS {
         let args = ["member", "list", "-w", format];
-        same(
+        support::assert_same_as_etcdctl(
             &cluster[0].etcdctl().args(args).run(),
             &cluster[0].ectl().args(args).run(),
             &args.join(" "),
@@ -680,7 +705,7 @@ fn member_add_learner_list_promote_update_remove() {
     let promote = ["member", "promote", hex.as_str()];
     let reference = cluster[0].etcdctl().args(promote).run();
     let refused = cluster[0].ectl().args(promote).run();
-    same(&reference, &refused, "promote before start");
+    support::assert_same_as_etcdctl(&reference, &refused, "promote before start");
     assert_eq!(refused.code, 1);
     assert!(
         refused.stderr_str().contains("learner"),
@@ -742,7 +767,7 @@ fn member_add_learner_list_promote_update_remove() {
     assert_eq!(v["members"].as_array().unwrap().len(), 3);
     assert_eq!(member_ids(&cluster).len(), 3);
     let again = ["member", "remove", hex.as_str()];
-    same(
+    support::assert_same_as_etcdctl(
         &cluster[0].etcdctl().args(again).run(),
         &cluster[0].ectl().args(again).run(),
         "remove a removed member",
@@ -804,7 +829,7 @@ fn endpoint_commands_over_tls() {
         &["defrag", "--cluster"],
     ] {
         let ours = etcd.ectl().args(args).run();
-        same(&etcd.etcdctl().args(args).run(), &ours, &args.join(" "));
+        support::assert_same_as_etcdctl(&etcd.etcdctl().args(args).run(), &ours, &args.join(" "));
         assert!(ours.stdout_str().contains("127.0.0.1:"), "{args:?}");
     }
     let health = etcd.ectl().args(["endpoint", "health", "--cluster"]).run();
@@ -848,7 +873,7 @@ fn endpoint_commands_with_auth() {
         &["--user=root:rootpw", "alarm", "list"],
     ] {
         let ours = etcd.ectl().args(args).run();
-        same(&etcd.etcdctl().args(args).run(), &ours, &args.join(" "));
+        support::assert_same_as_etcdctl(&etcd.etcdctl().args(args).run(), &ours, &args.join(" "));
     }
     let args = ["--user=nobody:pw", "endpoint", "health", "-w", "json"];
     let reference = etcd.etcdctl().args(args).run();

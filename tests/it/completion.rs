@@ -65,16 +65,34 @@ fn the_environment_twin_of_endpoints_is_respected() {
 fn a_dead_or_frozen_cluster_offers_nothing_quickly() {
     let etcd = seeded();
     let endpoints = format!("--endpoints={}", etcd.endpoint());
+    // Timeouts of a minute on the line being completed: live completion caps them (0.5 s dial,
+    // 1 s command), so it is done in about 1.5 s; without the caps it would wait a minute.
+    let words = [
+        endpoints.as_str(),
+        "--dial-timeout=60s",
+        "--command-timeout=60s",
+        "get",
+        "/reg",
+    ];
+    // Ten times the capped wait: far above any stall a loaded machine adds, far below the
+    // minute an uncapped completion would take.
+    let bound = Duration::from_secs(15);
     etcd.freeze();
-    let (offered, took) = candidates(&[], &[&endpoints, "get", "/reg"]);
+    let (offered, took) = candidates(&[], &words);
     etcd.thaw();
     assert!(offered.is_empty(), "{offered:?}");
-    assert!(took < Duration::from_secs(3), "completion took {took:?}");
+    assert!(
+        took < bound,
+        "completion took {took:?}: the caps did not apply"
+    );
 
     etcd.kill();
-    let (offered, took) = candidates(&[], &[&endpoints, "get", "/reg"]);
+    let (offered, took) = candidates(&[], &words);
     assert!(offered.is_empty(), "{offered:?}");
-    assert!(took < Duration::from_secs(3), "completion took {took:?}");
+    assert!(
+        took < bound,
+        "completion took {took:?}: the caps did not apply"
+    );
 }
 
 /// Keys a person completes at a prompt: a plain one, one with a space, one with a `:`.

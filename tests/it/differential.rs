@@ -12,8 +12,11 @@
 //! empty or the very same text; otherwise the `Error: ` lines are equal unless a case says the
 //! message differs on purpose. Documented differences (see README "Deliberate differences"):
 //! - usage errors (unknown flag or command, bad flag value): ectl exits 128 with clap's message
-//!   and prints nothing on stdout; etcdctl exits 1 and prints its usage on stdout
-//!   ([`Case::usage_error`]);
+//!   and prints nothing on stdout; etcdctl exits 1 and prints its usage on stdout. The two
+//!   messages are worded differently but must say the same thing: the same kind of error about
+//!   the same flag, value, parse error or command ([`Case::usage_error`], [`UsageError`]);
+//! - help: each tool's own layout, but ectl's lists every flag etcdctl's lists, with the same
+//!   default, and every command ([`Case::help`]);
 //! - a format that cannot print the response (`put -w table`): ectl refuses before sending,
 //!   etcdctl writes first ([`Case::state_differs`]);
 //! - every endpoint down: ectl exits 2 at once naming each endpoint, etcdctl waits for the
@@ -53,8 +56,11 @@ enum Expect {
     /// Same exit code, same (normalised) stdout, matching stderr.
     Same { same_message: bool },
     /// A usage error: etcdctl exits 1 (and prints usage on stdout), ectl exits 128 with nothing
-    /// on stdout; both say `Error: ` on stderr.
+    /// on stdout; both say `Error: ` on stderr, and the two say the same [`UsageError`].
     Usage,
+    /// Help: both exit 0 with the help on stdout and nothing on stderr; ectl's names every flag
+    /// (with etcdctl's default) and command etcdctl's names.
+    Help,
     /// A documented difference: each tool's own exit code, and ectl's stdout when given.
     Documented {
         why: &'static str,
@@ -172,6 +178,12 @@ impl Case {
     /// A usage error (see the module documentation).
     pub fn usage_error(mut self) -> Case {
         self.expect = Expect::Usage;
+        self
+    }
+
+    /// Help (see the module documentation).
+    pub fn help(mut self) -> Case {
+        self.expect = Expect::Help;
         self
     }
 
@@ -295,6 +307,8 @@ pub enum Mode {
 pub struct Pair {
     pub reference: Etcd,
     pub ours: Etcd,
+    /// `--user` for the keyspace dumps, for pairs whose members get authentication.
+    dump_user: Option<&'static str>,
 }
 
 impl Pair {
@@ -308,6 +322,16 @@ impl Pair {
         Pair {
             reference: Etcd::start(opts.clone()),
             ours: Etcd::start(opts),
+            dump_user: None,
+        }
+    }
+
+    /// Dumps the keyspaces after each case as `user` (`name:password`): for members that get
+    /// authentication (credentials are ignored while it is off).
+    pub fn dumping_as(self, user: &'static str) -> Pair {
+        Pair {
+            dump_user: Some(user),
+            ..self
         }
     }
 
@@ -408,14 +432,31 @@ impl Pair {
             .run();
         let mut problems = compare(case, &theirs, &ours);
         if problems.is_empty() && !case.state_differs {
-            let dump = |etcd: &Etcd| {
-                let out = etcd
-                    .etcdctl()
-                    .args(["get", "", "--from-key", "-w", "json"])
-                    .run();
-                normalise(&out.stdout, "json")
+            // A dump that failed is a problem of its own: two failed dumps must not compare
+            // equal.
+            let user = self.dump_user.map(|user| format!("--user={user}"));
+            let dump = |etcd: &Etcd, whose: &str| match etcd
+                .etcdctl()
+                .args(&user)
+                .args(["get", "", "--from-key", "-w", "json"])
+                .run()
+            {
+                out if out.code == 0 => Ok(normalise(&out.stdout, "json")),
+                out => Err(format!(
+                    "dumping {whose} keyspace afterwards failed: {out:?}"
+                )),
             };
-            let (a, b) = (dump(&self.reference), dump(&self.ours));
+            let (a, b) = match (
+                dump(&self.reference, "etcdctl's"),
+                dump(&self.ours, "ectl's"),
+            ) {
+                (Ok(a), Ok(b)) => (a, b),
+                (a, b) => {
+                    problems.extend(a.err());
+                    problems.extend(b.err());
+                    (Vec::new(), Vec::new())
+                }
+            };
             if a != b {
                 problems.push(format!(
                     "the keyspaces differ afterwards:\n    etcdctl's: {}\n    ectl's:    {}",
@@ -495,9 +536,32 @@ fn compare(case: &Case, theirs: &Out, ours: &Out) -> Vec<String> {
             if !ours.stdout.is_empty() {
                 problems.push("ectl printed on stdout for a usage error".into());
             }
-            if error_line(&theirs.stderr).is_none() || error_line(&ours.stderr).is_none() {
-                problems.push("a usage error without an `Error: ` line".into());
+            match (error_line(&theirs.stderr), error_line(&ours.stderr)) {
+                (Some(a), Some(b)) => match (UsageError::of_etcdctl(&a), UsageError::of_ectl(&b)) {
+                    (Some(x), Some(y)) if x == y => {}
+                    (Some(x), Some(y)) => problems.push(format!(
+                        "the usage errors say different things: etcdctl {x:?}, ectl {y:?}"
+                    )),
+                    (None, _) => problems.push(format!("an etcdctl usage error not known: {a:?}")),
+                    (_, None) => problems.push(format!("an ectl usage error not known: {b:?}")),
+                },
+                _ => problems.push("a usage error without an `Error: ` line".into()),
             }
+        }
+        Expect::Help => {
+            if (theirs.code, ours.code) != (0, 0) {
+                problems.push(format!(
+                    "help exits 0: etcdctl {}, ectl {}",
+                    theirs.code, ours.code
+                ));
+            }
+            if !ours.stderr.is_empty() {
+                problems.push("ectl wrote help or more to stderr".into());
+            }
+            problems.extend(help_differences(
+                &String::from_utf8_lossy(&theirs.stdout),
+                &String::from_utf8_lossy(&ours.stdout),
+            ));
         }
         Expect::Documented {
             why,
@@ -526,6 +590,213 @@ fn compare(case: &Case, theirs: &Out, ours: &Out) -> Vec<String> {
         }
     }
     problems
+}
+
+/// What a usage error says, read from either tool's wording: cobra's and pflag's for etcdctl,
+/// clap's for ectl (README, "Deliberate differences").
+#[derive(Debug, PartialEq, Eq)]
+pub enum UsageError {
+    /// A flag that does not exist (`--bogus`, `-x`).
+    UnknownFlag(String),
+    /// A flag given without the value it needs.
+    MissingValue(String),
+    /// A flag whose value does not parse: the flag (`--limit`), the value, the Go parser's error.
+    BadValue {
+        flag: String,
+        value: String,
+        cause: String,
+    },
+    /// A command that does not exist, or an ambiguous abbreviation.
+    UnknownCommand(String),
+}
+
+impl UsageError {
+    /// etcdctl's `Error: ` line: `unknown flag: --x`, `unknown shorthand flag: 'x' in -x`,
+    /// `flag needs an argument: --x`, `invalid argument "v" for "--x" flag: cause`
+    /// (`"-w, --write-out"` for a flag with a shorthand), `unknown command "c" for "etcdctl"`.
+    pub fn of_etcdctl(line: &str) -> Option<UsageError> {
+        let text = line.strip_prefix("Error: ")?;
+        if let Some(flag) = text.strip_prefix("unknown flag: ") {
+            return Some(UsageError::UnknownFlag(flag.to_string()));
+        }
+        if let Some(rest) = text.strip_prefix("unknown shorthand flag: '") {
+            let (letter, _) = rest.split_once('\'')?;
+            return Some(UsageError::UnknownFlag(format!("-{letter}")));
+        }
+        if let Some(flag) = text.strip_prefix("flag needs an argument: ") {
+            let flag = match flag.strip_prefix('\'') {
+                Some(rest) => format!("-{}", rest.split_once('\'')?.0),
+                None => flag.to_string(),
+            };
+            return Some(UsageError::MissingValue(flag));
+        }
+        if let Some(rest) = text.strip_prefix("invalid argument \"") {
+            let (value, rest) = rest.split_once("\" for \"")?;
+            let (flag, cause) = rest.split_once("\" flag: ")?;
+            // `-w, --write-out`: the long name is the flag.
+            let flag = flag.rsplit(", ").next()?;
+            return Some(UsageError::BadValue {
+                flag: flag.to_string(),
+                value: value.to_string(),
+                cause: cause.to_string(),
+            });
+        }
+        let rest = text.strip_prefix("unknown command \"")?;
+        Some(UsageError::UnknownCommand(
+            rest.split_once('"')?.0.to_string(),
+        ))
+    }
+
+    /// ectl's (clap's) `Error: ` line: `unexpected argument 'x' found`, `a value is required
+    /// for '--x <X>' but none was supplied`, `invalid value 'v' for '--x <X>': cause` (or
+    /// `'--x[=<X>]'`, `'-w, --write-out <W>'`), `unrecognized subcommand 'c'`.
+    pub fn of_ectl(line: &str) -> Option<UsageError> {
+        let text = line.strip_prefix("Error: ")?;
+        // `--x <X>`, `--x[=<X>]`, `-w, --write-out <W>`: the long name, else the short one.
+        let flag_of = |spec: &str| -> Option<String> {
+            let name = spec.rsplit(", ").next()?;
+            Some(name.split(['[', ' ']).next()?.to_string())
+        };
+        if let Some(rest) = text.strip_prefix("unexpected argument '") {
+            let (arg, _) = rest.split_once("' found")?;
+            return Some(UsageError::UnknownFlag(arg.to_string()));
+        }
+        if let Some(rest) = text.strip_prefix("a value is required for '") {
+            let (spec, _) = rest.split_once("' but none was supplied")?;
+            return Some(UsageError::MissingValue(flag_of(spec)?));
+        }
+        if let Some(rest) = text.strip_prefix("invalid value '") {
+            let (value, rest) = rest.split_once("' for '")?;
+            let (spec, cause) = rest.split_once("': ")?;
+            return Some(UsageError::BadValue {
+                flag: flag_of(spec)?,
+                value: value.to_string(),
+                cause: cause.to_string(),
+            });
+        }
+        let rest = text.strip_prefix("unrecognized subcommand '")?;
+        Some(UsageError::UnknownCommand(
+            rest.split_once('\'')?.0.to_string(),
+        ))
+    }
+}
+
+/// What ectl's help (`ours`) lacks of etcdctl's (`theirs`): a flag of etcdctl's `OPTIONS` or
+/// `GLOBAL OPTIONS`, or its default (the flags and their defaults are etcdctl's: README,
+/// "Deliberate differences"), or a command of etcdctl's `COMMANDS`.
+fn help_differences(theirs: &str, ours: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut section = "";
+    let mut flags = 0;
+    for line in theirs.lines() {
+        if !line.starts_with([' ', '\t']) && line.ends_with(':') {
+            section = line;
+            continue;
+        }
+        match section {
+            "OPTIONS:" | "GLOBAL OPTIONS:" => {
+                let Some((flag, default)) = etcdctl_flag(line) else {
+                    continue;
+                };
+                flags += 1;
+                // The help flag's own line is clap's (`Print help`), with no default.
+                if flag == "--help" {
+                    continue;
+                }
+                match ectl_flag_block(ours, &flag) {
+                    None => problems.push(format!("ectl's help lacks {flag}")),
+                    Some(block) => {
+                        if let Some(default) = default
+                            && !block.contains(&format!("[default: {default}]"))
+                        {
+                            problems.push(format!(
+                                "ectl's help gives {flag} another default than {default:?}: \
+                                 {block:?}"
+                            ));
+                        }
+                    }
+                }
+            }
+            "COMMANDS:" => {
+                let Some(command) = line.split_whitespace().next() else {
+                    continue;
+                };
+                // Not in ectl yet (README, "Not in ectl yet"): it says so when run.
+                if command == "migrate" {
+                    continue;
+                }
+                let listed = ours.lines().any(|l| {
+                    l.strip_prefix("  ")
+                        .and_then(|l| l.split_whitespace().next())
+                        == Some(command)
+                });
+                if !listed {
+                    problems.push(format!("ectl's help lacks the command {command}"));
+                }
+            }
+            _ => {}
+        }
+    }
+    if flags == 0 {
+        problems.push("etcdctl's help listed no flag: not a help text?".into());
+    }
+    problems.dedup();
+    problems
+}
+
+/// A flag line of etcdctl's help: `  -w, --write-out="simple"   desc` → (`--write-out`,
+/// `Some("simple")`). `=""` is no default; `[=false]` is `false`; `=[a]` (a list) is `a`.
+fn etcdctl_flag(line: &str) -> Option<(String, Option<String>)> {
+    let spec = line.trim_start().split('\t').next()?.trim_end();
+    let spec = spec.rsplit(", ").next()?;
+    if !spec.starts_with("--") {
+        return None;
+    }
+    let (name, default) = match spec.split_once(['=', '[']) {
+        None => (spec, None),
+        Some((name, _)) => {
+            let value = spec[name.len()..]
+                .trim_start_matches("[=")
+                .trim_start_matches('=')
+                .trim_end_matches(']');
+            let value = value.trim_matches('"').trim_start_matches('[');
+            (name, (!value.is_empty()).then(|| value.to_string()))
+        }
+    };
+    Some((name.to_string(), default))
+}
+
+/// The text of `flag`'s entry in ectl's help, wrapped lines joined: from its line up to the
+/// next flag, blank line or heading.
+fn ectl_flag_block(help: &str, flag: &str) -> Option<String> {
+    let is_flag_line = |l: &str| l.trim_start().starts_with('-') && l.starts_with("  ");
+    let names = |l: &str| {
+        let spec = l.trim_start().split("  ").next().unwrap_or_default();
+        spec.split(", ")
+            .map(|n| {
+                n.split(['[', ' ', '='])
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut lines = help.lines();
+    let first = lines.find(|l| is_flag_line(l) && names(l).iter().any(|n| n == flag))?;
+    let mut block = vec![first.trim().to_string()];
+    for line in lines {
+        if is_flag_line(line) || !line.starts_with(' ') {
+            break;
+        }
+        block.push(line.trim().to_string());
+    }
+    Some(
+        block
+            .join(" ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
 }
 
 /// The first `Error: ` line of a stderr.
@@ -685,6 +956,83 @@ fn gateway(etcd: &Etcd, path: &str, body: &str) -> Result<(), String> {
             etcd.endpoint()
         ))
     }
+}
+
+#[test]
+fn usage_errors_read_alike_from_both_wordings() {
+    let pairs = [
+        (
+            "Error: unknown flag: --bogus",
+            "Error: unexpected argument '--bogus' found",
+        ),
+        (
+            "Error: unknown shorthand flag: 'x' in -x",
+            "Error: unexpected argument '-x' found",
+        ),
+        (
+            "Error: flag needs an argument: --limit",
+            "Error: a value is required for '--limit <LIMIT>' but none was supplied",
+        ),
+        (
+            r#"Error: invalid argument "maybe" for "--prefix" flag: strconv.ParseBool: parsing "maybe": invalid syntax"#,
+            r#"Error: invalid value 'maybe' for '--prefix[=<PREFIX>]': strconv.ParseBool: parsing "maybe": invalid syntax"#,
+        ),
+        (
+            r#"Error: invalid argument "x" for "-w, --write-out" flag: bad"#,
+            "Error: invalid value 'x' for '-w, --write-out <WRITE_OUT>': bad",
+        ),
+        (
+            r#"Error: unknown command "de" for "etcdctl""#,
+            "Error: unrecognized subcommand 'de'",
+        ),
+    ];
+    for (etcdctl, ectl) in pairs {
+        let theirs = UsageError::of_etcdctl(etcdctl);
+        assert!(theirs.is_some(), "{etcdctl}");
+        assert_eq!(theirs, UsageError::of_ectl(ectl), "{ectl}");
+    }
+    assert_ne!(
+        UsageError::of_etcdctl(r#"Error: unknown command "foo" for "etcdctl""#),
+        UsageError::of_ectl("Error: unexpected argument '--bogus' found")
+    );
+    assert_eq!(UsageError::of_ectl("Error: something else"), None);
+}
+
+#[test]
+fn help_flags_and_defaults_are_read_from_both_layouts() {
+    assert_eq!(
+        etcdctl_flag(r#"  -w, --write-out="simple"			set the output format"#),
+        Some(("--write-out".into(), Some("simple".into())))
+    );
+    assert_eq!(
+        etcdctl_flag("      --endpoints=[127.0.0.1:2379]		gRPC endpoints"),
+        Some(("--endpoints".into(), Some("127.0.0.1:2379".into())))
+    );
+    assert_eq!(
+        etcdctl_flag("      --prefix[=false]			Get keys"),
+        Some(("--prefix".into(), Some("false".into())))
+    );
+    assert_eq!(
+        etcdctl_flag(r#"      --order=""			Order of results"#),
+        Some(("--order".into(), None))
+    );
+    let ours = "Options:\n      --prefix[=<PREFIX>]\n          Get keys\n          \n          [default:\n          false]\n\n  -w, --write-out <W>  fmt [default: simple]\n";
+    assert_eq!(
+        ectl_flag_block(ours, "--prefix").as_deref(),
+        Some("--prefix[=<PREFIX>] Get keys [default: false]")
+    );
+    assert_eq!(
+        ectl_flag_block(ours, "--write-out").as_deref(),
+        Some("-w, --write-out <W> fmt [default: simple]")
+    );
+    assert_eq!(ectl_flag_block(ours, "--limit"), None);
+    let theirs = "OPTIONS:\n      --prefix[=true]\t\tGet keys\n  -w, --write-out=\"simple\"\tfmt\n";
+    assert_eq!(
+        help_differences(theirs, ours),
+        [
+            r#"ectl's help gives --prefix another default than "true": "--prefix[=<PREFIX>] Get keys [default: false]""#
+        ]
+    );
 }
 
 #[test]

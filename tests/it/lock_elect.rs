@@ -351,7 +351,8 @@ fn lock_runs_a_command_while_holding_it() {
     assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{out:?}");
     // The session lease has the TTL asked for.
     let check = format!(
-        "/usr/bin/etcdctl --endpoints={} lease timetolive ${{ETCD_LOCK_KEY#ttl/}}",
+        "{} --endpoints={} lease timetolive ${{ETCD_LOCK_KEY#ttl/}}",
+        support::etcdctl_path().display(),
         ours.endpoint()
     );
     let out = ours

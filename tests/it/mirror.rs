@@ -157,12 +157,38 @@ fn resume_revision(stderr: &str) -> i64 {
         .expect("a revision")
 }
 
+/// The endpoints the mirror's `method` requests went to, in order, from its `--debug` trace.
+fn sent_to(mirror: &Running, method: &str) -> Vec<String> {
+    let suffix = format!(" method=\"{method}\"");
+    mirror
+        .trace_so_far()
+        .iter()
+        .filter_map(|line| {
+            line.strip_prefix("request sent endpoint=")?
+                .strip_suffix(&suffix)
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// Index of the member of `cluster` at `endpoint`.
+fn member_at(cluster: &Cluster, endpoint: &str) -> usize {
+    (0..3)
+        .find(|&i| cluster[i].endpoint() == endpoint)
+        .unwrap_or_else(|| panic!("{endpoint} is no member of this cluster"))
+}
+
+const WATCH: &str = "/etcdserverpb.Watch/Watch";
+const TXN: &str = "/etcdserverpb.KV/Txn";
+
 #[test]
 fn mirrors_a_busy_cluster_through_the_loss_of_a_source_and_a_destination_member() {
     let (source, dest) = (Cluster::new(), Cluster::new());
     fill(|| source.ectl(), "w/", 200);
+    // --debug: the trace says which member serves the watch and which one the txns, so the
+    // members killed are the ones doing the work, and it shows the work moving on.
     let mirror = start_mirror(
-        source.ectl(),
+        source.ectl().arg("--debug"),
         &["--prefix", "w/", "--max-txn-ops", "50"],
         &dest.endpoints(),
     );
@@ -171,12 +197,55 @@ fn mirrors_a_busy_cluster_through_the_loss_of_a_source_and_a_destination_member(
     });
     let stop = Arc::new(AtomicBool::new(false));
     let writes = writer(source.endpoints(), stop.clone());
-    thread::sleep(Duration::from_secs(2));
-    // The mirror's source client and its destination client both start on the first member.
-    source[0].kill();
-    thread::sleep(Duration::from_secs(2));
-    dest[0].kill();
-    thread::sleep(Duration::from_secs(2));
+    let trace = || mirror.trace_so_far().join("\n");
+    // Live: the watch is open and a change it brought was applied.
+    let mut applied = 0;
+    wait_showing(
+        Duration::from_secs(30),
+        "a watched change applied",
+        || {
+            let watching = !sent_to(&mirror, WATCH).is_empty();
+            if !watching {
+                applied = sent_to(&mirror, TXN).len();
+            }
+            watching && sent_to(&mirror, TXN).len() > applied
+        },
+        trace,
+    );
+
+    // The source member serving the watch dies: the watch moves and changes keep coming.
+    let watched = member_at(&source, sent_to(&mirror, WATCH).last().unwrap());
+    // Counted before the kill: the watch may reopen elsewhere before `kill` returns.
+    let watches = sent_to(&mirror, WATCH).len();
+    source[watched].kill();
+    wait_showing(
+        Duration::from_secs(30),
+        "the watch reopened on another source member",
+        || sent_to(&mirror, WATCH).len() > watches,
+        trace,
+    );
+    let applied = sent_to(&mirror, TXN).len();
+    wait_showing(
+        Duration::from_secs(30),
+        "a change applied through the new watch",
+        || sent_to(&mirror, TXN).len() > applied,
+        trace,
+    );
+
+    // The destination member taking the txns dies: they go to another one.
+    let target = member_at(&dest, sent_to(&mirror, TXN).last().unwrap());
+    dest[target].kill();
+    let applied = sent_to(&mirror, TXN).len();
+    wait_showing(
+        Duration::from_secs(30),
+        "a txn sent to another destination member",
+        || {
+            sent_to(&mirror, TXN)[applied..]
+                .iter()
+                .any(|endpoint| *endpoint != dest[target].endpoint())
+        },
+        trace,
+    );
     stop.store(true, Ordering::Relaxed);
     let writes = writes.join().expect("writer");
     assert!(writes > 10, "the writer managed only {writes} writes");
@@ -195,6 +264,19 @@ fn mirrors_a_busy_cluster_through_the_loss_of_a_source_and_a_destination_member(
         out.stderr_str().contains("last revision applied"),
         "{out:?}"
     );
+    // Both losses hit the mirror's own connections.
+    let trace = out.trace();
+    for lost in [
+        format!("stream broken endpoint={}", source[watched].endpoint()),
+        format!("unpinned endpoint={}", dest[target].endpoint()),
+    ] {
+        assert!(
+            trace
+                .iter()
+                .any(|line| *line == lost || line.starts_with(&format!("{lost} "))),
+            "no {lost:?} in the trace: {out:?}"
+        );
+    }
 }
 
 #[test]

@@ -5,7 +5,6 @@ use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::thread;
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
@@ -183,7 +182,9 @@ fn a_running_member_is_waited_for_with_etcdctls_message() {
             .arg("defrag")
             .arg(format!("--data-dir={}", etcd.data_dir().display()))
             .spawn();
-        thread::sleep(Duration::from_millis(2500));
+        // The whole line, which ends in the advice, as etcdctl's does.
+        running.wait_for_stderr("waiting for etcd to close");
+        running.wait_for_stderr("omit --data-dir.\n");
         running.signal(Signal::SIGKILL);
         let out = running.wait();
         messages.push(out.stderr_str());

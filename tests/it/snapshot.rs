@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
-use support::{Etcd, Out, RESTORED_HOST, restored_port, start_restored};
+use support::{Etcd, RESTORED_HOST, restored_port, start_restored};
 
 const FORMATS: [&str; 5] = ["simple", "json", "fields", "table", "protobuf"];
 
@@ -43,16 +43,6 @@ fn fill(etcd: &Etcd) {
         .args(["put", "key/00/000", "again"])
         .run()
         .assert_ok();
-}
-
-fn same(a: &Out, b: &Out, what: &str) {
-    assert_eq!(
-        (a.stdout_str(), a.code),
-        (b.stdout_str(), b.code),
-        "{what}: etcdctl vs ectl\n--- etcdctl stderr ---\n{}\n--- ectl stderr ---\n{}",
-        a.stderr_str(),
-        b.stderr_str()
-    );
 }
 
 #[test]
@@ -91,7 +81,7 @@ fn save_then_status_matches_etcdctl() {
                     .args(["snapshot", "status", "-w", format])
                     .arg(file)
                     .run();
-                same(
+                support::assert_same_as_etcdctl(
                     &reference,
                     &out,
                     &format!("{oracle}: status -w {format} {}", file.display()),
@@ -128,7 +118,7 @@ fn save_refuses_what_etcdctl_refuses() {
     for args in cases {
         let reference = etcd.etcdctl().args(["snapshot", "save"]).args(&args).run();
         let out = etcd.ectl().args(["snapshot", "save"]).args(&args).run();
-        same(&reference, &out, &format!("save {args:?}"));
+        support::assert_same_as_etcdctl(&reference, &out, &format!("save {args:?}"));
     }
     let multiple = support::ectl()
         .arg(format!(
@@ -224,7 +214,7 @@ fn status_of_bad_files_fails_cleanly() {
         .args(["snapshot", "status"])
         .arg(&missing)
         .run();
-    same(&reference, &out, "missing file");
+    support::assert_same_as_etcdctl(&reference, &out, "missing file");
     assert_eq!(out.stderr_str(), reference.stderr_str());
 
     let bad = dir.path().join("bad.db");
@@ -292,7 +282,7 @@ fn restore_makes_a_data_dir_etcd_starts_from() {
     let theirs_dir = dir.path().join("theirs.etcd");
     restore(support::etcdctl(), &theirs_dir).assert_ok();
     // Restoring again onto an existing dir is refused by both.
-    same(
+    support::assert_same_as_etcdctl(
         &restore(support::etcdctl(), &ours_dir),
         &restore(support::ectl(), &ours_dir),
         "restore onto an existing data dir",
@@ -383,7 +373,7 @@ fn restore_checks_its_input_as_etcdctl() {
             .args(["snapshot", "restore"])
             .args(&args)
             .run();
-        same(&reference, &ours, &format!("restore {args:?}"));
+        support::assert_same_as_etcdctl(&reference, &ours, &format!("restore {args:?}"));
         let _ = std::fs::remove_dir_all(target);
     }
     // Without its hash, a file restores only with --skip-hash-check; this member never

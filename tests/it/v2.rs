@@ -170,6 +170,8 @@ struct Pair {
     reference: Etcd,
     ours: Etcd,
     names: (Names, Names),
+    /// `-u` for the keyspace dumps, for cases that turn authentication on.
+    dump_user: Option<&'static str>,
 }
 
 impl Pair {
@@ -181,6 +183,16 @@ impl Pair {
             reference,
             ours,
             names,
+            dump_user: None,
+        }
+    }
+
+    /// Dumps the keyspaces as `user` (`name:password`), which the cases make root before they
+    /// enable authentication. etcd ignores the credentials while authentication is off.
+    fn dumping_as(self, user: &'static str) -> Pair {
+        Pair {
+            dump_user: Some(user),
+            ..self
         }
     }
 
@@ -194,9 +206,13 @@ impl Pair {
 
     /// The v2 keyspace, with the remaining TTLs (which tick between the two dumps) blanked.
     fn dump(&self, etcd: &Etcd, names: &Names) -> String {
-        let out = v2(etcdctl(), etcd)
-            .args(["-o", "json", "ls", "--sort", "-r", "/"])
-            .run();
+        let mut cmd = v2(etcdctl(), etcd);
+        if let Some(user) = self.dump_user {
+            cmd = cmd.args(["-u", user]);
+        }
+        let out = cmd.args(["-o", "json", "ls", "--sort", "-r", "/"]).run();
+        // Two failed dumps must not compare equal.
+        assert_eq!(out.code, 0, "dumping the v2 keyspace failed: {out:?}");
         support::mask_number_after(&names.normalise(&out.stdout), "\"ttl\":", "N")
     }
 
@@ -498,7 +514,7 @@ fn live_watch_sees_the_next_change() {
 
 #[test]
 fn users_roles_and_auth() {
-    let pair = Pair::start(None);
+    let pair = Pair::start(None).dumping_as("root:rootpw");
     let cases = [
         // TestCtlV2GetRoleUser, TestCtlV2UserList*, TestCtlV2RoleList.
         case(&["role", "add", "foo"]),
@@ -582,7 +598,7 @@ fn users_roles_and_auth() {
 #[test]
 fn auth_with_tls_common_name() {
     // TestCtlV2AuthWithCommonName: with client-cert auth, the certificate's CN is the user.
-    let pair = Pair::start(Some(Tls::new()));
+    let pair = Pair::start(Some(Tls::new())).dumping_as("root:123");
     pair.run(&[
         case(&["role", "add", "testrole"]),
         case(&["role", "grant", "testrole", "--rw", "--path=/foo"]),

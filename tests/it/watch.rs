@@ -383,7 +383,7 @@ fn interactive_mode_reads_watch_and_progress_lines_like_etcdctl() {
         (out.status.code(), out.stdout, out.stderr)
     };
     let ours = run(env!("CARGO_BIN_EXE_ectl"), false);
-    let reference = run("/usr/bin/etcdctl", true);
+    let reference = run(&support::etcdctl_path().to_string_lossy(), true);
     let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
     // Each watch runs until stdin ends, which fails with etcdctl's invalid-input error (3).
     assert_eq!(ours.0, Some(3));

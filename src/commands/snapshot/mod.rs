@@ -235,7 +235,11 @@ async fn save(path: &Path, ctx: &mut Workbench<'_>) -> anyhow::Result<u64> {
         .truncate(true)
         .mode(0o600)
         .open(part.path())
-        .map_err(|e| anyhow::anyhow!("could not open {} ({e})", part.path().display()))?;
+        .map_err(|e| {
+            // clientv3's wording, with Go's `*PathError` as the cause.
+            let cause = crate::go::path_error("open", part.path(), &e);
+            anyhow::anyhow!("could not open {} ({cause})", part.path().display())
+        })?;
     // Ctrl-C at any point (dialling included) ends here, and dropping `part` removes the file.
     let mut sigint = Sigint::install()?;
     let size = tokio::select! {

@@ -77,6 +77,75 @@ pub fn cluster_id(ids: &[u64]) -> u64 {
     u64::from_be_bytes(h.finalize()[..8].try_into().expect("8 bytes"))
 }
 
+/// etcd's `advertiseMatchesCluster`, in its wording: this member's URLs in --initial-cluster
+/// (`own`) must be its --initial-advertise-peer-urls (`advertised`). They are compared as
+/// written: etcd 3.4's restore refuses `http://127.0.0.1:2380` for `http://localhost:2380` too.
+fn advertise_matches_cluster(
+    name: &str,
+    own: &[String],
+    advertised: &[String],
+) -> Result<(), CliError> {
+    let (mut own, mut advertised) = (own.to_vec(), advertised.to_vec());
+    own.sort();
+    advertised.sort();
+    if own == advertised {
+        return Ok(());
+    }
+    let quoted = |urls: &[String]| {
+        let items: Vec<String> = urls.iter().map(|u| go::quote(u.as_bytes())).collect();
+        format!("[{}]", items.join(" "))
+    };
+    // netutil.URLStringsEqual's error.
+    let cause = if own.len() != advertised.len() {
+        format!("len({}) != len({})", quoted(&advertised), quoted(&own))
+    } else {
+        let (a, b) = advertised
+            .iter()
+            .zip(&own)
+            .find(|(a, b)| a != b)
+            .expect("sorted lists of one length that differ differ somewhere");
+        format!(
+            "resolved urls: {} != {}",
+            go::quote(a.as_bytes()),
+            go::quote(b.as_bytes())
+        )
+    };
+    let missing: Vec<String> = own
+        .iter()
+        .filter(|u| !advertised.contains(u))
+        .map(|u| format!("{name}={u}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(CliError::error(format!(
+            "--initial-cluster has {} but missing from --initial-advertise-peer-urls={} ({cause})",
+            missing.join(","),
+            advertised.join(",")
+        )));
+    }
+    let extra: Vec<&str> = advertised
+        .iter()
+        .filter(|u| !own.contains(u))
+        .map(String::as_str)
+        .collect();
+    let as_map = |urls: &[String]| {
+        let pairs: Vec<String> = urls.iter().map(|u| format!("{name}={u}")).collect();
+        pairs.join(",")
+    };
+    if extra.is_empty() {
+        // The same URLs, one repeated: etcd's last answer (which names the advertised ones).
+        return Err(CliError::error(format!(
+            "failed to resolve {} to match --initial-cluster={} ({cause})",
+            advertised.join(","),
+            as_map(&advertised)
+        )));
+    }
+    Err(CliError::error(format!(
+        "--initial-advertise-peer-urls has {} but missing from --initial-cluster={}",
+        extra.join(","),
+        as_map(&advertised)
+    )))
+}
+
 /// `name=url,name=url2,other=url3` into members sorted by id, checked as etcd's
 /// `VerifyBootstrap` checks them against this member's name and peer URLs.
 pub fn members(plan: &Plan) -> Result<Vec<NewMember>, CliError> {
@@ -106,22 +175,11 @@ pub fn members(plan: &Plan) -> Result<Vec<NewMember>, CliError> {
     }
     let Some(own) = urls.get(&plan.name) else {
         return Err(CliError::error(format!(
-            "member {:?} has no entry in --initial-cluster={}",
-            plan.name, plan.initial_cluster
+            "couldn't find local name {} in the initial cluster configuration",
+            go::quote(plan.name.as_bytes())
         )));
     };
-    let mut own_sorted = own.clone();
-    own_sorted.sort();
-    let mut advertised = plan.peer_urls.clone();
-    advertised.sort();
-    if own_sorted != advertised {
-        return Err(CliError::error(format!(
-            "--initial-cluster has {}={} but missing from --initial-advertise-peer-urls={}",
-            plan.name,
-            own.join(","),
-            plan.peer_urls.join(",")
-        )));
-    }
+    advertise_matches_cluster(&plan.name, own, &plan.peer_urls)?;
     let mut members: Vec<NewMember> = urls
         .into_iter()
         .map(|(name, peer_urls)| NewMember {
@@ -230,7 +288,11 @@ fn save_db(plan: &Plan, db: &Path) -> anyhow::Result<()> {
         src.read_exact(&mut expected)?;
         let got = hasher.finalize();
         if got.as_slice() != expected {
-            anyhow::bail!("expected sha256 {expected:?}, got {:?}", got.as_slice());
+            anyhow::bail!(
+                "expected sha256 {}, got {}",
+                go::byte_slice(&expected),
+                go::byte_slice(got.as_slice())
+            );
         }
     }
     dst.sync_all()?;

@@ -25,9 +25,15 @@ pub fn ectl() -> Cmd {
     Cmd::new(env!("CARGO_BIN_EXE_ectl")).env("XDG_CONFIG_HOME", "/nonexistent/ectl-tests")
 }
 
-/// A command for the reference etcdctl (`$ETCDCTL_REF`, else `/usr/bin/etcdctl`) with
-/// `ETCDCTL_API=3`; panics with the way to install it when it is missing.
+/// A command for the reference etcdctl ([`etcdctl_path`]) with `ETCDCTL_API=3`.
 pub fn etcdctl() -> Cmd {
+    Cmd::new(etcdctl_path()).env("ETCDCTL_API", "3")
+}
+
+/// The reference etcdctl: `$ETCDCTL_REF`, else `/usr/bin/etcdctl`; panics with the way to
+/// install it when it is missing. Tests that run it other than through [`etcdctl`] (in a shell
+/// line, a terminal, another namespace) take its path from here, so `ETCDCTL_REF` moves them all.
+pub fn etcdctl_path() -> PathBuf {
     let bin = std::env::var_os("ETCDCTL_REF")
         .filter(|bin| !bin.is_empty())
         .map(PathBuf::from)
@@ -38,7 +44,7 @@ pub fn etcdctl() -> Cmd {
          (scripts/test installs it) or set ETCDCTL_REF",
         bin.display()
     );
-    Cmd::new(bin).env("ETCDCTL_API", "3")
+    bin
 }
 
 /// A command for a binary of etcd 3.5.1 (`etcdutl`, `etcdctl`): `$VAR` when set, else the copy
@@ -294,13 +300,28 @@ impl Running {
         String::from_utf8_lossy(&lock(&self.stderr)).into_owned()
     }
 
+    /// The `--debug` trace so far (see [`Out::trace`]).
+    pub fn trace_so_far(&self) -> Vec<String> {
+        trace_lines(&self.stderr_so_far())
+    }
+
     /// Waits until stdout contains `needle` (e.g. a watch event), panicking with everything
     /// captured so far when the command's deadline passes first.
     pub fn wait_for_stdout(&self, needle: &str) {
-        while !String::from_utf8_lossy(&lock(&self.stdout)).contains(needle) {
+        self.wait_for(&self.stdout, "stdout", needle);
+    }
+
+    /// Waits until stderr contains `needle` (e.g. a message the command prints while it waits),
+    /// panicking like [`Running::wait_for_stdout`].
+    pub fn wait_for_stderr(&self, needle: &str) {
+        self.wait_for(&self.stderr, "stderr", needle);
+    }
+
+    fn wait_for(&self, buf: &Mutex<Vec<u8>>, name: &str, needle: &str) {
+        while !String::from_utf8_lossy(&lock(buf)).contains(needle) {
             if Instant::now() >= self.deadline {
                 panic!(
-                    "`{}`: no {needle:?} on stdout within {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+                    "`{}`: no {needle:?} on {name} within {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
                     self.description,
                     self.timeout,
                     String::from_utf8_lossy(&lock(&self.stdout)),
@@ -391,6 +412,51 @@ impl Out {
         String::from_utf8_lossy(&self.stderr).into_owned()
     }
 
+    /// The lines of ectl's `--debug` trace on stderr (`<RFC 3339 time> DEBUG <event> k=v...`),
+    /// each from its event on: what the client did, in order.
+    pub fn trace(&self) -> Vec<String> {
+        trace_lines(&self.stderr_str())
+    }
+
+    /// Stderr without the `--debug` trace: what the command itself said.
+    pub fn stderr_untraced(&self) -> String {
+        self.stderr_str()
+            .lines()
+            .filter(|line| trace_event(line).is_none())
+            .map(|line| format!("{line}\n"))
+            .collect()
+    }
+
+    /// Panics unless the `--debug` trace shows the command never waited on a timeout or for
+    /// another round: every endpoint was dialled once and refused, and that was the end.
+    pub fn assert_refused_without_waiting(&self) -> &Out {
+        let trace = self.trace();
+        let dials = trace.iter().filter(|l| l.starts_with("dialing ")).count();
+        let refused = trace
+            .iter()
+            .filter(|l| l.starts_with("dial failed ") && l.contains("connection refused"))
+            .count();
+        assert!(
+            dials > 0 && refused == dials,
+            "expected every dial refused (a --debug run?): {self:?}"
+        );
+        self.assert_nothing_waited()
+    }
+
+    /// Panics unless the `--debug` trace shows no dial that waited out `--dial-timeout`, no
+    /// request that waited out `--command-timeout`, and no round of retries.
+    pub fn assert_nothing_waited(&self) -> &Out {
+        let trace = self.trace();
+        assert!(!trace.is_empty(), "no --debug trace: {self:?}");
+        for waited in ["trying again", "dial timeout", "no response within"] {
+            assert!(
+                !trace.iter().any(|l| l.contains(waited)),
+                "the command waited ({waited:?}): {self:?}"
+            );
+        }
+        self
+    }
+
     /// Panics, showing the whole output, unless the exit code is 0.
     pub fn assert_ok(&self) -> &Out {
         self.assert_code(0)
@@ -401,6 +467,21 @@ impl Out {
         assert!(self.code == code, "expected exit code {code}\n{self:?}");
         self
     }
+}
+
+/// The events of the `--debug` trace lines in `stderr`.
+fn trace_lines(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter_map(trace_event)
+        .map(str::to_string)
+        .collect()
+}
+
+/// The event part of a `--debug` trace line, `None` for any other line.
+fn trace_event(line: &str) -> Option<&str> {
+    let (time, event) = line.split_once(" DEBUG ")?;
+    (time.ends_with('Z') && time.starts_with(|c: char| c.is_ascii_digit())).then_some(event)
 }
 
 impl std::fmt::Debug for Out {

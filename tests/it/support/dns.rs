@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use tempfile::TempDir;
 
-use super::cmd::Cmd;
+use super::cmd::{self, Cmd};
 
 const TYPE_A: u16 = 1;
 const TYPE_SRV: u16 = 33;
@@ -120,6 +120,7 @@ impl Dns {
     }
 
     fn spawn(records: Vec<Record>, answering: bool) -> Dns {
+        assert_root();
         let (ip, socket) = bind_private_address();
         socket
             .set_read_timeout(Some(Duration::from_millis(100)))
@@ -164,7 +165,7 @@ impl Dns {
 
     /// `program args…` run in a private mount namespace where `/etc/resolv.conf` names only
     /// this server.
-    pub fn cmd(&self, program: &str) -> Cmd {
+    pub fn cmd(&self, program: impl AsRef<std::ffi::OsStr>) -> Cmd {
         Cmd::new("unshare").args([
             "--mount".as_ref(),
             "--propagation=private".as_ref(),
@@ -183,15 +184,7 @@ impl Dns {
 
     /// The reference etcdctl (v3) under this server's resolver.
     pub fn etcdctl(&self) -> Cmd {
-        let bin = std::env::var("ETCDCTL_REF")
-            .ok()
-            .filter(|b| !b.is_empty())
-            .unwrap_or_else(|| "/usr/bin/etcdctl".into());
-        assert!(
-            std::path::Path::new(&bin).is_file(),
-            "reference etcdctl not found at {bin}: apt-get install etcd-client or set ETCDCTL_REF"
-        );
-        self.cmd(&bin).env("ETCDCTL_API", "3")
+        self.cmd(cmd::etcdctl_path()).env("ETCDCTL_API", "3")
     }
 }
 
@@ -199,6 +192,23 @@ impl Drop for Dns {
     fn drop(&mut self) {
         self.close();
     }
+}
+
+/// Panics, saying why, unless this process runs as root (effective uid 0).
+fn assert_root() {
+    let status = std::fs::read_to_string("/proc/self/status").expect("read /proc/self/status");
+    // `Uid:` real, effective, saved, filesystem.
+    let euid = status
+        .lines()
+        .find_map(|line| line.strip_prefix("Uid:"))
+        .and_then(|ids| ids.split_whitespace().nth(1))
+        .expect("an Uid line in /proc/self/status");
+    assert!(
+        euid == "0",
+        "the DNS discovery tests need root (effective uid here: {euid}): they serve DNS on \
+         port 53 of a 127/8 address and run each tool under `unshare --mount` with a private \
+         /etc/resolv.conf bind-mounted; run them as root (`sudo scripts/test`)"
+    );
 }
 
 /// Port 53 on `127.77.X.Y`, X and Y from the pid and a counter, moving on when taken.

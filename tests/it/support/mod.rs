@@ -13,11 +13,30 @@ pub mod pty;
 mod restored;
 mod tls;
 
-pub use cmd::{Cmd, Out, Running, ectl, etcdctl, etcdctl_3_5, etcdutl};
+pub use cmd::{Cmd, Out, Running, ectl, etcdctl, etcdctl_3_5, etcdctl_path, etcdutl};
 pub use dns::{Dns, Record};
 pub use etcd::{Cluster, Etcd, Options, etcd_bin, server_version};
 pub use restored::{RESTORED_HOST, restored_port, start_restored};
 pub use tls::Tls;
+
+/// Panics, showing both, unless `ours` (ectl) exited as `reference` (etcdctl) did with the same
+/// stdout and stderr. etcdctl's JSON log lines (`{"level":...}`, zap's warnings and infos) are
+/// not part of the comparison: ectl does not print them (README).
+pub fn assert_same_as_etcdctl(reference: &Out, ours: &Out, what: &str) {
+    let said = |out: &Out| -> String {
+        out.stderr_str()
+            .lines()
+            .filter(|line| !line.starts_with("{\"level\":"))
+            .map(|line| format!("{line}\n"))
+            .collect()
+    };
+    assert_eq!(
+        (reference.code, reference.stdout_str(), said(reference)),
+        (ours.code, ours.stdout_str(), said(ours)),
+        "{what}: etcdctl (left) vs ectl (right), exit code, stdout and stderr\n\
+         --- etcdctl ---\n{reference:?}\n--- ectl ---\n{ours:?}"
+    );
+}
 
 /// `text` with the digits after each `marker` replaced by `placeholder`: hides ids and
 /// revisions that necessarily differ between two servers when comparing two tools' output.
