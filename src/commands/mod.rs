@@ -51,11 +51,6 @@ use prelude::Workbench;
 /// The whole v3 tree with the process environment, for help, completions and man pages.
 pub use tree::command;
 
-/// The old path of [`prelude::try_parse_args`], for `kv/get.rs`'s tests alone: that file is
-/// being rewritten elsewhere, and its tests move to the prelude's path when it lands.
-#[cfg(test)]
-pub(crate) use prelude::try_parse_args;
-
 /// The commands; each one's help is its `Args` struct's doc comment. Each is built only when
 /// the command line names it (see [`Etcdctl`]).
 #[derive(Debug, Subcommand)]

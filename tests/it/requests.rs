@@ -6,7 +6,7 @@
 
 use crate::support;
 
-use support::{Cmd, Etcd};
+use support::Etcd;
 
 /// Kubernetes-like names, `/registry/<resource>/<namespace>/<name>`, from a fixed seed: random
 /// enough that no guess from one part of the range says anything of the next.
@@ -63,16 +63,21 @@ fn put_all(etcd: &Etcd, keys: &[String], value_bytes: usize) {
     });
 }
 
-/// Runs `cmd` with `--debug` and returns its stdout and how many Range requests it sent.
-fn ranges_sent(cmd: Cmd) -> (Vec<u8>, usize) {
-    let out = cmd.arg("--debug").run();
-    out.assert_ok();
-    let sent = out
-        .stderr_str()
+/// Runs `args` through both tools on `etcd`: ectl (with `--debug`) must print what etcdctl
+/// prints; returns how many Range requests ectl sent.
+fn ranges_sent(etcd: &Etcd, args: &[&str]) -> usize {
+    let ours = etcd.ectl().args(args).arg("--debug").run();
+    ours.assert_ok();
+    let theirs = etcd.etcdctl().args(args).run();
+    theirs.assert_ok();
+    assert!(
+        ours.stdout == theirs.stdout,
+        "ectl {args:?} printed otherwise"
+    );
+    ours.stderr_str()
         .lines()
         .filter(|l| l.contains("request sent") && l.contains("/etcdserverpb.KV/Range"))
-        .count();
-    (out.stdout, sent)
+        .count()
 }
 
 #[test]
@@ -104,11 +109,8 @@ fn a_range_under_a_page_is_one_request_whatever_its_key_names() {
         vec!["get", "/nothing/", "--prefix"],
     ];
     for args in cases {
-        let (ours, sent) = ranges_sent(etcd.ectl().args(&args));
+        let sent = ranges_sent(&etcd, &args);
         assert_eq!(sent, 1, "ectl {args:?} sent {sent} Range requests");
-        let theirs = etcd.etcdctl().args(&args).run();
-        theirs.assert_ok();
-        assert!(ours == theirs.stdout, "ectl {args:?} printed otherwise");
     }
 }
 
@@ -122,15 +124,12 @@ fn a_long_range_takes_few_requests_and_prints_what_etcdctl_prints() {
         vec!["get", "/seq/", "--prefix", "--order=DESCEND"],
         vec!["-w", "json", "get", "/seq/", "--prefix", "--keys-only"],
     ] {
-        let (ours, sent) = ranges_sent(etcd.ectl().args(&args));
+        let sent = ranges_sent(&etcd, &args);
         // 100 MiB of keys and values is 34 pages of the 3 MiB target, plus the first.
         assert!(
             (1..=40).contains(&sent),
             "ectl {args:?} sent {sent} Range requests"
         );
-        let theirs = etcd.etcdctl().args(&args).run();
-        theirs.assert_ok();
-        assert!(ours == theirs.stdout, "ectl {args:?} printed otherwise");
     }
 }
 

@@ -7,7 +7,7 @@ use clap_complete::engine::ArgValueCompleter;
 
 use crate::cli::values::{Suggest, go_int64};
 use crate::commands::completion::{Positional, Source};
-use crate::commands::prelude::{Workbench as Context, arg_bytes};
+use crate::commands::prelude::{Workbench, arg_bytes};
 use crate::error::CliError;
 use crate::k8s::Decode;
 use crate::keys::key_range;
@@ -171,7 +171,7 @@ pub fn plan(args: &GetArgs) -> Result<RangeRequest, CliError> {
     })
 }
 
-pub async fn run(args: GetArgs, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+pub async fn run(args: GetArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let request = plan(&args)?;
     if args.count_only && ctx.format() != Format::Fields {
         return Err(CliError::bad_args("--count-only is only for `--write-out=fields`").into());
@@ -199,7 +199,8 @@ mod tests {
     use super::*;
 
     fn plan_of(argv: &[&str]) -> Result<RangeRequest, CliError> {
-        let parsed: GetArgs = crate::commands::try_parse_args(argv).expect("arguments parse");
+        let parsed: GetArgs =
+            crate::commands::prelude::try_parse_args(argv).expect("arguments parse");
         plan(&parsed)
     }
 
