@@ -1,6 +1,7 @@
 //! Go's wording, where etcdctl's output or messages come from Go's standard library: duration
 //! text, `%q` quoting, `%f`, `encoding/json` string escaping and `json.Unmarshal`'s errors,
-//! errno, path-error and signal texts, `JoinHostPort`, and resolv.conf's `dtoi`.
+//! errno, path-error and signal texts, `JoinHostPort`, resolv.conf's `dtoi`, and grpc-go's status
+//! code names.
 //! Parsing Go's flag syntax (durations, ints, bools) is clap's business, in `cli::values`.
 
 use std::io;
@@ -421,6 +422,30 @@ pub fn json_start_error(body: &[u8]) -> Option<String> {
             "invalid character '{}' looking for beginning of value",
             char::from(b)
         )),
+    }
+}
+
+/// grpc-go's names for status codes, as they appear in etcdctl's error lines.
+pub fn grpc_code_name(code: tonic::Code) -> &'static str {
+    use tonic::Code;
+    match code {
+        Code::Ok => "OK",
+        Code::Cancelled => "Canceled",
+        Code::Unknown => "Unknown",
+        Code::InvalidArgument => "InvalidArgument",
+        Code::DeadlineExceeded => "DeadlineExceeded",
+        Code::NotFound => "NotFound",
+        Code::AlreadyExists => "AlreadyExists",
+        Code::PermissionDenied => "PermissionDenied",
+        Code::ResourceExhausted => "ResourceExhausted",
+        Code::FailedPrecondition => "FailedPrecondition",
+        Code::Aborted => "Aborted",
+        Code::OutOfRange => "OutOfRange",
+        Code::Unimplemented => "Unimplemented",
+        Code::Internal => "Internal",
+        Code::Unavailable => "Unavailable",
+        Code::DataLoss => "DataLoss",
+        Code::Unauthenticated => "Unauthenticated",
     }
 }
 

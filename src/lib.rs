@@ -3,7 +3,7 @@
 //! The binary (`src/main.rs`) parses arguments, starts a runtime and calls [`commands::run`]; everything
 //! else lives here so integration tests and benchmarks can reach it.
 
-// Only `main` (the bin), `term` and `observe` write to stdout/stderr on their own, and only
+// Only `main` (the bin) and `term` write to stdout/stderr on their own, and only
 // `main` ends the process; everything else goes through the command's writer, `crate::term` or
 // an error, as uv does (clippy.toml holds the stream functions to the same places).
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
@@ -22,8 +22,6 @@ pub mod http1;
 mod import_graph;
 pub mod k8s;
 pub mod keys;
-// Writes --print-curl and --debug to stderr itself, until that writer moves into `term`.
-#[allow(clippy::disallowed_methods)]
 pub mod observe;
 pub mod output;
 pub mod paged;

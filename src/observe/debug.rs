@@ -16,7 +16,7 @@ use crate::client::{Call, Endpoint};
 /// Sends ectl's `debug` events to stderr, one line each. Installing twice is harmless.
 pub fn install() {
     let layer = fmt::layer()
-        .with_writer(std::io::stderr)
+        .with_writer(crate::term::trace_writer)
         .with_target(false)
         .with_filter(Targets::new().with_target("ectl", Level::DEBUG));
     let subscriber = tracing_subscriber::registry().with(layer);

@@ -1,12 +1,11 @@
 //! What `--print-curl` and `--debug` show of the client's work. The core reports every dial and
 //! request to an [`Observer`]; the observer built here turns those reports into curl command
-//! lines ([`curl`]) and `tracing` events ([`debug`]), and is the one place that writes them to
-//! stderr.
+//! lines ([`curl`]) and `tracing` events ([`debug`]), written to stderr through the terminal
+//! layer.
 
 pub mod curl;
 pub mod debug;
 
-use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,17 +34,10 @@ struct Stderr {
     debug: bool,
 }
 
-impl Stderr {
-    fn write(text: &str) {
-        // A closed stderr must not fail the command itself.
-        let _ = std::io::stderr().lock().write_all(text.as_bytes());
-    }
-}
-
 impl Observer for Stderr {
     fn dialed(&self, endpoint: &Endpoint, elapsed: Duration, result: Result<(), &str>) {
         if let (Some(curl), Err(cause)) = (&self.curl, result) {
-            Self::write(&curl.dial_failure(endpoint, cause));
+            crate::term::trace(&curl.dial_failure(endpoint, cause));
         }
         if self.debug {
             debug::dialed(endpoint, elapsed, result);
@@ -54,7 +46,7 @@ impl Observer for Stderr {
 
     fn request(&self, call: &Call<'_>) {
         if let Some(curl) = &self.curl {
-            Self::write(&curl.request(call));
+            crate::term::trace(&curl.request(call));
         }
         if self.debug {
             debug::request(call);

@@ -1,5 +1,4 @@
-//! The terminal layer: the only code besides `main` (and `observe`, whose writer moves here
-//! next) that touches the real stdout and stderr. It owns the side channel of warnings, the
+//! The terminal layer: the only code besides `main` that touches the real stdout and stderr. It owns the side channel of warnings, the
 //! password and y/N prompts, the progress bars, and the question "is this a terminal?", so a
 //! command writes its output to `ctx.out` and asks this layer for everything else. Clippy's
 //! `disallowed-methods` (clippy.toml) holds everyone else to it.
@@ -27,6 +26,17 @@ pub fn warn_bytes(line: &[u8]) -> std::io::Result<()> {
     let mut stderr = std::io::stderr().lock();
     stderr.write_all(line)?;
     stderr.write_all(b"\n")
+}
+
+/// `text` on stderr as it is (already newline-terminated): the `--print-curl` and `--debug`
+/// traces, which must not fail the command when stderr is gone.
+pub fn trace(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// Where `--debug`'s `tracing` lines go: stderr, for the subscriber to write to itself.
+pub fn trace_writer() -> std::io::Stderr {
+    std::io::stderr()
 }
 
 /// Whether stdin is a terminal (a person can be asked; a value is not being piped in).
