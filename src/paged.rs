@@ -14,7 +14,8 @@
 //! length. Requests after the first are therefore bounded by a guess ([`keys::key_after`]) at
 //! where the next page's worth of keys ends, from how densely the keys read so far lay. A guess
 //! that falls short gives a small page; one that goes too far gives a full page and the rest of
-//! its span is cut again at a fresh guess.
+//! its span is cut again at a fresh guess; one that finds no key sends the next request to the
+//! range's end.
 //!
 //! A member lost mid-answer is replaced by the next one, which serves the same revision from the
 //! key after the last one received: nothing is read twice or lost.
@@ -43,11 +44,6 @@ const CHUNK_BYTES: usize = 1 << 20;
 /// long. Descending, it reads and sorts every key in the span, so aim a little short.
 const GUESS_PAGES_ASCENDING: f64 = 2.0;
 const GUESS_PAGES_DESCENDING: f64 = 0.8;
-
-/// How much further each guess in a row that found no key reaches: gaps such as the one
-/// between `k/0999` and `k/1000` (after `9` come 198 byte values without keys) are crossed in a
-/// request or two.
-const SPARSE_GROWTH: f64 = 16.0;
 
 /// The pinned revision was compacted away after the first page. Other failures are the
 /// client's own errors, unwrapped, so they keep their exit codes.
@@ -116,9 +112,11 @@ pub struct Pages<'c> {
     received: i64,
     /// The last page of two or more keys.
     sample: Option<Sample>,
-    /// Pages in a row with fewer than two keys: each makes the next guess reach
-    /// [`SPARSE_GROWTH`] times further.
-    sparse: i32,
+    /// The last page found fewer than two keys in its guessed span: the keys go on somewhere
+    /// no guess can see (past a gap such as `/kib/` to `/small/`, or `k/0999` to `k/1000`), so
+    /// the next request runs to the range's end instead: one longer index walk on the server
+    /// rather than a round trip per guess.
+    lost_track: bool,
     requests: usize,
     /// Requests sent again since a member was lost; at most one per endpoint in a row.
     resent: usize,
@@ -154,7 +152,7 @@ impl<'c> Pages<'c> {
             counted_before: 0,
             received: 0,
             sample: None,
-            sparse: 0,
+            lost_track: false,
             requests: 0,
             resent: 0,
             handed_out: false,
@@ -254,9 +252,11 @@ impl<'c> Pages<'c> {
         let Some(Span { from, bound }) = self.spans.pop_front() else {
             return Ok(false);
         };
-        let bound = if self.unread().is_some_and(|unread| unread <= self.page_keys) {
-            // The rest fits one page: one request to the range's end, with no guess. The
-            // spans left lie in order after this one, so this covers them all.
+        let fits = self.unread().is_some_and(|unread| unread <= self.page_keys);
+        let bound = if fits || self.lost_track {
+            // One request to the range's end, with no guess: the rest fits one page, or the
+            // last guess found nothing. The spans left lie in order after this one, so this
+            // covers them all.
             self.spans.clear();
             None
         } else {
@@ -365,9 +365,9 @@ impl<'c> Pages<'c> {
                 high,
                 keys: answer.keys,
             });
-            self.sparse = 0;
+            self.lost_track = false;
         } else if !answer.more {
-            self.sparse += 1;
+            self.lost_track = true;
         }
         if let Some(per_key) = answer.bytes.checked_div(answer.keys) {
             self.page_keys =
@@ -413,7 +413,7 @@ impl<'c> Pages<'c> {
         } else {
             GUESS_PAGES_ASCENDING
         };
-        let scale = self.page_keys as f64 * pages / gaps * SPARSE_GROWTH.powi(self.sparse);
+        let scale = self.page_keys as f64 * pages / gaps;
         if self.descending {
             keys::key_before(from, &sample.low, &sample.high, scale)
         } else {
