@@ -88,14 +88,11 @@ fn fill(etcd: &Etcd) {
         .run()
         .assert_ok();
     // A key on a lease, so the dump has a lease to carry (or, on import, not to).
-    let grant = etcd.etcdctl().args(["lease", "grant", "600"]).run();
-    grant.assert_ok();
-    let lease = grant
-        .stdout_str()
-        .split_whitespace()
-        .nth(1)
-        .unwrap()
-        .to_string();
+    let lease = etcd
+        .etcdctl()
+        .args(["lease", "grant", "600"])
+        .run()
+        .granted_lease();
     etcd.etcdctl()
         .args(["put", "/leased", "x", "--lease", &lease])
         .run()

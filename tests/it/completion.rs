@@ -217,15 +217,11 @@ fn lease_ids_users_and_roles_come_from_the_cluster_by_position() {
     ] {
         etcd.ectl().args(&args).run().assert_ok();
     }
-    let grant = etcd.ectl().args(["lease", "grant", "600"]).run();
-    grant.assert_ok();
-    // "lease 694d7a1a6e1e0c0a granted with TTL(600s)"
-    let lease = grant
-        .stdout_str()
-        .split_whitespace()
-        .nth(1)
-        .unwrap()
-        .to_string();
+    let lease = etcd
+        .ectl()
+        .args(["lease", "grant", "600"])
+        .run()
+        .granted_lease();
 
     // With nothing typed yet the shell is offered flags too; the values come first.
     let values = |offered: Vec<String>| -> Vec<String> {

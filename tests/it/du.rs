@@ -46,13 +46,11 @@ fn kubernetes_like() -> Etcd {
         .collect();
     put_all(&etcd, &updated, None);
     put_all(&etcd, &updated, None);
-    let grant = etcd.etcdctl().args(["lease", "grant", "600"]).run();
-    let lease = grant
-        .stdout_str()
-        .split_whitespace()
-        .nth(1)
-        .expect("lease id")
-        .to_string();
+    let lease = etcd
+        .etcdctl()
+        .args(["lease", "grant", "600"])
+        .run()
+        .granted_lease();
     let leased: Vec<(String, String)> = (0..15)
         .map(|i| (format!("/registry/events/default/e-{i}"), "e".repeat(120)))
         .chain((0..10).map(|i| (format!("/registry/secrets/default/s-{i}"), "s".repeat(40))))

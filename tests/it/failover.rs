@@ -294,14 +294,9 @@ fn twenty_stream_starts_of_each_kind_with_a_frozen_first_member_pass_it_over() {
         .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
         .expect("a revision in put's JSON")
         .to_string();
-    let grant = cluster.passes_over(&["lease", "grant", "60"]);
-    grant.assert_ok();
-    let lease = grant
-        .stdout_str()
-        .split_whitespace()
-        .nth(1)
-        .unwrap()
-        .to_string();
+    let lease = cluster
+        .passes_over(&["lease", "grant", "60"])
+        .granted_lease();
     for _ in 0..20 {
         starts_past_the_frozen_member(&cluster, &["watch", "w", "--rev", &revision], "\nw\n1\n");
         starts_past_the_frozen_member(

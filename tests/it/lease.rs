@@ -46,14 +46,9 @@ impl Member {
 
 /// Grants a lease with etcdctl and returns its ID in hex.
 fn grant(cmd: Cmd, ttl: u32) -> String {
-    let out = cmd.args(["lease", "grant", &ttl.to_string()]).run();
-    out.assert_ok();
-    // "lease 694d7d1e2a0c8a0b granted with TTL(600s)"
-    out.stdout_str()
-        .split_whitespace()
-        .nth(1)
-        .unwrap()
-        .to_owned()
+    cmd.args(["lease", "grant", &ttl.to_string()])
+        .run()
+        .granted_lease()
 }
 
 /// Stdout as comparable text: lease IDs, cluster and member IDs masked, and with `remaining`
@@ -315,14 +310,11 @@ fn formats_refused_before_sending() {
 #[test]
 fn timetolive_lists_the_attached_keys_sorted() {
     let etcd = Etcd::single();
-    let grant = etcd.ectl().args(["lease", "grant", "600"]).run();
-    grant.assert_ok();
-    let lease = grant
-        .stdout_str()
-        .split_whitespace()
-        .nth(1)
-        .unwrap()
-        .to_string();
+    let lease = etcd
+        .ectl()
+        .args(["lease", "grant", "600"])
+        .run()
+        .granted_lease();
     let keys = ["k3", "k10", "a", "k1", "z", "b2", "b1", "m"];
     for key in keys {
         let put = etcd

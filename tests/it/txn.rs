@@ -67,15 +67,11 @@ struct Member {
 impl Member {
     fn start() -> Member {
         let etcd = Etcd::single();
-        let out = etcd.etcdctl().args(["lease", "grant", "600"]).run();
-        out.assert_ok();
-        // "lease 694d7d1e2a0c8a0b granted with TTL(600s)"
-        let lease_hex = out
-            .stdout_str()
-            .split_whitespace()
-            .nth(1)
-            .unwrap()
-            .to_owned();
+        let lease_hex = etcd
+            .etcdctl()
+            .args(["lease", "grant", "600"])
+            .run()
+            .granted_lease();
         Member { etcd, lease_hex }
     }
 

@@ -403,6 +403,17 @@ pub struct Out {
 
 impl Out {
     /// Stdout as text (invalid UTF-8 replaced).
+    /// The lease ID (hex) of a successful `lease grant`: "lease 694d7d1e2a0c8a0b granted with
+    /// TTL(600s)".
+    pub fn granted_lease(&self) -> String {
+        self.assert_ok();
+        self.stdout_str()
+            .split_whitespace()
+            .nth(1)
+            .expect("a lease ID in `lease grant`'s answer")
+            .to_owned()
+    }
+
     pub fn stdout_str(&self) -> String {
         String::from_utf8_lossy(&self.stdout).into_owned()
     }
