@@ -61,11 +61,13 @@ impl Settings {
             || args.cacert.is_some()
             || server_name.is_some();
         let tls = (tls_flags_given || !args.insecure_transport).then(|| TlsOptions {
-            ca_file: args.cacert.as_ref().map(PathBuf::from),
-            cert_file: args.cert.as_ref().map(PathBuf::from),
-            key_file: args.key.as_ref().map(PathBuf::from),
             skip_verify: args.insecure_skip_tls_verify,
             server_name,
+            ..tls_files(
+                args.cacert.as_deref(),
+                args.cert.as_deref(),
+                args.key.as_deref(),
+            )
         });
         let endpoints: Vec<String> = (if discovered.endpoints.is_empty() {
             &args.endpoints
@@ -122,7 +124,10 @@ fn credentials(args: &GlobalArgs) -> Option<Credentials> {
     let user = args.user.as_deref().filter(|u| !u.is_empty())?;
     let (user, password) = match args.password.as_deref().filter(|p| !p.is_empty()) {
         Some(password) => (user, password),
-        None => user.split_once(':')?,
+        None => {
+            let (user, password) = split_user(user);
+            (user, password?)
+        }
     };
     (!password.is_empty()).then(|| Credentials {
         user: user.to_string(),
@@ -134,7 +139,62 @@ fn credentials(args: &GlobalArgs) -> Option<Credentials> {
 fn password_wanted_for(args: &GlobalArgs) -> Option<String> {
     let user = args.user.as_deref().filter(|u| !u.is_empty())?;
     let no_password = args.password.as_deref().is_none_or(str::is_empty);
-    (no_password && !user.contains(':')).then(|| user.to_string())
+    (no_password && split_user(user).1.is_none()).then(|| user.to_string())
+}
+
+/// `name[:password]`, as v3's `--user` and v2's `--username` and `user add` take it: the name,
+/// and the password after the first colon when there is one.
+pub fn split_user(flag: &str) -> (&str, Option<&str>) {
+    match flag.split_once(':') {
+        Some((user, password)) => (user, Some(password)),
+        None => (flag, None),
+    }
+}
+
+/// The TLS files of the CA, certificate and key flags (v3's `--cacert`/`--cert`/`--key`, v2's
+/// `--ca-file`/`--cert-file`/`--key-file`), with nothing else set.
+pub fn tls_files(ca: Option<&str>, cert: Option<&str>, key: Option<&str>) -> TlsOptions {
+    TlsOptions {
+        ca_file: ca.map(PathBuf::from),
+        cert_file: cert.map(PathBuf::from),
+        key_file: key.map(PathBuf::from),
+        ..TlsOptions::default()
+    }
+}
+
+/// etcdctl v2's checks of its TLS files, made while it builds its transport before any
+/// request: a key with its certificate, then each file opened (the key pair first, then the
+/// CA), then the files read. The error is the message etcdctl prints.
+pub fn check_tls_files(tls: &TlsOptions) -> Result<(), String> {
+    if tls.cert_file.is_some() != tls.key_file.is_some() {
+        let shown = |p: &Option<PathBuf>| {
+            p.as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        };
+        return Err(format!(
+            "KeyFile and CertFile must both be present[key: {}, cert: {}]",
+            shown(&tls.key_file),
+            shown(&tls.cert_file)
+        ));
+    }
+    if *tls == TlsOptions::default() {
+        return Ok(());
+    }
+    for path in [&tls.cert_file, &tls.key_file, &tls.ca_file]
+        .into_iter()
+        .flatten()
+    {
+        if let Err(e) = std::fs::metadata(path).and_then(|_| std::fs::File::open(path)) {
+            return Err(format!(
+                "open {}: {}",
+                path.display(),
+                crate::go::errno_text(&e)
+            ));
+        }
+    }
+    client::tls::client_config(tls).map_err(|e| e.to_string())?;
+    Ok(())
 }
 
 /// `--dial-timeout=0`: far beyond any command deadline, small enough to add to an `Instant`.

@@ -4,6 +4,7 @@
 use std::time::Instant;
 
 use super::{Result, Workbench, auth_client, exit, no_args};
+use crate::settings::split_user;
 use crate::term::prompt::ask_password;
 use crate::v2::api::{self, Perm};
 use crate::v2::cli::Cmd;
@@ -53,13 +54,13 @@ pub(super) async fn user(ctx: &mut Workbench<'_>) -> Result<()> {
     let fail = |e: Error| exit(1, e.to_string());
     match cmd {
         Cmd::UserAdd => {
-            let user = arg.split(':').next().unwrap_or(&arg).to_string();
-            let password = match arg.split_once(':') {
-                Some((_, p)) => p.to_string(),
+            let (user, password) = split_user(&arg);
+            let password = match password {
+                Some(p) => p.to_string(),
                 None => ask_password(ctx.out, "New password: ")?,
             };
-            let req = Request::new(hyper::Method::PUT, path(&user)).json(api::user_body(
-                &user,
+            let req = Request::new(hyper::Method::PUT, path(user)).json(api::user_body(
+                user,
                 Some(&password),
                 &[],
                 &[],

@@ -16,7 +16,7 @@ use super::client::{Client, Config};
 use super::error::{EXIT_BAD_ARGS, EXIT_BAD_CONNECTION, EXIT_SERVER_ERROR, Error, Exit};
 use super::output::{self, Format, Printed};
 use super::url::Url;
-use crate::client::tls::TlsOptions;
+use crate::settings::{check_tls_files, split_user, tls_files};
 use crate::term::prompt::ask_password;
 use crate::term::warn;
 
@@ -127,50 +127,15 @@ fn new_client(ctx: &mut Workbench<'_>) -> Result<Client> {
         .map(|e| Url::parse_endpoint(e))
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| exit(EXIT_BAD_ARGS, e))?;
-    let tls = TlsOptions {
-        ca_file: g.ca_file.clone().map(Into::into),
-        cert_file: g.cert_file.clone().map(Into::into),
-        key_file: g.key_file.clone().map(Into::into),
-        skip_verify: false,
-        server_name: None,
-    };
-    if tls.cert_file.is_some() != tls.key_file.is_some() {
-        let shown = |p: &Option<std::path::PathBuf>| {
-            p.as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default()
-        };
-        return Err(exit(
-            EXIT_BAD_ARGS,
-            format!(
-                "KeyFile and CertFile must both be present[key: {}, cert: {}]",
-                shown(&tls.key_file),
-                shown(&tls.cert_file)
-            ),
-        ));
-    }
-    if tls != TlsOptions::default() {
-        // etcdctl loads the files while building its transport, before any request: the key
-        // pair first, then the CA.
-        for path in [&tls.cert_file, &tls.key_file, &tls.ca_file]
-            .into_iter()
-            .flatten()
-        {
-            if let Err(e) = std::fs::metadata(path).and_then(|_| std::fs::File::open(path)) {
-                let text = crate::go::errno_text(&e);
-                return Err(exit(
-                    EXIT_BAD_ARGS,
-                    format!("open {}: {text}", path.display()),
-                ));
-            }
-        }
-        crate::client::tls::client_config(&tls).map_err(|e| exit(EXIT_BAD_ARGS, e.to_string()))?;
-    }
-    let credentials = match &g.username {
-        Some(flag) => Some(match flag.split_once(':') {
-            Some((user, password)) => (user.to_string(), password.to_string()),
-            None => (flag.clone(), ask_password(ctx.out, "Password: ")?),
-        }),
+    let tls = tls_files(
+        g.ca_file.as_deref(),
+        g.cert_file.as_deref(),
+        g.key_file.as_deref(),
+    );
+    check_tls_files(&tls).map_err(|e| exit(EXIT_BAD_ARGS, e))?;
+    let credentials = match g.username.as_deref().map(split_user) {
+        Some((user, Some(password))) => Some((user.to_string(), password.to_string())),
+        Some((user, None)) => Some((user.to_string(), ask_password(ctx.out, "Password: ")?)),
         None => None,
     };
     let client = Client::new(Config {
