@@ -191,6 +191,7 @@ mod tests {
     use crate::pb::etcdserverpb::compare::{CompareResult, CompareTarget, TargetUnion};
     use crate::pb::etcdserverpb::range_request::{SortOrder, SortTarget};
     use crate::pb::etcdserverpb::{DeleteRangeRequest, PutRequest, RangeRequest};
+    use proptest::strategy::Strategy as _;
 
     fn read(input: &[u8]) -> Result<TxnRequest, CliError> {
         read_prompted(input).0
@@ -447,5 +448,68 @@ mod tests {
         assert!(!parse(&["--interactive=false"]).unwrap());
         assert!(!parse(&["-i=false"]).unwrap());
         assert!(parse(&["--interactive=yes"]).is_err());
+    }
+
+    // Fuzzing of the txn grammar; it lives here because `read_txn` is private. `ECTL_FUZZ_CASES`
+    // sets the cases, as for the properties in tests/fuzz.rs (`scripts/fuzz` runs 10,000+).
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config {
+            cases: std::env::var("ECTL_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256),
+            failure_persistence: None,
+            ..Default::default()
+        })]
+
+        /// A well-formed txn of a value compare, a put and a get reads to exactly those.
+        #[test]
+        fn well_formed_txns_read_back(
+            key in "[a-z0-9/_.]{1,6}",
+            value in "[a-z0-9 ]{0,6}",
+            op in proptest::sample::select(vec![
+                ("=", CompareResult::Equal),
+                ("!=", CompareResult::NotEqual),
+                ("<", CompareResult::Less),
+                (">", CompareResult::Greater),
+            ]),
+            blank in "[ \t]{0,2}",
+        ) {
+            let text = format!(
+                "val(\"{key}\") {} \"{value}\"\n{blank}\nput {key} \"{value}\"\n\nget {key}\n\n",
+                op.0
+            );
+            let txn = read(text.as_bytes()).map_err(|e| proptest::test_runner::TestCaseError::fail(e.message))?;
+            let c = &txn.compare[0];
+            proptest::prop_assert_eq!((&c.key, c.result), (&key.as_bytes().to_vec(), op.1 as i32));
+            proptest::prop_assert_eq!(&c.target_union, &Some(TargetUnion::Value(value.clone().into_bytes())));
+            proptest::prop_assert_eq!(
+                &txn.success,
+                &vec![RequestOp {
+                    request: Some(Request::RequestPut(PutRequest {
+                        key: key.clone().into_bytes(),
+                        value: value.into_bytes(),
+                        ..Default::default()
+                    })),
+                }]
+            );
+            let get_key = match &txn.failure[..] {
+                [RequestOp { request: Some(Request::RequestRange(r)) }] => r.key.clone(),
+                other => return Err(proptest::test_runner::TestCaseError::fail(format!("{other:?}"))),
+            };
+            proptest::prop_assert_eq!(get_key, key.into_bytes());
+        }
+
+        /// Lines built from the grammar's pieces, or any bytes: a txn or an error with a
+        /// message, never a panic.
+        #[test]
+        fn any_input_reads_or_fails_with_a_message(input in proptest::prop_oneof![
+            proptest::collection::vec(
+                "((create|mod|ver|val|value|lease|c|m|v|l)\\(\"[a-z\\\\\"]{0,3}\"?\\)? *(=|!=|<|>|<=|) *(\"[a-z0-9\\\\\"]{0,4}\"?|-?[0-9]{0,20})|(get|put|del|delete|range|) *(--[a-z-]{1,12}(=[a-z0-9]{0,3})?|\"[a-z ]{0,3}\"?|[a-z0-9\\\\]{1,4}| )*| *)",
+                0..8,
+            ).prop_map(|lines: Vec<String>| lines.join("\n").into_bytes()),
+            proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256),
+        ]) {
+            if let Err(e) = read(&input) {
+                proptest::prop_assert!(!e.message.is_empty());
+            }
+        }
     }
 }
