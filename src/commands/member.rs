@@ -7,8 +7,8 @@ use crate::commands::completion::{Positional, Source};
 use crate::commands::prelude::Workbench;
 use crate::error::CliError;
 use crate::go;
-use crate::output::ResponseKind;
-use crate::pb::etcdserverpb::{MemberAddRequest, MemberAddResponse, MemberUpdateRequest};
+use crate::output::{NewMember, ResponseKind};
+use crate::pb::etcdserverpb::{MemberAddRequest, MemberUpdateRequest};
 
 /// Membership related commands
 ///
@@ -198,36 +198,17 @@ pub fn plan_add(args: &AddArgs) -> Result<(String, MemberAddRequest), CliError> 
     ))
 }
 
-/// The `ETCD_*` lines etcdctl prints after adding a member, for starting it.
-pub fn new_member_env(name: &str, peer_urls: &str, resp: &MemberAddResponse) -> String {
-    let new_id = resp.member.as_ref().map(|m| m.id);
-    let mut conf = Vec::new();
-    for m in &resp.members {
-        for u in &m.peer_ur_ls {
-            let n = if Some(m.id) == new_id { name } else { &m.name };
-            conf.push(format!("{n}={u}"));
-        }
-    }
-    format!(
-        "\nETCD_NAME={}\nETCD_INITIAL_CLUSTER={}\nETCD_INITIAL_ADVERTISE_PEER_URLS={}\nETCD_INITIAL_CLUSTER_STATE=\"existing\"\n",
-        go::quote(name.as_bytes()),
-        go::quote(conf.join(",").as_bytes()),
-        go::quote(peer_urls.as_bytes()),
-    )
-}
-
 pub async fn run(args: MemberArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     match args.command {
         MemberCommand::Add(args) => {
             let (name, request) = plan_add(&args)?;
             ctx.ensure_format(ResponseKind::MemberChange)?;
             let resp = ctx.client()?.member_add(request).await?;
-            let simple = ctx.format() == crate::output::Format::Simple;
-            ctx.printer(ctx.style()).member_add(&resp)?;
-            if simple {
-                ctx.out
-                    .write_all(new_member_env(&name, &args.peer_urls, &resp).as_bytes())?;
-            }
+            let new = NewMember {
+                name: &name,
+                peer_urls: &args.peer_urls,
+            };
+            ctx.printer(ctx.style()).member_add(new, &resp)?;
         }
         MemberCommand::Remove(args) => {
             let id = member_id(&args.args)?;
@@ -267,7 +248,6 @@ pub async fn run(args: MemberArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()
 mod tests {
     use super::*;
     use crate::error::ExitCode;
-    use crate::pb::etcdserverpb::Member;
 
     #[test]
     fn member_ids_are_hex_as_go_parses_them() {
@@ -336,34 +316,5 @@ mod tests {
         let (name, req) = plan_add(&args(&["n"], "http://a:1,http://b:2")).unwrap();
         assert_eq!(name, "n");
         assert_eq!(req.peer_ur_ls, ["http://a:1", "http://b:2"]);
-    }
-
-    #[test]
-    fn env_lines_name_the_new_member() {
-        let resp = MemberAddResponse {
-            header: None,
-            member: Some(Member {
-                id: 2,
-                peer_ur_ls: vec!["http://b:2380".into()],
-                ..Default::default()
-            }),
-            members: vec![
-                Member {
-                    id: 1,
-                    name: "a".into(),
-                    peer_ur_ls: vec!["http://a:2380".into()],
-                    ..Default::default()
-                },
-                Member {
-                    id: 2,
-                    peer_ur_ls: vec!["http://b:2380".into()],
-                    ..Default::default()
-                },
-            ],
-        };
-        assert_eq!(
-            new_member_env("b", "http://b:2380", &resp),
-            "\nETCD_NAME=\"b\"\nETCD_INITIAL_CLUSTER=\"a=http://a:2380,b=http://b:2380\"\nETCD_INITIAL_ADVERTISE_PEER_URLS=\"http://b:2380\"\nETCD_INITIAL_CLUSTER_STATE=\"existing\"\n"
-        );
     }
 }

@@ -11,6 +11,7 @@
 
 mod auth;
 mod cluster;
+mod del_preview;
 pub mod diff;
 pub mod doctor;
 pub mod du;
@@ -29,7 +30,8 @@ use std::io::{self, Write};
 use std::str::FromStr;
 
 pub use auth::AuthPrinter;
-pub use cluster::{ClusterPrinter, EndpointHash, EndpointHealth, EndpointStatus};
+pub use cluster::{ClusterPrinter, EndpointHash, EndpointHealth, EndpointStatus, NewMember};
+pub use del_preview::Preview;
 use lease::REVOKE_PROTOBUF;
 pub use lease::{LeasePrinter, lease_hex};
 pub use range_stream::RangeStream;
@@ -83,10 +85,14 @@ impl Format {
                     | UserList
                     | Report
                     | Diff
+                    | DelPreview
             ),
             // Endpoint and snapshot results are not messages; clientv3's revoke response
             // cannot be marshalled.
-            Format::Protobuf => !matches!(kind, Endpoint | DbStatus | LeaseRevoke | Report | Diff),
+            Format::Protobuf => !matches!(
+                kind,
+                Endpoint | DbStatus | LeaseRevoke | Report | Diff | DelPreview
+            ),
         }
     }
 
@@ -156,6 +162,8 @@ pub enum ResponseKind {
     Report,
     /// `diff`, printed by [`diff`]
     Diff,
+    /// `del --dry-run`, printed by [`del_preview`]
+    DelPreview,
 }
 
 /// Options that change how responses print.
@@ -271,7 +279,9 @@ mod tests {
     fn calls() -> Vec<(ResponseKind, Call)> {
         use ResponseKind::*;
         vec![
-            (MemberChange, |p| p.member_add(&Default::default())),
+            (MemberChange, |p| {
+                p.member_add(Default::default(), &Default::default())
+            }),
             (MemberChange, |p| p.member_remove(1, &Default::default())),
             (MemberChange, |p| p.member_update(1, &Default::default())),
             (MemberChange, |p| p.member_promote(1, &Default::default())),
@@ -319,6 +329,14 @@ mod tests {
             (Report, |p| p.doctor(&Default::default())),
             (Report, |p| p.du(&Default::default())),
             (Diff, |p| p.diff(&[])),
+            (DelPreview, |p| {
+                p.del_preview(&Preview {
+                    revision: 1,
+                    count: 0,
+                    sample: vec![],
+                    last: None,
+                })
+            }),
         ]
     }
 

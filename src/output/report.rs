@@ -1,5 +1,5 @@
-//! ectl's own reports in the printer trait: `doctor`'s checks, `du`'s usage and `diff`'s
-//! comparisons, each drawn by the formats that have a layout for it (their bodies are in
+//! ectl's own reports in the printer trait: `doctor`'s checks, `du`'s usage, `diff`'s
+//! comparisons and `del --dry-run`'s preview, each drawn by the formats that have a layout for it (their bodies are in
 //! [`super::doctor`], [`super::du`] and [`super::diff`]); the others refuse, as
 //! [`Format::supports`] says. On a terminal the simple format draws a report as a table
 //! ([`Format::for_report`]): the caller says whether stdout is one, as the terminal layer
@@ -7,6 +7,7 @@
 
 use std::io;
 
+use super::del_preview::{self, Preview};
 use super::diff::Comparison;
 use super::doctor::Report;
 use super::du::UsageReport;
@@ -26,6 +27,9 @@ pub trait ReportPrinter: Fallback {
     }
     fn diff(&mut self, _comparisons: &[Comparison]) -> io::Result<()> {
         self.fallback(ResponseKind::Diff, None)
+    }
+    fn del_preview(&mut self, _preview: &Preview) -> io::Result<()> {
+        self.fallback(ResponseKind::DelPreview, None)
     }
 }
 
@@ -50,6 +54,9 @@ impl ReportPrinter for SimplePrinter<'_> {
     fn diff(&mut self, comparisons: &[Comparison]) -> io::Result<()> {
         diff::unified(comparisons, self.out)
     }
+    fn del_preview(&mut self, preview: &Preview) -> io::Result<()> {
+        del_preview::simple(preview, self.out)
+    }
 }
 
 impl ReportPrinter for TablePrinter<'_> {
@@ -70,6 +77,9 @@ impl ReportPrinter for JsonPrinter<'_> {
     }
     fn diff(&mut self, comparisons: &[Comparison]) -> io::Result<()> {
         diff::json(comparisons, self.out)
+    }
+    fn del_preview(&mut self, preview: &Preview) -> io::Result<()> {
+        del_preview::json(preview, self.out)
     }
 }
 

@@ -10,7 +10,7 @@ use crate::commands::completion::{Positional, Source};
 use crate::commands::prelude::{Workbench, arg_bytes};
 use crate::error::CliError;
 use crate::keys::key_range;
-use crate::output::{Format, ResponseKind};
+use crate::output::ResponseKind;
 use crate::pb::etcdserverpb::DeleteRangeRequest;
 
 /// Removes the specified key or range of keys [key, range_end)
@@ -79,7 +79,7 @@ pub async fn run(args: DelArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     ctx.ensure_format(ResponseKind::Del)?;
     if args.dry_run {
         let preview = safe_del::preview(ctx.client()?, &request).await?;
-        safe_del::print_preview(&preview, ctx.format() == Format::Json, ctx.out)?;
+        ctx.printer(ctx.style()).del_preview(&preview)?;
         return Ok(());
     }
     if safe_del::confirm_wanted(args.confirm, std::env::var_os("ETCDCTL_CONFIRM")) {

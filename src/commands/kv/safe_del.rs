@@ -7,30 +7,17 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-use serde::Serialize;
-
 use crate::client::Client;
 use crate::dump;
 use crate::error::CliError;
 use crate::go::quote as go_quote;
+use crate::output::Preview;
 use crate::pb::etcdserverpb::range_request::{SortOrder, SortTarget};
 use crate::pb::etcdserverpb::{DeleteRangeRequest, DeleteRangeResponse, RangeRequest};
 use crate::term;
 
 /// Keys listed by `--dry-run`.
 const SAMPLE_KEYS: i64 = 10;
-
-/// What a delete would remove, read at one revision.
-#[derive(Debug)]
-pub struct Preview {
-    pub revision: i64,
-    pub count: i64,
-    /// The first keys of the range, at most [`SAMPLE_KEYS`].
-    pub sample: Vec<Vec<u8>>,
-    pub last: Option<Vec<u8>>,
-}
 
 pub async fn preview(client: &Client, request: &DeleteRangeRequest) -> anyhow::Result<Preview> {
     let first = client
@@ -67,52 +54,6 @@ pub async fn preview(client: &Client, request: &DeleteRangeRequest) -> anyhow::R
         sample,
         last,
     })
-}
-
-#[derive(Serialize)]
-struct PreviewJson {
-    revision: i64,
-    count: i64,
-    first: Option<String>,
-    last: Option<String>,
-    sample: Vec<String>,
-}
-
-/// `--dry-run`'s report: the count, first and last key, and the first keys of the range.
-pub fn print_preview(preview: &Preview, json: bool, out: &mut dyn Write) -> std::io::Result<()> {
-    if json {
-        let report = PreviewJson {
-            revision: preview.revision,
-            count: preview.count,
-            first: preview.sample.first().map(|k| STANDARD.encode(k)),
-            last: preview.last.as_ref().map(|k| STANDARD.encode(k)),
-            sample: preview.sample.iter().map(|k| STANDARD.encode(k)).collect(),
-        };
-        serde_json::to_writer(&mut *out, &report)?;
-        return writeln!(out);
-    }
-    let keys = if preview.count == 1 { "key" } else { "keys" };
-    writeln!(
-        out,
-        "dry run: would delete {} {keys} (at revision {}); nothing was deleted",
-        preview.count, preview.revision
-    )?;
-    if let (Some(first), Some(last)) = (preview.sample.first(), &preview.last) {
-        writeln!(out, "first: {}", go_quote(first))?;
-        writeln!(out, "last:  {}", go_quote(last))?;
-        writeln!(out, "sample:")?;
-        for key in &preview.sample {
-            writeln!(out, "  {}", go_quote(key))?;
-        }
-        if preview.count > preview.sample.len() as i64 {
-            writeln!(
-                out,
-                "  ... and {} more",
-                preview.count - preview.sample.len() as i64
-            )?;
-        }
-    }
-    Ok(())
 }
 
 /// Whether to ask: `--confirm[=bool]` when given, else `ETCDCTL_CONFIRM` when it is a Go

@@ -3,7 +3,7 @@
 
 use std::io;
 
-use super::{ClusterPrinter, EndpointHash, EndpointHealth, EndpointStatus};
+use super::{ClusterPrinter, EndpointHash, EndpointHealth, EndpointStatus, NewMember};
 use crate::go;
 use crate::output::json::{JsonPrinter, Object, header, object};
 use crate::pb::etcdserverpb::{
@@ -65,7 +65,7 @@ impl JsonPrinter<'_> {
 }
 
 impl ClusterPrinter for JsonPrinter<'_> {
-    fn member_add(&mut self, resp: &MemberAddResponse) -> io::Result<()> {
+    fn member_add(&mut self, _new: NewMember, resp: &MemberAddResponse) -> io::Result<()> {
         self.print(|o| {
             header(o, &resp.header);
             if let Some(m) = &resp.member {

@@ -28,6 +28,15 @@ pub struct EndpointHealth {
     pub error: String,
 }
 
+/// The member `member add` asked for, as the command line named it: the simple format prints
+/// the `ETCD_*` lines to start it with, which the response alone cannot give (it holds no name
+/// for the new member).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NewMember<'a> {
+    pub name: &'a str,
+    pub peer_urls: &'a str,
+}
+
 /// One endpoint's answer to `endpoint status`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EndpointStatus {
@@ -43,7 +52,7 @@ pub struct EndpointHash {
 }
 
 pub trait ClusterPrinter: Fallback {
-    fn member_add(&mut self, resp: &MemberAddResponse) -> io::Result<()> {
+    fn member_add(&mut self, _new: NewMember, resp: &MemberAddResponse) -> io::Result<()> {
         self.fallback(ResponseKind::MemberChange, Some(resp))
     }
     fn member_remove(&mut self, _id: u64, resp: &MemberRemoveResponse) -> io::Result<()> {

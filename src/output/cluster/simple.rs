@@ -4,7 +4,8 @@
 use std::io;
 
 use super::rows::{hash_rows, member_rows, status_rows};
-use super::{ClusterPrinter, EndpointHash, EndpointHealth, EndpointStatus, alarm_name};
+use super::{ClusterPrinter, EndpointHash, EndpointHealth, EndpointStatus, NewMember, alarm_name};
+use crate::go;
 use crate::output::simple::SimplePrinter;
 use crate::pb::etcdserverpb::{
     AlarmMember, AlarmResponse, DowngradeResponse, MemberAddResponse, MemberListResponse,
@@ -24,6 +25,28 @@ fn simple_alarm_line(a: &AlarmMember) -> String {
     s
 }
 
+/// The `ETCD_*` lines etcdctl prints after adding a member, for starting it.
+fn new_member_env(new: NewMember, resp: &MemberAddResponse) -> String {
+    let new_id = resp.member.as_ref().map(|m| m.id);
+    let mut conf = Vec::new();
+    for m in &resp.members {
+        for u in &m.peer_ur_ls {
+            let n = if Some(m.id) == new_id {
+                new.name
+            } else {
+                &m.name
+            };
+            conf.push(format!("{n}={u}"));
+        }
+    }
+    format!(
+        "\nETCD_NAME={}\nETCD_INITIAL_CLUSTER={}\nETCD_INITIAL_ADVERTISE_PEER_URLS={}\nETCD_INITIAL_CLUSTER_STATE=\"existing\"\n",
+        go::quote(new.name.as_bytes()),
+        go::quote(conf.join(",").as_bytes()),
+        go::quote(new.peer_urls.as_bytes()),
+    )
+}
+
 impl SimplePrinter<'_> {
     /// etcdctl's line for a member change: `what` is `added to`, `removed from`, ...
     fn member_change(&mut self, id: u64, what: &str, h: Option<&ResponseHeader>) -> io::Result<()> {
@@ -33,9 +56,10 @@ impl SimplePrinter<'_> {
 }
 
 impl ClusterPrinter for SimplePrinter<'_> {
-    fn member_add(&mut self, resp: &MemberAddResponse) -> io::Result<()> {
+    fn member_add(&mut self, new: NewMember, resp: &MemberAddResponse) -> io::Result<()> {
         let id = resp.member.as_ref().map(|m| m.id).unwrap_or_default();
-        self.member_change(id, "added to", resp.header.as_ref())
+        self.member_change(id, "added to", resp.header.as_ref())?;
+        self.out.write_all(new_member_env(new, resp).as_bytes())
     }
 
     fn member_remove(&mut self, id: u64, resp: &MemberRemoveResponse) -> io::Result<()> {
@@ -104,5 +128,46 @@ impl ClusterPrinter for SimplePrinter<'_> {
             "Downgrade {action} success, cluster version {}",
             resp.version
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pb::etcdserverpb::Member;
+
+    #[test]
+    fn env_lines_name_the_new_member() {
+        let resp = MemberAddResponse {
+            header: None,
+            member: Some(Member {
+                id: 2,
+                peer_ur_ls: vec!["http://b:2380".into()],
+                ..Default::default()
+            }),
+            members: vec![
+                Member {
+                    id: 1,
+                    name: "a".into(),
+                    peer_ur_ls: vec!["http://a:2380".into()],
+                    ..Default::default()
+                },
+                Member {
+                    id: 2,
+                    peer_ur_ls: vec!["http://b:2380".into()],
+                    ..Default::default()
+                },
+            ],
+        };
+        assert_eq!(
+            new_member_env(
+                NewMember {
+                    name: "b",
+                    peer_urls: "http://b:2380"
+                },
+                &resp
+            ),
+            "\nETCD_NAME=\"b\"\nETCD_INITIAL_CLUSTER=\"a=http://a:2380,b=http://b:2380\"\nETCD_INITIAL_ADVERTISE_PEER_URLS=\"http://b:2380\"\nETCD_INITIAL_CLUSTER_STATE=\"existing\"\n"
+        );
     }
 }
