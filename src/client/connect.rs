@@ -207,45 +207,70 @@ enum Inner {
     Tls(Box<TlsStream<TcpStream>>),
 }
 
+/// Reads from `reader` and shows `observe` what the read did and the bytes it added to `buf`:
+/// the one way a stream here watches what a peer sends first (a member's HTTP/2 preface here,
+/// doctor's probes for what a port speaks).
+pub(crate) fn poll_read_observed<R: AsyncRead + ?Sized>(
+    reader: Pin<&mut R>,
+    cx: &mut Context<'_>,
+    buf: &mut ReadBuf<'_>,
+    observe: impl FnOnce(&io::Result<()>, &[u8]),
+) -> Poll<io::Result<()>> {
+    let before = buf.filled().len();
+    let polled = reader.poll_read(cx, buf);
+    if let Poll::Ready(result) = &polled {
+        observe(result, &buf.filled()[before..]);
+    }
+    polled
+}
+
+impl AsyncRead for Inner {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Inner::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Inner::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
 impl AsyncRead for Stream {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let before = buf.filled().len();
         let this = &mut *self;
-        let polled = match &mut this.inner {
-            Inner::Plain(s) => Pin::new(s).poll_read(cx, buf),
-            Inner::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
-        };
-        if !this.liveness.decided() {
-            match &polled {
-                Poll::Ready(Ok(())) if buf.filled().len() == before => {
-                    this.liveness.set(match judge_partial(&this.head) {
-                        Some(answer) => answer,
-                        None => Answer::Closed,
-                    });
+        if this.liveness.decided() {
+            return Pin::new(&mut this.inner).poll_read(cx, buf);
+        }
+        let tls = matches!(this.inner, Inner::Tls(_));
+        let (liveness, head) = (&this.liveness, &mut this.head);
+        poll_read_observed(
+            Pin::new(&mut this.inner),
+            cx,
+            buf,
+            |result, new| match result {
+                Ok(()) if new.is_empty() => {
+                    liveness.set(judge_partial(head).unwrap_or(Answer::Closed));
                 }
-                Poll::Ready(Ok(())) => {
-                    let wanted = FRAME_HEADER - this.head.len();
-                    let new = &buf.filled()[before..];
-                    this.head.extend_from_slice(&new[..new.len().min(wanted)]);
-                    if let Some(answer) = judge(&this.head) {
-                        this.liveness.set(answer);
-                        this.head = Vec::new();
+                Ok(()) => {
+                    let wanted = FRAME_HEADER - head.len();
+                    head.extend_from_slice(&new[..new.len().min(wanted)]);
+                    if let Some(answer) = judge(head) {
+                        liveness.set(answer);
+                        *head = Vec::new();
                     }
                 }
-                Poll::Ready(Err(e)) => {
-                    let tls = matches!(this.inner, Inner::Tls(_));
+                Err(e) => {
                     let hint = hint::for_first_read(e, tls);
-                    this.liveness
-                        .set(Answer::Failed(hint::with_hint(hint::cause_chain(e), hint)));
+                    liveness.set(Answer::Failed(hint::with_hint(hint::cause_chain(e), hint)));
                 }
-                Poll::Pending => {}
-            }
-        }
-        polled
+            },
+        )
     }
 }
 

@@ -10,7 +10,7 @@
 mod auth;
 mod cluster;
 mod concurrency;
-mod connect;
+pub(crate) mod connect;
 pub mod endpoint;
 mod error;
 mod failure;

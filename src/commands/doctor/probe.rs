@@ -19,6 +19,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
 use crate::client::TlsOptions;
+use crate::client::connect::poll_read_observed;
 use crate::client::tls::CertVerifier;
 use crate::http1;
 
@@ -267,17 +268,16 @@ struct Recording<T> {
 
 impl<T: Io> AsyncRead for Recording<T> {
     fn poll_read(
-        mut self: Pin<&mut Self>,
+        self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let before = buf.filled().len();
-        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
-        let mut first = self.first.lock().unwrap();
-        let room = FIRST_BYTES.saturating_sub(first.len());
-        let read = &buf.filled()[before..];
-        first.extend_from_slice(&read[..read.len().min(room)]);
-        polled
+        let this = self.get_mut();
+        poll_read_observed(Pin::new(&mut this.inner), cx, buf, |_, read| {
+            let mut first = this.first.lock().unwrap();
+            let room = FIRST_BYTES.saturating_sub(first.len());
+            first.extend_from_slice(&read[..read.len().min(room)]);
+        })
     }
 }
 
