@@ -1,4 +1,5 @@
-//! The lock and election services (`v3lock`, `v3election`). They run clientv3's concurrency
+//! The lock and election services (`v3lock`, `v3election`; their unary RPCs are rows of
+//! [`rpc`]). They run clientv3's concurrency
 //! recipes on the server, with the same keys (`<name>/<lease in hex>`), so they contend with
 //! etcdctl's client-side locks and elections on the same names.
 //!
@@ -7,78 +8,13 @@
 //! one: both are idempotent for a given lease (the server finds the key it already made).
 
 use super::lease::{RETRY_WAIT, grpc, is_transient};
-use super::{Client, Error, Grpc, GrpcCall, Retry, StreamConnection, rpc};
+use super::rpc::{self, service};
+use super::{Client, Error, GrpcCall, StreamConnection};
 use crate::pb::mvccpb::KeyValue;
 use crate::pb::v3electionpb::election_client::ElectionClient;
-use crate::pb::v3electionpb::{
-    CampaignRequest, CampaignResponse, LeaderKey, LeaderRequest, LeaderResponse, ResignRequest,
-    ResignResponse,
-};
-use crate::pb::v3lockpb::lock_client::LockClient;
-use crate::pb::v3lockpb::{LockRequest, LockResponse, UnlockRequest, UnlockResponse};
-
-fn lock(grpc: Grpc) -> LockClient<tonic::transport::Channel> {
-    LockClient::new(grpc.channel)
-        .max_encoding_message_size(grpc.max_request_bytes)
-        .max_decoding_message_size(grpc.max_recv_bytes)
-}
-
-fn election(grpc: Grpc) -> ElectionClient<tonic::transport::Channel> {
-    ElectionClient::new(grpc.channel)
-        .max_encoding_message_size(grpc.max_request_bytes)
-        .max_decoding_message_size(grpc.max_recv_bytes)
-}
+use crate::pb::v3electionpb::{LeaderRequest, LeaderResponse};
 
 impl Client {
-    /// Waits until the lock `name` is held with `lease`; the answer names the holder key.
-    pub async fn lock(&self, name: Vec<u8>, lease: i64) -> Result<LockResponse, Error> {
-        let request = LockRequest { name, lease };
-        self.waiting(
-            rpc::LOCK,
-            request,
-            |g, r| async move { lock(g).lock(r).await },
-        )
-        .await
-    }
-
-    /// Deleting the holder key twice is harmless.
-    pub async fn unlock(&self, key: Vec<u8>) -> Result<UnlockResponse, Error> {
-        self.unary(
-            rpc::UNLOCK,
-            Retry::Safe,
-            UnlockRequest { key },
-            |g, r| async move { lock(g).unlock(r).await },
-        )
-        .await
-    }
-
-    /// Waits until `lease` leads the election `name` with `value`.
-    pub async fn campaign(
-        &self,
-        name: Vec<u8>,
-        lease: i64,
-        value: Vec<u8>,
-    ) -> Result<CampaignResponse, Error> {
-        let request = CampaignRequest { name, lease, value };
-        self.waiting(rpc::CAMPAIGN, request, |g, r| async move {
-            election(g).campaign(r).await
-        })
-        .await
-    }
-
-    /// Resigning deletes the leader key only if it is still ours: safe to repeat.
-    pub async fn resign(&self, leader: LeaderKey) -> Result<ResignResponse, Error> {
-        self.unary(
-            rpc::RESIGN,
-            Retry::Safe,
-            ResignRequest {
-                leader: Some(leader),
-            },
-            |g, r| async move { election(g).resign(r).await },
-        )
-        .await
-    }
-
     /// Follows the leaders of election `name`; see [`Observe::next`].
     pub fn observe(&self, name: Vec<u8>) -> Observe<'_> {
         Observe {
@@ -91,7 +27,7 @@ impl Client {
 
     /// A request that may wait indefinitely, sent again on the next member when its member
     /// fails.
-    async fn waiting<Req: prost::Message + Clone, Resp>(
+    pub(super) async fn waiting<Req: prost::Message + Clone, Resp>(
         &self,
         rpc: rpc::Rpc,
         request: Req,
@@ -135,7 +71,7 @@ impl Observe<'_> {
                             name: self.name.clone(),
                         },
                     )?;
-                    let opened = election(grpc(&conn)).observe(req).await;
+                    let opened = service!(ElectionClient, grpc(&conn)).observe(req).await;
                     match opened {
                         Ok(response) => self.stream.insert((conn, response.into_inner())),
                         Err(status) if is_transient(&status) => {

@@ -1,4 +1,4 @@
-//! Leases: the unary lease RPCs, and keep-alive over a bidirectional stream that survives the
+//! Leases: keep-alive (the unary lease RPCs are rows of [`rpc`]) over a bidirectional stream that survives the
 //! loss of its member (it reconnects to the next endpoint and renews again at once).
 //!
 //! Keep-alive follows clientv3's lessor: a renewal is sent at once, then a third of the TTL
@@ -13,71 +13,15 @@ use tonic::codegen::tokio_stream::wrappers::UnboundedReceiverStream;
 use tonic::codegen::tokio_stream::{self, StreamExt};
 use tonic::{Code, Status, Streaming};
 
-use super::{Client, Error, Grpc, Retry, StreamConnection, rpc};
+use super::rpc::{self, service};
+use super::{Client, Error, Grpc, StreamConnection};
 use crate::pb::etcdserverpb::lease_client::LeaseClient;
-use crate::pb::etcdserverpb::{
-    LeaseGrantRequest, LeaseGrantResponse, LeaseKeepAliveRequest, LeaseKeepAliveResponse,
-    LeaseLeasesRequest, LeaseLeasesResponse, LeaseRevokeRequest, LeaseRevokeResponse,
-    LeaseTimeToLiveRequest, LeaseTimeToLiveResponse,
-};
+use crate::pb::etcdserverpb::{LeaseKeepAliveRequest, LeaseKeepAliveResponse};
 
 /// clientv3's pause before reopening a broken stream and between unanswered renewals.
 pub(crate) const RETRY_WAIT: Duration = Duration::from_millis(500);
 
-pub(crate) fn lease(grpc: Grpc) -> LeaseClient<tonic::transport::Channel> {
-    LeaseClient::new(grpc.channel)
-        .max_encoding_message_size(grpc.max_request_bytes)
-        .max_decoding_message_size(grpc.max_recv_bytes)
-}
-
 impl Client {
-    /// Each grant makes a new lease, so a grant that reached a member is never sent again.
-    pub async fn lease_grant(&self, ttl: i64) -> Result<LeaseGrantResponse, Error> {
-        let request = LeaseGrantRequest { ttl, id: 0 };
-        self.unary(
-            rpc::LEASE_GRANT,
-            Retry::Unsafe,
-            request,
-            |g, r| async move { lease(g).lease_grant(r).await },
-        )
-        .await
-    }
-
-    /// A repeated revoke would fail with "lease not found" after the first one succeeded.
-    pub async fn lease_revoke(&self, id: i64) -> Result<LeaseRevokeResponse, Error> {
-        self.unary(
-            rpc::LEASE_REVOKE,
-            Retry::Unsafe,
-            LeaseRevokeRequest { id },
-            |g, r| async move { lease(g).lease_revoke(r).await },
-        )
-        .await
-    }
-
-    pub async fn lease_time_to_live(
-        &self,
-        id: i64,
-        keys: bool,
-    ) -> Result<LeaseTimeToLiveResponse, Error> {
-        self.unary(
-            rpc::LEASE_TIME_TO_LIVE,
-            Retry::Safe,
-            LeaseTimeToLiveRequest { id, keys },
-            |g, r| async move { lease(g).lease_time_to_live(r).await },
-        )
-        .await
-    }
-
-    pub async fn lease_leases(&self) -> Result<LeaseLeasesResponse, Error> {
-        self.unary(
-            rpc::LEASE_LEASES,
-            Retry::Safe,
-            LeaseLeasesRequest {},
-            |g, r| async move { lease(g).lease_leases(r).await },
-        )
-        .await
-    }
-
     /// One renewal on a stream of its own, under `--command-timeout`, on another member when
     /// the first cannot be reached (renewing twice is harmless). The answer's TTL is 0 or less
     /// when the lease does not exist.
@@ -252,7 +196,7 @@ impl<'c> KeepAliveStream<'c> {
         let first = conn.request(rpc::LEASE_KEEP_ALIVE, LeaseKeepAliveRequest { id })?;
         let request =
             first.map(|first| tokio_stream::once(first).chain(UnboundedReceiverStream::new(rx)));
-        let mut leases = lease(grpc(&conn));
+        let mut leases = service!(LeaseClient, grpc(&conn));
         let opening = leases.lease_keep_alive(request);
         let opened = tokio::time::timeout(patience, opening)
             .await

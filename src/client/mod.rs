@@ -7,15 +7,12 @@
 //! Requests that never reached a member are retried on the next endpoint, round-robin; requests
 //! that did reach one are retried only when they are safe to repeat ([`Retry::Safe`]).
 
-mod auth;
-mod cluster;
 mod concurrency;
 pub(crate) mod connect;
 pub mod endpoint;
 mod error;
 mod failure;
 mod hint;
-mod kv;
 pub mod lease;
 mod maintenance;
 pub mod rpc;
