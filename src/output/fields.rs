@@ -3,12 +3,9 @@
 
 use std::io::{self, Write};
 
-use super::{Fallback, Format, Printer, ResponseKind, Wire};
+use super::{Fallback, Format, ResponseKind, Wire};
 use crate::go;
-use crate::pb::etcdserverpb::response_op::Response;
-use crate::pb::etcdserverpb::{
-    DeleteRangeResponse, PutResponse, RangeResponse, ResponseHeader, TxnResponse,
-};
+use crate::pb::etcdserverpb::ResponseHeader;
 use crate::pb::mvccpb::KeyValue;
 
 pub struct FieldsPrinter<'w> {
@@ -56,45 +53,6 @@ impl Fallback for FieldsPrinter<'_> {
         _: Option<&dyn Wire>,
     ) -> io::Result<()> {
         self.hdr(header)
-    }
-}
-
-impl Printer for FieldsPrinter<'_> {
-    fn get(&mut self, resp: &RangeResponse) -> io::Result<()> {
-        self.hdr(resp.header.as_ref())?;
-        for kv in &resp.kvs {
-            self.kv("", kv)?;
-        }
-        writeln!(self.out, "\"More\" : {}", resp.more)?;
-        writeln!(self.out, "\"Count\" : {}", resp.count)
-    }
-
-    fn put(&mut self, resp: &PutResponse) -> io::Result<()> {
-        self.hdr(resp.header.as_ref())?;
-        resp.prev_kv.iter().try_for_each(|kv| self.kv("Prev", kv))
-    }
-
-    fn del(&mut self, resp: &DeleteRangeResponse) -> io::Result<()> {
-        self.hdr(resp.header.as_ref())?;
-        writeln!(self.out, "\"Deleted\" : {}", resp.deleted)?;
-        resp.prev_kvs.iter().try_for_each(|kv| self.kv("Prev", kv))
-    }
-
-    fn txn(&mut self, resp: &TxnResponse) -> io::Result<()> {
-        self.hdr(resp.header.as_ref())?;
-        writeln!(self.out, "\"Succeeded\" : {}", resp.succeeded)?;
-        for op in &resp.responses {
-            match &op.response {
-                Some(Response::ResponseRange(r)) => self.get(r)?,
-                Some(Response::ResponsePut(r)) => self.put(r)?,
-                Some(Response::ResponseDeleteRange(r)) => self.del(r)?,
-                // etcdctl cannot send nested transactions and would print a Go pointer here;
-                // printing the fields of the transaction is more useful.
-                Some(Response::ResponseTxn(r)) => self.txn(r)?,
-                None => writeln!(self.out, "\"Unknown\" : \"<nil>\"")?,
-            }
-        }
-        Ok(())
     }
 }
 

@@ -8,12 +8,9 @@ use std::io::{self, Write};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use super::{Fallback, Format, Printer, ResponseKind, Wire};
+use super::{Fallback, Format, ResponseKind, Wire};
 use crate::go;
-use crate::pb::etcdserverpb::response_op::Response;
-use crate::pb::etcdserverpb::{
-    DeleteRangeResponse, PutResponse, RangeResponse, ResponseHeader, ResponseOp, TxnResponse,
-};
+use crate::pb::etcdserverpb::ResponseHeader;
 use crate::pb::mvccpb::KeyValue;
 
 pub struct JsonPrinter<'w> {
@@ -50,24 +47,6 @@ impl Fallback for JsonPrinter<'_> {
     }
 }
 
-impl Printer for JsonPrinter<'_> {
-    fn get(&mut self, resp: &RangeResponse) -> io::Result<()> {
-        self.print(|o| range(o, resp))
-    }
-
-    fn put(&mut self, resp: &PutResponse) -> io::Result<()> {
-        self.print(|o| put(o, resp))
-    }
-
-    fn del(&mut self, resp: &DeleteRangeResponse) -> io::Result<()> {
-        self.print(|o| del(o, resp))
-    }
-
-    fn txn(&mut self, resp: &TxnResponse) -> io::Result<()> {
-        self.print(|o| txn(o, resp))
-    }
-}
-
 pub(super) fn header(o: &mut Object, h: &Option<ResponseHeader>) {
     if let Some(h) = h {
         o.object("header", |o| {
@@ -86,46 +65,6 @@ pub(super) fn kv(o: &mut Object, kv: &KeyValue) {
     o.scalar("version", kv.version);
     o.bytes("value", &kv.value);
     o.scalar("lease", kv.lease);
-}
-
-fn range(o: &mut Object, r: &RangeResponse) {
-    header(o, &r.header);
-    o.list("kvs", &r.kvs, kv);
-    o.scalar("more", r.more);
-    o.scalar("count", r.count);
-}
-
-fn put(o: &mut Object, r: &PutResponse) {
-    header(o, &r.header);
-    if let Some(prev) = &r.prev_kv {
-        o.object("prev_kv", |o| kv(o, prev));
-    }
-}
-
-fn del(o: &mut Object, r: &DeleteRangeResponse) {
-    header(o, &r.header);
-    o.scalar("deleted", r.deleted);
-    o.list("prev_kvs", &r.prev_kvs, kv);
-}
-
-fn txn(o: &mut Object, r: &TxnResponse) {
-    header(o, &r.header);
-    o.scalar("succeeded", r.succeeded);
-    o.list("responses", &r.responses, op);
-}
-
-/// Go marshals the oneof as the interface field `Response` (no tag, so no `omitempty`) holding
-/// a wrapper struct whose one field has no json tag either.
-fn op(o: &mut Object, op: &ResponseOp) {
-    let Some(response) = &op.response else {
-        return o.raw("Response", "null");
-    };
-    o.object("Response", |o| match response {
-        Response::ResponseRange(r) => o.object("ResponseRange", |o| range(o, r)),
-        Response::ResponsePut(r) => o.object("ResponsePut", |o| put(o, r)),
-        Response::ResponseDeleteRange(r) => o.object("ResponseDeleteRange", |o| del(o, r)),
-        Response::ResponseTxn(r) => o.object("ResponseTxn", |o| txn(o, r)),
-    });
 }
 
 /// A JSON object being appended to a buffer, one member at a time. The typed members skip zero

@@ -1,13 +1,16 @@
 //! Printers: one [`Printer`] per output format, writing a response to any `Write`. Printers never
 //! talk to the network; commands hand them responses.
 //!
-//! [`Printer`] is split by command group (cluster, auth, lease, watch, snapshot), one module
-//! each; every response method has a default that hands the message to [`Fallback`], so a
-//! format writes only what it prints its own way: protobuf writes no method at all, table and
-//! fields only those etcdctl draws. ectl's own reports (doctor, du, diff) are printer methods
-//! too ([`ReportPrinter`]). Which format can print which response is decided by
-//! [`Format::supports`], checked by the command before any request is sent, so `put -w table`
-//! fails without writing anything; a test holds each printer to that list.
+//! One layout: a module per command group (kv, cluster, auth, lease, watch, snapshot, and
+//! report for ectl's own doctor, du, diff and del --dry-run) holds that group's trait and every
+//! format's way of printing it; a module per format (simple, json, fields, table, protobuf)
+//! holds the format's type and what its group code shares (JSON objects, ASCII tables, Go's
+//! quoting of a key-value). [`Printer`] is every group's trait at once. Each response method has
+//! a default that hands the message to [`Fallback`], so a format writes only what it prints its
+//! own way: protobuf writes no method at all, table and fields only those etcdctl draws. Which
+//! format can print which response is decided by [`Format::supports`], checked by the command
+//! before any request is sent, so `put -w table` fails without writing anything; a test holds
+//! each printer to that list.
 
 mod auth;
 mod cluster;
@@ -17,6 +20,7 @@ pub mod doctor;
 pub mod du;
 mod fields;
 mod json;
+mod kv;
 mod lease;
 mod protobuf;
 mod range_stream;
@@ -40,9 +44,7 @@ pub use snapshot::SnapshotPrinter;
 pub use watch::{WatchPrinter, event_type_name};
 
 use crate::error::CliError;
-use crate::pb::etcdserverpb::{
-    DeleteRangeResponse, PutResponse, RangeResponse, ResponseHeader, TxnResponse,
-};
+use crate::pb::etcdserverpb::ResponseHeader;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -223,6 +225,7 @@ fn refused(format: Format, kind: ResponseKind) -> io::Error {
 
 pub trait Printer:
     Fallback
+    + kv::KvPrinter
     + cluster::ClusterPrinter
     + snapshot::SnapshotPrinter
     + auth::AuthPrinter
@@ -230,18 +233,18 @@ pub trait Printer:
     + lease::LeasePrinter
     + report::ReportPrinter
 {
-    fn get(&mut self, resp: &RangeResponse) -> io::Result<()> {
-        self.fallback(ResponseKind::Get, Some(resp))
-    }
-    fn put(&mut self, resp: &PutResponse) -> io::Result<()> {
-        self.fallback(ResponseKind::Put, Some(resp))
-    }
-    fn del(&mut self, resp: &DeleteRangeResponse) -> io::Result<()> {
-        self.fallback(ResponseKind::Del, Some(resp))
-    }
-    fn txn(&mut self, resp: &TxnResponse) -> io::Result<()> {
-        self.fallback(ResponseKind::Txn, Some(resp))
-    }
+}
+
+impl<P> Printer for P where
+    P: Fallback
+        + kv::KvPrinter
+        + cluster::ClusterPrinter
+        + snapshot::SnapshotPrinter
+        + auth::AuthPrinter
+        + watch::WatchPrinter
+        + lease::LeasePrinter
+        + report::ReportPrinter
+{
 }
 
 /// The printer for `format`, writing to `out`.

@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use super::{Fallback, Format, Printer, ResponseKind, Wire, refused};
+use super::{Fallback, Format, ResponseKind, Wire, refused};
 
 pub struct ProtobufPrinter<'w> {
     out: &'w mut dyn Write,
@@ -31,7 +31,7 @@ impl Fallback for ProtobufPrinter<'_> {
     }
 }
 
-impl Printer for ProtobufPrinter<'_> {}
+impl super::kv::KvPrinter for ProtobufPrinter<'_> {}
 impl super::cluster::ClusterPrinter for ProtobufPrinter<'_> {}
 impl super::snapshot::SnapshotPrinter for ProtobufPrinter<'_> {}
 impl super::auth::AuthPrinter for ProtobufPrinter<'_> {}

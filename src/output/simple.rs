@@ -3,9 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::{Fallback, Format, PrintOptions, Printer};
-use crate::pb::etcdserverpb::response_op::Response;
-use crate::pb::etcdserverpb::{DeleteRangeResponse, PutResponse, RangeResponse, TxnResponse};
+use super::{Fallback, Format, PrintOptions};
 use crate::pb::mvccpb::KeyValue;
 
 pub struct SimplePrinter<'w> {
@@ -62,42 +60,6 @@ impl<'w> SimplePrinter<'w> {
 impl Fallback for SimplePrinter<'_> {
     fn format(&self) -> Format {
         Format::Simple
-    }
-}
-
-impl Printer for SimplePrinter<'_> {
-    fn get(&mut self, resp: &RangeResponse) -> io::Result<()> {
-        resp.kvs.iter().try_for_each(|kv| self.kv(kv))
-    }
-
-    fn put(&mut self, resp: &PutResponse) -> io::Result<()> {
-        writeln!(self.out, "OK")?;
-        resp.prev_kv.iter().try_for_each(|kv| self.kv(kv))
-    }
-
-    fn del(&mut self, resp: &DeleteRangeResponse) -> io::Result<()> {
-        writeln!(self.out, "{}", resp.deleted)?;
-        resp.prev_kvs.iter().try_for_each(|kv| self.kv(kv))
-    }
-
-    fn txn(&mut self, resp: &TxnResponse) -> io::Result<()> {
-        let outcome = if resp.succeeded { "SUCCESS" } else { "FAILURE" };
-        writeln!(self.out, "{outcome}")?;
-        for op in &resp.responses {
-            // etcdctl separates every operation's output with a blank line.
-            writeln!(self.out)?;
-            match &op.response {
-                Some(Response::ResponseRange(r)) => self.get(r)?,
-                Some(Response::ResponsePut(r)) => self.put(r)?,
-                Some(Response::ResponseDeleteRange(r)) => self.del(r)?,
-                // etcdctl cannot send nested transactions and would dump this one in Go syntax;
-                // printing it as a transaction is more useful.
-                Some(Response::ResponseTxn(r)) => self.txn(r)?,
-                // etcdctl prints the empty message's (empty) text form.
-                None => writeln!(self.out, "unexpected response ")?,
-            }
-        }
-        Ok(())
     }
 }
 

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use comfy_table::{CellAlignment, Table};
 
-use super::{Fallback, Format, Printer};
+use super::{Fallback, Format};
 
 pub struct TablePrinter<'w> {
     pub(super) out: &'w mut dyn Write,
@@ -18,7 +18,7 @@ impl Fallback for TablePrinter<'_> {
     }
 }
 
-impl Printer for TablePrinter<'_> {}
+impl super::kv::KvPrinter for TablePrinter<'_> {}
 impl super::auth::AuthPrinter for TablePrinter<'_> {}
 impl super::watch::WatchPrinter for TablePrinter<'_> {}
 impl super::lease::LeasePrinter for TablePrinter<'_> {}
