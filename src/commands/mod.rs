@@ -8,11 +8,13 @@
 //! [`Command::check_args`] rejects bad arguments, `Settings::resolve` reads the global flags,
 //! and [`run`] dispatches to the command's module.
 //!
-//! Adding a command: its module here, a variant of [`Command`], its arm in [`run`] (and in
-//! [`Command::check_args`] if it has a pure `plan`), its name in [`GROUPS`]; in `output`, one
-//! method per response in its group's printer trait, whose default falls back (protobuf
-//! writes the message, table and fields refuse), the bodies of the formats that print it their
-//! own way, and its `ResponseKind` with a line in `Format::supports` if some format refuses it.
+//! Adding a command takes four files: its module here; its line in this registry (a variant of
+//! [`Command`], its arm in [`run`], and [`Command::check_args`] if it has a pure `plan`, its name
+//! in [`GROUPS`]); for a new RPC, one row in `client/rpc.rs`, which makes the `Client` method;
+//! and in its group's printer module in `output`, one trait method whose default falls back
+//! (protobuf writes the message, table and fields refuse) with the bodies of the formats that
+//! print it their own way (and its `ResponseKind`, with a line in `Format::supports` if some
+//! format refuses it).
 
 pub mod alarm;
 pub mod auth;
