@@ -128,7 +128,9 @@ fn writer(endpoints: String, stop: Arc<AtomicBool>) -> thread::JoinHandle<usize>
     thread::spawn(move || {
         let mut done = 0;
         let mut i = 0usize;
-        while !stop.load(Ordering::Relaxed) {
+        // Asked to stop, it still makes more than ten writes first (or gives up after 300 tries),
+        // so a slow, loaded machine cannot leave the mirror with too little to carry.
+        while !(stop.load(Ordering::Relaxed) && (done > 10 || i >= 300)) {
             i += 1;
             let cmd = ectl().arg(format!("--endpoints={endpoints}"));
             let out = if i.is_multiple_of(3) {
