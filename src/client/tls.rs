@@ -205,14 +205,14 @@ pub(crate) type CertCheck = dyn Fn(
 /// A server certificate verifier that checks the handshake signatures with the provider's
 /// algorithms, as rustls' own verifier does, and the certificate with its `check`:
 /// `--insecure-skip-tls-verify` accepts any (the session is still bound to the certificate
-/// the server sent), `doctor` records it before the usual check.
+/// the server sent), the usual check otherwise ([`CertVerifier::checked`]).
 pub(crate) struct CertVerifier {
     algorithms: WebPkiSupportedAlgorithms,
     check: Box<CertCheck>,
 }
 
 impl CertVerifier {
-    pub(crate) fn new(provider: &CryptoProvider, check: Box<CertCheck>) -> Self {
+    fn new(provider: &CryptoProvider, check: Box<CertCheck>) -> Self {
         CertVerifier {
             algorithms: provider.signature_verification_algorithms,
             check,
@@ -227,10 +227,21 @@ impl CertVerifier {
     /// rustls' own check against `roots`, except that an X.509 v1 server certificate is
     /// refused for what Go refuses it for (it names no host) instead of for its version.
     fn checked(provider: &Arc<CryptoProvider>, roots: RootCertStore) -> Result<Self, Error> {
+        Self::checked_after(provider, roots, Box::new(|_| {}))
+    }
+
+    /// [`CertVerifier::checked`], showing the server's certificate to `first` before the
+    /// check (`doctor` keeps it, to say what it names).
+    pub(crate) fn checked_after(
+        provider: &Arc<CryptoProvider>,
+        roots: RootCertStore,
+        first: Box<dyn Fn(&CertificateDer<'_>) + Send + Sync>,
+    ) -> Result<Self, Error> {
         let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
             .build()
             .map_err(|e| Error::Config(format!("--cacert: {e}")))?;
         let check: Box<CertCheck> = Box::new(move |end_entity, intermediates, name, ocsp, now| {
+            first(end_entity);
             if v1_subject_key(end_entity).is_some() {
                 return Err(v1_name_error(name));
             }

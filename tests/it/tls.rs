@@ -295,6 +295,28 @@ fn an_x509_v1_server_certificate_works_where_go_takes_it_and_is_refused_in_words
             etcd.endpoint()
         )
     );
+
+    // doctor judges it alike: healthy when told to skip the check, the TLS stage named
+    // otherwise.
+    let ours = run(ectl(), &skip, &["-w", "json", "doctor"]);
+    ours.assert_ok();
+    let ours = run(ectl(), &[], &["-w", "json", "doctor"]);
+    ours.assert_code(1);
+    let report: serde_json::Value = serde_json::from_slice(&ours.stdout).expect("json");
+    let failed: Vec<&serde_json::Value> = report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .filter(|c| c["verdict"] == "fail")
+        .collect();
+    assert_eq!(failed.len(), 1, "{report:#}");
+    assert_eq!(failed[0]["stage"], "tls");
+    assert!(
+        failed[0]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("X.509 v1")),
+        "{report:#}"
+    );
 }
 
 #[test]

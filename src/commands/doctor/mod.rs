@@ -306,10 +306,15 @@ impl EndpointProbe<'_> {
                     format!(
                         "the server's certificate is not valid for {:?}: it names {}",
                         endpoint.host,
-                        presented
-                            .as_deref()
-                            .and_then(|der| certificate_facts(der).map(|f| f.names.join(", ")))
-                            .unwrap_or_else(|| "other hosts".into())
+                        match presented.as_deref().and_then(certificate_facts) {
+                            Some(facts) if facts.names.is_empty() => {
+                                "no host at all (it has no subjectAltName, as an X.509 v1 \
+                                 certificate has none)"
+                                    .to_string()
+                            }
+                            Some(facts) => facts.names.join(", "),
+                            None => "other hosts".into(),
+                        }
                     ),
                     "connect with a name the certificate lists, or reissue it with this host in its SANs"
                         .into(),
