@@ -700,4 +700,47 @@ mod tests {
             "mkdir d: permission denied"
         );
     }
+
+    #[test]
+    fn tls_failures_read_as_go_words_them_without_rust_names() {
+        use rustls::pki_types::ServerName;
+        use rustls::{AlertDescription, CertificateError as C, Error as E};
+        let ip = ServerName::try_from("127.0.0.1").unwrap();
+        let cases = [
+            (
+                E::InvalidCertificate(C::UnknownIssuer),
+                "x509: certificate signed by unknown authority",
+            ),
+            (
+                E::InvalidCertificate(C::NotValidForNameContext {
+                    expected: ip.clone(),
+                    presented: vec!["IpAddress(127.0.0.2)".into(), "DnsName(\"db\")".into()],
+                }),
+                "x509: certificate is valid for 127.0.0.2, db, not 127.0.0.1",
+            ),
+            (
+                E::InvalidCertificate(C::NotValidForNameContext {
+                    expected: ip,
+                    presented: Vec::new(),
+                }),
+                "x509: certificate is not valid for any names (it has no subject alternative \
+                 names), but wanted to match 127.0.0.1",
+            ),
+            (
+                E::AlertReceived(AlertDescription::BadCertificate),
+                "remote error: tls: bad certificate",
+            ),
+            (
+                E::AlertReceived(AlertDescription::UnknownCA),
+                "remote error: tls: unknown certificate authority",
+            ),
+            (
+                E::AlertReceived(AlertDescription::CertificateRequired),
+                "remote error: tls: certificate required",
+            ),
+        ];
+        for (error, words) in cases {
+            assert_eq!(tls_error(&error), words);
+        }
+    }
 }

@@ -192,7 +192,7 @@ fn v1_name_error(server_name: &ServerName<'_>) -> rustls::Error {
 
 /// How a [`CertVerifier`] judges the server's certificate chain; the arguments are those of
 /// [`ServerCertVerifier::verify_server_cert`].
-pub(crate) type CertCheck = dyn Fn(
+type CertCheck = dyn Fn(
         &CertificateDer<'_>,
         &[CertificateDer<'_>],
         &ServerName<'_>,
