@@ -224,15 +224,13 @@ impl UndoFile {
             }
             writer.into_inner().flush()?;
             self.file.sync_all()?;
-            if self.overwrite {
-                std::fs::rename(self.part.path(), &self.path)
-            } else {
-                // A link, unlike a rename, never replaces a file that appeared meanwhile.
-                std::fs::hard_link(self.part.path(), &self.path)
-            }
+            self.place()
         })();
-        // The delete is done by now: say so, since the keys exist only in this process.
-        written.map_err(|e| {
+        if let Err(e) = written {
+            // The delete is done by now and the keys exist only in this process and the part
+            // file: keep that, and say so.
+            let part = self.part.path().display().to_string();
+            self.part.keep();
             let error = if e.kind() == std::io::ErrorKind::AlreadyExists {
                 exists(&self.path)
             } else {
@@ -245,11 +243,12 @@ impl UndoFile {
                     ),
                 )
             };
-            anyhow::Error::new(error).context(format!(
-                "the keys were deleted, but the undo file {} was not written",
+            return Err(anyhow::Error::new(error).context(format!(
+                "the keys were deleted, but the undo file {} was not written; what was \
+                 written is in {part}",
                 self.path.display()
-            ))
-        })?;
+            )));
+        }
         if self.overwrite {
             self.part.keep();
         }
@@ -264,6 +263,26 @@ impl UndoFile {
             path = self.path.display()
         ));
         Ok(())
+    }
+
+    /// Moves the complete part file to FILE: a rename with `--overwrite-undo`; else a link,
+    /// which, unlike a rename, never replaces a file that appeared meanwhile (the part file is
+    /// then removed on drop). Where links are not supported (FAT, some FUSE file systems) a
+    /// rename after a last look has to do.
+    fn place(&self) -> std::io::Result<()> {
+        let part = self.part.path();
+        if self.overwrite {
+            return std::fs::rename(part, &self.path);
+        }
+        match std::fs::hard_link(part, &self.path) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                if self.path.exists() {
+                    return Err(std::io::ErrorKind::AlreadyExists.into());
+                }
+                std::fs::rename(part, &self.path)
+            }
+            placed => placed,
+        }
     }
 }
 
