@@ -246,7 +246,9 @@ struct Progress {
 pub async fn run(args: MakeMirrorArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let plan = plan(&args)?;
     let dest_config = dest_config(&args, &plan, ctx)?;
-    let dest = ctx.new_client(dest_config)?;
+    let dest = ctx
+        .new_client(dest_config)
+        .map_err(|e| destination_error(e.into(), &plan))?;
     check_destination(&dest, &plan)
         .await
         .map_err(|e| destination_error(e, &plan))?;

@@ -392,6 +392,22 @@ fn a_dead_destination_fails_at_once_naming_it_and_the_destination_argument() {
     out.assert_code(2);
     assert!(out.stderr_str().contains("check --endpoints"), "{out:?}");
     assert!(!out.stderr_str().contains("destination"), "{out:?}");
+
+    // A destination TLS file that is missing names its --dest-* flag.
+    let out = source
+        .ectl()
+        .args(["make-mirror", "--dest-cacert=/nonexistent/ca.pem"])
+        .arg(dest.endpoint())
+        .run();
+    out.assert_code(128);
+    assert_eq!(
+        out.stderr_str(),
+        format!(
+            "Error: destination {}: --dest-cacert: open /nonexistent/ca.pem: no such file or \
+             directory\n",
+            dest.endpoint()
+        )
+    );
 }
 
 #[test]
