@@ -449,6 +449,103 @@ pub fn grpc_code_name(code: tonic::Code) -> &'static str {
     }
 }
 
+/// A TLS failure in Go's `crypto/tls` and `crypto/x509` words where Go has them, and in plain
+/// words otherwise: rustls' own texts carry Rust debug names (`UnknownIssuer`,
+/// `IpAddress(127.0.0.1)`), which a person should never have to read.
+pub fn tls_error(e: &rustls::Error) -> String {
+    use rustls::{CertificateError as C, Error as E};
+    match e {
+        E::InvalidCertificate(cert) => match cert {
+            C::UnknownIssuer => "x509: certificate signed by unknown authority".into(),
+            C::Expired
+            | C::ExpiredContext { .. }
+            | C::NotValidYet
+            | C::NotValidYetContext { .. } => {
+                "x509: certificate has expired or is not yet valid".into()
+            }
+            C::NotValidForNameContext {
+                expected,
+                presented,
+            } => {
+                let names: Vec<String> = presented.iter().map(|n| san_words(n)).collect();
+                let wanted = expected.to_str();
+                if names.is_empty() {
+                    // What a certificate without SANs gets, X.509 v1 ones included: Go ignores
+                    // the Common Name since 1.15.
+                    format!(
+                        "x509: certificate is not valid for any names (it has no subject \
+                         alternative names), but wanted to match {wanted}"
+                    )
+                } else {
+                    format!(
+                        "x509: certificate is valid for {}, not {wanted}",
+                        names.join(", ")
+                    )
+                }
+            }
+            C::NotValidForName => "x509: certificate is not valid for the endpoint's host".into(),
+            C::BadSignature => "x509: certificate signature is invalid".into(),
+            C::BadEncoding => "x509: malformed certificate".into(),
+            C::Revoked => "x509: certificate revoked".into(),
+            // rustls still sends the old variant where it has no context.
+            #[allow(deprecated)]
+            C::UnsupportedSignatureAlgorithm
+            | C::UnsupportedSignatureAlgorithmContext { .. }
+            | C::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
+                "x509: cannot verify signature: algorithm unimplemented".into()
+            }
+            C::InvalidPurpose | C::InvalidPurposeContext { .. } => {
+                "x509: certificate specifies an incompatible key usage".into()
+            }
+            _ => "x509: certificate refused".into(),
+        },
+        E::AlertReceived(alert) => {
+            format!("remote error: tls: {}", alert_words(&format!("{alert:?}")))
+        }
+        E::InvalidMessage(_) => "tls: first record does not look like a TLS handshake".into(),
+        E::NoCertificatesPresented => "tls: server sent no certificates".into(),
+        E::PeerIncompatible(_) => "tls: the server's TLS settings are incompatible (no common \
+             protocol version, cipher suite or signature scheme)"
+            .into(),
+        E::PeerMisbehaved(_)
+        | E::InappropriateMessage { .. }
+        | E::InappropriateHandshakeMessage { .. } => {
+            "tls: the server broke the TLS protocol".into()
+        }
+        E::DecryptError => "tls: cannot decrypt the server's message".into(),
+        E::General(text) => format!("tls: {text}"),
+        E::Other(other) => format!("tls: {}", other.0),
+        _ => "tls: handshake failed".into(),
+    }
+}
+
+/// A subject alternative name as webpki lists it (`DnsName("localhost")`, `IpAddress(::1)`),
+/// as the name itself.
+fn san_words(name: &str) -> String {
+    let inner = ["DnsName(", "IpAddress(", "UniformResourceIdentifier("]
+        .iter()
+        .find_map(|p| name.strip_prefix(p)?.strip_suffix(')'));
+    inner.unwrap_or(name).trim_matches('"').to_string()
+}
+
+/// A TLS alert as Go names it: `BadCertificate` becomes `bad certificate`, `UnknownCA`
+/// `unknown certificate authority`.
+fn alert_words(name: &str) -> String {
+    match name {
+        "UnknownCA" => return "unknown certificate authority".into(),
+        "ProtocolVersion" => return "protocol version not supported".into(),
+        _ => {}
+    }
+    let mut words = String::new();
+    for (i, c) in name.char_indices() {
+        if c.is_uppercase() && i > 0 {
+            words.push(' ');
+        }
+        words.extend(c.to_lowercase());
+    }
+    words
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -602,5 +699,48 @@ mod tests {
             path_error("mkdir", Path::new("d"), &e),
             "mkdir d: permission denied"
         );
+    }
+
+    #[test]
+    fn tls_failures_read_as_go_words_them_without_rust_names() {
+        use rustls::pki_types::ServerName;
+        use rustls::{AlertDescription, CertificateError as C, Error as E};
+        let ip = ServerName::try_from("127.0.0.1").unwrap();
+        let cases = [
+            (
+                E::InvalidCertificate(C::UnknownIssuer),
+                "x509: certificate signed by unknown authority",
+            ),
+            (
+                E::InvalidCertificate(C::NotValidForNameContext {
+                    expected: ip.clone(),
+                    presented: vec!["IpAddress(127.0.0.2)".into(), "DnsName(\"db\")".into()],
+                }),
+                "x509: certificate is valid for 127.0.0.2, db, not 127.0.0.1",
+            ),
+            (
+                E::InvalidCertificate(C::NotValidForNameContext {
+                    expected: ip,
+                    presented: Vec::new(),
+                }),
+                "x509: certificate is not valid for any names (it has no subject alternative \
+                 names), but wanted to match 127.0.0.1",
+            ),
+            (
+                E::AlertReceived(AlertDescription::BadCertificate),
+                "remote error: tls: bad certificate",
+            ),
+            (
+                E::AlertReceived(AlertDescription::UnknownCA),
+                "remote error: tls: unknown certificate authority",
+            ),
+            (
+                E::AlertReceived(AlertDescription::CertificateRequired),
+                "remote error: tls: certificate required",
+            ),
+        ];
+        for (error, words) in cases {
+            assert_eq!(tls_error(&error), words);
+        }
     }
 }

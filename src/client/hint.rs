@@ -161,6 +161,13 @@ fn hint_for(
     let rustls = e.downcast_ref::<rustls::Error>()?;
     Some(match rustls {
         rustls::Error::InvalidCertificate(cert) => match cert {
+            CertificateError::NotValidForNameContext { presented, .. } if presented.is_empty() => {
+                "the member's certificate has no subject alternative names (as an X.509 v1 \
+                 certificate has none), and the host is checked against those only: re-issue it \
+                 with the endpoint's host in subjectAltName (or --insecure-skip-tls-verify, for \
+                 testing only)"
+                    .into()
+            }
             CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
                 "the member's certificate does not name the endpoint's host: connect by a name \
                  or address it lists (or --insecure-skip-tls-verify, for testing only)"
@@ -223,11 +230,21 @@ pub(super) fn with_hint(cause: String, hint: Option<String>) -> String {
 /// The distinct messages of an error and its sources, joined the way Go wraps errors.
 pub(super) fn cause_chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
+    // A TLS failure gets Go's words, not rustls' debug names, also where a wrapper repeats
+    // its text.
+    let mut tls = None;
+    walk(err, &mut |e| {
+        tls = tls.or_else(|| e.downcast_ref::<rustls::Error>())
+    });
+    let tls_words = tls.map(|tls| (tls.to_string(), crate::go::tls_error(tls)));
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = current {
         // Go words an errno without Rust's "(os error N)", and so do the wrappers that
         // repeat an I/O error's text.
-        let text = crate::go::errno_words(&e.to_string());
+        let mut text = crate::go::errno_words(&e.to_string());
+        if let Some((raw, words)) = &tls_words {
+            text = text.replace(raw.as_str(), words);
+        }
         if !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }
@@ -239,6 +256,33 @@ pub(super) fn cause_chain(err: &(dyn std::error::Error + 'static)) -> String {
     } else {
         parts.join(": ")
     }
+}
+
+/// `text` (a message or hint about a connection) worded for `make-mirror`'s destination: its
+/// client shares these hints, which name the global flags, while the destination is set with
+/// the DESTINATION argument and the `--dest-*` flags (and has no `--insecure-skip-tls-verify`).
+pub fn for_destination(text: &str) -> String {
+    let text = text
+        .replace(" (or --insecure-skip-tls-verify, for testing only)", "")
+        .replace(" (or set ETCDCTL_USER)", "")
+        .replace("check --endpoints", "check the DESTINATION argument");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("--") {
+        out.push_str(&rest[..at]);
+        let flag = &rest[at + 2..];
+        let end = flag
+            .find(|c: char| !(c.is_ascii_lowercase() || c == '-'))
+            .unwrap_or(flag.len());
+        if ["user", "password", "cacert", "cert", "key"].contains(&&flag[..end]) {
+            out.push_str("--dest-");
+        } else {
+            out.push_str("--");
+        }
+        rest = flag;
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -299,5 +343,54 @@ mod tests {
                 .contains("http://")
         );
         assert_eq!(for_connection(&eof, None, Some(false)), None);
+    }
+
+    #[test]
+    fn destination_hints_name_the_destination_flags() {
+        let endpoint = Endpoint::parse("10.0.0.1:2379").unwrap();
+        let refused = io::Error::from(io::ErrorKind::ConnectionRefused);
+        let empty = Status::invalid_argument("etcdserver: user name is empty");
+        let wrong = Status::invalid_argument("etcdserver: invalid user ID or password");
+        let unknown_ca = io::Error::new(
+            io::ErrorKind::InvalidData,
+            rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer),
+        );
+        let eof = io::Error::from(io::ErrorKind::UnexpectedEof);
+        let hints = [
+            for_connection(&refused, Some(&endpoint), Some(false)),
+            for_status(&empty, None, None),
+            for_status(&wrong, None, None),
+            for_connection(&unknown_ca, None, Some(true)),
+            for_connection(&eof, None, Some(true)),
+            Some(plain_hang_up()),
+            Some(CLIENT_CERT.into()),
+            Some(for_silence(false).into()),
+        ];
+        for hint in hints.into_iter().map(Option::unwrap) {
+            let worded = for_destination(&hint);
+            for source in [
+                "--endpoints",
+                "--user",
+                "--password",
+                "--cacert",
+                "--cert ",
+                "--key",
+            ] {
+                assert!(!worded.contains(source), "{source} in {worded:?}");
+            }
+            assert!(
+                !worded.contains("ETCDCTL_") && !worded.contains("insecure"),
+                "{worded}"
+            );
+        }
+        assert_eq!(
+            for_destination(&for_status(&empty, None, None).unwrap()),
+            "the cluster has authentication enabled: pass --dest-user=NAME[:PASSWORD]"
+        );
+        assert_eq!(
+            for_destination("is etcd running at 10.0.0.1:2379? check --endpoints"),
+            "is etcd running at 10.0.0.1:2379? check the DESTINATION argument"
+        );
+        assert_eq!(for_destination("--dial-timeout"), "--dial-timeout");
     }
 }

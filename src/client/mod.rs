@@ -37,6 +37,7 @@ use crate::pb::etcdserverpb::auth_client::AuthClient;
 pub use endpoint::Endpoint;
 use error::status_message;
 pub use error::{Direction, EndpointFailure, Error};
+pub use hint::for_destination;
 use rpc::Rpc;
 pub use tls::TlsOptions;
 

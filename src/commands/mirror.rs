@@ -190,6 +190,48 @@ fn dest_config(
     })
 }
 
+/// Asks the destination once, before anything is read from the source: a wrong address, TLS
+/// file or user then fails at once, naming the destination, rather than after the copy (or,
+/// with nothing to copy, never).
+async fn check_destination(dest: &Client, plan: &Plan) -> anyhow::Result<()> {
+    let (key, range_end) = prefix_range(&plan.dest_prefix);
+    let probe = RangeRequest {
+        key,
+        range_end,
+        limit: 1,
+        keys_only: true,
+        ..RangeRequest::default()
+    };
+    match dest.range(probe).await {
+        Ok(_) => Ok(()),
+        // The user may write the prefix without reading it, and writing is all a mirror does.
+        Err(e) if e.code() == Some(tonic::Code::PermissionDenied) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A failure of the destination, named as such, with its hints naming the DESTINATION
+/// argument and the `--dest-*` flags (the client words them for the global flags); the exit
+/// code stays the one the failure has.
+fn destination_error(err: anyhow::Error, plan: &Plan) -> anyhow::Error {
+    let code = crate::error::classify(&err);
+    let message = client::for_destination(&crate::error::render(&err));
+    let hint = crate::error::hint(&err).map(|h| client::for_destination(&h));
+    // Connection failures name each endpoint already; etcd's own errors do not.
+    let named = plan
+        .destinations
+        .iter()
+        .any(|d| message.contains(d.as_str()));
+    let what = if named {
+        "destination".to_string()
+    } else {
+        format!("destination {}", plan.destinations.join(","))
+    };
+    CliError::new(code, format!("{what}: {message}"))
+        .with_hint(hint)
+        .into()
+}
+
 /// Progress shared between the mirroring and the loop that reports it.
 #[derive(Default)]
 struct Progress {
@@ -204,7 +246,12 @@ struct Progress {
 pub async fn run(args: MakeMirrorArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let plan = plan(&args)?;
     let dest_config = dest_config(&args, &plan, ctx)?;
-    let dest = ctx.new_client(dest_config)?;
+    let dest = ctx
+        .new_client(dest_config)
+        .map_err(|e| destination_error(e.into(), &plan))?;
+    check_destination(&dest, &plan)
+        .await
+        .map_err(|e| destination_error(e, &plan))?;
     let mut sigint = Sigint::install()?;
     let (source, out) = ctx.client_and_out()?;
     let progress = Progress::default();
@@ -317,12 +364,12 @@ async fn mirror(
         for event in response.events {
             let Some(kv) = event.kv else { continue };
             if revision != 0 && kv.mod_revision != revision {
-                txn.commit(dest).await?;
+                txn.commit(dest, plan).await?;
                 progress.applied.set(revision);
             }
             revision = kv.mod_revision;
             if txn.is_full() {
-                txn.commit(dest).await?;
+                txn.commit(dest, plan).await?;
             }
             let key = plan.dest_key(&kv.key);
             let op = if event.r#type == EventType::Delete as i32 {
@@ -340,7 +387,7 @@ async fn mirror(
             txn.push(op, 0);
             progress.synced.set(progress.synced.get() + 1);
         }
-        txn.commit(dest).await?;
+        txn.commit(dest, plan).await?;
         progress.applied.set(last_revision);
     }
 }
@@ -366,7 +413,7 @@ async fn copy(
         for kv in page.kvs {
             let bytes = kv.key.len() + kv.value.len();
             if txn.is_full() || txn.bytes + bytes > MAX_TXN_BYTES {
-                txn.commit(dest).await?;
+                txn.commit(dest, plan).await?;
             }
             let put = PutRequest {
                 key: plan.dest_key(&kv.key),
@@ -377,7 +424,7 @@ async fn copy(
             progress.synced.set(progress.synced.get() + 1);
         }
     }
-    txn.commit(dest).await?;
+    txn.commit(dest, plan).await?;
     Ok(pages.revision())
 }
 
@@ -413,7 +460,7 @@ impl Batch {
     }
 
     /// Sends the txn, again and again while the destination is unreachable.
-    async fn commit(&mut self, dest: &Client) -> anyhow::Result<()> {
+    async fn commit(&mut self, dest: &Client, plan: &Plan) -> anyhow::Result<()> {
         if self.ops.is_empty() {
             return Ok(());
         }
@@ -436,7 +483,7 @@ impl Batch {
                     tokio::time::sleep(pause).await;
                     pause = (pause * 2).min(RETRY_MAX);
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(destination_error(e.into(), plan)),
             }
         }
     }

@@ -145,11 +145,14 @@ impl<'a> Workbench<'a> {
     /// The printer for ectl's own report of `kind` (doctor, du, diff), which the simple format
     /// draws as a table when stdout is a terminal.
     pub fn report_printer(&mut self, kind: ResponseKind) -> Box<dyn Printer + '_> {
-        let format = self
-            .settings
-            .format
-            .for_report(kind, term::stdout_is_terminal());
-        output::printer(format, self.style(), &mut *self.out)
+        let style = self.style();
+        output::report_printer(
+            self.settings.format,
+            kind,
+            term::stdout_width(),
+            style,
+            &mut *self.out,
+        )
     }
 }
 

@@ -80,7 +80,8 @@ impl Report {
     }
 }
 
-pub fn table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+/// `-w table`: a grid, fitted into `width` columns when stdout is a terminal.
+pub fn table(report: &Report, width: Option<u16>, out: &mut dyn Write) -> io::Result<()> {
     let rows: Vec<Vec<String>> = report
         .checks
         .iter()
@@ -97,7 +98,80 @@ pub fn table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             ]
         })
         .collect();
-    super::table::ascii_table(out, &["endpoint", "check", "result", "detail"], &rows)
+    super::table::ascii_table_within(
+        out,
+        &["endpoint", "check", "result", "detail"],
+        &rows,
+        width,
+    )
+}
+
+/// What a person at a terminal `width` columns wide reads: one block per endpoint, its name
+/// on a line of its own, then a line per check (result, check, detail and fix), everything
+/// left-aligned and wrapped at spaces under the detail's column.
+pub fn blocks(report: &Report, width: u16, out: &mut dyn Write) -> io::Result<()> {
+    const RESULT: usize = 6;
+    const CHECK: usize = 10;
+    let indent = 2 + RESULT + CHECK;
+    let room = (width as usize).saturating_sub(indent).max(20);
+    let mut endpoints: Vec<&str> = Vec::new();
+    for c in &report.checks {
+        if !endpoints.contains(&c.endpoint.as_str()) {
+            endpoints.push(&c.endpoint);
+        }
+    }
+    for (i, endpoint) in endpoints.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        writeln!(out, "{endpoint}")?;
+        for c in report.checks.iter().filter(|c| c.endpoint == *endpoint) {
+            let mut lines = wrap(&c.detail, room);
+            if let Some(fix) = &c.fix {
+                lines.extend(wrap(&format!("fix: {fix}"), room));
+            }
+            for (n, line) in lines.iter().enumerate() {
+                if n == 0 {
+                    writeln!(
+                        out,
+                        "  {:<RESULT$}{:<CHECK$}{line}",
+                        c.verdict.name(),
+                        c.stage.name()
+                    )?;
+                } else {
+                    writeln!(out, "{:indent$}{line}", "")?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `text` in lines of at most `room` characters, broken at spaces; a word longer than a whole
+/// line (a long URL) is cut, the only way it fits.
+fn wrap(text: &str, room: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    for paragraph in text.lines() {
+        let mut line = String::new();
+        for word in paragraph.split_whitespace() {
+            let mut word: Vec<char> = word.chars().collect();
+            let used = line.chars().count();
+            if used > 0 && used + 1 + word.len() > room {
+                lines.push(std::mem::take(&mut line));
+            }
+            while word.len() > room {
+                let rest = word.split_off(room);
+                lines.push(word.into_iter().collect());
+                word = rest;
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.extend(word);
+        }
+        lines.push(line);
+    }
+    lines
 }
 
 /// One tab-separated line per check: endpoint, check, result, detail (and `fix: ...`).
@@ -163,9 +237,35 @@ mod tests {
         assert_eq!(v["checks"][1]["stage"], "tcp");
         assert_eq!(v["checks"][1]["verdict"], "fail");
         assert!(v["checks"][0].get("fix").is_none());
-        let text = written(|out| table(&report(), out));
+        let text = written(|out| table(&report(), None, out));
         assert!(text.contains("| ENDPOINT |"), "{text}");
         assert!(text.contains("fix: start etcd"), "{text}");
         assert_eq!(report().failures(), 1);
+    }
+
+    #[test]
+    fn blocks_fit_the_width_and_break_at_spaces() {
+        let mut report = report();
+        report.checks[1].detail = "dial tcp 127.0.0.1:1: connect: connection refused; is etcd \
+             running at 127.0.0.1:1? check --endpoints and the member's --listen-client-urls"
+            .into();
+        for width in [40u16, 80, 120] {
+            let text = written(|out| blocks(&report, width, out));
+            assert!(
+                text.starts_with("a:1\n  ok    dns       IP address\n"),
+                "{text}"
+            );
+            for line in text.lines() {
+                assert!(line.chars().count() <= width as usize, "{width}: {line:?}");
+            }
+            let words: Vec<&str> = text.split_whitespace().collect();
+            for word in ["connection", "--listen-client-urls", "fix:", "etcd"] {
+                assert!(words.contains(&word), "{word} split at {width}:\n{text}");
+            }
+        }
+        let wide = written(|out| table(&report, Some(60), out));
+        for line in wide.lines() {
+            assert!(line.chars().count() <= 60, "{line:?}\n{wide}");
+        }
     }
 }

@@ -39,7 +39,7 @@ pub use del_preview::Preview;
 use lease::REVOKE_PROTOBUF;
 pub use lease::{LeasePrinter, lease_hex};
 pub use range_stream::RangeStream;
-pub use report::ReportPrinter;
+pub use report::{ReportPrinter, report_printer};
 pub use snapshot::SnapshotPrinter;
 pub use watch::{WatchPrinter, event_type_name};
 
@@ -258,7 +258,11 @@ pub fn printer<'w>(
         // etcdctl 3.4 honours `--hex` and `--print-value-only` in the simple format only.
         Format::Json => Box::new(json::JsonPrinter::new(out)),
         Format::Fields => Box::new(fields::FieldsPrinter::new(out)),
-        Format::Table => Box::new(table::TablePrinter { out }),
+        Format::Table => Box::new(table::TablePrinter {
+            out,
+            width: None,
+            for_terminal: false,
+        }),
         Format::Protobuf => Box::new(protobuf::ProtobufPrinter::new(out)),
     }
 }

@@ -44,6 +44,26 @@ impl Format {
     }
 }
 
+/// The printer for ectl's own reports of `kind` in `format`; `width` is stdout's when it is a
+/// terminal. There the simple format draws for people ([`Format::for_report`]) and tables fit
+/// the width.
+pub fn report_printer<'w>(
+    format: Format,
+    kind: ResponseKind,
+    width: Option<u16>,
+    style: super::PrintOptions,
+    out: &'w mut dyn std::io::Write,
+) -> Box<dyn super::Printer + 'w> {
+    match format.for_report(kind, width.is_some()) {
+        Format::Table => Box::new(TablePrinter {
+            out,
+            width,
+            for_terminal: format != Format::Table,
+        }),
+        other => super::printer(other, style, out),
+    }
+}
+
 impl ReportPrinter for SimplePrinter<'_> {
     fn doctor(&mut self, report: &Report) -> io::Result<()> {
         doctor::simple(report, self.out)
@@ -61,7 +81,10 @@ impl ReportPrinter for SimplePrinter<'_> {
 
 impl ReportPrinter for TablePrinter<'_> {
     fn doctor(&mut self, report: &Report) -> io::Result<()> {
-        doctor::table(report, self.out)
+        match (self.for_terminal, self.width) {
+            (true, Some(width)) => doctor::blocks(report, width, self.out),
+            _ => doctor::table(report, self.width, self.out),
+        }
     }
     fn du(&mut self, report: &UsageReport) -> io::Result<()> {
         du::table(report, self.out)

@@ -49,6 +49,27 @@ pub fn stdout_is_terminal() -> bool {
     std::io::stdout().is_terminal()
 }
 
+/// stdout's width in columns when it is a terminal: ectl's own reports lay out for it.
+pub fn stdout_width() -> Option<u16> {
+    if !stdout_is_terminal() {
+        return None;
+    }
+    let mut size = libc::winsize {
+        ws_row: 0,
+        ws_col: 0,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCGWINSZ fills the winsize it is given and touches nothing else.
+    let rc = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) };
+    // A terminal that reports no size (a serial line) gets the classic 80 columns.
+    Some(if rc == 0 && size.ws_col > 0 {
+        size.ws_col
+    } else {
+        80
+    })
+}
+
 /// Whether stderr is a terminal: progress is drawn only there.
 pub fn stderr_is_terminal() -> bool {
     std::io::stderr().is_terminal()

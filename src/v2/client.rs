@@ -438,7 +438,7 @@ fn read_error(_endpoint: &Url, e: &hyper::Error) -> Error {
     while let Some(cause) = source {
         if let Some(tls) = cause.downcast_ref::<rustls::Error>() {
             return Error::Endpoint {
-                message: tls_text(tls),
+                message: crate::go::tls_error(tls),
                 connection: false,
             };
         }
@@ -446,7 +446,7 @@ fn read_error(_endpoint: &Url, e: &hyper::Error) -> Error {
             && let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>())
         {
             return Error::Endpoint {
-                message: tls_text(tls),
+                message: crate::go::tls_error(tls),
                 connection: false,
             };
         }
@@ -468,39 +468,13 @@ fn tls_error(e: &std::io::Error) -> Error {
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
     {
-        Some(tls) => tls_text(tls),
+        Some(tls) => crate::go::tls_error(tls),
         None if e.kind() == std::io::ErrorKind::UnexpectedEof => "EOF".to_string(),
         None => go_errno_text(e),
     };
     Error::Endpoint {
         message,
         connection: false,
-    }
-}
-
-/// A TLS failure in Go's `crypto/tls` and `crypto/x509` words, for the common cases.
-fn tls_text(e: &rustls::Error) -> String {
-    use rustls::{AlertDescription as A, CertificateError as C};
-    match e {
-        rustls::Error::InvalidCertificate(C::UnknownIssuer) => {
-            "x509: certificate signed by unknown authority".to_string()
-        }
-        rustls::Error::InvalidCertificate(C::Expired | C::NotValidYet) => {
-            "x509: certificate has expired or is not yet valid".to_string()
-        }
-        rustls::Error::InvalidCertificate(other) => format!("x509: {other:?}"),
-        rustls::Error::AlertReceived(alert) => {
-            let name = match alert {
-                A::BadCertificate => "bad certificate".to_string(),
-                A::UnknownCA => "unknown certificate authority".to_string(),
-                A::HandshakeFailure => "handshake failure".to_string(),
-                A::CertificateRequired => "certificate required".to_string(),
-                A::ProtocolVersion => "protocol version not supported".to_string(),
-                other => format!("{other:?}").to_lowercase(),
-            };
-            format!("remote error: tls: {name}")
-        }
-        other => format!("tls: {other}"),
     }
 }
 

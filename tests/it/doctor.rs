@@ -284,3 +284,62 @@ fn a_stopped_member_and_a_member_without_leader() {
     }
     cluster[1].thaw();
 }
+
+/// What `doctor` shows at a bash prompt `columns` wide (tmux joins the lines the terminal
+/// wrapped, so a line longer than the terminal shows up whole), the command line left out.
+fn doctor_screen(columns: u16, endpoints: &str, flags: &str) -> Vec<String> {
+    use crate::support::pty::{PROMPT, Shell, ShellKind};
+    // The endpoints in the environment keep the command line within the narrow terminal.
+    let setup = format!("export ETCDCTL_ENDPOINTS={endpoints}");
+    let shell = Shell::start_sized(ShellKind::Bash, &setup, columns);
+    let screen = shell.run(&format!("ectl {flags} doctor"));
+    screen
+        .lines()
+        .skip(1)
+        .filter(|l| !l.starts_with(PROMPT.trim_end()))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn on_a_terminal_each_endpoint_is_one_left_aligned_block_that_fits_the_width() {
+    let etcd = Etcd::single();
+    // Port 1, where nothing listens: a free port could be taken by a member another test starts.
+    let dead = "127.0.0.1:1".to_string();
+    let endpoints = format!("{},{dead}", etcd.endpoint());
+    for columns in [80u16, 120] {
+        let lines = doctor_screen(columns, &endpoints, "--dial-timeout=3s");
+        let text = lines.join("\n");
+        for line in &lines {
+            assert!(
+                line.chars().count() <= columns as usize,
+                "{columns} columns: {line:?}\n{text}"
+            );
+        }
+        // A block per endpoint: its name alone on a line, then its checks, left-aligned.
+        let at = |name: &str| lines.iter().position(|l| l == name);
+        let (live, down) = (at(&etcd.endpoint()), at(&dead));
+        assert!(live.is_some() && down.is_some(), "{text}");
+        assert!(lines.iter().any(|l| l.starts_with("  ok    tcp")), "{text}");
+        assert!(lines.iter().any(|l| l.starts_with("  FAIL  tcp")), "{text}");
+        // Words stay whole: the refusal reads as words, and the fix starts a line of its own.
+        let words: Vec<&str> = text.split_whitespace().collect();
+        assert!(words.contains(&"refused"), "{text}");
+        assert!(
+            lines.iter().any(|l| l.trim_start().starts_with("fix: ")),
+            "{text}"
+        );
+    }
+
+    // `-w table` fits the terminal too.
+    let lines = doctor_screen(80, &endpoints, "--dial-timeout=3s -w table");
+    let text = lines.join("\n");
+    assert!(text.contains("ENDPOINT"), "{text}");
+    for line in &lines {
+        assert!(line.chars().count() <= 80, "{line:?}\n{text}");
+    }
+
+    // JSON is what it was, terminal or not.
+    let (_, report) = doctor(ectl().arg(format!("--endpoints={endpoints}")));
+    assert_eq!(first_failure(&report, &dead).0, "tcp");
+}

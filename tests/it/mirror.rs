@@ -325,3 +325,148 @@ fn resumes_with_rev_after_ctrl_c_without_copying_again() {
     mirror.interrupt();
     assert_eq!(mirror.wait().code, 130);
 }
+
+/// Port 1, where nothing listens (a free port could be taken by a member another test starts).
+const DEAD: &str = "127.0.0.1:1";
+
+/// Source flags that must never appear in advice about the destination.
+fn assert_names_no_source_flag(text: &str) {
+    for flag in [
+        "--endpoints",
+        "--user",
+        "--password",
+        "--cacert",
+        "--cert ",
+        "--key",
+    ] {
+        assert!(!text.contains(flag), "{flag} in {text:?}");
+    }
+}
+
+#[test]
+fn a_dead_destination_fails_at_once_naming_it_and_the_destination_argument() {
+    let source = Etcd::single();
+    source
+        .etcdctl()
+        .args(["put", "/x/a", "1"])
+        .run()
+        .assert_ok();
+    let dead = DEAD;
+    // With an empty source prefix and with one: before, the first waited until Ctrl-C.
+    for flags in [&[][..], &["--prefix", "/x/"][..]] {
+        let out = source
+            .ectl()
+            .arg("make-mirror")
+            .args(flags)
+            .arg(dead)
+            .timeout(Duration::from_secs(60))
+            .run();
+        out.assert_code(2);
+        let text = out.stderr_str();
+        assert!(
+            text.starts_with(&format!("Error: destination: {dead}: ")),
+            "{out:?}"
+        );
+        assert!(text.contains("check the DESTINATION argument"), "{out:?}");
+        assert_names_no_source_flag(&text);
+    }
+    // As a person at a terminal meets it (the spinner never starts).
+    let line = format!(
+        "{} --endpoints={} make-mirror {dead}",
+        env!("CARGO_BIN_EXE_ectl"),
+        source.endpoint()
+    );
+    let (screen, code) = support::pty::transcript(&line);
+    assert_eq!(code, 2, "{screen}");
+    assert!(
+        screen.starts_with(&format!("Error: destination: {dead}: ")),
+        "{screen}"
+    );
+
+    // The source keeps its own advice.
+    let dest = Etcd::single();
+    let out = ectl()
+        .arg(format!("--endpoints={dead}"))
+        .args(["--dial-timeout=1s", "make-mirror"])
+        .arg(dest.endpoint())
+        .timeout(Duration::from_secs(60))
+        .run();
+    out.assert_code(2);
+    assert!(out.stderr_str().contains("check --endpoints"), "{out:?}");
+    assert!(!out.stderr_str().contains("destination"), "{out:?}");
+
+    // A destination TLS file that is missing names its --dest-* flag.
+    let out = source
+        .ectl()
+        .args(["make-mirror", "--dest-cacert=/nonexistent/ca.pem"])
+        .arg(dest.endpoint())
+        .run();
+    out.assert_code(128);
+    assert_eq!(
+        out.stderr_str(),
+        format!(
+            "Error: destination {}: --dest-cacert: open /nonexistent/ca.pem: no such file or \
+             directory\n",
+            dest.endpoint()
+        )
+    );
+}
+
+#[test]
+fn a_destination_with_auth_is_pointed_to_dest_user() {
+    let source = Etcd::single();
+    source
+        .etcdctl()
+        .args(["put", "/x/a", "1"])
+        .run()
+        .assert_ok();
+    let dest = Etcd::single();
+    dest.enable_auth("secret");
+    let mirror = |extra: &[&str]| {
+        source
+            .ectl()
+            .arg("make-mirror")
+            .args(extra)
+            .arg(dest.endpoint())
+            .timeout(Duration::from_secs(60))
+            .run()
+    };
+    let out = mirror(&[]);
+    out.assert_code(1);
+    assert_eq!(
+        out.stderr_str(),
+        format!(
+            "hint: the cluster has authentication enabled: pass --dest-user=NAME[:PASSWORD]\n\
+             Error: destination {}: etcdserver: user name is empty\n",
+            dest.endpoint()
+        )
+    );
+    let out = mirror(&["--dest-user=root:wrong"]);
+    assert_ne!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr_str()
+            .contains("--dest-user (and --dest-password)"),
+        "{out:?}"
+    );
+    assert_names_no_source_flag(&out.stderr_str());
+
+    // The right user mirrors.
+    let running = source
+        .ectl()
+        .args(["make-mirror", "--dest-user=root:secret"])
+        .arg(dest.endpoint())
+        .timeout(Duration::from_secs(120))
+        .spawn();
+    wait_until(
+        Duration::from_secs(60),
+        "the key at the destination",
+        || {
+            dest.etcdctl()
+                .args(["--user=root:secret", "get", "/x/a", "--print-value-only"])
+                .run()
+                .stdout_str()
+                == "1\n"
+        },
+    );
+    drop(running);
+}

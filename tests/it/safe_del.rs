@@ -205,3 +205,99 @@ fn save_undo_writes_a_file_that_puts_the_keys_back() {
     );
     assert_eq!(keys(&etcd, "/x/").lines().count(), 8);
 }
+
+#[test]
+fn save_undo_keeps_an_existing_file_unless_told_and_says_where_the_undo_went() {
+    let etcd = seeded();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let undo = dir.path().join("undo.ndjson");
+    let said = format!(
+        "saved 4 keys to {path}; undo with: ectl import {path}\n",
+        path = undo.display()
+    );
+    // At a terminal, as a person meets it: the count on stdout, where the undo went after it.
+    let flag = format!("--save-undo={}", undo.display());
+    let out = on_terminal(&etcd, &["del", "--prefix", "/x/", &flag], "");
+    out.assert_ok();
+    let mut screen: Vec<String> = out
+        .stdout_str()
+        .lines()
+        .map(|l| l.trim_end().to_string())
+        .collect();
+    screen.sort();
+    assert_eq!(screen, ["4", said.trim_end()], "{out:?}");
+    let first = std::fs::read(&undo).expect("undo file");
+    let names = || {
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .expect("read dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(names(), ["undo.ndjson"], "no part file left behind");
+
+    // A second delete into the same file would lose the first undo: refused, nothing deleted.
+    for k in ["a", "b", "c", "d"] {
+        etcd.etcdctl()
+            .args(["put", &format!("/x/{k}"), "second"])
+            .run()
+            .assert_ok();
+    }
+    let out = etcd.ectl().args(["del", "--prefix", "/x/", &flag]).run();
+    out.assert_code(128);
+    assert_eq!(
+        out.stderr_str(),
+        format!(
+            "Error: --save-undo {}: the file exists (it may be the undo of an earlier delete); \
+             choose another file, or pass --overwrite-undo to replace it\n",
+            undo.display()
+        )
+    );
+    assert_eq!(keys(&etcd, "/x/").lines().count(), 8, "nothing deleted");
+    assert_eq!(std::fs::read(&undo).expect("undo file"), first);
+
+    // --overwrite-undo replaces it, with the keys of this delete.
+    let out = etcd
+        .ectl()
+        .args(["del", "--prefix", "/x/", &flag, "--overwrite-undo"])
+        .run();
+    out.assert_ok();
+    assert_eq!((out.stdout_str(), out.stderr_str()), ("4\n".into(), said));
+    assert_eq!(names(), ["undo.ndjson"]);
+    let import = etcd.ectl().arg("import").arg(&undo).run();
+    import.assert_ok();
+    let values = etcd
+        .etcdctl()
+        .args(["get", "--prefix", "/x/", "--print-value-only"])
+        .run();
+    assert_eq!(values.stdout_str(), "second\n".repeat(4));
+}
+
+#[test]
+fn the_confirm_refusal_names_what_asked_for_it() {
+    let etcd = seeded();
+    let out = etcd
+        .ectl()
+        .env("ETCDCTL_CONFIRM", "1")
+        .args(["del", "--prefix", "/x/"])
+        .run();
+    out.assert_code(1);
+    assert_eq!(
+        out.stderr_str(),
+        "Error: ETCDCTL_CONFIRM asks to confirm deletes, but there is no terminal to ask on: \
+         refusing to delete 4 keys (preview with --dry-run; unset ETCDCTL_CONFIRM for scripts)\n"
+    );
+    let out = etcd
+        .ectl()
+        .env("ETCDCTL_CONFIRM", "0")
+        .args(["del", "--prefix", "/x/", "--confirm"])
+        .run();
+    out.assert_code(1);
+    assert_eq!(
+        out.stderr_str(),
+        "Error: --confirm asks to confirm deletes, but there is no terminal to ask on: \
+         refusing to delete 4 keys (preview with --dry-run)\n"
+    );
+    assert_eq!(keys(&etcd, "/x/").lines().count(), 8, "nothing deleted");
+}

@@ -295,7 +295,7 @@ impl EndpointProbe<'_> {
             None => "the system's trusted CAs (no --cacert given)".into(),
         };
         let (detail, fix): (String, String) = match probe::tls_error(e) {
-            Some(rustls::Error::InvalidCertificate(cert_error)) => match cert_error {
+            Some(tls @ rustls::Error::InvalidCertificate(cert_error)) => match cert_error {
                 CertificateError::UnknownIssuer => (
                     format!("the server's certificate is not signed by {ca}"),
                     "pass --cacert with the CA that issued the server certificate (etcd's --cert-file)"
@@ -306,10 +306,15 @@ impl EndpointProbe<'_> {
                     format!(
                         "the server's certificate is not valid for {:?}: it names {}",
                         endpoint.host,
-                        presented
-                            .as_deref()
-                            .and_then(|der| certificate_facts(der).map(|f| f.names.join(", ")))
-                            .unwrap_or_else(|| "other hosts".into())
+                        match presented.as_deref().and_then(certificate_facts) {
+                            Some(facts) if facts.names.is_empty() => {
+                                "no host at all (it has no subjectAltName, as an X.509 v1 \
+                                 certificate has none)"
+                                    .to_string()
+                            }
+                            Some(facts) => facts.names.join(", "),
+                            None => "other hosts".into(),
+                        }
                     ),
                     "connect with a name the certificate lists, or reissue it with this host in its SANs"
                         .into(),
@@ -329,13 +334,19 @@ impl EndpointProbe<'_> {
                     "the server's certificate is not valid yet".into(),
                     "check the clocks of this host and the member".into(),
                 ),
-                other => (
-                    format!("the server's certificate was refused: {other:?}"),
+                _ => (
+                    format!(
+                        "the server's certificate was refused: {}",
+                        crate::go::tls_error(tls)
+                    ),
                     "check the certificate with `openssl x509 -text`".into(),
                 ),
             },
             Some(rustls::Error::AlertReceived(alert)) if requested && opts.cert_file.is_none() => (
-                format!("the server requires a client certificate and none was given (alert {alert:?})"),
+                format!(
+                    "the server requires a client certificate and none was given ({})",
+                    crate::go::tls_error(&rustls::Error::AlertReceived(*alert))
+                ),
                 "pass --cert and --key with a certificate signed by the server's --trusted-ca-file"
                     .into(),
             ),
@@ -345,7 +356,10 @@ impl EndpointProbe<'_> {
                 | AlertDescription::CertificateRequired
                 | AlertDescription::CertificateUnknown),
             )) => (
-                format!("the server refused the client certificate (alert {alert:?})"),
+                format!(
+                    "the server refused the client certificate ({})",
+                    crate::go::tls_error(&rustls::Error::AlertReceived(*alert))
+                ),
                 "use a --cert signed by the CA in the server's --trusted-ca-file".into(),
             ),
             Some(rustls::Error::InvalidMessage(_)) => (
@@ -353,7 +367,7 @@ impl EndpointProbe<'_> {
                 "use http:// in --endpoints (or drop the TLS flags) for a plain member".into(),
             ),
             Some(other) => (
-                format!("TLS handshake failed: {other}"),
+                format!("TLS handshake failed: {}", crate::go::tls_error(other)),
                 "check the TLS flags against the member's TLS settings".into(),
             ),
             None => (

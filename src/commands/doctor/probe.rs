@@ -10,8 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
 
-use rustls::client::danger::ServerCertVerifier;
-use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
+use rustls::client::ResolvesClientCert;
 use rustls::pki_types::ServerName;
 use rustls::sign::CertifiedKey;
 use rustls::{ClientConfig, SignatureScheme};
@@ -82,17 +81,15 @@ pub fn tls_config(opts: &TlsOptions, seen: &Arc<Mutex<Seen>>) -> Result<Arc<Clie
         let roots =
             crate::client::tls::root_store(opts.ca_file.as_deref()).map_err(|e| e.to_string())?;
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-            .build()
-            .map_err(|e| format!("TLS: {e}"))?;
         let seen = seen.clone();
-        let recording = CertVerifier::new(
+        let recording = CertVerifier::checked_after(
             &provider,
-            Box::new(move |end_entity, intermediates, name, ocsp, now| {
+            roots,
+            Box::new(move |end_entity| {
                 seen.lock().unwrap().server_cert = Some(end_entity.to_vec());
-                webpki.verify_server_cert(end_entity, intermediates, name, ocsp, now)
             }),
-        );
+        )
+        .map_err(|e| e.to_string())?;
         config
             .dangerous()
             .set_certificate_verifier(Arc::new(recording));

@@ -41,6 +41,9 @@ pub struct DelArgs {
     /// ectl only: write the deleted keys to FILE, which `ectl import FILE` puts back
     #[arg(long, value_name = "FILE")]
     pub save_undo: Option<std::path::PathBuf>,
+    /// ectl only: let --save-undo replace a FILE that exists
+    #[arg(long, requires = "save_undo")]
+    pub overwrite_undo: bool,
     /// <key> [range_end]
     #[arg(value_name = "KEY", add = ArgValueCompleter::new(Positional(&[Source::Keys, Source::Keys])))]
     pub args: Vec<OsString>,
@@ -82,14 +85,17 @@ pub async fn run(args: DelArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
         ctx.printer(ctx.style()).del_preview(&preview)?;
         return Ok(());
     }
-    if safe_del::confirm_wanted(args.confirm, std::env::var_os("ETCDCTL_CONFIRM")) {
-        safe_del::confirm(ctx.client()?, &request).await?;
-    }
+    // The undo file first: refusing an existing one must not cost a question.
     let undo = args
         .save_undo
         .as_deref()
-        .map(safe_del::UndoFile::create)
+        .map(|path| safe_del::UndoFile::create(path, args.overwrite_undo))
         .transpose()?;
+    if let Some(asked_by) =
+        safe_del::confirm_wanted(args.confirm, std::env::var_os("ETCDCTL_CONFIRM"))
+    {
+        safe_del::confirm(ctx.client()?, &request, asked_by).await?;
+    }
     let request = DeleteRangeRequest {
         prev_kv: request.prev_kv || undo.is_some(),
         ..request

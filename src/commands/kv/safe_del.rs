@@ -14,6 +14,7 @@ use crate::go::quote as go_quote;
 use crate::output::Preview;
 use crate::pb::etcdserverpb::range_request::{SortOrder, SortTarget};
 use crate::pb::etcdserverpb::{DeleteRangeRequest, DeleteRangeResponse, RangeRequest};
+use crate::storage::PartFile;
 use crate::term;
 
 /// Keys listed by `--dry-run`.
@@ -56,20 +57,29 @@ pub async fn preview(client: &Client, request: &DeleteRangeRequest) -> anyhow::R
     })
 }
 
-/// Whether to ask: `--confirm[=bool]` when given, else `ETCDCTL_CONFIRM` when it is a Go
-/// boolean. Any other value of the variable is ignored, as etcdctl ignores variables it cannot
-/// parse (it does not know this one at all), so a stray value never breaks a delete.
-pub fn confirm_wanted(flag: Option<bool>, env: Option<std::ffi::OsString>) -> bool {
-    flag.unwrap_or_else(|| {
-        env.and_then(|v| v.into_string().ok())
+/// What asked for confirmation, named in the refusal: `--confirm[=bool]` when given, else
+/// `ETCDCTL_CONFIRM` when it is a Go boolean. Any other value of the variable is ignored, as
+/// etcdctl ignores variables it cannot parse (it does not know this one at all), so a stray
+/// value never breaks a delete. `None`: nothing asked.
+pub fn confirm_wanted(flag: Option<bool>, env: Option<std::ffi::OsString>) -> Option<&'static str> {
+    match flag {
+        Some(wanted) => wanted.then_some("--confirm"),
+        None => env
+            .and_then(|v| v.into_string().ok())
             .and_then(|v| crate::cli::values::go_bool(&v).ok())
-            .unwrap_or(false)
-    })
+            .filter(|wanted| *wanted)
+            .map(|_| "ETCDCTL_CONFIRM"),
+    }
 }
 
 /// `--confirm`: asks on the terminal when the delete would remove more than one key. Without a
-/// terminal there is nobody to ask, so the delete is refused rather than done unasked.
-pub async fn confirm(client: &Client, request: &DeleteRangeRequest) -> anyhow::Result<()> {
+/// terminal there is nobody to ask, so the delete is refused rather than done unasked; the
+/// refusal names `asked_by` (the flag or the variable), so a script knows what to change.
+pub async fn confirm(
+    client: &Client,
+    request: &DeleteRangeRequest,
+    asked_by: &str,
+) -> anyhow::Result<()> {
     if request.range_end.is_empty() {
         return Ok(());
     }
@@ -78,9 +88,14 @@ pub async fn confirm(client: &Client, request: &DeleteRangeRequest) -> anyhow::R
         return Ok(());
     }
     if !term::stdin_is_terminal() {
+        let unset = if asked_by.starts_with("--") {
+            String::new()
+        } else {
+            format!("; unset {asked_by} for scripts")
+        };
         return Err(CliError::error(format!(
-            "--confirm: refusing to delete {} keys without a terminal to ask on \
-             (preview with --dry-run; unset ETCDCTL_CONFIRM for scripts)",
+            "{asked_by} asks to confirm deletes, but there is no terminal to ask on: refusing to \
+             delete {} keys (preview with --dry-run{unset})",
             preview.count
         ))
         .into());
@@ -96,37 +111,50 @@ pub async fn confirm(client: &Client, request: &DeleteRangeRequest) -> anyhow::R
     }
 }
 
-/// `--save-undo FILE`, created before the delete is sent so an unwritable path deletes
-/// nothing.
+/// `--save-undo FILE`: the deleted keys are written beside FILE and moved into place only
+/// when complete, so FILE is never half written. The part file is created before the delete
+/// is sent, so an unwritable path deletes nothing; an existing FILE (the undo of an earlier
+/// delete, perhaps) is replaced only with `--overwrite-undo`.
 pub struct UndoFile {
     path: PathBuf,
+    part: PartFile,
     file: File,
+    overwrite: bool,
 }
 
 impl UndoFile {
-    pub fn create(path: &Path) -> anyhow::Result<UndoFile> {
-        let file = File::create(path).map_err(|e| {
-            anyhow::Error::new(e).context(format!("--save-undo {}", path.display()))
+    pub fn create(path: &Path, overwrite: bool) -> anyhow::Result<UndoFile> {
+        if !overwrite && path.exists() {
+            return Err(exists(path).into());
+        }
+        let mut part_name = path.as_os_str().to_owned();
+        part_name.push(".part");
+        let part = PartFile::new(PathBuf::from(part_name));
+        let file = File::create(part.path()).map_err(|e| {
+            CliError::new(
+                crate::error::ExitCode::Io,
+                format!(
+                    "--save-undo {}: {}",
+                    path.display(),
+                    crate::go::path_error("open", part.path(), &e)
+                ),
+            )
         })?;
         Ok(UndoFile {
             path: path.to_path_buf(),
+            part,
             file,
+            overwrite,
         })
     }
 
-    /// Writes the deleted keys (the response's prev_kvs) and syncs the file. The header's
-    /// revision is the last one before the delete.
+    /// Writes the deleted keys (the response's prev_kvs), syncs the file and moves it into
+    /// place; says on stderr where the undo went. The header's revision is the last one
+    /// before the delete.
     pub fn write(self, response: &DeleteRangeResponse) -> anyhow::Result<()> {
         let header = response.header.as_ref();
         let revision = header.map_or(0, |h| h.revision) - i64::from(response.deleted > 0);
         let cluster_id = header.map_or(0, |h| h.cluster_id);
-        // The delete is done by now: say so, since the keys exist only in this process.
-        let context = || {
-            format!(
-                "the keys were deleted, but --save-undo {} failed",
-                self.path.display()
-            )
-        };
         let written = (|| {
             let mut writer = dump::Writer::new(
                 BufWriter::new(&self.file),
@@ -136,10 +164,76 @@ impl UndoFile {
                 writer.key(kv)?;
             }
             writer.into_inner().flush()?;
-            self.file.sync_all()
+            self.file.sync_all()?;
+            self.place()
         })();
-        written.map_err(|e| anyhow::Error::new(e).context(context()))
+        if let Err(e) = written {
+            // The delete is done by now and the keys exist only in this process and the part
+            // file: keep that, and say so.
+            let part = self.part.path().display().to_string();
+            self.part.keep();
+            let error = if e.kind() == std::io::ErrorKind::AlreadyExists {
+                exists(&self.path)
+            } else {
+                CliError::new(
+                    crate::error::ExitCode::Io,
+                    format!(
+                        "--save-undo {}: {}",
+                        self.path.display(),
+                        crate::go::errno_text(&e)
+                    ),
+                )
+            };
+            return Err(anyhow::Error::new(error).context(format!(
+                "the keys were deleted, but the undo file {} was not written; what was \
+                 written is in {part}",
+                self.path.display()
+            )));
+        }
+        if self.overwrite {
+            self.part.keep();
+        }
+        let keys = if response.prev_kvs.len() == 1 {
+            "key"
+        } else {
+            "keys"
+        };
+        term::warn(format!(
+            "saved {} {keys} to {path}; undo with: ectl import {path}",
+            response.prev_kvs.len(),
+            path = self.path.display()
+        ));
+        Ok(())
     }
+
+    /// Moves the complete part file to FILE: a rename with `--overwrite-undo`; else a link,
+    /// which, unlike a rename, never replaces a file that appeared meanwhile (the part file is
+    /// then removed on drop). Where links are not supported (FAT, some FUSE file systems) a
+    /// rename after a last look has to do.
+    fn place(&self) -> std::io::Result<()> {
+        let part = self.part.path();
+        if self.overwrite {
+            return std::fs::rename(part, &self.path);
+        }
+        match std::fs::hard_link(part, &self.path) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                if self.path.exists() {
+                    return Err(std::io::ErrorKind::AlreadyExists.into());
+                }
+                std::fs::rename(part, &self.path)
+            }
+            placed => placed,
+        }
+    }
+}
+
+/// The refusal to replace an existing undo file.
+fn exists(path: &Path) -> CliError {
+    CliError::bad_args(format!(
+        "--save-undo {}: the file exists (it may be the undo of an earlier delete); choose \
+         another file, or pass --overwrite-undo to replace it",
+        path.display()
+    ))
 }
 
 #[cfg(test)]
@@ -149,11 +243,13 @@ mod tests {
     #[test]
     fn the_flag_beats_the_variable_and_bad_values_are_ignored() {
         let env = |v: &str| Some(std::ffi::OsString::from(v));
-        assert!(!confirm_wanted(None, None));
-        assert!(confirm_wanted(None, env("1")));
-        assert!(confirm_wanted(Some(true), None));
-        assert!(!confirm_wanted(Some(false), env("1")));
-        assert!(!confirm_wanted(None, env("yes")));
-        assert!(!confirm_wanted(None, env("")));
+        assert_eq!(confirm_wanted(None, None), None);
+        assert_eq!(confirm_wanted(None, env("1")), Some("ETCDCTL_CONFIRM"));
+        assert_eq!(confirm_wanted(Some(true), None), Some("--confirm"));
+        assert_eq!(confirm_wanted(Some(true), env("0")), Some("--confirm"));
+        assert_eq!(confirm_wanted(Some(false), env("1")), None);
+        assert_eq!(confirm_wanted(None, env("0")), None);
+        assert_eq!(confirm_wanted(None, env("yes")), None);
+        assert_eq!(confirm_wanted(None, env("")), None);
     }
 }

@@ -17,7 +17,7 @@ pub use cmd::{Cmd, Out, Running, ectl, etcdctl, etcdctl_3_5, etcdctl_path, etcdu
 pub use dns::{Dns, Record};
 pub use etcd::{Cluster, Etcd, Options, etcd_bin, server_version};
 pub use restored::{RESTORED_HOST, restored_port, start_restored};
-pub use tls::Tls;
+pub use tls::{ServerCert, Tls};
 
 /// Panics, showing both, unless `ours` (ectl) exited as `reference` (etcdctl) did with the same
 /// stdout and stderr. etcdctl's JSON log lines (`{"level":...}`, zap's warnings and infos) are

@@ -24,6 +24,11 @@ pub struct Shell {
 impl Shell {
     /// An interactive `kind` shell, 120 columns wide, that has run `setup` (one line) first.
     pub fn start(kind: ShellKind, setup: &str) -> Shell {
+        Shell::start_sized(kind, setup, 120)
+    }
+
+    /// [`Shell::start`] on a terminal `columns` wide.
+    pub fn start_sized(kind: ShellKind, setup: &str, columns: u16) -> Shell {
         let dir = tempfile::tempdir().expect("temp dir");
         let bin = dir.path().join("bin");
         std::fs::create_dir(&bin).expect("bin dir");
@@ -38,7 +43,8 @@ impl Shell {
         let home = shell.dir.path().display().to_string();
         let status = shell
             .tmux()
-            .args(["new-session", "-d", "-x", "120", "-y", "40", "env", "-i"])
+            .args(["new-session", "-d", "-x", &columns.to_string(), "-y", "40"])
+            .args(["env", "-i"])
             .args([format!("PATH={path}"), format!("HOME={home}")])
             .args(["TERM=xterm-256color", "LANG=C.UTF-8", "sh", "-c"])
             .arg(format!("exec {program}"))

@@ -64,6 +64,105 @@ impl Tls {
         Tls { dir: Arc::new(dir) }
     }
 
+    /// Certificates made as many tutorials make them, with `openssl x509 -req` and no
+    /// `-extfile`: X.509 v1, without extensions. The CA and the client certificate are v1;
+    /// the server certificate is v1 too (no SANs) or a v3 one made with `-extfile`, whose
+    /// only subjectAltName is `server_ip`. Same file names as [`Tls::new`], so
+    /// [`crate::support::Options`] serves them; the `other_*` files are not made.
+    pub fn openssl_v1(server: ServerCert) -> Tls {
+        let dir = tempfile::Builder::new()
+            .prefix("ectl-tls-v1-")
+            .tempdir()
+            .expect("create TLS temp dir");
+        let openssl = |args: &[&str]| {
+            let out = std::process::Command::new("openssl")
+                .args(args)
+                .current_dir(dir.path())
+                .output()
+                .expect("openssl runs");
+            assert!(out.status.success(), "openssl {args:?}: {out:?}");
+        };
+        let key_and_request = |name: &str, subject: &str| {
+            openssl(&["genrsa", "-out", &format!("{name}-key.pem"), "2048"]);
+            openssl(&[
+                "req",
+                "-new",
+                "-key",
+                &format!("{name}-key.pem"),
+                "-subj",
+                subject,
+                "-out",
+                &format!("{name}.csr"),
+            ]);
+        };
+        key_and_request("ca", "/CN=ectl v1 CA");
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "ca.csr",
+            "-signkey",
+            "ca-key.pem",
+            "-days",
+            "30",
+            "-out",
+            "ca.pem",
+        ]);
+        let sign = |name: &str, extra: &[&str]| {
+            let mut args = vec![
+                "x509",
+                "-req",
+                "-in",
+                &format!("{name}.csr"),
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca-key.pem",
+                "-CAcreateserial",
+                "-days",
+                "30",
+                "-out",
+                &format!("{name}.pem"),
+            ]
+            .into_iter()
+            .map(String::from)
+            .collect::<Vec<_>>();
+            args.extend(extra.iter().map(|a| a.to_string()));
+            openssl(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        };
+        key_and_request("server", "/CN=127.0.0.1");
+        match server {
+            ServerCert::V1 => sign("server", &[]),
+            ServerCert::V3 { server_ip } => {
+                fs::write(
+                    dir.path().join("server.ext"),
+                    format!(
+                        "subjectAltName = IP:{server_ip}\n\
+                         extendedKeyUsage = serverAuth, clientAuth\n"
+                    ),
+                )
+                .expect("write server.ext");
+                sign("server", &["-extfile", "server.ext"]);
+            }
+        }
+        key_and_request("client", "/CN=client");
+        sign("client", &[]);
+        let tls = Tls { dir: Arc::new(dir) };
+        for pem in [tls.ca(), tls.client_cert()] {
+            let text = std::process::Command::new("openssl")
+                .args(["x509", "-noout", "-text", "-in"])
+                .arg(&pem)
+                .output()
+                .expect("openssl x509 -text");
+            let text = String::from_utf8_lossy(&text.stdout);
+            assert!(
+                text.contains("Version: 1 (0x0)"),
+                "{pem:?} is not v1:\n{text}"
+            );
+        }
+        tls
+    }
+
     /// The CA that signed the server and client certificates.
     pub fn ca(&self) -> PathBuf {
         self.path("ca.pem")
@@ -117,6 +216,15 @@ impl Tls {
     fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
+}
+
+/// The server certificate [`Tls::openssl_v1`] makes.
+#[derive(Clone, Copy)]
+pub enum ServerCert {
+    /// X.509 v1: no extensions, so no subjectAltName.
+    V1,
+    /// X.509 v3 with `IP:server_ip` as its only subjectAltName.
+    V3 { server_ip: &'static str },
 }
 
 /// A self-signed CA: its PEM and the issuer that signs leaves.
