@@ -337,7 +337,12 @@ async fn source(ctx: &mut Workbench<'_>) -> anyhow::Result<Client> {
                 return Ok(client);
             }
             Ok(_) => crate::term::warn(format!("skipping {endpoint}: it knows no leader")),
-            Err(e) => crate::term::warn(format!("skipping {endpoint}: {e}")),
+            Err(e) => {
+                // Connection errors already start with the endpoint.
+                let text = e.to_string();
+                let cause = text.strip_prefix(&format!("{endpoint}: ")).unwrap_or(&text);
+                crate::term::warn(format!("skipping {endpoint}: {cause}"))
+            }
         }
     }
     anyhow::bail!("no healthy endpoint among [{}]", endpoints.join(" "))
