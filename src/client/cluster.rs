@@ -15,13 +15,18 @@ fn cluster(grpc: Grpc) -> ClusterClient<tonic::transport::Channel> {
 }
 
 impl Client {
+    /// etcdctl 3.4's request, with no consistency chosen.
     pub async fn member_list(&self) -> Result<MemberListResponse, Error> {
-        self.unary(
-            rpc::MEMBER_LIST,
-            Retry::Safe,
-            MemberListRequest::default(),
-            |g, r| async move { cluster(g).member_list(r).await },
-        )
+        self.member_list_with(MemberListRequest::default()).await
+    }
+
+    pub async fn member_list_with(
+        &self,
+        request: MemberListRequest,
+    ) -> Result<MemberListResponse, Error> {
+        self.unary(rpc::MEMBER_LIST, Retry::Safe, request, |g, r| async move {
+            cluster(g).member_list(r).await
+        })
         .await
     }
 

@@ -47,6 +47,8 @@ fn json_hash(o: &mut Object, r: &HashKvResponse) {
     header(o, &r.header);
     o.scalar("hash", r.hash);
     o.scalar("compact_revision", r.compact_revision);
+    // etcd >= 3.6 only; Go leaves out the zero that older servers mean by sending nothing.
+    o.scalar("hash_revision", r.hash_revision);
 }
 
 impl JsonPrinter<'_> {
