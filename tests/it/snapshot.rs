@@ -128,7 +128,10 @@ fn save_refuses_what_etcdctl_refuses() {
         .run();
     assert_eq!((out.code, out.stdout_str()), (5, String::new()));
     let err = out.stderr_str();
-    assert!(err.starts_with("Error: ") && !err.contains("skipping"), "{err}");
+    assert!(
+        err.starts_with("Error: ") && !err.contains("skipping"),
+        "{err}"
+    );
     assert!(!target.exists());
 }
 
