@@ -29,6 +29,7 @@ mod k8s;
 mod kv;
 mod lease;
 mod lock_elect;
+mod migrate;
 mod mirror;
 mod newer_etcdctl;
 mod offline_defrag;
