@@ -706,3 +706,29 @@ fn progress_and_summary_on_a_terminal_none_when_piped() {
     );
     assert!(shown.contains(finished.as_str()), "{shown:?}");
 }
+
+/// `save -` with stdout in a file and stderr on a terminal: the bar and the summary go to the
+/// terminal, the snapshot (whole, trailer checked) to the file, and no "Snapshot saved" line
+/// anywhere.
+#[test]
+fn save_to_stdout_shows_progress_on_a_terminal_stderr() {
+    let etcd = Etcd::single();
+    fill(&etcd);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("from-stdout.db");
+    let (shown, code) = support::pty::transcript(&format!(
+        "{} --endpoints={} snapshot save - > {}",
+        env!("CARGO_BIN_EXE_ectl"),
+        etcd.endpoint(),
+        file.display()
+    ));
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains('█'), "no progress bar: {shown:?}");
+    assert!(shown.contains(" in ") && shown.contains("/s)"), "{shown:?}");
+    assert!(!shown.contains("Snapshot saved"), "{shown:?}");
+    support::ectl()
+        .args(["snapshot", "status", "--verify"])
+        .arg(&file)
+        .run()
+        .assert_ok();
+}
