@@ -268,3 +268,84 @@ fn failures_and_empty_stores_as_etcdctl() {
         std::fs::remove_dir_all(&ours).unwrap();
     }
 }
+
+/// A user's transformer: both tools hand it the same JSON nodes (TTLs, which count down, aside)
+/// and write the keys it answers with, so etcd serves the same keyspace from both results.
+#[test]
+fn a_transformer_gets_etcds_json_and_its_keys_are_written() {
+    use ectl::pb::mvccpb::KeyValue;
+    use prost::Message;
+    use std::os::unix::fs::PermissionsExt;
+
+    let etcd = v2_member(None);
+    fill(&etcd);
+    etcd.kill();
+    let dir = tempfile::tempdir().unwrap();
+    let mut frames = Vec::new();
+    for (key, value, create, modified, version) in [
+        ("/t/x", "from the transformer", 3, 5, 2),
+        ("/t/y", "", 7, 7, 1),
+    ] {
+        let kv = KeyValue {
+            key: key.into(),
+            value: value.into(),
+            create_revision: create,
+            mod_revision: modified,
+            version,
+            lease: 0,
+        }
+        .encode_to_vec();
+        frames.extend_from_slice(&(kv.len() as u64).to_le_bytes());
+        frames.extend_from_slice(&kv);
+    }
+    let frames_path = dir.path().join("frames.bin");
+    std::fs::write(&frames_path, &frames).unwrap();
+    let mut results = Vec::new();
+    for (tool, name) in [(support::etcdctl(), "theirs"), (support::ectl(), "ours")] {
+        let data_dir = copy_of(&etcd.data_dir(), &dir.path().join(name));
+        let seen = dir.path().join(format!("{name}.json"));
+        let script = dir.path().join(format!("{name}.sh"));
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\ncat > '{}'\ncat '{}'\n",
+                seen.display(),
+                frames_path.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let out = migrate(
+            tool,
+            &[
+                &format!("--transformer={}", script.display()),
+                &format!("--data-dir={}", data_dir.display()),
+            ],
+        );
+        let json = std::fs::read_to_string(&seen).unwrap();
+        results.push((
+            said(&out),
+            support::mask_number_after(&json, "\"ttl\":", "N"),
+            data_dir,
+        ));
+    }
+    let (theirs, ours) = (&results[0], &results[1]);
+    assert_eq!(ours.0, theirs.0);
+    assert_eq!(
+        ours.0,
+        (0, "finished transforming keys\n".into(), String::new())
+    );
+    assert_eq!(ours.1, theirs.1, "the JSON handed to the transformer");
+    assert!(
+        ours.1
+            .contains(r#""key":"/uni/ключ","value":"значение \u003c\u0026\u003e""#)
+    );
+    let by_etcdctl = served(&theirs.2, etcd.name(), &etcd.peer_url());
+    let by_ectl = served(&ours.2, etcd.name(), &etcd.peer_url());
+    assert_eq!(by_ectl, by_etcdctl);
+    let keys = key_names(&by_ectl);
+    assert!(
+        keys.contains(&"/t/x".to_string()) && !keys.contains(&"/a".to_string()),
+        "{keys:?}"
+    );
+}
