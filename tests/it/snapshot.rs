@@ -731,4 +731,15 @@ fn save_to_stdout_shows_progress_on_a_terminal_stderr() {
         .arg(&file)
         .run()
         .assert_ok();
+    // Binary on the terminal itself is refused before anything is asked.
+    let (shown, code) = support::pty::transcript(&format!(
+        "{} --endpoints={} snapshot save -",
+        env!("CARGO_BIN_EXE_ectl"),
+        etcd.endpoint()
+    ));
+    assert_eq!(code, 128, "{shown}");
+    assert_eq!(
+        shown,
+        "Error: snapshot save - writes the snapshot to stdout, which is a terminal: redirect it or give a file name\n"
+    );
 }

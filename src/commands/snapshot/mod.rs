@@ -43,7 +43,8 @@ pub enum SnapshotCommand {
 /// The snapshot is written to <filename>.part, checked against the SHA-256 etcd appends to it,
 /// synced and only then renamed to <filename>: an interrupted or failed save leaves no
 /// <filename> behind. With one endpoint this is etcdctl's save. ectl's own additions:
-///   - <filename> "-" writes the snapshot to stdout (progress on stderr when it is a terminal);
+///   - <filename> "-" writes the snapshot to stdout (progress on stderr when it is a terminal;
+///     refused when stdout itself is a terminal);
 ///   - with several endpoints (which etcdctl refuses), the snapshot comes from the first one
 ///     that answers a status request and knows a leader, named on stderr;
 ///   - --verify reads the saved file back (hash trailer and bbolt structure) before it takes
@@ -129,6 +130,13 @@ pub async fn run(args: SnapshotArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<
                 return Err(CliError::bad_args("snapshot save expects one argument").into());
             };
             let to_stdout = path.as_os_str() == "-";
+            // A snapshot is binary: on a terminal it would only garble the screen.
+            if to_stdout && crate::term::stdout_is_terminal() {
+                return Err(CliError::bad_args(
+                    "snapshot save - writes the snapshot to stdout, which is a terminal: redirect it or give a file name",
+                )
+                .into());
+            }
             if a.verify {
                 if to_stdout {
                     return Err(CliError::bad_args(
