@@ -546,6 +546,97 @@ fn alert_words(name: &str) -> String {
     words
 }
 
+/// Go's JSON of a `time.Time` in UTC (RFC 3339 with nanoseconds, trailing zeros dropped:
+/// `2026-01-01T00:00:00.5Z`), for an instant in nanoseconds since the epoch.
+pub fn rfc3339_nano_utc(nanos: i64) -> String {
+    let (secs, frac) = (
+        nanos.div_euclid(1_000_000_000),
+        nanos.rem_euclid(1_000_000_000),
+    );
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let mut text = format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    );
+    if frac != 0 {
+        let digits = format!("{frac:09}");
+        text.push('.');
+        text.push_str(digits.trim_end_matches('0'));
+    }
+    text.push('Z');
+    text
+}
+
+/// What Go's JSON of a `time.Time` holds (RFC 3339, any offset, optional fraction), as seconds
+/// and nanoseconds since the epoch; `None` when it is not such a time.
+pub fn parse_rfc3339(text: &str) -> Option<(i64, u32)> {
+    let b = text.as_bytes();
+    let num = |from: usize, len: usize| -> Option<i64> {
+        let digits = text.get(from..from + len)?;
+        digits
+            .bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| digits.parse().ok())?
+    };
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
+    let (hour, minute, second) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
+    let mut at = 19;
+    let mut nanos = 0u32;
+    if b.get(at) == Some(&b'.') {
+        let digits = b[at + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if digits == 0 || digits > 9 {
+            return None;
+        }
+        let frac = num(at + 1, digits)?;
+        nanos = u32::try_from(frac * 10i64.pow(9 - digits as u32)).ok()?;
+        at += 1 + digits;
+    }
+    let offset = match &text[at..] {
+        "Z" => 0,
+        rest if rest.len() == 6 && (rest.starts_with('+') || rest.starts_with('-')) => {
+            let sign = if rest.starts_with('-') { -1 } else { 1 };
+            sign * (num(at + 1, 2)? * 3600 + num(at + 4, 2)? * 60)
+        }
+        _ => return None,
+    };
+    // Howard Hinnant's days_from_civil.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some((
+        days * 86_400 + hour * 3600 + minute * 60 + second - offset,
+        nanos,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -741,6 +832,39 @@ mod tests {
         ];
         for (error, words) in cases {
             assert_eq!(tls_error(&error), words);
+        }
+    }
+
+    #[test]
+    fn rfc3339_times_as_go_writes_and_reads_them() {
+        assert_eq!(rfc3339_nano_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            rfc3339_nano_utc(1_767_225_600_500_000_000),
+            "2026-01-01T00:00:00.5Z"
+        );
+        assert_eq!(
+            rfc3339_nano_utc(951_782_400_000_000_123),
+            "2000-02-29T00:00:00.000000123Z"
+        );
+        assert_eq!(
+            parse_rfc3339("2026-01-01T00:00:00.5Z"),
+            Some((1_767_225_600, 500_000_000))
+        );
+        assert_eq!(
+            parse_rfc3339("2026-01-01T02:00:00+02:00"),
+            Some((1_767_225_600, 0))
+        );
+        assert_eq!(
+            parse_rfc3339("0001-01-01T00:00:00Z"),
+            Some((-62_135_596_800, 0))
+        );
+        for bad in [
+            "",
+            "2026-01-01",
+            "2026-01-01T00:00:00",
+            "2026-01-01T00:00:00.Z",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad:?}");
         }
     }
 }

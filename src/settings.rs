@@ -21,6 +21,8 @@ pub struct Settings {
     /// The `--user` whose password must be asked for before connecting (see
     /// `Workbench::client_config`).
     pub password_wanted_for: Option<String>,
+    /// `--auth-jwt-token`: sent with every request instead of a user's credentials.
+    pub token: Option<String>,
     /// Lines for stderr before the command runs (discovery's ignored endpoints), printed by
     /// the edge since the library never prints.
     pub notices: Vec<String>,
@@ -112,6 +114,7 @@ impl Settings {
             debug: args.debug,
             print_curl: args.print_curl,
             password_wanted_for: password_wanted_for(args),
+            token: token(args)?,
             notices: discovered.notices(),
         })
     }
@@ -133,6 +136,23 @@ fn credentials(args: &GlobalArgs) -> Option<Credentials> {
         user: user.to_string(),
         password: password.to_string(),
     })
+}
+
+/// etcdctl 3.7's `--auth-jwt-token`: a token sent as it is, instead of one obtained with a
+/// user's password. etcdctl 3.7 silently drops `--user` when both are given; ectl refuses the
+/// pair, as clientv3 itself refuses a config holding both.
+fn token(args: &GlobalArgs) -> Result<Option<String>, CliError> {
+    let Some(token) = args.auth_jwt_token.as_deref().filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let given = |flag: &Option<String>| flag.as_deref().is_some_and(|v| !v.is_empty());
+    if given(&args.user) || given(&args.password) {
+        return Err(CliError::bad_args(
+            "--auth-jwt-token cannot be used with --user or --password: \
+             Username/Password and Token configurations are mutually exclusive",
+        ));
+    }
+    Ok(Some(token.to_string()))
 }
 
 /// `--user name` alone: etcdctl asks for the password when it connects.

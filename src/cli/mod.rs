@@ -443,6 +443,15 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "ETCDCTL_PASSWORD", hide_env_values = true)]
     pub password: Option<String>,
 
+    /// JWT token used for authentication (if this option is used, --user and --password should not be set)
+    #[arg(
+        long,
+        global = true,
+        env = "ETCDCTL_AUTH_JWT_TOKEN",
+        hide_env_values = true
+    )]
+    pub auth_jwt_token: Option<String>,
+
     /// domain name to query for SRV records describing cluster endpoints
     #[arg(short = 'd', long, global = true, env = "ETCDCTL_DISCOVERY_SRV")]
     pub discovery_srv: Option<String>,

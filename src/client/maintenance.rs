@@ -9,7 +9,7 @@ use crate::pb::etcdserverpb::{SnapshotRequest, SnapshotResponse};
 impl Client {
     /// Another client with `config` and this client's observer (so `--debug` traces it too).
     pub fn with_config(&self, config: Config) -> Result<Client, Error> {
-        let mut client = Client::new(config)?;
+        let mut client = Client::new(config)?.with_token(self.given_token.clone());
         client.observer = self.observer.clone();
         Ok(client)
     }

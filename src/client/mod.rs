@@ -135,6 +135,9 @@ pub struct Client {
     /// Where the next dial starts: the endpoint after the last one that failed.
     next_index: Mutex<usize>,
     token: Mutex<Option<String>>,
+    /// A token the user gave (`--auth-jwt-token`): sent with every request as it is, never
+    /// renewed, and handed on to the clients made from this one.
+    given_token: Option<String>,
     observer: Option<Arc<dyn Observer>>,
 }
 
@@ -161,12 +164,21 @@ impl Client {
             pinned: Mutex::new(None),
             next_index: Mutex::new(0),
             token: Mutex::new(None),
+            given_token: None,
             observer: None,
         })
     }
 
     pub fn with_observer(mut self, observer: Arc<dyn Observer>) -> Self {
         self.observer = Some(observer);
+        self
+    }
+
+    /// The client sending `token` (when given) with every request instead of one obtained
+    /// with credentials.
+    pub fn with_token(mut self, token: Option<String>) -> Self {
+        *self.token.get_mut().unwrap() = token.clone();
+        self.given_token = token;
         self
     }
 
@@ -205,7 +217,8 @@ impl Client {
     /// the following endpoint. A rejected token is dropped too, to be renewed on reconnect.
     pub fn stream_broken(&self, connection: &StreamConnection<'_>, status: &Status) {
         tracing::debug!(endpoint = %connection.endpoint(), code = ?status.code(), "stream broken");
-        if is_invalid_token(status) {
+        // A user's own token cannot be renewed: it stays, and the error says it was refused.
+        if is_invalid_token(status) && self.config.credentials.is_some() {
             *self.token.lock().unwrap() = None;
             return;
         }

@@ -115,7 +115,7 @@ rpcs! {
         Safe member_update(request: MemberUpdateRequest) -> MemberUpdateResponse
             = ClusterClient(request);
     MEMBER_LIST: "/etcdserverpb.Cluster/MemberList" => Some("/v3/cluster/member/list"),
-        Safe member_list() -> MemberListResponse = ClusterClient(MemberListRequest::default());
+        Safe member_list(request: MemberListRequest) -> MemberListResponse = ClusterClient(request);
     MEMBER_PROMOTE: "/etcdserverpb.Cluster/MemberPromote" => Some("/v3/cluster/member/promote"),
         Unsafe member_promote(id: u64) -> MemberPromoteResponse
             = ClusterClient(MemberPromoteRequest { id });

@@ -172,7 +172,7 @@ fn names(source: Source, current: &OsStr) -> Vec<CompletionCandidate> {
                 .map(|lease| (crate::output::lease_hex(lease.id), None))
                 .collect(),
             Source::Members => client
-                .member_list()
+                .member_list(Default::default())
                 .await
                 .ok()?
                 .members

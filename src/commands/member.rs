@@ -8,7 +8,7 @@ use crate::commands::prelude::Workbench;
 use crate::error::CliError;
 use crate::go;
 use crate::output::{NewMember, ResponseKind};
-use crate::pb::etcdserverpb::{MemberAddRequest, MemberUpdateRequest};
+use crate::pb::etcdserverpb::{MemberAddRequest, MemberListRequest, MemberUpdateRequest};
 
 /// Membership related commands
 ///
@@ -99,12 +99,35 @@ pub struct UpdateArgs {
 /// for each endpoint. The items in the lists are ID, Status, Name, Peer Addrs, Client Addrs,
 /// Is Learner.
 ///
+/// --consistency (etcdctl 3.6) asks etcd >= 3.5 for a linearizable (l) or serializable (s)
+/// list; without it the request is etcdctl 3.4's, which etcd answers from the member's own view
+/// (etcdctl 3.6 defaults to l). An etcd 3.4 server ignores the choice.
+///
 /// Examples:
 ///   ectl member list -w table
 ///   ectl member list --hex -w json
+///   ectl member list --consistency=l
 #[derive(Debug, Clone, Args)]
 #[command(verbatim_doc_comment)]
-pub struct ListArgs {}
+pub struct ListArgs {
+    /// Linearizable(l) or Serializable(s)
+    #[arg(long, value_name = "l|s")]
+    pub consistency: Option<String>,
+}
+
+/// The request `member list` sends: 3.4's (no field set) unless `--consistency` is given.
+pub fn list_plan(args: &ListArgs) -> Result<MemberListRequest, CliError> {
+    let linearizable = match args.consistency.as_deref() {
+        None | Some("s") => false,
+        Some("l") => true,
+        Some(other) => {
+            return Err(CliError::bad_feature(format!(
+                "unknown consistency flag {other:?}"
+            )));
+        }
+    };
+    Ok(MemberListRequest { linearizable })
+}
 
 /// clientv3's check of peer URLs (etcd's `types.NewURLs`), with its messages: an http(s) or
 /// unix(s) URL with a `host:port` and no path.
@@ -229,9 +252,10 @@ pub async fn run(args: MemberArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()
             let resp = ctx.client()?.member_update(request).await?;
             ctx.printer(ctx.style()).member_update(id, &resp)?;
         }
-        MemberCommand::List(_) => {
+        MemberCommand::List(a) => {
+            let request = list_plan(&a)?;
             ctx.ensure_format(ResponseKind::MemberList)?;
-            let resp = ctx.client()?.member_list().await?;
+            let resp = ctx.client()?.member_list(request).await?;
             ctx.printer(ctx.style()).member_list(&resp)?;
         }
         MemberCommand::Promote(args) => {
@@ -248,6 +272,20 @@ pub async fn run(args: MemberArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()
 mod tests {
     use super::*;
     use crate::error::ExitCode;
+
+    #[test]
+    fn list_consistency_is_3_4s_request_unless_chosen() {
+        let plan = |argv: &[&str]| {
+            let args: ListArgs = crate::commands::prelude::try_parse_args(argv).unwrap();
+            list_plan(&args)
+        };
+        assert_eq!(plan(&[]).unwrap(), MemberListRequest::default());
+        assert!(plan(&["--consistency=l"]).unwrap().linearizable);
+        assert!(!plan(&["--consistency", "s"]).unwrap().linearizable);
+        let e = plan(&["--consistency=x"]).unwrap_err();
+        assert_eq!(e.code, ExitCode::BadFeature);
+        assert_eq!(e.to_string(), "unknown consistency flag \"x\"");
+    }
 
     #[test]
     fn member_ids_are_hex_as_go_parses_them() {

@@ -34,6 +34,7 @@ pub mod lease;
 pub mod line;
 pub mod lock;
 pub mod member;
+pub mod migrate;
 pub mod mirror;
 pub mod move_leader;
 pub mod offline_defrag;
@@ -83,6 +84,7 @@ pub enum Command {
     Check(Etcdctl<check::CheckArgs>),
     Export(Etcdctl<bulk::ExportArgs>),
     Import(Etcdctl<bulk::ImportArgs>),
+    Migrate(Etcdctl<migrate::MigrateArgs>),
     // ectl-only commands; etcdctl has none of these names.
     Doctor(Etcdctl<doctor::DoctorArgs>),
     Du(Etcdctl<du::DuArgs>),
@@ -136,7 +138,14 @@ pub(crate) const GROUPS: &[cli::Group] = &[
     ),
     (
         "Utility commands",
-        &["make-mirror", "check", "version", "completion", "help"],
+        &[
+            "make-mirror",
+            "migrate",
+            "check",
+            "version",
+            "completion",
+            "help",
+        ],
     ),
 ];
 /// Commands that read no global flag or variable and talk to no server, run before settings
@@ -147,6 +156,7 @@ pub fn run_offline(command: &Command, out: &mut dyn std::io::Write) -> Option<an
         Command::Version(Etcdctl(args)) => Some(version::run(args, out)),
         Command::Completion(Etcdctl(args)) => Some(completion::run(args, out)),
         Command::Context(Etcdctl(args)) => Some(context::run(args, out)),
+        Command::Migrate(Etcdctl(args)) => Some(migrate::run(args, out)),
         _ => None,
     }
 }
@@ -180,9 +190,10 @@ pub async fn run(command: Command, ctx: &mut Workbench<'_>) -> anyhow::Result<()
         Command::Du(Etcdctl(args)) => du::run(args, ctx).await,
         Command::Diff(Etcdctl(args)) => diff::run(args, ctx).await,
         // `main` runs these before resolving settings; a library caller may come here with them.
-        Command::Version(_) | Command::Completion(_) | Command::Context(_) => {
-            run_offline(&command, ctx.out).unwrap_or(Ok(()))
-        }
+        Command::Version(_)
+        | Command::Completion(_)
+        | Command::Context(_)
+        | Command::Migrate(_) => run_offline(&command, ctx.out).unwrap_or(Ok(())),
     }
 }
 

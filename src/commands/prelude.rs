@@ -65,7 +65,7 @@ impl<'a> Workbench<'a> {
     /// reporting to the same observer as [`Workbench::client`] so `--print-curl` and `--debug`
     /// show its requests too.
     pub fn new_client(&self, config: client::Config) -> Result<Client, client::Error> {
-        let client = Client::new(config)?;
+        let client = Client::new(config)?.with_token(self.settings.token.clone());
         Ok(match &self.observer {
             Some(observer) => client.with_observer(observer.clone()),
             None => client,
@@ -87,7 +87,7 @@ impl<'a> Workbench<'a> {
             credentials: None,
             ..self.settings.client.clone()
         })?;
-        let members = client.member_list().await.map_err(|e| {
+        let members = client.member_list(Default::default()).await.map_err(|e| {
             CliError::error(format!(
                 "failed to fetch endpoints from etcd cluster member list: {e}"
             ))

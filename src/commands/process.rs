@@ -107,7 +107,7 @@ fn dedup_env(env: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
 
 /// Go's `exec.LookPath`: a name with a slash is used as it is; otherwise the first executable
 /// regular file of that name in `$PATH`.
-fn look_path(name: &OsStr) -> Result<OsString, String> {
+pub(crate) fn look_path(name: &OsStr) -> Result<OsString, String> {
     use std::os::unix::fs::PermissionsExt;
     if name.as_bytes().contains(&b'/') {
         return Ok(name.to_owned());
@@ -197,7 +197,7 @@ fn wait(pid: libc::pid_t) -> io::Result<std::process::ExitStatus> {
 }
 
 /// Go's `ExitError` text for a status that is not success, with the status etcdctl exits with.
-fn exit_failure(status: std::process::ExitStatus) -> Option<Failure> {
+pub(crate) fn exit_failure(status: std::process::ExitStatus) -> Option<Failure> {
     if status.success() {
         return None;
     }

@@ -171,6 +171,52 @@ mod tests {
         );
     }
 
+    /// etcd >= 3.6 sends `hash_revision`: JSON shows it (as etcdctl 3.6's does), the other
+    /// formats keep etcdctl 3.4's columns; a server that sends none prints 3.4's bytes.
+    #[test]
+    fn hashkv_hash_revision_only_in_json() {
+        let hash = |hash_revision| {
+            vec![EndpointHash {
+                endpoint: "127.0.0.1:2379".into(),
+                hash: HashKvResponse {
+                    header: Some(ResponseHeader {
+                        cluster_id: 1,
+                        member_id: 2,
+                        revision: 9,
+                        raft_term: 3,
+                    }),
+                    hash: 1084519789,
+                    compact_revision: 4,
+                    hash_revision,
+                },
+            }]
+        };
+        let header = r#"{"cluster_id":1,"member_id":2,"revision":9,"raft_term":3}"#;
+        assert_eq!(
+            render(|p| p.endpoint_hash(&hash(9)), "json"),
+            format!(
+                "[{{\"Endpoint\":\"127.0.0.1:2379\",\"HashKV\":{{\"header\":{header},\"hash\":1084519789,\"compact_revision\":4,\"hash_revision\":9}}}}]\n"
+            )
+        );
+        assert_eq!(
+            render(|p| p.endpoint_hash(&hash(0)), "json"),
+            format!(
+                "[{{\"Endpoint\":\"127.0.0.1:2379\",\"HashKV\":{{\"header\":{header},\"hash\":1084519789,\"compact_revision\":4}}}}]\n"
+            )
+        );
+        for format in ["simple", "table", "fields"] {
+            assert_eq!(
+                render(|p| p.endpoint_hash(&hash(9)), format),
+                render(|p| p.endpoint_hash(&hash(0)), format),
+                "{format}"
+            );
+        }
+        assert_eq!(
+            render(|p| p.endpoint_hash(&hash(9)), "simple"),
+            "127.0.0.1:2379, 1084519789\n"
+        );
+    }
+
     #[test]
     fn endpoint_tables_and_lines() {
         let health = vec![EndpointHealth {
@@ -558,6 +604,8 @@ fn json_hash(o: &mut Object, r: &HashKvResponse) {
     header(o, &r.header);
     o.scalar("hash", r.hash);
     o.scalar("compact_revision", r.compact_revision);
+    // etcd >= 3.6 only; Go leaves out the zero that older servers mean by sending nothing.
+    o.scalar("hash_revision", r.hash_revision);
 }
 
 impl JsonPrinter<'_> {

@@ -68,27 +68,71 @@ pub enum BackupError {
     Decode(String),
 }
 
-/// etcdserverpb.InternalRaftRequest, only as far as `backup` looks into it.
+/// etcdserverpb.InternalRaftRequest, only as far as `backup` and `migrate` look into it.
 #[derive(Clone, PartialEq, Message)]
-struct InternalRaftRequest {
+pub(crate) struct InternalRaftRequest {
     #[prost(message, optional, tag = "100")]
-    header: Option<Present>,
+    pub header: Option<Present>,
     #[prost(message, optional, tag = "2")]
-    v2: Option<V2Request>,
+    pub v2: Option<V2Request>,
 }
 
 /// A message whose presence is all that matters.
 #[derive(Clone, PartialEq, Message)]
-struct Present {}
+pub(crate) struct Present {}
 
-/// etcdserverpb.Request (a v2 request), its method and path: bytes, because Go strings need
-/// not be UTF-8 and etcd stores v2 keys as given.
+/// etcdserverpb.Request (a v2 request). Strings are bytes, because Go strings need not be
+/// UTF-8 and etcd stores v2 keys as given. Every field is declared, even those nothing reads:
+/// a bare request (what etcd 3.4's v2 API proposes) must fail to decode as an
+/// `InternalRaftRequest`, as it does in Go, and only a field of the wrong wire type makes it.
 #[derive(Clone, PartialEq, Message)]
-struct V2Request {
+pub(crate) struct V2Request {
+    #[prost(uint64, tag = "1")]
+    pub id: u64,
     #[prost(bytes = "vec", tag = "2")]
-    method: Vec<u8>,
+    pub method: Vec<u8>,
     #[prost(bytes = "vec", tag = "3")]
-    path: Vec<u8>,
+    pub path: Vec<u8>,
+    #[prost(bytes = "vec", tag = "4")]
+    pub val: Vec<u8>,
+    #[prost(bool, tag = "5")]
+    pub dir: bool,
+    #[prost(bytes = "vec", tag = "6")]
+    pub prev_value: Vec<u8>,
+    #[prost(uint64, tag = "7")]
+    pub prev_index: u64,
+    #[prost(bool, optional, tag = "8")]
+    pub prev_exist: Option<bool>,
+    /// Nanoseconds since the epoch; 0 is none.
+    #[prost(int64, tag = "9")]
+    pub expiration: i64,
+    #[prost(bool, tag = "10")]
+    pub wait: bool,
+    #[prost(uint64, tag = "11")]
+    pub since: u64,
+    #[prost(bool, tag = "12")]
+    pub recursive: bool,
+    #[prost(bool, tag = "13")]
+    pub sorted: bool,
+    #[prost(bool, tag = "14")]
+    pub quorum: bool,
+    /// A SYNC's clock, in nanoseconds since the epoch.
+    #[prost(int64, tag = "15")]
+    pub time: i64,
+    #[prost(bool, tag = "16")]
+    pub stream: bool,
+    #[prost(bool, optional, tag = "17")]
+    pub refresh: Option<bool>,
+}
+
+/// What a raft entry that is not a conf change holds: a v2 request (`None` for a v3 one) and
+/// whether it came as an `InternalRaftRequest` with a header, as etcd's `MaybeUnmarshal` reads
+/// it: entries written before `InternalRaftRequest` are bare v2 requests.
+pub(crate) fn entry_request(data: &[u8]) -> Result<(Option<V2Request>, bool), prost::DecodeError> {
+    match InternalRaftRequest::decode(data) {
+        Ok(request) => Ok((request.v2, request.header.is_some())),
+        Err(_) => Ok((Some(V2Request::decode(data)?), false)),
+    }
 }
 
 /// Makes the backup described by `opts`. See the module documentation for what it holds.
@@ -226,18 +270,8 @@ fn drop_reason(entry: &RaftEntry, with_v3: bool) -> Result<Option<String>, Backu
     if entry.r#type == ENTRY_CONF_CHANGE {
         return Ok(Some("ignoring EntryConfChange raft entry".into()));
     }
-    // Entries written before InternalRaftRequest are bare v2 requests.
-    let (request, v2) = match InternalRaftRequest::decode(entry.data.as_slice()) {
-        Ok(request) => {
-            let v2 = request.v2.clone();
-            (Some(request), v2)
-        }
-        Err(_) => {
-            let v2 = V2Request::decode(entry.data.as_slice())
-                .map_err(|e| BackupError::Decode(e.to_string()))?;
-            (None, Some(v2))
-        }
-    };
+    let (v2, has_header) =
+        entry_request(&entry.data).map_err(|e| BackupError::Decode(e.to_string()))?;
     if let Some(v2) = &v2 {
         let path = String::from_utf8_lossy(&v2.path);
         if v2.method == b"PUT" && is_member_attributes(&path) {
@@ -245,7 +279,6 @@ fn drop_reason(entry: &RaftEntry, with_v3: bool) -> Result<Option<String>, Backu
         }
         return Ok(None);
     }
-    let has_header = request.is_some_and(|r| r.header.is_some());
     if with_v3 || !has_header {
         return Ok(None);
     }
@@ -253,7 +286,7 @@ fn drop_reason(entry: &RaftEntry, with_v3: bool) -> Result<Option<String>, Backu
 }
 
 /// etcdctl's unanchored `/0/members/[[:xdigit:]]{1,16}/attributes` match.
-fn is_member_attributes(path: &str) -> bool {
+pub(crate) fn is_member_attributes(path: &str) -> bool {
     const PREFIX: &str = "/0/members/";
     path.match_indices(PREFIX).any(|(at, _)| {
         let rest = &path[at + PREFIX.len()..];
@@ -364,6 +397,7 @@ mod tests {
                 v2: Some(V2Request {
                     method: method.into(),
                     path: path.into(),
+                    ..V2Request::default()
                 }),
             }
             .encode_to_vec()

@@ -12,13 +12,51 @@
 //! Layout facts (bbolt's `page.go`, `node.go`, `db.go`) are in [`crate::storage::bbolt`]; the meta page
 //! adds flags u32 at 12, the root bucket's sequence u64 at 24 and the freelist page id u64 at 32.
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
-use std::os::unix::fs::FileExt;
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::path::Path;
 
+use crate::go;
+use crate::storage::PartFile;
 use crate::storage::bbolt::{
-    BRANCH, BUCKET_LEAF, ELEMENT, LEAF, MAGIC, PAGE_HEADER, VERSION, fnv64a,
+    self, BRANCH, BUCKET_LEAF, ELEMENT, LEAF, MAGIC, PAGE_HEADER, VERSION, fnv64a,
 };
+
+/// The page size bbolt gives a new file on Linux.
+pub const NEW_PAGE_SIZE: u32 = 4096;
+
+/// Writes a new database with `fill` into a file beside `db_path`, syncs it, renames it over
+/// `db_path` and syncs the directory: until the rename etcd finds the old file intact, after it
+/// the new one complete (offline defrag, migrate).
+pub fn replace(
+    db_path: &Path,
+    page_size: u32,
+    fill: impl FnOnce(&mut Writer) -> Result<(), bbolt::Error>,
+) -> Result<(), bbolt::Error> {
+    let io = |e: io::Error| bbolt::Error::Io(e.to_string());
+    let dir = db_path.parent().unwrap_or(Path::new("."));
+    let tmp = PartFile::new(dir.join(format!("db.tmp.ectl-{}", std::process::id())));
+    let out = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(tmp.path())
+        .map_err(|e| bbolt::Error::Io(go::path_error("open", tmp.path(), &e)))?;
+    let mut writer = Writer::new(out, page_size).map_err(io)?;
+    fill(&mut writer)?;
+    writer.finish().map_err(io)?;
+    std::fs::rename(tmp.path(), db_path).map_err(|e| {
+        bbolt::Error::Io(format!(
+            "rename {} {}: {e}",
+            tmp.path().display(),
+            db_path.display()
+        ))
+    })?;
+    tmp.keep();
+    File::open(dir).and_then(|d| d.sync_all()).map_err(io)?;
+    Ok(())
+}
 
 const META_PAGE: u16 = 0x04;
 const FREELIST_PAGE: u16 = 0x10;

@@ -721,10 +721,6 @@ fn help_differences(theirs: &str, ours: &str) -> Vec<String> {
                 let Some(command) = line.split_whitespace().next() else {
                     continue;
                 };
-                // Not in ectl yet (README, "Not in ectl yet"): it says so when run.
-                if command == "migrate" {
-                    continue;
-                }
                 let listed = ours.lines().any(|l| {
                     l.strip_prefix("  ")
                         .and_then(|l| l.split_whitespace().next())

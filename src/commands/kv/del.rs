@@ -28,6 +28,10 @@ pub struct DelArgs {
     /// return deleted key-value pairs
     #[arg(long)]
     pub prev_kv: bool,
+    /// delete range of keys (etcdctl 3.5.6+ warns, and 3.6+ pauses 2 seconds, before deleting
+    /// [key, range_end) without it; ectl, as etcdctl 3.4, never does, so it changes nothing)
+    #[arg(long)]
+    pub range: bool,
     /// delete keys that are greater than or equal to the given key using byte compare
     #[arg(long)]
     pub from_key: bool,

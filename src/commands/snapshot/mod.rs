@@ -2,18 +2,19 @@
 //! offline, and make a new member's data directory from one.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use sha2::{Digest, Sha256};
 
+use crate::client::Client;
 use crate::commands::prelude::Workbench;
 use crate::commands::process::Sigint;
 use crate::error::{CliError, ExitCode};
 use crate::output::ResponseKind;
-use crate::storage::PartFile;
+use crate::storage::{DbStatus, PartFile};
 use crate::term::progress;
 
 pub mod restore;
@@ -39,15 +40,26 @@ pub enum SnapshotCommand {
 
 /// Stores an etcd node backend snapshot to a given file
 ///
-/// Exactly one endpoint must be given. The snapshot is written to <filename>.part, checked
-/// against the SHA-256 etcd appends to it, synced and only then renamed to <filename>: an
-/// interrupted or failed save leaves no <filename> behind.
+/// The snapshot is written to <filename>.part, checked against the SHA-256 etcd appends to it,
+/// synced and only then renamed to <filename>: an interrupted or failed save leaves no
+/// <filename> behind. With one endpoint this is etcdctl's save. ectl's own additions:
+///   - <filename> "-" writes the snapshot to stdout (progress on stderr when it is a terminal;
+///     refused when stdout itself is a terminal);
+///   - with several endpoints (which etcdctl refuses), the snapshot comes from the first one
+///     that answers a status request and knows a leader, named on stderr;
+///   - --verify reads the saved file back (hash trailer and bbolt structure) before it takes
+///     the name <filename>, and prints its `snapshot status` figures.
 ///
-/// Example:
+/// Examples:
 ///   ectl --endpoints=10.0.0.1:2379 snapshot save backup.db
+///   ectl snapshot save - | gzip > backup.db.gz
+///   ectl --endpoints=10.0.0.1:2379,10.0.0.2:2379 snapshot save --verify backup.db
 #[derive(Debug, Clone, Args)]
 #[command(verbatim_doc_comment)]
 pub struct SaveArgs {
+    /// Read the saved file back: check its SHA-256 trailer and bbolt structure, print its status
+    #[arg(long)]
+    pub verify: bool,
     /// <filename>
     #[arg(value_name = "FILENAME", value_hint = clap::ValueHint::FilePath)]
     pub args: Vec<PathBuf>,
@@ -58,11 +70,19 @@ pub struct SaveArgs {
 /// When --write-out is set to simple, this command prints out comma-separated status lists
 /// for each endpoint. The items in the lists are hash, revision, total keys, total size.
 ///
+/// With --verify (ectl's own), the file must also end with the SHA-256 trailer etcd appends
+/// to a snapshot, and every page of its bbolt structure must read back; a file that fails is
+/// an error, not a status.
+///
 /// Example:
 ///   ectl snapshot status backup.db -w table
+///   ectl snapshot status --verify backup.db
 #[derive(Debug, Clone, Args)]
 #[command(verbatim_doc_comment)]
 pub struct StatusArgs {
+    /// Also check the SHA-256 trailer of a saved snapshot and refuse a file without it
+    #[arg(long)]
+    pub verify: bool,
     /// <filename>
     #[arg(value_name = "FILENAME", value_hint = clap::ValueHint::FilePath)]
     pub args: Vec<PathBuf>,
@@ -109,12 +129,37 @@ pub async fn run(args: SnapshotArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<
             let [path] = a.args.as_slice() else {
                 return Err(CliError::bad_args("snapshot save expects one argument").into());
             };
+            let to_stdout = path.as_os_str() == "-";
+            // A snapshot is binary: on a terminal it would only garble the screen.
+            if to_stdout && crate::term::stdout_is_terminal() {
+                return Err(CliError::bad_args(
+                    "snapshot save - writes the snapshot to stdout, which is a terminal: redirect it or give a file name",
+                )
+                .into());
+            }
+            if a.verify {
+                if to_stdout {
+                    return Err(CliError::bad_args(
+                        "--verify reads the saved file back, so it needs a file name, not \"-\"",
+                    )
+                    .into());
+                }
+                ctx.ensure_format(ResponseKind::DbStatus)?;
+            }
             let started = std::time::Instant::now();
             // etcdctl exits 5 for every failed save.
-            let size = save(path, ctx)
-                .await
-                .map_err(|e| CliError::new(ExitCode::Interrupted, format!("{e:#}")))?;
-            writeln!(ctx.out, "Snapshot saved at {}", path.display())?;
+            let interrupted =
+                |e: anyhow::Error| CliError::new(ExitCode::Interrupted, format!("{e:#}"));
+            let size = if to_stdout {
+                save_to_stdout(ctx).await.map_err(interrupted)?
+            } else {
+                let (size, status) = save(path, a.verify, ctx).await.map_err(interrupted)?;
+                writeln!(ctx.out, "Snapshot saved at {}", path.display())?;
+                if let Some(status) = status {
+                    ctx.printer(ctx.style()).db_status(&status)?;
+                }
+                size
+            };
             if progress::shown() {
                 // After etcdctl's line, on the terminal only: what a person wants to know next.
                 ctx.out.flush()?;
@@ -129,7 +174,11 @@ pub async fn run(args: SnapshotArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<
                 );
             };
             ctx.ensure_format(ResponseKind::DbStatus)?;
-            let status = crate::storage::bbolt::status(path).map_err(CliError::error)?;
+            let status = if a.verify {
+                verify_file(path).map_err(|e| CliError::error(format!("{e:#}")))?
+            } else {
+                crate::storage::bbolt::status(path).map_err(CliError::error)?
+            };
             ctx.printer(ctx.style()).db_status(&status)?;
             Ok(())
         }
@@ -217,15 +266,14 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Saves the snapshot at `path`; the size of the file in bytes.
-async fn save(path: &Path, ctx: &mut Workbench<'_>) -> anyhow::Result<u64> {
-    let endpoints = &ctx.settings.client.endpoints;
-    if endpoints.len() != 1 {
-        anyhow::bail!(
-            "snapshot must be requested to one selected node, not multiple [{}]",
-            endpoints.join(" ")
-        );
-    }
+/// Saves the snapshot at `path`: the size of the file in bytes and, with `verify`, the status
+/// of the file as read back from the disk before it took its name.
+async fn save(
+    path: &Path,
+    verify: bool,
+    ctx: &mut Workbench<'_>,
+) -> anyhow::Result<(u64, Option<DbStatus>)> {
+    let client = source(ctx).await?;
     let mut part_path = path.as_os_str().to_owned();
     part_path.push(".part");
     let part = PartFile::new(PathBuf::from(part_path));
@@ -240,12 +288,12 @@ async fn save(path: &Path, ctx: &mut Workbench<'_>) -> anyhow::Result<u64> {
             let cause = crate::go::path_error("open", part.path(), &e);
             anyhow::anyhow!("could not open {} ({cause})", part.path().display())
         })?;
-    // Ctrl-C at any point (dialling included) ends here, and dropping `part` removes the file.
-    let mut sigint = Sigint::install()?;
-    let size = tokio::select! {
-        result = fetch(file, ctx) => result?,
-        _ = sigint.recv() => anyhow::bail!("interrupted: no snapshot saved"),
-    };
+    let mut writer = BufWriter::with_capacity(1 << 20, file);
+    let size = interruptible(fetch(&client, &mut writer)).await?;
+    let file = writer.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()?;
+    // Read back from the disk, not from memory: what a restore will read.
+    let status = verify.then(|| verify_file(part.path())).transpose()?;
     std::fs::rename(part.path(), path).map_err(|e| {
         anyhow::anyhow!(
             "could not rename {} to {} ({e})",
@@ -255,14 +303,80 @@ async fn save(path: &Path, ctx: &mut Workbench<'_>) -> anyhow::Result<u64> {
     })?;
     part.keep();
     sync_parent(path);
+    Ok((size, status))
+}
+
+/// `snapshot save -`: the snapshot on stdout, for a pipe (`| gzip > backup.db.gz`). The
+/// trailer is checked as the bytes pass, so a bad stream still fails the command.
+async fn save_to_stdout(ctx: &mut Workbench<'_>) -> anyhow::Result<u64> {
+    let client = source(ctx).await?;
+    let size = interruptible(fetch(&client, &mut *ctx.out)).await?;
+    ctx.out.flush()?;
     Ok(size)
 }
 
-/// Streams the snapshot into `file`, checks its SHA-256 trailer and syncs the file; the bytes
-/// written.
-async fn fetch(file: File, ctx: &mut Workbench<'_>) -> anyhow::Result<u64> {
-    let mut writer = BufWriter::with_capacity(1 << 20, file);
-    let mut stream = ctx.client()?.snapshot().await?;
+/// `work`, ended by Ctrl-C (dialling included) with etcdctl's failed-save exit; dropping the
+/// caller's `PartFile` then removes the partial file.
+async fn interruptible(work: impl Future<Output = anyhow::Result<u64>>) -> anyhow::Result<u64> {
+    let mut sigint = Sigint::install()?;
+    tokio::select! {
+        result = work => result,
+        _ = sigint.recv() => anyhow::bail!("interrupted: no snapshot saved"),
+    }
+}
+
+/// The client to take the snapshot from. One endpoint is etcdctl's case, used as it is (its
+/// errors are etcdctl's). Of several, the first that answers a status request and knows a
+/// leader, so a dead or cut-off first member does not cost the backup; each endpoint passed
+/// over and the one chosen are named on stderr.
+async fn source(ctx: &mut Workbench<'_>) -> anyhow::Result<Client> {
+    let endpoints = ctx.settings.client.endpoints.clone();
+    if let [endpoint] = endpoints.as_slice() {
+        return ctx.endpoint_client(endpoint);
+    }
+    for endpoint in &endpoints {
+        let client = ctx.endpoint_client(endpoint)?;
+        match client.status().await {
+            Ok(status) if status.leader != 0 => {
+                let member = status.header.map_or(0, |h| h.member_id);
+                crate::term::warn(format!(
+                    "taking the snapshot from {endpoint} (member {member:x})"
+                ));
+                return Ok(client);
+            }
+            Ok(_) => crate::term::warn(format!("skipping {endpoint}: it knows no leader")),
+            Err(e) => {
+                // Connection errors already start with the endpoint.
+                let text = e.to_string();
+                let cause = text.strip_prefix(&format!("{endpoint}: ")).unwrap_or(&text);
+                crate::term::warn(format!("skipping {endpoint}: {cause}"))
+            }
+        }
+    }
+    anyhow::bail!("no healthy endpoint among [{}]", endpoints.join(" "))
+}
+
+/// Checks a saved snapshot as a restore would read it: the SHA-256 trailer over the whole
+/// file, then every page of the bbolt structure (the walk `snapshot status` makes); its status.
+fn verify_file(path: &Path) -> anyhow::Result<DbStatus> {
+    let mut file = File::open(path)
+        .map_err(|e| anyhow::anyhow!("{}", crate::go::path_error("open", path, &e)))?;
+    let mut hash = TrailingHash::default();
+    let mut buf = vec![0; 1 << 20];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hash.update(&buf[..n]);
+    }
+    hash.verify()?;
+    Ok(crate::storage::bbolt::status(path)?)
+}
+
+/// Streams the snapshot into `out` and checks its SHA-256 trailer; the bytes written.
+async fn fetch(client: &Client, out: &mut dyn Write) -> anyhow::Result<u64> {
+    let mut stream = client.snapshot().await?;
     let mut hash = TrailingHash::default();
     // Made at the first message, which tells the total.
     let mut bar: Option<Option<progress::ProgressBar>> = None;
@@ -270,7 +384,7 @@ async fn fetch(file: File, ctx: &mut Workbench<'_>) -> anyhow::Result<u64> {
         let Some(resp) = stream.message().await.map_err(crate::client::Error::Rpc)? else {
             break;
         };
-        writer.write_all(&resp.blob)?;
+        out.write_all(&resp.blob)?;
         hash.update(&resp.blob);
         let bar = bar.get_or_insert_with(|| progress::bytes(hash.size + resp.remaining_bytes));
         if let Some(bar) = bar {
@@ -280,10 +394,7 @@ async fn fetch(file: File, ctx: &mut Workbench<'_>) -> anyhow::Result<u64> {
     if let Some(Some(bar)) = bar {
         bar.finish_and_clear();
     }
-    let size = hash.verify()?;
-    let file = writer.into_inner().map_err(|e| e.into_error())?;
-    file.sync_all()?;
-    Ok(size)
+    hash.verify()
 }
 
 /// Makes the rename durable; best effort, as a directory may not be openable.
