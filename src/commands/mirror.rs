@@ -436,10 +436,28 @@ impl Batch {
                     tokio::time::sleep(pause).await;
                     pause = (pause * 2).min(RETRY_MAX);
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(for_destination(e)),
             }
         }
     }
+}
+
+/// A destination error with its hint naming the destination's flags: the client's own hints
+/// about credentials name --user, which is the source's.
+fn for_destination(e: client::Error) -> anyhow::Error {
+    let hint = match &e {
+        client::Error::Authentication(_) => {
+            "check the user name and password given with --dest-user (and --dest-password)"
+        }
+        e if e.hint().is_some_and(|hint| hint.contains("--user")) => {
+            "the destination needs credentials: pass --dest-user=NAME[:PASSWORD]"
+        }
+        _ => return e.into(),
+    };
+    let e = anyhow::Error::from(e);
+    CliError::new(crate::error::classify(&e), &e)
+        .with_hint(Some(hint.to_owned()))
+        .into()
 }
 
 #[cfg(test)]

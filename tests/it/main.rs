@@ -15,6 +15,7 @@ mod cli;
 mod cluster_ops;
 mod completion;
 mod contexts;
+mod coverage;
 mod curl;
 mod dev_cluster;
 mod diff;
