@@ -15,10 +15,24 @@ fn kv(grpc: Grpc) -> KvClient<tonic::transport::Channel> {
 }
 
 impl Client {
+    /// A linearizable read asks for a member with a leader (etcd's `hasleader`, as etcdctl's
+    /// watch does): one cut off from its peers then says "no leader" at once, and another
+    /// member answers, instead of it holding the read until --command-timeout. A serializable
+    /// read is a member's own copy and needs no leader.
     pub async fn range(&self, request: RangeRequest) -> Result<RangeResponse, Error> {
-        self.unary(rpc::RANGE, Retry::Safe, request, |g, r| async move {
-            kv(g).range(r).await
-        })
+        let require_leader = !request.serializable;
+        self.unary(
+            rpc::RANGE,
+            Retry::Safe,
+            request,
+            move |g, mut r| async move {
+                if require_leader {
+                    r.metadata_mut()
+                        .insert("hasleader", "true".parse().expect("ASCII"));
+                }
+                kv(g).range(r).await
+            },
+        )
         .await
     }
 

@@ -33,6 +33,7 @@ mod lock_elect;
 mod mirror;
 mod offline_defrag;
 mod paged_get;
+mod partition;
 mod requests;
 mod safe_del;
 mod snapshot;
