@@ -645,6 +645,13 @@ fn a_member_the_client_cannot_reach_is_left_for_the_others() {
         );
         assert_ne!(out.code, 0, "{tool:?}: {out:?}");
         assert_eq!(out.stdout_str(), "", "{tool:?}");
+        if let Tool::Ectl = tool {
+            // ectl names the member it could not reach.
+            assert!(
+                out.stderr_str().contains(&format!("{}:2379", addr(cut))),
+                "{out:?}"
+            );
+        }
     }
     // It listed first: ectl gives up on it after the dial timeout and answers from another.
     for tool in [Tool::Ectl, Tool::Etcdctl] {
