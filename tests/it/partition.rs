@@ -491,10 +491,27 @@ fn a_leader_cut_off_from_its_peers_serves_nothing_stale_and_rejoins() {
     // The two others elect a leader of their own; the cut-off one cannot take part.
     let new_leader = cluster.wait_for_leader(&rest);
     assert_ne!(new_leader, cut);
+    // The old leader steps down once it misses its quorum (etcd's check-quorum), which may be
+    // a little after the others elected one: until then it still calls itself leader.
+    cluster.wait_for("the cut-off member to know it has no leader", || {
+        let status = cluster.status(&[cut]).pop().flatten()?;
+        (status.1 == 0).then_some(())
+    });
     for (tool, v) in [(Tool::Ectl, "v2"), (Tool::Etcdctl, "v3")] {
         put(cluster.tool(tool, &rest), "k", v).assert_ok();
     }
 
+    // What each tool said about the read and the write through the cut-off member: exit code
+    // and error line.
+    let mut said = Vec::new();
+    let error_line = |out: &Out| {
+        let line = out
+            .stderr_str()
+            .lines()
+            .find(|l| l.starts_with("Error: "))
+            .map(str::to_owned);
+        (out.code, line)
+    };
     for tool in [Tool::Ectl, Tool::Etcdctl] {
         // Linearizable: fails, never the old value.
         let out = value(cluster.tool(tool, &[cut]), "k", &[]);
@@ -503,6 +520,14 @@ fn a_leader_cut_off_from_its_peers_serves_nothing_stale_and_rejoins() {
             "{tool:?}: a linearizable read on the cut-off member: {out:?}"
         );
         assert_eq!(out.stdout_str(), "", "{tool:?}: {out:?}");
+        if let Tool::Ectl = tool {
+            // Refused at once for want of a leader, asked again until the command timeout.
+            assert!(
+                out.stderr_str().contains("etcdserver: no leader"),
+                "{out:?}"
+            );
+        }
+        let read = error_line(&out);
         // Serializable: the member's own copy, stale by design (etcd documents it).
         let out = value(cluster.tool(tool, &[cut]), "k", &["--consistency=s"]);
         out.assert_ok();
@@ -513,7 +538,21 @@ fn a_leader_cut_off_from_its_peers_serves_nothing_stale_and_rejoins() {
             out.code, 0,
             "{tool:?}: a write through the cut-off member: {out:?}"
         );
-        assert!(out.stderr_str().contains("Error: "), "{tool:?}: {out:?}");
+        said.push((read, error_line(&out)));
+    }
+    // Both fail alike, for the read and for the write: exit code 1 and a timeout. (etcdctl's
+    // line is grpc-go's `rpc error: code = Unknown desc = context deadline exceeded` when the
+    // server's copy of the deadline answers before its own; either way the same event.)
+    for (what, (code, line)) in said
+        .iter()
+        .flat_map(|(read, write)| [("read", read), ("write", write)])
+    {
+        assert_eq!(*code, 1, "{what}: {said:?}");
+        assert!(
+            line.as_deref()
+                .is_some_and(|l| l.ends_with("context deadline exceeded")),
+            "{what}: {said:?}"
+        );
     }
     // With every member listed, the cut-off one first: ectl asks for a member with a leader,
     // so the cut-off one refuses at once and the majority answers with the newest value.
@@ -538,16 +577,18 @@ fn a_leader_cut_off_from_its_peers_serves_nothing_stale_and_rejoins() {
     // member, ends there with an error; on another member it sees both writes. Neither
     // misses a write silently.
     ours.wait_for_stdout("PUT\nk\nv2\nPUT\nk\nv3\n");
-    let etcdctl_ended = cluster.wait_for("etcdctl's watch to see the writes or end", || {
-        if theirs
-            .stderr_so_far()
-            .contains("Error: watch is canceled by the server")
-        {
-            return Some(true);
-        }
-        let seen = String::from_utf8_lossy(&theirs.stdout_so_far()).into_owned();
-        seen.contains("PUT\nk\nv2\nPUT\nk\nv3\n").then_some(false)
-    });
+    // etcdctl's watch settles: it has every write so far, or etcd ended it for want of a
+    // leader (etcdctl 3.4 then exits).
+    let etcdctl_settles = |want: &str| {
+        cluster.wait_for("etcdctl's watch to see the writes or end", || {
+            let ended = theirs
+                .stderr_so_far()
+                .contains("Error: watch is canceled by the server");
+            let seen = String::from_utf8_lossy(&theirs.stdout_so_far()).into_owned();
+            (ended || seen == want).then_some(ended)
+        })
+    };
+    let mut etcdctl_ended = etcdctl_settles("PUT\nk\nv1-seen\nPUT\nk\nv2\nPUT\nk\nv3\n");
     // doctor sees the cut-off member trail the others, unless the allowed lag is larger.
     let trailing = |max: &str| {
         let out = cluster
@@ -588,18 +629,24 @@ fn a_leader_cut_off_from_its_peers_serves_nothing_stale_and_rejoins() {
     ours.interrupt();
     let ours = ours.wait();
     assert_eq!(ours.stdout_str(), every_write, "{ours:?}");
+    // etcdctl's watch: the writes it saw are every write's first ones, in order, none twice;
+    // when an election (the cut, or the rejoin's) ended it, it said so and exited 5
+    // (etcdctl's ExitInterrupted).
+    if !etcdctl_ended {
+        etcdctl_ended = etcdctl_settles(every_write);
+    }
     if etcdctl_ended {
         let theirs = theirs.wait();
+        assert!(every_write.starts_with(&theirs.stdout_str()), "{theirs:?}");
         assert_eq!(
-            (theirs.stdout_str().as_str(), theirs.stderr_str().as_str()),
+            (theirs.code, theirs.stderr_str().as_str()),
             (
-                "PUT\nk\nv1-seen\n",
+                5,
                 "watch was canceled (etcdserver: no leader)\nError: watch is canceled by the server\n"
             ),
             "{theirs:?}"
         );
     } else {
-        theirs.wait_for_stdout(every_write);
         theirs.interrupt();
         let theirs = theirs.wait();
         assert_eq!(theirs.stdout_str(), every_write, "{theirs:?}");
