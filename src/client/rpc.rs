@@ -78,8 +78,8 @@ macro_rules! rpcs {
 // change that is the same when applied twice). Unsafe: never sent again once it may have
 // reached a member, since applying it twice is not applying it once.
 rpcs! {
-    RANGE: "/etcdserverpb.KV/Range" => Some("/v3/kv/range"),
-        Safe range(request: RangeRequest) -> RangeResponse = KvClient(request);
+    // Its method is in kv.rs: a linearizable read asks for a member with a leader.
+    RANGE: "/etcdserverpb.KV/Range" => Some("/v3/kv/range");
     PUT: "/etcdserverpb.KV/Put" => Some("/v3/kv/put"),
         Unsafe put(request: PutRequest) -> PutResponse = KvClient(request);
     DELETE_RANGE: "/etcdserverpb.KV/DeleteRange" => Some("/v3/kv/deleterange"),

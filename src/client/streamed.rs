@@ -51,9 +51,15 @@ impl Client {
     pub async fn range_streamed(&self, request: RangeRequest) -> Result<StreamedRange, Error> {
         let deadline = Instant::now() + self.config.command_timeout;
         let mut answer = self
-            .unary(rpc::RANGE, Retry::Safe, request, move |grpc, request| {
-                open(grpc, request, deadline)
-            })
+            .unary(
+                rpc::RANGE,
+                Retry::Safe,
+                request,
+                move |grpc, mut request| {
+                    super::kv::ask_for_leader(&mut request);
+                    open(grpc, request, deadline)
+                },
+            )
             .await?;
         if let Some(pinned) = self.pinned.lock().unwrap().as_ref() {
             answer.endpoint = self.endpoints[pinned.index].authority();

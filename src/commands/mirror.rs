@@ -212,12 +212,27 @@ async fn check_destination(dest: &Client, plan: &Plan) -> anyhow::Result<()> {
 
 /// A failure of the destination, named as such, with its hints naming the DESTINATION
 /// argument and the `--dest-*` flags (the client words them for the global flags); the exit
-/// code stays the one the failure has.
+/// code stays the one the failure has. etcd's own answers keep etcdctl's `Error:` line byte for
+/// byte, so the destination is named on the hint line there.
 fn destination_error(err: anyhow::Error, plan: &Plan) -> anyhow::Error {
     let code = crate::error::classify(&err);
-    let message = client::for_destination(&crate::error::render(&err));
     let hint = crate::error::hint(&err).map(|h| client::for_destination(&h));
-    // Connection failures name each endpoint already; etcd's own errors do not.
+    let dests = plan.destinations.join(",");
+    let answered = matches!(
+        err.downcast_ref::<client::Error>(),
+        Some(client::Error::Rpc(_) | client::Error::Authentication(_))
+    );
+    if answered {
+        let hint = match hint {
+            Some(hint) => format!("the destination {dests} answered: {hint}"),
+            None => format!("the destination {dests} answered"),
+        };
+        return CliError::new(code, crate::error::render(&err))
+            .with_hint(Some(hint))
+            .into();
+    }
+    let message = client::for_destination(&crate::error::render(&err));
+    // Connection failures name each endpoint already; settings errors do not.
     let named = plan
         .destinations
         .iter()
@@ -225,7 +240,7 @@ fn destination_error(err: anyhow::Error, plan: &Plan) -> anyhow::Error {
     let what = if named {
         "destination".to_string()
     } else {
-        format!("destination {}", plan.destinations.join(","))
+        format!("destination {dests}")
     };
     CliError::new(code, format!("{what}: {message}"))
         .with_hint(hint)

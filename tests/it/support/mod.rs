@@ -13,7 +13,9 @@ pub mod pty;
 mod restored;
 mod tls;
 
-pub use cmd::{Cmd, Out, Running, ectl, etcdctl, etcdctl_3_5, etcdctl_path, etcdutl};
+pub use cmd::{
+    Cmd, Out, Running, ectl, etcd_3_5_path, etcdctl, etcdctl_3_5, etcdctl_path, etcdutl,
+};
 pub use dns::{Dns, Record};
 pub use etcd::{Cluster, Etcd, Options, etcd_bin, server_version};
 pub use restored::{RESTORED_HOST, restored_port, start_restored};
