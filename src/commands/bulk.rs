@@ -11,6 +11,7 @@
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{BufReader, Read, Write};
+use std::path::Path;
 
 use clap::Args;
 
@@ -19,7 +20,7 @@ use crate::client::Client;
 use crate::commands::prelude::{Workbench, arg_bytes};
 use crate::commands::process::{Sigint, die_of_sigint};
 use crate::dump;
-use crate::error::CliError;
+use crate::error::{CliError, ExitCode};
 use crate::keys::key_range;
 use crate::paged::{DEFAULT_PAGE_BYTES, Pages};
 use crate::pb::etcdserverpb::compare::{CompareResult, CompareTarget, TargetUnion};
@@ -229,8 +230,13 @@ pub async fn import(args: ImportArgs, ctx: &mut Workbench<'_>) -> anyhow::Result
     let (input, size): (Box<dyn Read>, Option<u64>) = if args.file == "-" {
         (Box::new(std::io::stdin()), None)
     } else {
+        // A file that cannot be read is an I/O error (exit 6); a dump it holds that is not
+        // one is invalid input (exit 3).
         let file = File::open(&args.file).map_err(|e| {
-            CliError::invalid_input(format!("cannot open {}: {e}", args.file.to_string_lossy()))
+            CliError::new(
+                ExitCode::Io,
+                crate::go::path_error("open", Path::new(&args.file), &e),
+            )
         })?;
         let size = file.metadata().ok().map(|m| m.len());
         (Box::new(file), size)
@@ -269,11 +275,16 @@ pub async fn import(args: ImportArgs, ctx: &mut Workbench<'_>) -> anyhow::Result
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    writeln!(
-        out,
-        "Imported {} keys, skipped {} present ones",
-        done.written, done.skipped
-    )?;
+    // Only --if-absent skips keys; without it "skipped 0" would suggest it might have.
+    if plan.if_absent {
+        writeln!(
+            out,
+            "Imported {} keys, skipped {} present ones",
+            done.written, done.skipped
+        )?;
+    } else {
+        writeln!(out, "Imported {} keys", done.written)?;
+    }
     Ok(())
 }
 

@@ -121,6 +121,7 @@ pub async fn run(args: DuArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
         revision: pages.revision(),
         rows,
         total,
+        human_sizes: term::stdout_is_terminal(),
     };
     ctx.report_printer(ResponseKind::Report).du(&report)?;
     Ok(())

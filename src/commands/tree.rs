@@ -207,6 +207,15 @@ pub fn parse_from(
         })
         .map(str::to_string)
         .collect();
+    // `--print-curl`'s variable by its former name (see `settings::RENAMED_VARS`); clap reads
+    // only the new one.
+    if !cli.global.explicit.iter().any(|id| id == "print_curl")
+        && let Some(on) = crate::settings::ectl_var("ECTL_PRINT_CURL", env)
+            .and_then(|v| cli::values::go_bool(&v.to_string_lossy()).ok())
+    {
+        cli.global.print_curl = on;
+        cli.global.explicit.push("print_curl".into());
+    }
     Ok(cli)
 }
 

@@ -142,7 +142,16 @@ pub fn plan(args: &WatchArgs, separator_last: bool, env: &WatchEnv) -> Result<Pl
         return Err(CliError::bad_args(CONFLICTING_ENV));
     }
     let positional: Vec<Vec<u8>> = args.args.iter().map(|a| a.as_bytes().to_vec()).collect();
-    let create = create_request(&env.watch_args(&positional), args).map_err(CliError::bad_args)?;
+    let watch_args = env.watch_args(&positional);
+    if watch_args.is_empty() {
+        // etcdctl's words, and what it leaves unsaid.
+        return Err(CliError::bad_args(BAD_ARGS_NUM).with_hint(Some(
+            "name what to watch: `watch KEY`, `watch --prefix PREFIX` or `watch KEY RANGE_END` \
+             (or set ETCDCTL_WATCH_KEY)"
+                .into(),
+        )));
+    }
+    let create = create_request(&watch_args, args).map_err(CliError::bad_args)?;
     Ok(Plan {
         create,
         exec: args.exec.clone(),
@@ -161,6 +170,13 @@ fn create_request(watch_args: &[Vec<u8>], flags: &WatchArgs) -> Result<WatchCrea
             return Err("`range_end` and `--prefix` are mutually exclusive".into());
         }
         range_end = Some(watch_args[1].clone());
+    }
+    // etcd would cancel the watch as if the revision were compacted: say what is wrong instead.
+    if flags.rev < 0 {
+        return Err(format!(
+            "--rev {} is negative: give a revision from 1 on, or 0 to watch from now",
+            flags.rev
+        ));
     }
     let range = key_range(key.clone(), range_end, flags.prefix, false).map_err(|e| e.message)?;
     Ok(WatchCreateRequest {

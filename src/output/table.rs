@@ -30,6 +30,17 @@ pub(crate) fn ascii_table(
     header: &[&str],
     rows: &[Vec<String>],
 ) -> io::Result<()> {
+    ascii_table_left(out, header, rows, 0)
+}
+
+/// [`ascii_table`] with its first `left` columns left-aligned: ectl's own reports, whose
+/// leading columns are names (du's prefixes) that read badly right-aligned.
+pub(crate) fn ascii_table_left(
+    out: &mut dyn Write,
+    header: &[&str],
+    rows: &[Vec<String>],
+    left: usize,
+) -> io::Result<()> {
     let mut table = Table::new();
     table.load_preset("||--+-++|    ++++++");
     // tablewriter centres with the odd space on the right, comfy-table on the left: pad here.
@@ -52,8 +63,12 @@ pub(crate) fn ascii_table(
     for row in rows {
         table.add_row(row.iter().map(comfy_table::Cell::new));
     }
-    for column in table.column_iter_mut() {
-        column.set_cell_alignment(CellAlignment::Right);
+    for (i, column) in table.column_iter_mut().enumerate() {
+        column.set_cell_alignment(if i < left {
+            CellAlignment::Left
+        } else {
+            CellAlignment::Right
+        });
     }
     let mut text = table.to_string();
     text.push('\n');

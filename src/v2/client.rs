@@ -255,6 +255,11 @@ impl Client {
             (Some(h), Some(d)) => Some(h.min(d)),
             (h, d) => h.or(d),
         };
+        // A limit closer than the timer can resolve has already passed, as in Go: without this
+        // a `--timeout=1ns` request would finish inside tokio's first millisecond tick.
+        if limit.is_some_and(has_passed) {
+            return Err(timed_out(endpoint, deadline));
+        }
         let headers = async {
             let mut sender = self.connection(endpoint).await?;
             let http = self.build(endpoint, req)?;
@@ -270,13 +275,7 @@ impl Client {
                 Ok(r) => r?,
                 Err(_) => {
                     self.conn = None;
-                    if deadline.is_some_and(|d| Instant::now() >= d) {
-                        return Err(Error::Deadline);
-                    }
-                    return Err(Error::Endpoint {
-                        message: format!("client: endpoint {endpoint} exceeded header timeout"),
-                        connection: false,
-                    });
+                    return Err(timed_out(endpoint, deadline));
                 }
             },
             None => headers.await?,
@@ -399,6 +398,24 @@ where
     http1::handshake(io)
         .await
         .map_err(|e| read_error(endpoint, &e))
+}
+
+/// The error for a request whose time ran out: `--total-timeout`'s when that one has passed,
+/// else the endpoint's header timeout.
+fn timed_out(endpoint: &Url, deadline: Option<Instant>) -> Error {
+    if deadline.is_some_and(has_passed) {
+        return Error::Deadline;
+    }
+    Error::Endpoint {
+        message: format!("client: endpoint {endpoint} exceeded header timeout"),
+        connection: false,
+    }
+}
+
+/// Whether `limit` is now, or so near that tokio's millisecond timer would only notice it after
+/// the work it bounds is done.
+fn has_passed(limit: Instant) -> bool {
+    limit.saturating_duration_since(Instant::now()) < Duration::from_millis(1)
 }
 
 /// Connects as Go's dialer does, with its error text (`dial tcp ADDR: connect: ...`).

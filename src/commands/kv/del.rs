@@ -35,7 +35,7 @@ pub struct DelArgs {
     /// delete nothing
     #[arg(long)]
     pub dry_run: bool,
-    /// ectl only: ask on the terminal before deleting more than one key (default: ETCDCTL_CONFIRM)
+    /// ectl only: ask on the terminal before deleting more than one key (default: ECTL_CONFIRM)
     #[arg(long)]
     pub confirm: Option<bool>,
     /// ectl only: write the deleted keys to FILE, which `ectl import FILE` puts back
@@ -82,7 +82,10 @@ pub async fn run(args: DelArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
         safe_del::print_preview(&preview, ctx.format() == Format::Json, ctx.out)?;
         return Ok(());
     }
-    if safe_del::confirm_wanted(args.confirm, std::env::var_os("ETCDCTL_CONFIRM")) {
+    if safe_del::confirm_wanted(
+        args.confirm,
+        crate::settings::ectl_var("ECTL_CONFIRM", &|name| std::env::var_os(name)),
+    ) {
         safe_del::confirm(ctx.client()?, &request).await?;
     }
     let undo = args
