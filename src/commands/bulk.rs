@@ -59,7 +59,7 @@ pub struct ExportArgs {
     #[arg(long)]
     pub after: Option<OsString>,
     /// [key [range_end]]
-    #[arg(value_name = "KEY")]
+    #[arg(value_name = "KEY", add = clap_complete::engine::ArgValueCompleter::new(crate::commands::completion::KEYS))]
     pub args: Vec<OsString>,
 }
 
@@ -85,7 +85,7 @@ pub struct ImportArgs {
     #[arg(long)]
     pub if_absent: bool,
     /// The dump to read; - for stdin
-    #[arg(value_name = "FILE")]
+    #[arg(value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub file: OsString,
 }
 

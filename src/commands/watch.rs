@@ -68,7 +68,7 @@ pub struct WatchArgs {
     #[arg(long, value_name = "FORMAT", value_enum)]
     pub decode: Option<Decode>,
     /// [key or prefix] [range_end]
-    #[arg(value_name = "KEY")]
+    #[arg(value_name = "KEY", add = clap_complete::engine::ArgValueCompleter::new(crate::commands::completion::KEYS))]
     pub args: Vec<OsString>,
     /// [-- exec-command arg1 arg2 ...], run for each event
     #[arg(last = true, value_name = "EXEC")]
