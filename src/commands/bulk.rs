@@ -4,8 +4,9 @@
 //! The dump's first line is a header naming its format, the cluster, member and revision; each
 //! further line is one key: key and value in base64, lease, create and mod revision, version.
 //! Export reads pages at one revision ([`crate::paged`]), so memory stays flat and the dump
-//! is one consistent state. Cut short (Ctrl-C, a failure), it says on stderr how to continue:
-//! the same `--rev`, and `--after` the last key written. Import reads a dump line by line and
+//! is one consistent state. Cut short (Ctrl-C, a failure, not a reader closing the pipe), it
+//! says on stderr how to continue: the same `--rev`, and `--after` the last key written. On a
+//! terminal it shows a count of keys as it goes and ends with a summary line. Import reads a dump line by line and
 //! writes txns of at most 128 puts (etcd's default txn limit).
 
 use std::ffi::OsString;
@@ -117,32 +118,56 @@ pub async fn export(args: ExportArgs, ctx: &mut Workbench<'_>) -> anyhow::Result
     let request = export_plan(&args)?;
     let mut sigint = Sigint::install()?;
     let (client, out) = ctx.client_and_out()?;
-    let mut state = Exported::default();
+    let started = std::time::Instant::now();
+    let mut state = Exported {
+        bar: term::progress::bar(None, "{spinner} {pos} keys exported {per_sec}"),
+        ..Exported::default()
+    };
     let result = tokio::select! {
         result = write_dump(client, request, args.after.is_none(), out, &mut state) => result,
         _ = sigint.recv() => {
             let _ = out.flush();
+            if let Some(bar) = &state.bar {
+                bar.finish_and_clear();
+            }
             if let Some(hint) = state.resume_hint() {
                 crate::term::warn(format!("export: interrupted; {hint}"));
             }
             return Err(die_of_sigint(out));
         }
     };
+    if let Some(bar) = &state.bar {
+        bar.finish_and_clear();
+    }
     if let Err(e) = result {
         let _ = out.flush();
-        if let Some(hint) = state.resume_hint() {
+        // A closed pipe (`ectl export | head`) is the reader's choice, not a cut: no resume.
+        if !crate::error::is_broken_pipe(&e)
+            && let Some(hint) = state.resume_hint()
+        {
             crate::term::warn(format!("export: cut short; {hint}"));
         }
         return Err(e);
     }
+    if state.bar.is_some() {
+        out.flush()?;
+        crate::term::warn(format!(
+            "exported {} keys at revision {} in {:.2}s",
+            state.keys,
+            state.revision,
+            started.elapsed().as_secs_f64()
+        ));
+    }
     Ok(())
 }
 
-/// How far an export got.
+/// How far an export got, and its progress on a terminal.
 #[derive(Default)]
 struct Exported {
     revision: i64,
     last_key: Option<Vec<u8>>,
+    keys: u64,
+    bar: Option<term::progress::ProgressBar>,
 }
 
 impl Exported {
@@ -192,6 +217,10 @@ async fn write_dump(
         out.flush()?;
         if let Some(kv) = page.kvs.last() {
             state.last_key = Some(kv.key.clone());
+        }
+        state.keys += page.kvs.len() as u64;
+        if let Some(bar) = &state.bar {
+            bar.inc(page.kvs.len() as u64);
         }
     }
     Ok(())

@@ -21,6 +21,7 @@ mod diff;
 mod discovery;
 mod doctor;
 mod du;
+mod endings;
 mod failover;
 mod failover_load;
 mod generated;
