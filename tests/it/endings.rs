@@ -13,9 +13,8 @@ fn filled(n: usize, size: usize) -> Etcd {
     use base64::Engine as _;
     let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
     let etcd = Etcd::single();
-    let mut dump = String::from(
-        "{\"format\":\"ectl-dump\",\"version\":1,\"cluster_id\":0,\"revision\":1}\n",
-    );
+    let mut dump =
+        String::from("{\"format\":\"ectl-dump\",\"version\":1,\"cluster_id\":0,\"revision\":1}\n");
     let value = "v".repeat(size);
     for i in 0..n {
         dump.push_str(&format!(
