@@ -119,8 +119,12 @@ pub async fn export(args: ExportArgs, ctx: &mut Workbench<'_>) -> anyhow::Result
     let mut sigint = Sigint::install()?;
     let (client, out) = ctx.client_and_out()?;
     let started = std::time::Instant::now();
+    // A dump scrolling past on the terminal is its own progress; a spinner would garble it.
+    let bar = (!term::stdout_is_terminal())
+        .then(|| term::progress::bar(None, "{spinner} {pos} keys exported {per_sec}"))
+        .flatten();
     let mut state = Exported {
-        bar: term::progress::bar(None, "{spinner} {pos} keys exported {per_sec}"),
+        bar,
         ..Exported::default()
     };
     let result = tokio::select! {
