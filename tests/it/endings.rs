@@ -52,13 +52,15 @@ fn export_counts_keys_on_a_terminal_and_is_silent_in_a_pipe() {
 
 #[test]
 fn a_closed_pipe_ends_an_export_quietly() {
-    // Far more than a pipe holds, so export is still writing when `head` has gone.
-    let etcd = filled(3000, 1000);
+    // Far more than a pipe holds, in chunks smaller than it: the first chunks are written
+    // whole (so a resume point exists) while `head` waits, and a later one meets the closed
+    // pipe. Before the fix this printed `export: cut short; continue with ...`.
+    let etcd = filled(3000, 10);
     let out = std::process::Command::new("bash")
         .args([
             "-c",
             &format!(
-                "set -o pipefail; {} --endpoints={} export | head -1",
+                "set -o pipefail; {} --endpoints={} export | (sleep 0.5; head -1)",
                 ectl_bin(),
                 etcd.endpoint()
             ),
