@@ -534,6 +534,16 @@ mod tests {
         assert_eq!(message(&["--rev", "1"], &none), BAD_ARGS_NUM);
         assert_eq!(message(&["--", "echo"], &none), BAD_ARGS_NUM);
         assert_eq!(message(&["foo", "bar", "--"], &none), NO_COMMAND);
+        // A negative revision is refused before any request, with a hint for a missing key.
+        assert!(message(&["k", "--rev", "-5"], &none).starts_with("--rev -5 is negative"));
+        assert!(plan_of(&[], &none).unwrap_err().hint.is_some());
+        match interpret_line(b"watch k --rev -5", &none) {
+            Ok(LineRequest::Invalid(line)) => assert!(
+                String::from_utf8_lossy(&line).contains("--rev -5 is negative"),
+                "{line:?}"
+            ),
+            other => panic!("{other:?}"),
+        }
         assert_eq!(message(&["foo"], &env("foo", "")), CONFLICTING_ENV);
         assert_eq!(
             message(&["foo", "bar"], &env("foo", "bar")),
