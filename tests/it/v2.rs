@@ -1108,6 +1108,9 @@ fn timeouts_shorter_than_the_timer_have_already_passed() {
         case(&["--timeout=1ns", "set", "/foo", "baz"]),
         case(&["--timeout=1ns", "member", "list"]),
         case(&["--total-timeout=1ns", "member", "list"]),
+        // etcdctl dials for at most --total-timeout, watches included.
+        case(&["--no-sync", "--total-timeout=1ns", "watch", "/foo"]),
+        case(&["--total-timeout=1ns", "watch", "/foo"]),
     ];
     pair.run(&cases);
     // The limits in force are a working request's, which still succeeds.
