@@ -252,7 +252,8 @@ fn contexts_mut<'d>(
         .ok_or_else(|| CliError::bad_args(format!("{}: contexts is not a table", path.display())))
 }
 
-fn unknown(name: &str, path: &Path) -> CliError {
+/// The error for a context the file does not have.
+pub fn unknown(name: &str, path: &Path) -> CliError {
     CliError::error(format!("no context {name:?} in {}", path.display()))
 }
 
@@ -263,14 +264,12 @@ pub fn set_current(path: &Path, name: &str) -> Result<(), CliError> {
     save(path, &doc)
 }
 
+/// A context's settings as `context add` writes them: kebab-case keys, in the file's order.
+pub type NewSettings = Vec<(&'static str, toml_edit::Value)>;
+
 /// Adds context `name` with `settings` (kebab-case keys, as the file spells them), after the
 /// contexts already there; an existing one is replaced in place only when `replace` says so.
-pub fn add(
-    path: &Path,
-    name: &str,
-    settings: Vec<(&'static str, toml_edit::Value)>,
-    replace: bool,
-) -> Result<(), CliError> {
+pub fn add(path: &Path, name: &str, settings: NewSettings, replace: bool) -> Result<(), CliError> {
     let mut doc = document(path)?;
     let contexts = contexts_mut(&mut doc, path)?;
     if contexts.contains_key(name) && !replace {

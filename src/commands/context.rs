@@ -113,12 +113,10 @@ pub fn run(args: &ContextArgs, global: &GlobalArgs, out: &mut dyn Write) -> anyh
             save_password,
             replace,
         } => {
-            let settings = settings_to_save(global, *save_password)?;
+            let (settings, password_left_out) = settings_to_save(global, *save_password)?;
             contexts::add(&path, name, settings, *replace)?;
             writeln!(out, "added context {name} to {}", path.display())?;
-            let password_given = global.password.as_deref().is_some_and(|p| !p.is_empty())
-                || global.user.as_deref().is_some_and(|u| u.contains(':'));
-            if password_given && !save_password {
+            if password_left_out {
                 term::warn(
                     "the password was not saved: the prompt or ETCDCTL_PASSWORD will give it \
                      (or add again with --save-password --replace)",
@@ -170,7 +168,7 @@ pub fn run(args: &ContextArgs, global: &GlobalArgs, out: &mut dyn Write) -> anyh
             let c = config
                 .contexts
                 .get(&name)
-                .ok_or_else(|| unknown(&name, &path))?;
+                .ok_or_else(|| contexts::unknown(&name, &path))?;
             writeln!(out, "name: {name}")?;
             if let Some(endpoints) = &c.endpoints {
                 writeln!(out, "endpoints: {}", endpoints.join(","))?;
@@ -201,7 +199,7 @@ pub fn run(args: &ContextArgs, global: &GlobalArgs, out: &mut dyn Write) -> anyh
         }
         ContextCommand::Use { name } => {
             if !existing(&path)?.contexts.contains_key(name) {
-                return Err(unknown(name, &path).into());
+                return Err(contexts::unknown(name, &path).into());
             }
             contexts::set_current(&path, name)?;
             writeln!(out, "current context: {name}")?;
@@ -228,16 +226,13 @@ fn current_of(config: &contexts::Config) -> Option<String> {
         .or(config.current_context.clone())
 }
 
-fn unknown(name: &str, path: &std::path::Path) -> CliError {
-    CliError::error(format!("no context {name:?} in {}", path.display()))
-}
-
 /// The settings `context add` saves: those a flag or an `ETCDCTL_*` variable gave, in the
-/// file's spelling; the password only when `save_password` asks for it.
+/// file's spelling; the password only when `save_password` asks for it. The flag says a
+/// password was given but left out.
 fn settings_to_save(
     global: &GlobalArgs,
     save_password: bool,
-) -> Result<Vec<(&'static str, toml_edit::Value)>, CliError> {
+) -> Result<(contexts::NewSettings, bool), CliError> {
     let given = |id: &str| global.explicit.iter().any(|e| e == id);
     let absolute = |file: &Option<String>| {
         file.as_deref().map(|f| {
@@ -258,7 +253,7 @@ fn settings_to_save(
         .clone()
         .filter(|p| !p.is_empty())
         .or(password_in_user);
-    let mut settings: Vec<(&'static str, toml_edit::Value)> = Vec::new();
+    let mut settings = contexts::NewSettings::new();
     let mut push = |key: &'static str, id: &str, value: Option<toml_edit::Value>| {
         if let (true, Some(value)) = (given(id), value) {
             settings.push((key, value));
@@ -295,6 +290,7 @@ fn settings_to_save(
     ] {
         push(key, id, Some(value.into()));
     }
+    let left_out = password.is_some() && !save_password;
     if save_password {
         let password = password.ok_or_else(|| {
             CliError::bad_args(
@@ -309,5 +305,5 @@ fn settings_to_save(
              ectl context add prod --endpoints=https://10.0.0.1:2379 --cacert=ca.pem",
         ));
     }
-    Ok(settings)
+    Ok((settings, left_out))
 }
