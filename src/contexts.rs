@@ -97,17 +97,20 @@ pub fn apply(
             Some(name) => Err(CliError::bad_args(format!(
                 "context {name:?}: no config file at {}",
                 path.display()
-            ))),
+            ))
+            .with_hint(Some(format!(
+                "make it with `ectl context add {name} --endpoints=...`"
+            )))),
             None => Ok(()),
         };
     };
     let Some(name) = wanted.or(config.current_context.clone()) else {
         return Ok(());
     };
-    let context = config
-        .contexts
-        .get(&name)
-        .ok_or_else(|| CliError::bad_args(format!("no context {name:?} in {}", path.display())))?;
+    let context = config.contexts.get(&name).ok_or_else(|| {
+        CliError::bad_args(format!("no context {name:?} in {}", path.display()))
+            .with_hint(Some(known_names(&config)))
+    })?;
     let explicit = std::mem::take(&mut args.explicit);
     let unset = |id: &str| !explicit.iter().any(|d| d == id);
     let duration = |field: &str, value: &str| {
@@ -254,7 +257,18 @@ fn contexts_mut<'d>(
 
 /// The error for a context the file does not have.
 pub fn unknown(name: &str, path: &Path) -> CliError {
-    CliError::error(format!("no context {name:?} in {}", path.display()))
+    let hint = load(path).ok().flatten().map(|config| known_names(&config));
+    CliError::error(format!("no context {name:?} in {}", path.display())).with_hint(hint)
+}
+
+/// What to pick instead of a context the file does not have.
+fn known_names(config: &Config) -> String {
+    if config.contexts.is_empty() {
+        return "the file has no contexts: add one with `ectl context add NAME --endpoints=...`"
+            .into();
+    }
+    let names: Vec<&str> = config.contexts.keys().map(String::as_str).collect();
+    format!("the contexts are: {}", names.join(", "))
 }
 
 /// Sets `current-context` in the file, keeping everything else (comments included) as it is.

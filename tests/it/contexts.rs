@@ -87,6 +87,11 @@ fn flags_beat_variables_beat_contexts_beat_defaults() {
     let out = run(&["--context=nope", "get", "k"], &[]);
     out.assert_code(128);
     assert!(out.stderr_str().contains("no context \"nope\""), "{out:?}");
+    assert!(
+        out.stderr_str()
+            .starts_with("hint: the contexts are: a, b, slow\n"),
+        "{out:?}"
+    );
 
     fs::write(
         &file,
