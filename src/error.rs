@@ -32,7 +32,8 @@ impl ExitCode {
         ),
         (
             ExitCode::InvalidInput as u8,
-            "invalid input (txn's stdin grammar)",
+            "invalid input (txn's stdin grammar, a dump import cannot read, check on a prefix \
+             that has keys)",
         ),
         (
             ExitCode::BadFeature as u8,
@@ -40,9 +41,12 @@ impl ExitCode {
         ),
         (
             ExitCode::Interrupted as u8,
-            "interrupted, or a snapshot save failed",
+            "interrupted, a snapshot save failed, or the server canceled a watch",
         ),
-        (ExitCode::Io as u8, "an I/O error"),
+        (
+            ExitCode::Io as u8,
+            "an I/O error (a file that cannot be opened, read or written)",
+        ),
         (ExitCode::BadArgs as u8, "bad arguments or usage"),
     ];
 }

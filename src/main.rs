@@ -26,7 +26,7 @@ fn main() -> ExitCode {
         Err(ParseError::V2(exit)) => return v2_exit(&exit),
     };
     let mut stdout = std::io::stdout().lock();
-    if let Some(result) = commands::run_offline(&cli.command, &mut stdout) {
+    if let Some(result) = commands::run_offline(&cli.command, &cli.global, &mut stdout) {
         return match result.and_then(|()| Ok(stdout.flush()?)) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(&e),

@@ -331,11 +331,11 @@ impl<'c> Pages<'c> {
         tracing::debug!(
             keys = answer.keys,
             in_span = answer.in_span,
+            // Quoted as Go's %q: a binary bound must not reach the terminal raw.
             bound = answer
                 .bound
                 .as_deref()
-                .map(String::from_utf8_lossy)
-                .as_deref(),
+                .map(|b| tracing::field::display(crate::go::quote(b))),
             "page"
         );
         if self.count.is_none() {

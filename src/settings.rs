@@ -1,6 +1,7 @@
 //! The global settings every command runs with: the global flags, already merged with their
 //! `ETCDCTL_*` variables by the parser, resolved into plain structs without I/O.
 
+use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -162,6 +163,23 @@ fn password_wanted_for(args: &GlobalArgs) -> Option<String> {
     (no_password && split_user(user).1.is_none()).then(|| user.to_string())
 }
 
+/// ectl's own variables are named `ECTL_*`, apart from the `ETCDCTL_*` twins of etcdctl's
+/// flags. Two were first named `ETCDCTL_*`; those names still work while the new one is unset.
+pub const RENAMED_VARS: [(&str, &str); 2] = [
+    ("ECTL_CONFIRM", "ETCDCTL_CONFIRM"),
+    ("ECTL_PRINT_CURL", "ETCDCTL_PRINT_CURL"),
+];
+
+/// The value of ectl's own variable `name` (`ECTL_*`), else of its former name; empty counts as
+/// unset, as for etcdctl's variables. `env` is the process's environment outside tests.
+pub fn ectl_var(name: &str, env: &dyn Fn(&OsStr) -> Option<OsString>) -> Option<OsString> {
+    let set = |name: &str| env(OsStr::new(name)).filter(|v| !v.is_empty());
+    set(name).or_else(|| {
+        let (_, old) = RENAMED_VARS.iter().find(|(new, _)| *new == name)?;
+        set(old)
+    })
+}
+
 /// `name[:password]`, as v3's `--user` and v2's `--username` and `user add` take it: the name,
 /// and the password after the first colon when there is one.
 pub fn split_user(flag: &str) -> (&str, Option<&str>) {
@@ -222,4 +240,29 @@ const NO_DIAL_LIMIT: Duration = Duration::from_secs(365 * 24 * 3600);
 
 fn nonzero_or(value: usize, default: usize) -> usize {
     if value == 0 { default } else { value }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ectl_variables_fall_back_to_their_former_names() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &OsStr| {
+                vars.iter()
+                    .find(|(n, _)| OsStr::new(n) == name)
+                    .map(|(_, v)| OsString::from(v))
+            }
+        };
+        let old = env(&[("ETCDCTL_CONFIRM", "1")]);
+        assert_eq!(ectl_var("ECTL_CONFIRM", &old), Some("1".into()));
+        let both = env(&[("ETCDCTL_CONFIRM", "1"), ("ECTL_CONFIRM", "0")]);
+        assert_eq!(ectl_var("ECTL_CONFIRM", &both), Some("0".into()));
+        let empty_new = env(&[("ETCDCTL_PRINT_CURL", "true"), ("ECTL_PRINT_CURL", "")]);
+        assert_eq!(ectl_var("ECTL_PRINT_CURL", &empty_new), Some("true".into()));
+        // A variable that never had another name has no fallback.
+        let other = env(&[("ETCDCTL_CONTEXT", "x")]);
+        assert_eq!(ectl_var("ECTL_CONTEXT", &other), None);
+    }
 }

@@ -343,7 +343,7 @@ pub struct GlobalArgs {
     pub debug: bool,
 
     /// print each request to stderr as a curl command line for etcd's JSON gateway
-    #[arg(long, global = true, env = "ETCDCTL_PRINT_CURL")]
+    #[arg(long, global = true, env = "ECTL_PRINT_CURL")]
     pub print_curl: bool,
 
     /// set the output format (fields, json, protobuf, simple, table)

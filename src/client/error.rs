@@ -103,18 +103,29 @@ impl Error {
             } => Some(match direction {
                 Direction::Request => format!(
                     "the request is {size} bytes, more than --max-request-bytes allows \
-                     ({limit} bytes); etcd itself refuses requests over its own \
-                     --max-request-bytes (1.5 MiB by default)"
+                     ({limit} bytes); {SERVER_REQUEST_LIMIT}"
                 ),
                 Direction::Response => format!(
                     "the response is {size} bytes, more than --max-recv-bytes allows \
                      ({limit} bytes): raise it, or ask for less (--limit, --keys-only)"
                 ),
             }),
+            // Under ectl's own limit but over the member's: the same advice.
+            Error::Rpc(status) if status.message() == REQUEST_TOO_LARGE => Some(format!(
+                "the request is more than the member accepts; {SERVER_REQUEST_LIMIT}: write \
+                 less per request, or raise the member's limit"
+            )),
             _ => None,
         }
     }
 }
+
+/// etcd's refusal of a request over its `--max-request-bytes`.
+const REQUEST_TOO_LARGE: &str = "etcdserver: request is too large";
+
+/// What every request-size message says about the member's own limit.
+const SERVER_REQUEST_LIMIT: &str =
+    "etcd itself refuses requests over its own --max-request-bytes (1.5 MiB by default)";
 
 pub(super) fn status_message(status: &Status) -> String {
     let message = status.message();

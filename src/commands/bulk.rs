@@ -4,13 +4,15 @@
 //! The dump's first line is a header naming its format, the cluster, member and revision; each
 //! further line is one key: key and value in base64, lease, create and mod revision, version.
 //! Export reads pages at one revision ([`crate::paged`]), so memory stays flat and the dump
-//! is one consistent state. Cut short (Ctrl-C, a failure), it says on stderr how to continue:
-//! the same `--rev`, and `--after` the last key written. Import reads a dump line by line and
+//! is one consistent state. Cut short (Ctrl-C, a failure, not a reader closing the pipe), it
+//! says on stderr how to continue: the same `--rev`, and `--after` the last key written. On a
+//! terminal it shows a count of keys as it goes and ends with a summary line. Import reads a dump line by line and
 //! writes txns of at most 128 puts (etcd's default txn limit).
 
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{BufReader, Read, Write};
+use std::path::Path;
 
 use clap::Args;
 
@@ -19,7 +21,7 @@ use crate::client::Client;
 use crate::commands::prelude::{Workbench, arg_bytes};
 use crate::commands::process::{Sigint, die_of_sigint};
 use crate::dump;
-use crate::error::CliError;
+use crate::error::{CliError, ExitCode};
 use crate::keys::key_range;
 use crate::paged::{DEFAULT_PAGE_BYTES, Pages};
 use crate::pb::etcdserverpb::compare::{CompareResult, CompareTarget, TargetUnion};
@@ -58,7 +60,7 @@ pub struct ExportArgs {
     #[arg(long)]
     pub after: Option<OsString>,
     /// [key [range_end]]
-    #[arg(value_name = "KEY")]
+    #[arg(value_name = "KEY", add = clap_complete::engine::ArgValueCompleter::new(crate::commands::completion::KEYS))]
     pub args: Vec<OsString>,
 }
 
@@ -84,7 +86,7 @@ pub struct ImportArgs {
     #[arg(long)]
     pub if_absent: bool,
     /// The dump to read; - for stdin
-    #[arg(value_name = "FILE")]
+    #[arg(value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub file: OsString,
 }
 
@@ -116,32 +118,60 @@ pub async fn export(args: ExportArgs, ctx: &mut Workbench<'_>) -> anyhow::Result
     let request = export_plan(&args)?;
     let mut sigint = Sigint::install()?;
     let (client, out) = ctx.client_and_out()?;
-    let mut state = Exported::default();
+    let started = std::time::Instant::now();
+    // A dump scrolling past on the terminal is its own progress; a spinner would garble it.
+    let bar = (!term::stdout_is_terminal())
+        .then(|| term::progress::bar(None, "{spinner} {pos} keys exported {per_sec}"))
+        .flatten();
+    let mut state = Exported {
+        bar,
+        ..Exported::default()
+    };
     let result = tokio::select! {
         result = write_dump(client, request, args.after.is_none(), out, &mut state) => result,
         _ = sigint.recv() => {
             let _ = out.flush();
+            if let Some(bar) = &state.bar {
+                bar.finish_and_clear();
+            }
             if let Some(hint) = state.resume_hint() {
                 crate::term::warn(format!("export: interrupted; {hint}"));
             }
             return Err(die_of_sigint(out));
         }
     };
+    if let Some(bar) = &state.bar {
+        bar.finish_and_clear();
+    }
     if let Err(e) = result {
         let _ = out.flush();
-        if let Some(hint) = state.resume_hint() {
+        // A closed pipe (`ectl export | head`) is the reader's choice, not a cut: no resume.
+        if !crate::error::is_broken_pipe(&e)
+            && let Some(hint) = state.resume_hint()
+        {
             crate::term::warn(format!("export: cut short; {hint}"));
         }
         return Err(e);
     }
+    if state.bar.is_some() {
+        out.flush()?;
+        crate::term::warn(format!(
+            "exported {} keys at revision {} in {:.2}s",
+            state.keys,
+            state.revision,
+            started.elapsed().as_secs_f64()
+        ));
+    }
     Ok(())
 }
 
-/// How far an export got.
+/// How far an export got, and its progress on a terminal.
 #[derive(Default)]
 struct Exported {
     revision: i64,
     last_key: Option<Vec<u8>>,
+    keys: u64,
+    bar: Option<term::progress::ProgressBar>,
 }
 
 impl Exported {
@@ -192,6 +222,10 @@ async fn write_dump(
         if let Some(kv) = page.kvs.last() {
             state.last_key = Some(kv.key.clone());
         }
+        state.keys += page.kvs.len() as u64;
+        if let Some(bar) = &state.bar {
+            bar.inc(page.kvs.len() as u64);
+        }
     }
     Ok(())
 }
@@ -229,8 +263,13 @@ pub async fn import(args: ImportArgs, ctx: &mut Workbench<'_>) -> anyhow::Result
     let (input, size): (Box<dyn Read>, Option<u64>) = if args.file == "-" {
         (Box::new(std::io::stdin()), None)
     } else {
+        // A file that cannot be read is an I/O error (exit 6); a dump it holds that is not
+        // one is invalid input (exit 3).
         let file = File::open(&args.file).map_err(|e| {
-            CliError::invalid_input(format!("cannot open {}: {e}", args.file.to_string_lossy()))
+            CliError::new(
+                ExitCode::Io,
+                crate::go::path_error("open", Path::new(&args.file), &e),
+            )
         })?;
         let size = file.metadata().ok().map(|m| m.len());
         (Box::new(file), size)
@@ -269,11 +308,16 @@ pub async fn import(args: ImportArgs, ctx: &mut Workbench<'_>) -> anyhow::Result
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    writeln!(
-        out,
-        "Imported {} keys, skipped {} present ones",
-        done.written, done.skipped
-    )?;
+    // Only --if-absent skips keys; without it "skipped 0" would suggest it might have.
+    if plan.if_absent {
+        writeln!(
+            out,
+            "Imported {} keys, skipped {} present ones",
+            done.written, done.skipped
+        )?;
+    } else {
+        writeln!(out, "Imported {} keys", done.written)?;
+    }
     Ok(())
 }
 

@@ -103,6 +103,10 @@ pub enum Source {
     Roles,
 }
 
+/// Key completion for a command's `[key [range_end]]` or `[prefix]` positionals: what a new
+/// command that reads keys adds to them (`#[arg(add = ArgValueCompleter::new(KEYS))]`).
+pub const KEYS: Positional = Positional(&[Source::Keys, Source::Keys]);
+
 /// Completes positional values by their position: `Positional(&[Source::Users, Source::Roles])`
 /// for `user grant-role <user> <role>`. Positions past the list get nothing.
 #[derive(Debug, Clone, Copy)]

@@ -50,7 +50,7 @@ pub struct DiffArgs {
     #[arg(long, hide = true)]
     pub page_keys: Option<i64>,
     /// [prefix]
-    #[arg(value_name = "PREFIX")]
+    #[arg(value_name = "PREFIX", add = clap_complete::engine::ArgValueCompleter::new(crate::commands::completion::KEYS))]
     pub prefix: Option<OsString>,
 }
 

@@ -45,7 +45,7 @@ pub struct DuArgs {
     #[arg(long, hide = true)]
     pub page_keys: Option<i64>,
     /// [prefix]
-    #[arg(value_name = "PREFIX")]
+    #[arg(value_name = "PREFIX", add = clap_complete::engine::ArgValueCompleter::new(crate::commands::completion::KEYS))]
     pub prefix: Option<OsString>,
 }
 
@@ -121,6 +121,7 @@ pub async fn run(args: DuArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
         revision: pages.revision(),
         rows,
         total,
+        human_sizes: term::stdout_is_terminal(),
     };
     ctx.report_printer(ResponseKind::Report).du(&report)?;
     Ok(())

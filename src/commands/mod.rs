@@ -151,11 +151,16 @@ pub(crate) const GROUPS: &[cli::Group] = &[
 /// Commands that read no global flag or variable and talk to no server, run before settings
 /// are resolved: etcdctl's `version` works with `-w bogus` and never asks for a password, and
 /// completion scripts must print whatever the environment holds.
-pub fn run_offline(command: &Command, out: &mut dyn std::io::Write) -> Option<anyhow::Result<()>> {
+/// `context add` reads the global flags given, but never a server.
+pub fn run_offline(
+    command: &Command,
+    global: &crate::cli::GlobalArgs,
+    out: &mut dyn std::io::Write,
+) -> Option<anyhow::Result<()>> {
     match command {
         Command::Version(Etcdctl(args)) => Some(version::run(args, out)),
         Command::Completion(Etcdctl(args)) => Some(completion::run(args, out)),
-        Command::Context(Etcdctl(args)) => Some(context::run(args, out)),
+        Command::Context(Etcdctl(args)) => Some(context::run(args, global, out)),
         Command::Migrate(Etcdctl(args)) => Some(migrate::run(args, out)),
         _ => None,
     }
@@ -190,10 +195,14 @@ pub async fn run(command: Command, ctx: &mut Workbench<'_>) -> anyhow::Result<()
         Command::Du(Etcdctl(args)) => du::run(args, ctx).await,
         Command::Diff(Etcdctl(args)) => diff::run(args, ctx).await,
         // `main` runs these before resolving settings; a library caller may come here with them.
-        Command::Version(_)
-        | Command::Completion(_)
-        | Command::Context(_)
-        | Command::Migrate(_) => run_offline(&command, ctx.out).unwrap_or(Ok(())),
+        Command::Version(Etcdctl(args)) => version::run(&args, ctx.out),
+        Command::Completion(Etcdctl(args)) => completion::run(&args, ctx.out),
+        Command::Migrate(Etcdctl(args)) => migrate::run(&args, ctx.out),
+        // `context add` saves the global flags as given, which settings no longer hold.
+        Command::Context(_) => Err(crate::error::CliError::error(
+            "context runs before the settings are resolved: see commands::run_offline",
+        )
+        .into()),
     }
 }
 

@@ -86,9 +86,14 @@ fn ungrouped_tree(env: &dyn Fn(&OsStr) -> Option<OsString>) -> clap::Command {
     cli::etcdctl_tree(all, ETCDCTL_COMMANDS, env, &[])
 }
 
-/// The whole tree as live completion reads it (at every Tab), with the process environment.
+/// The whole tree as live completion reads it (at every Tab), with the process environment;
+/// `--context` completes the names in the contexts file (added here: `cli` knows no command).
 pub fn completion_tree() -> clap::Command {
-    ungrouped_tree(&|name| std::env::var_os(name))
+    ungrouped_tree(&|name| std::env::var_os(name)).mut_arg("context", |arg| {
+        arg.add(clap_complete::engine::ArgValueCompleter::new(
+            super::context::ContextNames,
+        ))
+    })
 }
 
 /// A command holding every command of the registry, unbuilt (their arguments deferred).
@@ -207,6 +212,15 @@ pub fn parse_from(
         })
         .map(str::to_string)
         .collect();
+    // `--print-curl`'s variable by its former name (see `settings::RENAMED_VARS`); clap reads
+    // only the new one.
+    if !cli.global.explicit.iter().any(|id| id == "print_curl")
+        && let Some(on) = crate::settings::ectl_var("ECTL_PRINT_CURL", env)
+            .and_then(|v| cli::values::go_bool(&v.to_string_lossy()).ok())
+    {
+        cli.global.print_curl = on;
+        cli.global.explicit.push("print_curl".into());
+    }
     Ok(cli)
 }
 

@@ -68,7 +68,7 @@ pub struct WatchArgs {
     #[arg(long, value_name = "FORMAT", value_enum)]
     pub decode: Option<Decode>,
     /// [key or prefix] [range_end]
-    #[arg(value_name = "KEY")]
+    #[arg(value_name = "KEY", add = clap_complete::engine::ArgValueCompleter::new(crate::commands::completion::KEYS))]
     pub args: Vec<OsString>,
     /// [-- exec-command arg1 arg2 ...], run for each event
     #[arg(last = true, value_name = "EXEC")]
@@ -142,7 +142,16 @@ pub fn plan(args: &WatchArgs, separator_last: bool, env: &WatchEnv) -> Result<Pl
         return Err(CliError::bad_args(CONFLICTING_ENV));
     }
     let positional: Vec<Vec<u8>> = args.args.iter().map(|a| a.as_bytes().to_vec()).collect();
-    let create = create_request(&env.watch_args(&positional), args).map_err(CliError::bad_args)?;
+    let watch_args = env.watch_args(&positional);
+    if watch_args.is_empty() {
+        // etcdctl's words, and what it leaves unsaid.
+        return Err(CliError::bad_args(BAD_ARGS_NUM).with_hint(Some(
+            "name what to watch: `watch KEY`, `watch --prefix PREFIX` or `watch KEY RANGE_END` \
+             (or set ETCDCTL_WATCH_KEY)"
+                .into(),
+        )));
+    }
+    let create = create_request(&watch_args, args).map_err(CliError::bad_args)?;
     Ok(Plan {
         create,
         exec: args.exec.clone(),
@@ -161,6 +170,13 @@ fn create_request(watch_args: &[Vec<u8>], flags: &WatchArgs) -> Result<WatchCrea
             return Err("`range_end` and `--prefix` are mutually exclusive".into());
         }
         range_end = Some(watch_args[1].clone());
+    }
+    // etcd would cancel the watch as if the revision were compacted: say what is wrong instead.
+    if flags.rev < 0 {
+        return Err(format!(
+            "--rev {} is negative: give a revision from 1 on, or 0 to watch from now",
+            flags.rev
+        ));
     }
     let range = key_range(key.clone(), range_end, flags.prefix, false).map_err(|e| e.message)?;
     Ok(WatchCreateRequest {
@@ -518,6 +534,16 @@ mod tests {
         assert_eq!(message(&["--rev", "1"], &none), BAD_ARGS_NUM);
         assert_eq!(message(&["--", "echo"], &none), BAD_ARGS_NUM);
         assert_eq!(message(&["foo", "bar", "--"], &none), NO_COMMAND);
+        // A negative revision is refused before any request, with a hint for a missing key.
+        assert!(message(&["k", "--rev", "-5"], &none).starts_with("--rev -5 is negative"));
+        assert!(plan_of(&[], &none).unwrap_err().hint.is_some());
+        match interpret_line(b"watch k --rev -5", &none) {
+            Ok(LineRequest::Invalid(line)) => assert!(
+                String::from_utf8_lossy(&line).contains("--rev -5 is negative"),
+                "{line:?}"
+            ),
+            other => panic!("{other:?}"),
+        }
         assert_eq!(message(&["foo"], &env("foo", "")), CONFLICTING_ENV);
         assert_eq!(
             message(&["foo", "bar"], &env("foo", "bar")),

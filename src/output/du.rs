@@ -49,6 +49,9 @@ pub struct UsageReport {
     /// Largest first, already cut to `--top`.
     pub rows: Vec<(Vec<u8>, Usage)>,
     pub total: Usage,
+    /// Byte counts in the table as go-humanize's sizes (`1.2 MB`): for a person at a terminal;
+    /// a pipe and the other formats get exact numbers.
+    pub human_sizes: bool,
 }
 
 const COLUMNS: [&str; 8] = [
@@ -62,12 +65,19 @@ const COLUMNS: [&str; 8] = [
     "max version",
 ];
 
-fn cells(usage: &Usage) -> [String; 7] {
+fn cells(usage: &Usage, human_sizes: bool) -> [String; 7] {
+    let size = |bytes: u64| {
+        if human_sizes {
+            crate::go::humanize_bytes(bytes)
+        } else {
+            bytes.to_string()
+        }
+    };
     [
         usage.keys.to_string(),
-        usage.key_bytes.to_string(),
-        usage.value_bytes.to_string(),
-        usage.bytes().to_string(),
+        size(usage.key_bytes),
+        size(usage.value_bytes),
+        size(usage.bytes()),
         usage.leased.to_string(),
         format!("{:.1}", usage.avg_version()),
         usage.max_version.to_string(),
@@ -75,7 +85,11 @@ fn cells(usage: &Usage) -> [String; 7] {
 }
 
 pub fn table(report: &UsageReport, out: &mut dyn Write) -> io::Result<()> {
-    let row = |name: String, usage: &Usage| std::iter::once(name).chain(cells(usage)).collect();
+    let row = |name: String, usage: &Usage| {
+        std::iter::once(name)
+            .chain(cells(usage, report.human_sizes))
+            .collect()
+    };
     let mut rows: Vec<Vec<String>> = report
         .rows
         .iter()
@@ -85,14 +99,14 @@ pub fn table(report: &UsageReport, out: &mut dyn Write) -> io::Result<()> {
         format!("(total at revision {})", report.revision),
         &report.total,
     ));
-    super::table::ascii_table(out, &COLUMNS, &rows)
+    super::table::report_table(out, &COLUMNS, &rows, None, 1)
 }
 
 /// Tab-separated: keys, key bytes, value bytes, total, leased, avg and max version, then the
 /// prefix as raw bytes (last, so any bytes may follow); a final `(total)` line.
 pub fn simple(report: &UsageReport, out: &mut dyn Write) -> io::Result<()> {
     let line = |out: &mut dyn Write, name: &[u8], usage: &Usage| {
-        out.write_all(cells(usage).join("\t").as_bytes())?;
+        out.write_all(cells(usage, false).join("\t").as_bytes())?;
         out.write_all(b"\t")?;
         out.write_all(name)?;
         out.write_all(b"\n")
@@ -157,6 +171,7 @@ mod tests {
             revision: 9,
             rows: vec![(b"/a/".to_vec(), a)],
             total: a,
+            human_sizes: false,
         }
     }
 
@@ -175,5 +190,14 @@ mod tests {
         let text = written(|out| table(&report(), out));
         assert!(text.contains("(total at revision 9)"), "{text}");
         assert!(text.contains("VALUE BYTES"), "{text}");
+        // Prefixes read from the left; sizes for a person, exact numbers otherwise.
+        assert!(text.contains("| /a/ "), "{text}");
+        let mut big = report();
+        big.rows[0].1.value_bytes = 1_234_567;
+        big.human_sizes = true;
+        let text = written(|out| table(&big, out));
+        assert!(text.contains(" 1.2 MB |"), "{text}");
+        assert!(!text.contains("1234567"), "{text}");
+        assert!(written(|out| simple(&big, out)).contains("\t1234567\t"));
     }
 }

@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{CellAlignment, Table};
+use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table};
 
 use super::{Fallback, Format};
 
@@ -28,6 +28,9 @@ impl super::auth::AuthPrinter for TablePrinter<'_> {}
 impl super::watch::WatchPrinter for TablePrinter<'_> {}
 impl super::lease::LeasePrinter for TablePrinter<'_> {}
 
+/// The narrowest a wrapping column gets, however narrow the terminal.
+const MIN_WRAPPED_WIDTH: usize = 30;
+
 /// etcdctl's tables (olekukonko/tablewriter with right-aligned cells): `+`/`-`/`|` borders, an
 /// upper-case centred header, one space of padding, no lines between rows.
 pub(crate) fn ascii_table(
@@ -35,50 +38,73 @@ pub(crate) fn ascii_table(
     header: &[&str],
     rows: &[Vec<String>],
 ) -> io::Result<()> {
-    ascii_table_within(out, header, rows, None)
+    report_table(out, header, rows, None, 0)
 }
 
-/// [`ascii_table`], fitted into `width` columns when given (a terminal's): comfy-table then
-/// wraps cells at word boundaries instead of letting the terminal break every row.
-pub(crate) fn ascii_table_within(
+/// [`ascii_table`] for ectl's own reports: its first `left` columns left-aligned (names, such
+/// as du's prefixes, read badly right-aligned), and fitted to `width` columns when there is a
+/// width (a terminal's). Only the last column (the free text, such as an error) wraps, at
+/// word boundaries; the columns before it keep their width, since a figure cut in two is worse
+/// than a line the terminal folds.
+pub(crate) fn report_table(
     out: &mut dyn Write,
     header: &[&str],
     rows: &[Vec<String>],
     width: Option<u16>,
+    left: usize,
 ) -> io::Result<()> {
+    let chars = |s: &str| s.chars().count();
+    let column_width = |i: usize| {
+        rows.iter()
+            .filter_map(|r| r.get(i))
+            .map(|c| chars(c))
+            .fold(chars(header[i]), usize::max)
+    };
+    // The fixed columns, each with its padding and border, and the table's last border.
+    let fixed = (0..header.len().saturating_sub(1))
+        .map(|i| column_width(i) + 3)
+        .sum::<usize>()
+        + 1;
+    // On a terminal too narrow to leave the text a readable column, nothing wraps: the
+    // terminal folding whole lines reads better than a column one letter wide.
+    let width = width.filter(|w| usize::from(*w) >= fixed + MIN_WRAPPED_WIDTH + 3);
     let mut table = Table::new();
     if let Some(width) = width {
         table
-            .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+            .set_content_arrangement(ContentArrangement::Dynamic)
             .set_width(width);
     }
     table.load_preset("||--+-++|    ++++++");
+    let wraps = width.is_some();
+    let last = header.len().saturating_sub(1);
     // tablewriter centres with the odd space on the right, comfy-table on the left: pad here.
-    let chars = |s: &str| s.chars().count();
     let centred = header.iter().enumerate().map(|(i, h)| {
-        if width.is_some() {
-            // Wrapped columns are narrower than their longest cell: comfy-table centres.
-            return comfy_table::Cell::new(h.to_uppercase()).set_alignment(CellAlignment::Center);
-        }
-        let column = rows
-            .iter()
-            .filter_map(|r| r.get(i))
-            .map(|c| chars(c))
-            .fold(chars(h), usize::max);
-        let gap = column - chars(h);
-        comfy_table::Cell::new(format!(
+        // A wrapping column's width is not known here: its header is not padded.
+        let gap = if wraps && i == last {
+            0
+        } else {
+            column_width(i) - chars(h)
+        };
+        format!(
             "{}{}{}",
             " ".repeat(gap / 2),
             h.to_uppercase(),
             " ".repeat(gap - gap / 2)
-        ))
+        )
     });
-    table.set_header(centred);
+    table.set_header(centred.map(comfy_table::Cell::new));
     for row in rows {
         table.add_row(row.iter().map(comfy_table::Cell::new));
     }
-    for column in table.column_iter_mut() {
-        column.set_cell_alignment(CellAlignment::Right);
+    for (i, column) in table.column_iter_mut().enumerate() {
+        column.set_cell_alignment(if i < left {
+            CellAlignment::Left
+        } else {
+            CellAlignment::Right
+        });
+        if wraps && i < last {
+            column.set_constraint(ColumnConstraint::ContentWidth);
+        }
     }
     let mut text = table.to_string();
     text.push('\n');

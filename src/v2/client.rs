@@ -99,6 +99,9 @@ pub struct Config {
     pub endpoints: Vec<Url>,
     pub tls: TlsOptions,
     pub timeout: Duration,
+    /// etcdctl's transport dials for at most 30 s, or `--total-timeout` when that is shorter
+    /// (watches included).
+    pub dial_timeout: Duration,
     /// Basic-auth user and password.
     pub credentials: Option<(String, String)>,
 }
@@ -108,6 +111,7 @@ pub struct Client {
     endpoints: Vec<Url>,
     pinned: usize,
     timeout: Duration,
+    dial_timeout: Duration,
     authorization: Option<String>,
     tls: TlsOptions,
     tls_config: Option<Arc<rustls::ClientConfig>>,
@@ -130,6 +134,7 @@ impl Client {
             endpoints: config.endpoints,
             pinned: 0,
             timeout: config.timeout,
+            dial_timeout: config.dial_timeout,
             authorization,
             tls: config.tls,
             tls_config: None,
@@ -145,6 +150,7 @@ impl Client {
             endpoints: self.endpoints.clone(),
             pinned: 0,
             timeout: self.timeout,
+            dial_timeout: self.dial_timeout,
             authorization: None,
             tls: self.tls.clone(),
             tls_config: self.tls_config.clone(),
@@ -255,6 +261,11 @@ impl Client {
             (Some(h), Some(d)) => Some(h.min(d)),
             (h, d) => h.or(d),
         };
+        // A limit closer than the timer can resolve has already passed, as in Go: without this
+        // a `--timeout=1ns` request would finish inside tokio's first millisecond tick.
+        if limit.is_some_and(has_passed) {
+            return Err(timed_out(endpoint, deadline));
+        }
         let headers = async {
             let mut sender = self.connection(endpoint).await?;
             let http = self.build(endpoint, req)?;
@@ -270,13 +281,7 @@ impl Client {
                 Ok(r) => r?,
                 Err(_) => {
                     self.conn = None;
-                    if deadline.is_some_and(|d| Instant::now() >= d) {
-                        return Err(Error::Deadline);
-                    }
-                    return Err(Error::Endpoint {
-                        message: format!("client: endpoint {endpoint} exceeded header timeout"),
-                        connection: false,
-                    });
+                    return Err(timed_out(endpoint, deadline));
                 }
             },
             None => headers.await?,
@@ -366,7 +371,7 @@ impl Client {
             }
         }
         let authority = endpoint.authority();
-        let tcp = dial(&authority).await?;
+        let tcp = dial(&authority, self.dial_timeout).await?;
         let _ = tcp.set_nodelay(true);
         if endpoint.scheme == "https" {
             let config = self.tls_config()?;
@@ -401,8 +406,28 @@ where
         .map_err(|e| read_error(endpoint, &e))
 }
 
-/// Connects as Go's dialer does, with its error text (`dial tcp ADDR: connect: ...`).
-async fn dial(authority: &str) -> Result<TcpStream, Error> {
+/// The error for a request whose time ran out: `--total-timeout`'s when that one has passed,
+/// else the endpoint's header timeout.
+fn timed_out(endpoint: &Url, deadline: Option<Instant>) -> Error {
+    if deadline.is_some_and(has_passed) {
+        return Error::Deadline;
+    }
+    Error::Endpoint {
+        message: format!("client: endpoint {endpoint} exceeded header timeout"),
+        connection: false,
+    }
+}
+
+/// Whether `limit` is now, or so near that tokio's millisecond timer would only notice it after
+/// the work it bounds is done.
+fn has_passed(limit: Instant) -> bool {
+    limit.saturating_duration_since(Instant::now()) < Duration::from_millis(1)
+}
+
+/// Connects as Go's dialer does, within `limit`, with its error text (`dial tcp ADDR: connect:
+/// ...`, `dial tcp ADDR: i/o timeout`).
+async fn dial(authority: &str, limit: Duration) -> Result<TcpStream, Error> {
+    let deadline = Instant::now() + limit;
     let addrs: Vec<std::net::SocketAddr> = match tokio::net::lookup_host(authority).await {
         Ok(addrs) => addrs.collect(),
         Err(e) => {
@@ -415,7 +440,15 @@ async fn dial(authority: &str) -> Result<TcpStream, Error> {
     };
     let mut first_error = None;
     for addr in &addrs {
-        match TcpStream::connect(addr).await {
+        let timed_out = || Error::Endpoint {
+            message: format!("dial tcp {addr}: i/o timeout"),
+            connection: true,
+        };
+        if has_passed(deadline) {
+            return Err(timed_out());
+        }
+        let connected = tokio::time::timeout_at(deadline.into(), TcpStream::connect(addr)).await;
+        match connected.map_err(|_| timed_out())? {
             Ok(tcp) => return Ok(tcp),
             Err(e) => {
                 first_error.get_or_insert(Error::Endpoint {
@@ -522,6 +555,7 @@ mod tests {
             endpoints: vec![dead(1), dead(2)],
             tls: TlsOptions::default(),
             timeout: Duration::from_secs(2),
+            dial_timeout: Duration::from_secs(30),
             credentials: None,
         })
         .unwrap();

@@ -273,3 +273,80 @@ fn an_empty_word_with_only_flags_to_offer_gets_nothing_until_a_dash() {
     let (offered, _) = candidates(&[], &[&endpoints, "lease", "revoke", "-"]);
     assert!(offered.iter().any(|c| c == "--endpoints"), "{offered:?}");
 }
+
+/// The one live value is inserted (flags come only after a `-`), keys complete for every
+/// command that reads them, files where a command or flag takes one, and context names.
+fn fills_in_single_values_files_keys_and_contexts(kind: ShellKind) {
+    let etcd = seeded_for_a_prompt();
+    let ep = etcd.endpoint();
+    let lease = etcd
+        .ectl()
+        .args(["lease", "grant", "600"])
+        .run()
+        .granted_lease();
+    let list = etcd.ectl().args(["member", "list"]).run();
+    let member = list.stdout_str().split(',').next().unwrap().to_string();
+    let shell = shell_with_script(kind);
+    let config = shell.home().join(".config/ectl");
+    std::fs::create_dir_all(&config).expect("mkdir");
+    std::fs::write(
+        config.join("config.toml"),
+        "[contexts.production]\n[contexts.staging]\n",
+    )
+    .expect("write config");
+    std::fs::write(shell.home().join("backup.db"), "").expect("write a file");
+    let check = |typed: &str, shown: &str| {
+        assert_eq!(shell.complete(typed).trim_end(), shown, "{kind:?}: {typed}");
+    };
+    let at = format!("ectl --endpoints={ep}");
+    check(
+        &format!("{at} member remove "),
+        &format!("{at} member remove {member}"),
+    );
+    check(
+        &format!("{at} lease revoke "),
+        &format!("{at} lease revoke {lease}"),
+    );
+    check(
+        &format!("{at} lease timetolive --keys "),
+        &format!("{at} lease timetolive --keys {lease}"),
+    );
+    for command in ["watch", "du", "export", "diff"] {
+        check(
+            &format!("{at} {command} gr"),
+            &format!("{at} {command} greeting"),
+        );
+    }
+    check("ectl import ba", "ectl import backup.db");
+    check(
+        "ectl snapshot restore ba",
+        "ectl snapshot restore backup.db",
+    );
+    check("ectl snapshot status ba", "ectl snapshot status backup.db");
+    check("ectl --cert ba", "ectl --cert backup.db");
+    check("ectl get --key ba", "ectl get --key backup.db");
+    check("ectl context use pr", "ectl context use production");
+    check("ectl context delete st", "ectl context delete staging");
+    check("ectl --context st", "ectl --context staging");
+}
+
+#[test]
+fn bash_fills_in_single_values_files_keys_and_contexts() {
+    fills_in_single_values_files_keys_and_contexts(ShellKind::Bash);
+}
+
+#[test]
+fn zsh_fills_in_single_values_files_keys_and_contexts() {
+    fills_in_single_values_files_keys_and_contexts(ShellKind::Zsh);
+}
+
+#[test]
+fn flags_are_offered_beside_values_only_after_a_dash() {
+    let etcd = Etcd::single();
+    let endpoints = format!("--endpoints={}", etcd.endpoint());
+    let (offered, _) = candidates(&[], &[&endpoints, "member", "remove", ""]);
+    assert_eq!(offered.len(), 1, "{offered:?}");
+    assert!(!offered[0].starts_with('-'), "{offered:?}");
+    let (offered, _) = candidates(&[], &[&endpoints, "member", "remove", "-"]);
+    assert!(offered.iter().any(|c| c == "--endpoints"), "{offered:?}");
+}

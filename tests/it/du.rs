@@ -162,7 +162,7 @@ fn totals_match_etcdctls_view_of_the_keys() {
     out.assert_ok();
     let text = out.stdout_str();
     assert!(
-        text.contains(" /registry/ |") && text.contains(" /other/ |"),
+        text.contains("| /registry/ ") && text.contains("| /other/ "),
         "{text}"
     );
 }

@@ -1093,3 +1093,30 @@ fn timeouts_on_a_silent_endpoint() {
     }
     drop(silent);
 }
+
+#[test]
+fn timeouts_shorter_than_the_timer_have_already_passed() {
+    // A live member answers within tokio's first millisecond tick; Go's 1ns limits have passed
+    // before the request is sent, so etcdctl fails every one of these.
+    let pair = Pair::start(None);
+    pair.setup(&["set", "/foo", "bar"]);
+    let cases = [
+        case(&["--timeout=1ns", "get", "/foo"]),
+        case(&["--no-sync", "--timeout=1ns", "get", "/foo"]),
+        case(&["--total-timeout=1ns", "get", "/foo"]),
+        case(&["--no-sync", "--total-timeout=1ns", "get", "/foo"]),
+        case(&["--timeout=1ns", "set", "/foo", "baz"]),
+        case(&["--timeout=1ns", "member", "list"]),
+        case(&["--total-timeout=1ns", "member", "list"]),
+        // etcdctl dials for at most --total-timeout, watches included.
+        case(&["--no-sync", "--total-timeout=1ns", "watch", "/foo"]),
+        case(&["--total-timeout=1ns", "watch", "/foo"]),
+    ];
+    pair.run(&cases);
+    // The limits in force are a working request's, which still succeeds.
+    let out = v2(ectl(), &pair.ours)
+        .args(["--timeout=1s", "get", "/foo"])
+        .run();
+    out.assert_ok();
+    assert_eq!(out.stdout_str(), "bar\n");
+}

@@ -215,9 +215,10 @@ fn index_from_script() -> usize {
         .unwrap_or_default()
 }
 
-/// The candidates for the word at `index`. With nothing typed, flags alone are
-/// no suggestion (`lease revoke <TAB>` with no live lease): the shell would insert their
-/// common prefix `--`, so nothing is offered; typing `-` still lists them.
+/// The candidates for the word at `index`. With nothing typed, flags are no suggestion: beside
+/// the one live value (`member remove <TAB>`) they would keep the shell from inserting it, and
+/// alone (`lease revoke <TAB>` with no live lease) the shell would insert their common prefix
+/// `--`. So they are offered once a `-` is typed.
 fn offered(
     cmd: &mut clap::Command,
     mut args: Vec<OsString>,
@@ -229,8 +230,8 @@ fn offered(
     }
     let nothing_typed = args[index].is_empty();
     let mut found = engine::complete(cmd, args, index, current_dir)?;
-    if nothing_typed && found.iter().all(is_flag) {
-        found.clear();
+    if nothing_typed {
+        found.retain(|c| !is_flag(c));
     }
     Ok(found)
 }

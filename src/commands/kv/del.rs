@@ -39,7 +39,7 @@ pub struct DelArgs {
     /// delete nothing
     #[arg(long)]
     pub dry_run: bool,
-    /// ectl only: ask on the terminal before deleting more than one key (default: ETCDCTL_CONFIRM)
+    /// ectl only: ask on the terminal before deleting more than one key (default: ECTL_CONFIRM)
     #[arg(long)]
     pub confirm: Option<bool>,
     /// ectl only: write the deleted keys to FILE, which `ectl import FILE` puts back
@@ -95,9 +95,7 @@ pub async fn run(args: DelArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
         .as_deref()
         .map(|path| safe_del::UndoFile::create(path, args.overwrite_undo))
         .transpose()?;
-    if let Some(asked_by) =
-        safe_del::confirm_wanted(args.confirm, std::env::var_os("ETCDCTL_CONFIRM"))
-    {
+    if let Some(asked_by) = safe_del::confirm_wanted(args.confirm, &|name| std::env::var_os(name)) {
         safe_del::confirm(ctx.client()?, &request, asked_by).await?;
     }
     let request = DeleteRangeRequest {

@@ -7,6 +7,8 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use std::ffi::{OsStr, OsString};
+
 use crate::client::Client;
 use crate::dump;
 use crate::error::CliError;
@@ -14,6 +16,7 @@ use crate::go::quote as go_quote;
 use crate::output::Preview;
 use crate::pb::etcdserverpb::range_request::{SortOrder, SortTarget};
 use crate::pb::etcdserverpb::{DeleteRangeRequest, DeleteRangeResponse, RangeRequest};
+use crate::settings;
 use crate::storage::PartFile;
 use crate::term;
 
@@ -58,17 +61,27 @@ pub async fn preview(client: &Client, request: &DeleteRangeRequest) -> anyhow::R
 }
 
 /// What asked for confirmation, named in the refusal: `--confirm[=bool]` when given, else
-/// `ETCDCTL_CONFIRM` when it is a Go boolean. Any other value of the variable is ignored, as
-/// etcdctl ignores variables it cannot parse (it does not know this one at all), so a stray
-/// value never breaks a delete. `None`: nothing asked.
-pub fn confirm_wanted(flag: Option<bool>, env: Option<std::ffi::OsString>) -> Option<&'static str> {
+/// `ECTL_CONFIRM` (or its former name `ETCDCTL_CONFIRM`) when it is a Go boolean. Any other
+/// value of the variable is ignored, as etcdctl ignores variables it cannot parse (it does not
+/// know this one at all), so a stray value never breaks a delete. `None`: nothing asked.
+pub fn confirm_wanted(
+    flag: Option<bool>,
+    env: &dyn Fn(&OsStr) -> Option<OsString>,
+) -> Option<&'static str> {
     match flag {
         Some(wanted) => wanted.then_some("--confirm"),
-        None => env
-            .and_then(|v| v.into_string().ok())
-            .and_then(|v| crate::cli::values::go_bool(&v).ok())
-            .filter(|wanted| *wanted)
-            .map(|_| "ETCDCTL_CONFIRM"),
+        None => {
+            let value = settings::ectl_var("ECTL_CONFIRM", env)?
+                .into_string()
+                .ok()?;
+            let wanted = crate::cli::values::go_bool(&value).ok()?;
+            let new_name = env(OsStr::new("ECTL_CONFIRM")).is_some_and(|v| !v.is_empty());
+            wanted.then_some(if new_name {
+                "ECTL_CONFIRM"
+            } else {
+                "ETCDCTL_CONFIRM"
+            })
+        }
     }
 }
 
@@ -242,14 +255,24 @@ mod tests {
 
     #[test]
     fn the_flag_beats_the_variable_and_bad_values_are_ignored() {
-        let env = |v: &str| Some(std::ffi::OsString::from(v));
-        assert_eq!(confirm_wanted(None, None), None);
-        assert_eq!(confirm_wanted(None, env("1")), Some("ETCDCTL_CONFIRM"));
-        assert_eq!(confirm_wanted(Some(true), None), Some("--confirm"));
-        assert_eq!(confirm_wanted(Some(true), env("0")), Some("--confirm"));
-        assert_eq!(confirm_wanted(Some(false), env("1")), None);
-        assert_eq!(confirm_wanted(None, env("0")), None);
-        assert_eq!(confirm_wanted(None, env("yes")), None);
-        assert_eq!(confirm_wanted(None, env("")), None);
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &OsStr| {
+                vars.iter()
+                    .find(|(n, _)| OsStr::new(n) == name)
+                    .map(|(_, v)| OsString::from(v))
+            }
+        };
+        assert_eq!(confirm_wanted(None, &env(&[])), None);
+        let old = env(&[("ETCDCTL_CONFIRM", "1")]);
+        assert_eq!(confirm_wanted(None, &old), Some("ETCDCTL_CONFIRM"));
+        let new = env(&[("ECTL_CONFIRM", "1")]);
+        assert_eq!(confirm_wanted(None, &new), Some("ECTL_CONFIRM"));
+        assert_eq!(confirm_wanted(Some(true), &env(&[])), Some("--confirm"));
+        let off = env(&[("ECTL_CONFIRM", "0")]);
+        assert_eq!(confirm_wanted(Some(true), &off), Some("--confirm"));
+        assert_eq!(confirm_wanted(Some(false), &new), None);
+        assert_eq!(confirm_wanted(None, &off), None);
+        assert_eq!(confirm_wanted(None, &env(&[("ECTL_CONFIRM", "yes")])), None);
+        assert_eq!(confirm_wanted(None, &env(&[("ECTL_CONFIRM", "")])), None);
     }
 }

@@ -212,8 +212,19 @@ pub async fn run(args: SnapshotArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<
                 token: a.initial_cluster_token,
                 skip_hash_check: a.skip_hash_check,
             };
+            let started = std::time::Instant::now();
             // Any failure is etcdctl's plain error (exit 1).
-            restore::restore(&plan).map_err(|e| CliError::error(format!("{e:#}")))?;
+            let (member, cluster) =
+                restore::restore(&plan).map_err(|e| CliError::error(format!("{e:#}")))?;
+            if progress::shown() {
+                // On the terminal only, as save's: where the member is, and who it is.
+                crate::term::warn(format!(
+                    "restored {} to {} as member {member:x} of cluster {cluster:x} in {:.2}s",
+                    path.display(),
+                    plan.data_dir.display(),
+                    started.elapsed().as_secs_f64()
+                ));
+            }
             Ok(())
         }
     }

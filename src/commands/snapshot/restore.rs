@@ -316,7 +316,9 @@ fn set_consistent_index(db: &Path, index: u64) -> anyhow::Result<bool> {
     Ok(true)
 }
 
-pub fn restore(plan: &Plan) -> anyhow::Result<()> {
+/// Writes the member's data directory; returns the member's id and the cluster's, for the
+/// summary a person reads.
+pub fn restore(plan: &Plan) -> anyhow::Result<(u64, u64)> {
     let members = members(plan)?;
     if plan.data_dir.exists() {
         return Err(CliError::error(format!(
@@ -405,7 +407,7 @@ pub fn restore(plan: &Plan) -> anyhow::Result<()> {
         &snap_dir.join(snap::file_name(term, commit)),
         &snap::encode(&snapshot),
     )?;
-    Ok(())
+    Ok((own.id, cid))
 }
 
 #[cfg(test)]

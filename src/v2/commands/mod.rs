@@ -8,7 +8,7 @@ mod keys;
 mod member;
 
 use std::io::Write;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::api;
 use super::cli::{Cmd, Global, Run};
@@ -19,6 +19,9 @@ use super::url::Url;
 use crate::settings::{check_tls_files, split_user, tls_files};
 use crate::term::prompt::ask_password;
 use crate::term::warn;
+
+/// etcdctl v2's `defaultDialTimeout`.
+const DIAL_TIMEOUT: Duration = Duration::from_secs(30);
 
 type Result<T> = std::result::Result<T, anyhow::Error>;
 
@@ -142,6 +145,10 @@ fn new_client(ctx: &mut Workbench<'_>) -> Result<Client> {
         endpoints,
         tls,
         timeout: g.timeout,
+        dial_timeout: match g.total_timeout {
+            t if !t.is_zero() && t < DIAL_TIMEOUT => t,
+            _ => DIAL_TIMEOUT,
+        },
         credentials,
     })
     .map_err(|e| exit(EXIT_BAD_ARGS, e.to_string()))?;

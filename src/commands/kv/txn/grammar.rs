@@ -21,9 +21,10 @@ use crate::pb::etcdserverpb::compare::{CompareResult, CompareTarget, TargetUnion
 pub fn parse_compare(line: &[u8]) -> Result<Compare, CliError> {
     let text = String::from_utf8_lossy(line);
     let Some(paren) = line.iter().position(|&b| b == b'(') else {
-        return Err(CliError::invalid_input(format!(
-            "malformed comparison: {text}"
-        )));
+        return Err(
+            CliError::invalid_input(format!("malformed comparison: {text}"))
+                .with_hint(Some(compare_hint(&text))),
+        );
     };
     let target = &line[..paren];
     let (key, op, value) = match scan_compare(&line[paren + 1..]) {
@@ -38,7 +39,8 @@ pub fn parse_compare(line: &[u8]) -> Result<Compare, CliError> {
                 String::from_utf8_lossy(target),
                 go::quote(partial.key.as_deref().unwrap_or_default()),
                 partial.op.unwrap_or_default(),
-            )));
+            ))
+            .with_hint(Some(compare_hint(&text))));
         }
     };
 
@@ -84,6 +86,43 @@ pub fn parse_compare(line: &[u8]) -> Result<Compare, CliError> {
     })
 }
 
+/// What etcdctl's "malformed comparison" leaves unsaid: the form a comparison takes, and the
+/// line rewritten in it when its parts can be told apart (`value(k1) == v1` becomes
+/// `value("k1") = "v1"`).
+fn compare_hint(text: &str) -> String {
+    const FORM: &str = "a comparison is TARGET(\"KEY\") OP \"VALUE\": key and value in double \
+                        quotes, TARGET one of value, version, create, mod, lease, and OP one of \
+                        =, !=, <, >";
+    let meant = (|| {
+        let (target, rest) = text.split_once('(')?;
+        let (key, rest) = rest.split_once(')')?;
+        let mut words = rest.split_whitespace();
+        let op = match words.next()? {
+            "==" => "=",
+            "<>" => "!=",
+            op => op,
+        };
+        let value = words.collect::<Vec<_>>().join(" ");
+        let unquote = |s: &str| {
+            let s = s.trim();
+            s.strip_prefix('"')
+                .and_then(|s| s.strip_suffix('"'))
+                .unwrap_or(s)
+                .to_string()
+        };
+        Some(format!(
+            "{}({}) {op} {}",
+            target.trim(),
+            go::quote(unquote(key).as_bytes()),
+            go::quote(unquote(&value).as_bytes())
+        ))
+    })();
+    match meant {
+        Some(meant) => format!("write it as {meant}; {FORM}"),
+        None => FORM.to_string(),
+    }
+}
+
 /// What `Sscanf("%q) %s %q")` assigned before it stopped; all three are set only on success.
 #[derive(Debug, Default)]
 struct Scanned {
@@ -115,6 +154,25 @@ mod tests {
 
     fn cmp(line: &str) -> Compare {
         parse_compare(line.as_bytes()).unwrap_or_else(|e| panic!("{line}: {}", e.message))
+    }
+
+    #[test]
+    fn malformed_comparisons_get_the_line_rewritten_as_a_hint() {
+        let e = parse_compare(b"value(k1) == v1").unwrap_err();
+        assert_eq!(
+            e.message,
+            "malformed comparison: value(k1) == v1; got value(\"\")  \"\""
+        );
+        let hint = e.hint.expect("a hint");
+        assert!(
+            hint.starts_with("write it as value(\"k1\") = \"v1\"; a comparison is"),
+            "{hint}"
+        );
+        let hint = parse_compare(b"bad").unwrap_err().hint.expect("a hint");
+        assert!(
+            hint.starts_with("a comparison is TARGET(\"KEY\")"),
+            "{hint}"
+        );
     }
 
     fn cmp_err(line: &[u8]) -> String {
