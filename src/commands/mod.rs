@@ -38,6 +38,8 @@ pub mod offline_defrag;
 pub mod prelude;
 pub mod process;
 pub mod snapshot;
+pub mod status;
+pub mod survey;
 pub mod tree;
 pub mod version;
 pub mod watch;
@@ -86,6 +88,7 @@ pub enum Command {
     Du(Etcdctl<du::DuArgs>),
     Diff(Etcdctl<diff::DiffArgs>),
     Context(Etcdctl<context::ContextArgs>),
+    Status(Etcdctl<status::StatusArgs>),
 }
 
 impl Command {
@@ -130,7 +133,9 @@ pub(crate) const GROUPS: &[cli::Group] = &[
     // ectl's own commands (etcdctl has none of these).
     (
         "Beyond etcdctl",
-        &["doctor", "du", "diff", "context", "export", "import"],
+        &[
+            "doctor", "du", "diff", "context", "export", "import", "status",
+        ],
     ),
     (
         "Utility commands",
@@ -177,6 +182,7 @@ pub async fn run(command: Command, ctx: &mut Workbench<'_>) -> anyhow::Result<()
         Command::Doctor(Etcdctl(args)) => doctor::run(args, ctx).await,
         Command::Du(Etcdctl(args)) => du::run(args, ctx).await,
         Command::Diff(Etcdctl(args)) => diff::run(args, ctx).await,
+        Command::Status(Etcdctl(args)) => status::run(args, ctx).await,
         // `main` runs these before resolving settings; a library caller may come here with them.
         Command::Version(_) | Command::Completion(_) | Command::Context(_) => {
             run_offline(&command, ctx.out).unwrap_or(Ok(()))

@@ -22,6 +22,7 @@ mod range_stream;
 mod report;
 mod simple;
 mod snapshot;
+pub mod status;
 mod table;
 mod watch;
 
@@ -35,6 +36,7 @@ pub use lease::{LeasePrinter, lease_hex};
 pub use range_stream::RangeStream;
 pub use report::ReportPrinter;
 pub use snapshot::SnapshotPrinter;
+pub use status::{ClusterView, MemberState};
 pub use watch::{WatchPrinter, event_type_name};
 
 use crate::error::CliError;
@@ -318,6 +320,7 @@ mod tests {
             (Downgrade, |p| p.downgrade("enable", &Default::default())),
             (Report, |p| p.doctor(&Default::default())),
             (Report, |p| p.du(&Default::default())),
+            (Report, |p| p.status(&Default::default())),
             (Diff, |p| p.diff(&[])),
         ]
     }

@@ -14,8 +14,9 @@ use super::fields::FieldsPrinter;
 use super::json::JsonPrinter;
 use super::protobuf::ProtobufPrinter;
 use super::simple::SimplePrinter;
+use super::status::ClusterView;
 use super::table::TablePrinter;
-use super::{Fallback, Format, ResponseKind, diff, doctor, du};
+use super::{Fallback, Format, ResponseKind, diff, doctor, du, status};
 
 pub trait ReportPrinter: Fallback {
     fn doctor(&mut self, _report: &Report) -> io::Result<()> {
@@ -26,6 +27,9 @@ pub trait ReportPrinter: Fallback {
     }
     fn diff(&mut self, _comparisons: &[Comparison]) -> io::Result<()> {
         self.fallback(ResponseKind::Diff, None)
+    }
+    fn status(&mut self, _view: &ClusterView) -> io::Result<()> {
+        self.fallback(ResponseKind::Report, None)
     }
 }
 
@@ -41,6 +45,9 @@ impl Format {
 }
 
 impl ReportPrinter for SimplePrinter<'_> {
+    fn status(&mut self, view: &ClusterView) -> io::Result<()> {
+        status::simple(view, self.out)
+    }
     fn doctor(&mut self, report: &Report) -> io::Result<()> {
         doctor::simple(report, self.out)
     }
@@ -53,6 +60,9 @@ impl ReportPrinter for SimplePrinter<'_> {
 }
 
 impl ReportPrinter for TablePrinter<'_> {
+    fn status(&mut self, view: &ClusterView) -> io::Result<()> {
+        status::table(view, self.out)
+    }
     fn doctor(&mut self, report: &Report) -> io::Result<()> {
         doctor::table(report, self.out)
     }
@@ -62,6 +72,9 @@ impl ReportPrinter for TablePrinter<'_> {
 }
 
 impl ReportPrinter for JsonPrinter<'_> {
+    fn status(&mut self, view: &ClusterView) -> io::Result<()> {
+        status::json(view, self.out)
+    }
     fn doctor(&mut self, report: &Report) -> io::Result<()> {
         doctor::json(report, self.out)
     }

@@ -35,6 +35,7 @@ mod paged_get;
 mod requests;
 mod safe_del;
 mod snapshot;
+mod status;
 mod terminal;
 mod tls;
 mod txn;
