@@ -31,6 +31,7 @@ pub mod kv;
 pub mod lease;
 pub mod line;
 pub mod lock;
+pub mod maintain;
 pub mod member;
 pub mod mirror;
 pub mod move_leader;
@@ -89,6 +90,7 @@ pub enum Command {
     Diff(Etcdctl<diff::DiffArgs>),
     Context(Etcdctl<context::ContextArgs>),
     Status(Etcdctl<status::StatusArgs>),
+    Maintain(Etcdctl<maintain::MaintainArgs>),
 }
 
 impl Command {
@@ -134,7 +136,7 @@ pub(crate) const GROUPS: &[cli::Group] = &[
     (
         "Beyond etcdctl",
         &[
-            "doctor", "du", "diff", "context", "export", "import", "status",
+            "doctor", "du", "diff", "context", "export", "import", "status", "maintain",
         ],
     ),
     (
@@ -183,6 +185,7 @@ pub async fn run(command: Command, ctx: &mut Workbench<'_>) -> anyhow::Result<()
         Command::Du(Etcdctl(args)) => du::run(args, ctx).await,
         Command::Diff(Etcdctl(args)) => diff::run(args, ctx).await,
         Command::Status(Etcdctl(args)) => status::run(args, ctx).await,
+        Command::Maintain(Etcdctl(args)) => maintain::run(args, ctx).await,
         // `main` runs these before resolving settings; a library caller may come here with them.
         Command::Version(_) | Command::Completion(_) | Command::Context(_) => {
             run_offline(&command, ctx.out).unwrap_or(Ok(()))

@@ -17,6 +17,7 @@ pub mod du;
 mod fields;
 mod json;
 mod lease;
+pub mod maintain;
 mod protobuf;
 mod range_stream;
 mod report;
@@ -321,6 +322,13 @@ mod tests {
             (Report, |p| p.doctor(&Default::default())),
             (Report, |p| p.du(&Default::default())),
             (Report, |p| p.status(&Default::default())),
+            (Report, |p| p.maintain(&Default::default())),
+            (Report, |p| {
+                p.maintain_step(&maintain::MaintainEvent::Compact {
+                    revision: 1,
+                    done: false,
+                })
+            }),
             (Diff, |p| p.diff(&[])),
         ]
     }

@@ -12,11 +12,12 @@ use super::doctor::Report;
 use super::du::UsageReport;
 use super::fields::FieldsPrinter;
 use super::json::JsonPrinter;
+use super::maintain::{MaintainEvent, MaintainReport};
 use super::protobuf::ProtobufPrinter;
 use super::simple::SimplePrinter;
 use super::status::ClusterView;
 use super::table::TablePrinter;
-use super::{Fallback, Format, ResponseKind, diff, doctor, du, status};
+use super::{Fallback, Format, ResponseKind, diff, doctor, du, maintain, status};
 
 pub trait ReportPrinter: Fallback {
     fn doctor(&mut self, _report: &Report) -> io::Result<()> {
@@ -29,6 +30,14 @@ pub trait ReportPrinter: Fallback {
         self.fallback(ResponseKind::Diff, None)
     }
     fn status(&mut self, _view: &ClusterView) -> io::Result<()> {
+        self.fallback(ResponseKind::Report, None)
+    }
+    /// One step of `maintain`, as it happens.
+    fn maintain_step(&mut self, _event: &MaintainEvent) -> io::Result<()> {
+        self.fallback(ResponseKind::Report, None)
+    }
+    /// `maintain`'s whole report, at the end.
+    fn maintain(&mut self, _report: &MaintainReport) -> io::Result<()> {
         self.fallback(ResponseKind::Report, None)
     }
 }
@@ -45,6 +54,12 @@ impl Format {
 }
 
 impl ReportPrinter for SimplePrinter<'_> {
+    fn maintain_step(&mut self, event: &MaintainEvent) -> io::Result<()> {
+        maintain::event_line(event, self.out)
+    }
+    fn maintain(&mut self, report: &MaintainReport) -> io::Result<()> {
+        maintain::table(report, self.out)
+    }
     fn status(&mut self, view: &ClusterView) -> io::Result<()> {
         status::simple(view, self.out)
     }
@@ -60,6 +75,12 @@ impl ReportPrinter for SimplePrinter<'_> {
 }
 
 impl ReportPrinter for TablePrinter<'_> {
+    fn maintain_step(&mut self, event: &MaintainEvent) -> io::Result<()> {
+        maintain::event_line(event, self.out)
+    }
+    fn maintain(&mut self, report: &MaintainReport) -> io::Result<()> {
+        maintain::table(report, self.out)
+    }
     fn status(&mut self, view: &ClusterView) -> io::Result<()> {
         status::table(view, self.out)
     }
@@ -72,6 +93,13 @@ impl ReportPrinter for TablePrinter<'_> {
 }
 
 impl ReportPrinter for JsonPrinter<'_> {
+    /// The steps are in the one object printed at the end.
+    fn maintain_step(&mut self, _event: &MaintainEvent) -> io::Result<()> {
+        Ok(())
+    }
+    fn maintain(&mut self, report: &MaintainReport) -> io::Result<()> {
+        maintain::json(report, self.out)
+    }
     fn status(&mut self, view: &ClusterView) -> io::Result<()> {
         status::json(view, self.out)
     }

@@ -29,6 +29,7 @@ mod k8s;
 mod kv;
 mod lease;
 mod lock_elect;
+mod maintain;
 mod mirror;
 mod offline_defrag;
 mod paged_get;
