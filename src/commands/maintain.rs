@@ -82,6 +82,29 @@ struct Step {
     move_to: Option<usize>,
 }
 
+/// Why `m` must not be maintained, if it must not. A NOSPACE alarm is no reason: compaction
+/// and defragmentation are its cure (reads, compaction and defrag still work under it).
+fn unfit(m: &MemberState) -> Option<String> {
+    let nospace = AlarmType::Nospace as i32;
+    let status = match &m.status {
+        _ if !m.health.health => return Some(m.health.error.clone()),
+        Err(e) => return Some(e.clone()),
+        Ok(status) => status,
+    };
+    let errors: Vec<&String> = status
+        .errors
+        .iter()
+        .filter(|e| !e.contains("NOSPACE"))
+        .collect();
+    if let Some(error) = errors.first() {
+        return Some(error.to_string());
+    }
+    m.alarms
+        .iter()
+        .any(|a| *a != nospace)
+        .then(|| format!("alarm {}", m.alarm_names()))
+}
+
 /// The order of the work, from a healthy survey (pure).
 fn order(view: &ClusterView, move_leader: bool) -> Vec<Step> {
     let leader = view.members.iter().position(MemberState::is_leader);
@@ -346,8 +369,7 @@ pub async fn run(args: MaintainArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<
     let unhealthy: Vec<String> = view
         .members
         .iter()
-        .filter(|m| !m.healthy())
-        .map(|m| format!("{}: {}", label(m), m.error()))
+        .filter_map(|m| unfit(m).map(|why| format!("{}: {why}", label(m))))
         .collect();
     if !unhealthy.is_empty() {
         return Err(CliError::error(format!(
@@ -541,6 +563,22 @@ mod tests {
         assert!(compact_revision(&args(&["--compact-keep", "0"]), &v).is_err());
         assert!(try_parse_args::<MaintainArgs>(&["--compact-keep=1", "--compact-rev=1"]).is_err());
         assert!(try_parse_args::<MaintainArgs>(&["--only-if-fragmented=1.5"]).is_err());
+    }
+
+    #[test]
+    fn a_nospace_alarm_does_not_stop_maintenance_but_other_trouble_does() {
+        let mut m = member(1, 1, false, 5);
+        assert_eq!(unfit(&m), None);
+        m.alarms = vec![AlarmType::Nospace as i32];
+        if let Ok(status) = &mut m.status {
+            status.errors = vec!["memberID:1 alarm:NOSPACE ".into()];
+        }
+        assert_eq!(unfit(&m), None);
+        m.alarms.push(AlarmType::Corrupt as i32);
+        assert_eq!(unfit(&m).as_deref(), Some("alarm NOSPACE CORRUPT"));
+        m.health.health = false;
+        m.health.error = "down".into();
+        assert_eq!(unfit(&m).as_deref(), Some("down"));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
-use crate::support::{Cluster, ectl};
+use crate::support::{Cluster, Options, ectl};
 
 /// `rounds` writes of the same `keys` keys of 1 KiB, through `ectl import`.
 fn churn(cluster: &Cluster, keys: usize, rounds: usize) {
@@ -329,4 +329,38 @@ fn a_failing_member_stops_it_with_the_step_named() {
         "{}",
         out.stderr_str()
     );
+}
+
+#[test]
+fn a_cluster_out_of_space_is_compacted_defragmented_and_its_alarms_disarmed() {
+    let cluster = Cluster::start(
+        3,
+        Options {
+            extra_args: vec!["--quota-backend-bytes=300000".into()],
+            ..Options::default()
+        },
+    );
+    // Overwrite one key until the history fills the quota.
+    let value = "v".repeat(50_000);
+    let full = (0..100).any(|_| {
+        let out = cluster.ectl().args(["put", "k"]).stdin(value.clone()).run();
+        out.code != 0 && out.stderr_str().contains("database space exceeded")
+    });
+    assert!(full, "the quota was never reached");
+    let alarms = cluster.ectl().args(["alarm", "list"]).run().stdout_str();
+    assert!(alarms.contains("alarm:NOSPACE"), "{alarms}");
+
+    let out = cluster
+        .ectl()
+        .args(["--command-timeout=60s", "maintain", "--compact-keep", "1"])
+        .run();
+    out.assert_ok();
+    let text = out.stdout_str();
+    assert!(text.starts_with("compacted at revision "), "{text}");
+    assert!(text.contains("disarmed NOSPACE alarm of "), "{text}");
+    assert_eq!(
+        cluster.ectl().args(["alarm", "list"]).run().stdout_str(),
+        ""
+    );
+    cluster.ectl().args(["put", "k", "small"]).run().assert_ok();
 }
