@@ -27,7 +27,8 @@ use crate::term::progress;
 ///    one is unhealthy.
 /// 2. Compacts, if asked: --compact-keep N keeps the last N revisions, --compact-rev R
 ///    compacts at R.
-/// 3. Defragments the followers (and learners) one at a time.
+/// 3. Defragments the followers one at a time (etcd refuses to defragment a learner online:
+///    learners are skipped, with that reason).
 /// 4. Moves leadership to a healthy follower (not with --no-move-leader).
 /// 5. Defragments the former leader.
 /// 6. Disarms NOSPACE alarms once space is free.
@@ -162,6 +163,10 @@ fn compact_revision(args: &MaintainArgs, view: &ClusterView) -> Result<Option<i6
     Ok((rev > 0).then_some(rev))
 }
 
+/// etcd serves a learner Status and serializable reads only: it refuses Defragment.
+const LEARNER: &str = "etcd does not defragment a learner online (promote it, or defragment its \
+data dir offline with `ectl defrag --data-dir`)";
+
 /// `None` when the member should be defragmented, else why it is skipped.
 fn skip_reason(size: DbSize, only_if_fragmented: Option<f64>) -> Option<String> {
     let ratio = only_if_fragmented?;
@@ -266,7 +271,12 @@ impl Run<'_, '_> {
         };
         let mut done = row(m, step.role, Outcome::Defragmented);
         done.before = Some(before);
-        if let Some(why) = skip_reason(before, args.only_if_fragmented) {
+        let skip = if m.is_learner {
+            Some(LEARNER.to_string())
+        } else {
+            skip_reason(before, args.only_if_fragmented)
+        };
+        if let Some(why) = skip {
             done.outcome = Outcome::Skipped(why);
             self.member_done(done)?;
             return Ok(Ok(()));
@@ -352,7 +362,12 @@ fn plan(view: &ClusterView, steps: &[Step], args: &MaintainArgs, report: &mut Ma
             });
         }
         let before = m.status.as_ref().ok().map(db_size);
-        let outcome = match before.and_then(|b| skip_reason(b, args.only_if_fragmented)) {
+        let skip = if m.is_learner {
+            Some(LEARNER.to_string())
+        } else {
+            before.and_then(|b| skip_reason(b, args.only_if_fragmented))
+        };
+        let outcome = match skip {
             Some(why) => Outcome::Skipped(why),
             None => Outcome::Planned,
         };

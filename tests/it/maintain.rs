@@ -209,7 +209,18 @@ fn maintain_shrinks_every_member_moves_leadership_first_and_loses_no_write() {
 
 #[test]
 fn a_dry_run_prints_the_plan_and_changes_nothing() {
-    let cluster = Cluster::new();
+    let mut cluster = Cluster::new();
+    let learner = cluster.add_learner();
+    let learner_name = cluster[learner].name().to_string();
+    // The health gate counts the learner too: wait until it has caught up.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while cluster.ectl().args(["status"]).run().code != 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the learner never caught up"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
     churn(&cluster, 200, 3);
     let rev = revision(&cluster);
     let leader = cluster[cluster.leader()].name().to_string();
@@ -229,6 +240,12 @@ fn a_dry_run_prints_the_plan_and_changes_nothing() {
         "{text}"
     );
     assert_eq!(text.matches(": would defragment\n").count(), 3, "{text}");
+    // etcd refuses to defragment a learner online: it is skipped, saying so.
+    assert!(
+        text.contains(&format!("{learner_name} (learner): db "))
+            && text.contains(": skipped: etcd does not defragment a learner online"),
+        "{text}"
+    );
     // The JSON plan says the same.
     let json = cluster
         .ectl()
@@ -239,9 +256,9 @@ fn a_dry_run_prints_the_plan_and_changes_nothing() {
     assert_eq!(v["dry_run"], true);
     assert_eq!(v["events"][0]["step"], "compact");
     assert_eq!(v["events"][0]["done"], false);
-    assert_eq!(v["members"].as_array().unwrap().len(), 3);
-    assert_eq!(v["members"][2]["role"], "leader");
-    assert_eq!(v["members"][2]["result"], "planned");
+    assert_eq!(v["members"].as_array().unwrap().len(), 4);
+    assert_eq!(v["members"][3]["role"], "leader");
+    assert_eq!(v["members"][3]["result"], "planned");
 
     // Nothing changed: no compaction, the same leader, the same files.
     cluster
@@ -260,7 +277,7 @@ fn a_dry_run_prints_the_plan_and_changes_nothing() {
     out.assert_ok();
     assert_eq!(
         out.stdout_str().matches(": skipped: ").count(),
-        3,
+        4,
         "{}",
         out.stdout_str()
     );
