@@ -164,8 +164,7 @@ fn compact_revision(args: &MaintainArgs, view: &ClusterView) -> Result<Option<i6
 }
 
 /// etcd serves a learner Status and serializable reads only: it refuses Defragment.
-const LEARNER: &str = "etcd does not defragment a learner online (promote it, or defragment its \
-data dir offline with `ectl defrag --data-dir`)";
+const LEARNER: &str = "a learner: etcd refuses to defragment it online";
 
 /// `None` when the member should be defragmented, else why it is skipped.
 fn skip_reason(size: DbSize, only_if_fragmented: Option<f64>) -> Option<String> {

@@ -243,7 +243,7 @@ fn a_dry_run_prints_the_plan_and_changes_nothing() {
     // etcd refuses to defragment a learner online: it is skipped, saying so.
     assert!(
         text.contains(&format!("{learner_name} (learner): db "))
-            && text.contains(": skipped: etcd does not defragment a learner online"),
+            && text.contains(": skipped: a learner: etcd refuses to defragment it online\n"),
         "{text}"
     );
     // The JSON plan says the same.
