@@ -155,6 +155,8 @@ fn maintain_shrinks_every_member_moves_leadership_first_and_loses_no_write() {
     stop.store(true, Ordering::Relaxed);
     let acked = writer.join().unwrap();
     out.assert_ok();
+    // Piped: no progress on stderr.
+    assert!(out.stderr.is_empty(), "{out:?}");
     let text = out.stdout_str();
 
     // Followers first, then the move, then the former leader; each line before and after.
@@ -205,6 +207,17 @@ fn maintain_shrinks_every_member_moves_leadership_first_and_loses_no_write() {
         assert!(stored.contains(key.as_str()), "acknowledged {key} is gone");
     }
     assert_eq!(hashes(&cluster, hashed), before_hashes);
+
+    // On a terminal: a bar naming the member at work, and the table.
+    let (shown, code) = crate::support::pty::transcript(&format!(
+        "{} --endpoints={} maintain --wait 1s",
+        env!("CARGO_BIN_EXE_ectl"),
+        cluster.endpoints()
+    ));
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains('█'), "no progress bar: {shown:?}");
+    assert!(shown.contains(" 0/3 defragmenting m"), "{shown:?}");
+    assert!(shown.contains("| MEMBER |"), "{shown:?}");
 }
 
 #[test]
