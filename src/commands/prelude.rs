@@ -149,7 +149,8 @@ impl<'a> Workbench<'a> {
             .settings
             .format
             .for_report(kind, term::stdout_is_terminal());
-        output::printer(format, self.style(), &mut *self.out)
+        let width = term::stdout_width();
+        output::printer_within(format, self.style(), width, &mut *self.out)
     }
 }
 

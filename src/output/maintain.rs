@@ -193,7 +193,8 @@ const COLUMNS: [&str; 10] = [
 ];
 
 /// The final table of every member.
-pub fn table(report: &MaintainReport, out: &mut dyn Write) -> io::Result<()> {
+/// `width`: the terminal's, which the cells wrap to.
+pub fn table(report: &MaintainReport, out: &mut dyn Write, width: Option<u16>) -> io::Result<()> {
     let bytes = |s: Option<DbSize>, f: fn(DbSize) -> u64| s.map(|s| humanize_bytes(f(s)));
     let rows: Vec<Vec<String>> = report
         .members
@@ -217,7 +218,7 @@ pub fn table(report: &MaintainReport, out: &mut dyn Write) -> io::Result<()> {
             ]
         })
         .collect();
-    super::table::ascii_table(out, &COLUMNS, &rows)
+    super::table::ascii_table_within(out, &COLUMNS, &rows, width)
 }
 
 pub fn json(report: &MaintainReport, out: &mut dyn Write) -> io::Result<()> {

@@ -245,12 +245,22 @@ pub fn printer<'w>(
     style: PrintOptions,
     out: &'w mut dyn Write,
 ) -> Box<dyn Printer + 'w> {
+    printer_within(format, style, None, out)
+}
+
+/// [`printer`], with the terminal's `width` that ectl's own tables wrap their cells to.
+pub fn printer_within<'w>(
+    format: Format,
+    style: PrintOptions,
+    width: Option<u16>,
+    out: &'w mut dyn Write,
+) -> Box<dyn Printer + 'w> {
     match format {
         Format::Simple => Box::new(simple::SimplePrinter::new(out, style)),
         // etcdctl 3.4 honours `--hex` and `--print-value-only` in the simple format only.
         Format::Json => Box::new(json::JsonPrinter::new(out)),
         Format::Fields => Box::new(fields::FieldsPrinter::new(out)),
-        Format::Table => Box::new(table::TablePrinter { out }),
+        Format::Table => Box::new(table::TablePrinter { out, width }),
         Format::Protobuf => Box::new(protobuf::ProtobufPrinter::new(out)),
     }
 }

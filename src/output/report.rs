@@ -58,7 +58,7 @@ impl ReportPrinter for SimplePrinter<'_> {
         maintain::event_line(event, self.out)
     }
     fn maintain(&mut self, report: &MaintainReport) -> io::Result<()> {
-        maintain::table(report, self.out)
+        maintain::table(report, self.out, None)
     }
     fn status(&mut self, view: &ClusterView) -> io::Result<()> {
         status::simple(view, self.out)
@@ -79,10 +79,10 @@ impl ReportPrinter for TablePrinter<'_> {
         maintain::event_line(event, self.out)
     }
     fn maintain(&mut self, report: &MaintainReport) -> io::Result<()> {
-        maintain::table(report, self.out)
+        maintain::table(report, self.out, self.width)
     }
     fn status(&mut self, view: &ClusterView) -> io::Result<()> {
-        status::table(view, self.out)
+        status::table(view, self.out, self.width)
     }
     fn doctor(&mut self, report: &Report) -> io::Result<()> {
         doctor::table(report, self.out)

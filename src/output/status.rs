@@ -151,9 +151,10 @@ fn cells(view: &ClusterView, m: &MemberState) -> Vec<String> {
     ]
 }
 
-pub fn table(view: &ClusterView, out: &mut dyn Write) -> io::Result<()> {
+/// `width`: the terminal's, which the cells wrap to.
+pub fn table(view: &ClusterView, out: &mut dyn Write, width: Option<u16>) -> io::Result<()> {
     let rows: Vec<Vec<String>> = view.members.iter().map(|m| cells(view, m)).collect();
-    super::table::ascii_table(out, &COLUMNS, &rows)
+    super::table::ascii_table_within(out, &COLUMNS, &rows, width)
 }
 
 /// One comma-separated line per member, in [`COLUMNS`]' order (as `endpoint status` prints).
@@ -290,6 +291,30 @@ mod tests {
              c, c, http://c:2379, false, true, 3.4.23, 20 kB, 16 kB, , 2, 9, 7 (3), NOSPACE, unhealthy, 1ms, alarm NOSPACE\n"
         );
         assert!(!view().healthy());
+    }
+
+    #[test]
+    fn on_a_terminal_only_the_error_column_wraps_to_the_width() {
+        let mut v = view();
+        v.members[1].health.error =
+            "connection refused; is etcd running at b:2379? check it".into();
+        let mut wide = Vec::new();
+        table(&v, &mut wide, None).unwrap();
+        let wide = String::from_utf8(wide).unwrap();
+        let longest = wide.lines().map(|l| l.chars().count()).max().unwrap();
+        let mut narrow = Vec::new();
+        table(&v, &mut narrow, Some(longest as u16 - 20)).unwrap();
+        let narrow = String::from_utf8(narrow).unwrap();
+        assert!(
+            narrow.lines().all(|l| l.chars().count() <= longest - 20),
+            "{narrow}"
+        );
+        // The figures are whole; the error goes on over more lines.
+        assert!(
+            narrow.contains("| http://c:2379 |") && narrow.contains(" 7 (3) |"),
+            "{narrow}"
+        );
+        assert!(narrow.lines().count() > wide.lines().count(), "{narrow}");
     }
 
     #[test]

@@ -4,12 +4,15 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{CellAlignment, Table};
+use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table};
 
 use super::{Fallback, Format, Printer};
 
 pub struct TablePrinter<'w> {
     pub(super) out: &'w mut dyn Write,
+    /// The terminal's width, which ectl's own reports (status, maintain) wrap their cells to;
+    /// `None` off a terminal. etcdctl's tables never wrap.
+    pub(super) width: Option<u16>,
 }
 
 impl Fallback for TablePrinter<'_> {
@@ -30,9 +33,27 @@ pub(crate) fn ascii_table(
     header: &[&str],
     rows: &[Vec<String>],
 ) -> io::Result<()> {
+    ascii_table_within(out, header, rows, None)
+}
+
+/// [`ascii_table`] fitted to `width` columns when there is a width: only the last column (the
+/// free text, such as an error) wraps; the figures before it keep their width, since a figure
+/// cut in two is worse than a line the terminal wraps.
+pub(crate) fn ascii_table_within(
+    out: &mut dyn Write,
+    header: &[&str],
+    rows: &[Vec<String>],
+    width: Option<u16>,
+) -> io::Result<()> {
     let mut table = Table::new();
+    if let Some(width) = width {
+        table
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(width);
+    }
     table.load_preset("||--+-++|    ++++++");
     // tablewriter centres with the odd space on the right, comfy-table on the left: pad here.
+    let wraps = width.is_some();
     let width = |s: &str| s.chars().count();
     let centred = header.iter().enumerate().map(|(i, h)| {
         let column = rows
@@ -40,7 +61,12 @@ pub(crate) fn ascii_table(
             .filter_map(|r| r.get(i))
             .map(|c| width(c))
             .fold(width(h), usize::max);
-        let gap = column - width(h);
+        // A wrapping column's width is not known here: its header is not padded.
+        let gap = if wraps && i + 1 == header.len() {
+            0
+        } else {
+            column - width(h)
+        };
         format!(
             "{}{}{}",
             " ".repeat(gap / 2),
@@ -52,8 +78,12 @@ pub(crate) fn ascii_table(
     for row in rows {
         table.add_row(row.iter().map(comfy_table::Cell::new));
     }
-    for column in table.column_iter_mut() {
+    let last = header.len().saturating_sub(1);
+    for (i, column) in table.column_iter_mut().enumerate() {
         column.set_cell_alignment(CellAlignment::Right);
+        if wraps && i < last {
+            column.set_constraint(ColumnConstraint::ContentWidth);
+        }
     }
     let mut text = table.to_string();
     text.push('\n');

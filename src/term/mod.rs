@@ -53,3 +53,18 @@ pub fn stdout_is_terminal() -> bool {
 pub fn stderr_is_terminal() -> bool {
     std::io::stderr().is_terminal()
 }
+
+/// The width of the terminal stdout is, in columns; `None` when stdout is not a terminal.
+pub fn stdout_width() -> Option<u16> {
+    use std::os::fd::AsRawFd;
+    let mut size = libc::winsize {
+        ws_row: 0,
+        ws_col: 0,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCGWINSZ writes one `winsize` through the pointer, which points to one.
+    let answered =
+        unsafe { libc::ioctl(std::io::stdout().as_raw_fd(), libc::TIOCGWINSZ, &mut size) };
+    (answered == 0 && size.ws_col > 0).then_some(size.ws_col)
+}
