@@ -315,6 +315,10 @@ mod tests {
             "{narrow}"
         );
         assert!(narrow.lines().count() > wide.lines().count(), "{narrow}");
+        // Too narrow to leave the error a readable column: nothing wraps.
+        let mut cramped = Vec::new();
+        table(&v, &mut cramped, Some(40)).unwrap();
+        assert_eq!(String::from_utf8(cramped).unwrap(), wide);
     }
 
     #[test]

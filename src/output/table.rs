@@ -26,6 +26,9 @@ impl super::auth::AuthPrinter for TablePrinter<'_> {}
 impl super::watch::WatchPrinter for TablePrinter<'_> {}
 impl super::lease::LeasePrinter for TablePrinter<'_> {}
 
+/// The narrowest a wrapping column gets, however narrow the terminal.
+const MIN_WRAPPED_WIDTH: usize = 30;
+
 /// etcdctl's tables (olekukonko/tablewriter with right-aligned cells): `+`/`-`/`|` borders, an
 /// upper-case centred header, one space of padding, no lines between rows.
 pub(crate) fn ascii_table(
@@ -45,6 +48,21 @@ pub(crate) fn ascii_table_within(
     rows: &[Vec<String>],
     width: Option<u16>,
 ) -> io::Result<()> {
+    let chars = |s: &str| s.chars().count();
+    let column_width = |i: usize| {
+        rows.iter()
+            .filter_map(|r| r.get(i))
+            .map(|c| chars(c))
+            .fold(chars(header[i]), usize::max)
+    };
+    // The figures' columns, each with its padding and border, and the table's last border.
+    let fixed = (0..header.len().saturating_sub(1))
+        .map(|i| column_width(i) + 3)
+        .sum::<usize>()
+        + 1;
+    // On a terminal too narrow to leave the text a readable column, nothing wraps: the
+    // terminal folding whole lines reads better than a column one letter wide.
+    let width = width.filter(|w| usize::from(*w) >= fixed + MIN_WRAPPED_WIDTH + 3);
     let mut table = Table::new();
     if let Some(width) = width {
         table
@@ -52,20 +70,14 @@ pub(crate) fn ascii_table_within(
             .set_width(width);
     }
     table.load_preset("||--+-++|    ++++++");
-    // tablewriter centres with the odd space on the right, comfy-table on the left: pad here.
     let wraps = width.is_some();
-    let width = |s: &str| s.chars().count();
+    // tablewriter centres with the odd space on the right, comfy-table on the left: pad here.
     let centred = header.iter().enumerate().map(|(i, h)| {
-        let column = rows
-            .iter()
-            .filter_map(|r| r.get(i))
-            .map(|c| width(c))
-            .fold(width(h), usize::max);
         // A wrapping column's width is not known here: its header is not padded.
         let gap = if wraps && i + 1 == header.len() {
             0
         } else {
-            column - width(h)
+            column_width(i) - chars(h)
         };
         format!(
             "{}{}{}",
