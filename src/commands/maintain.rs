@@ -48,7 +48,8 @@ use crate::term::progress;
 #[command(verbatim_doc_comment)]
 pub struct MaintainArgs {
     /// compact first, keeping the last N revisions
-    #[arg(long, value_name = "N", conflicts_with = "compact_rev")]
+    #[arg(long, value_name = "N", conflicts_with = "compact_rev",
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub compact_keep: Option<u64>,
     /// compact first, at revision R
     #[arg(long, value_name = "R", value_parser = go_int64)]
@@ -139,18 +140,11 @@ fn order(view: &ClusterView, move_leader: bool) -> Vec<Step> {
 /// The revision to compact at, if any: `--compact-rev`, or the newest revision less `keep - 1`
 /// (keeping one revision is compacting at the current one). `None` when there is nothing to
 /// compact.
-fn compact_revision(args: &MaintainArgs, view: &ClusterView) -> Result<Option<i64>, CliError> {
+fn compact_revision(args: &MaintainArgs, view: &ClusterView) -> Option<i64> {
     if let Some(rev) = args.compact_rev {
-        return Ok(Some(rev));
+        return Some(rev);
     }
-    let Some(keep) = args.compact_keep else {
-        return Ok(None);
-    };
-    if keep == 0 {
-        return Err(CliError::bad_args(
-            "--compact-keep must keep at least 1 revision",
-        ));
-    }
+    let keep = args.compact_keep?;
     let newest = view
         .members
         .iter()
@@ -160,7 +154,7 @@ fn compact_revision(args: &MaintainArgs, view: &ClusterView) -> Result<Option<i6
         .max()
         .unwrap_or(0);
     let rev = newest - (keep.min(i64::MAX as u64) as i64 - 1);
-    Ok((rev > 0).then_some(rev))
+    (rev > 0).then_some(rev)
 }
 
 /// etcd serves a learner Status and serializable reads only: it refuses Defragment.
@@ -392,7 +386,7 @@ pub async fn run(args: MaintainArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<
         ))
         .into());
     }
-    let compact_at = compact_revision(&args, &view)?;
+    let compact_at = compact_revision(&args, &view);
     let steps = order(&view, !args.no_move_leader);
     let mut report = MaintainReport {
         dry_run: args.dry_run,
@@ -557,24 +551,21 @@ mod tests {
     fn compaction_keeps_the_last_n_revisions() {
         let args = |argv: &[&str]| try_parse_args::<MaintainArgs>(argv).unwrap();
         let v = view();
-        assert_eq!(compact_revision(&args(&[]), &v).unwrap(), None);
+        assert_eq!(compact_revision(&args(&[]), &v), None);
         assert_eq!(
-            compact_revision(&args(&["--compact-keep", "1"]), &v).unwrap(),
+            compact_revision(&args(&["--compact-keep", "1"]), &v),
             Some(50)
         );
         assert_eq!(
-            compact_revision(&args(&["--compact-keep", "10"]), &v).unwrap(),
+            compact_revision(&args(&["--compact-keep", "10"]), &v),
             Some(41)
         );
+        assert_eq!(compact_revision(&args(&["--compact-keep", "60"]), &v), None);
         assert_eq!(
-            compact_revision(&args(&["--compact-keep", "60"]), &v).unwrap(),
-            None
-        );
-        assert_eq!(
-            compact_revision(&args(&["--compact-rev", "7"]), &v).unwrap(),
+            compact_revision(&args(&["--compact-rev", "7"]), &v),
             Some(7)
         );
-        assert!(compact_revision(&args(&["--compact-keep", "0"]), &v).is_err());
+        assert!(try_parse_args::<MaintainArgs>(&["--compact-keep=0"]).is_err());
         assert!(try_parse_args::<MaintainArgs>(&["--compact-keep=1", "--compact-rev=1"]).is_err());
         assert!(try_parse_args::<MaintainArgs>(&["--only-if-fragmented=1.5"]).is_err());
     }

@@ -1,6 +1,7 @@
-//! ectl's own reports in the printer trait: `doctor`'s checks, `du`'s usage and `diff`'s
-//! comparisons, each drawn by the formats that have a layout for it (their bodies are in
-//! [`super::doctor`], [`super::du`] and [`super::diff`]); the others refuse, as
+//! ectl's own reports in the printer trait: `doctor`'s checks, `du`'s usage, `diff`'s
+//! comparisons, `status`'s view and `maintain`'s steps and table, each drawn by the formats
+//! that have a layout for it (their bodies are in [`super::doctor`], [`super::du`],
+//! [`super::diff`], [`super::status`] and [`super::maintain`]); the others refuse, as
 //! [`Format::supports`] says. On a terminal the simple format draws a report as a table
 //! ([`Format::for_report`]): the caller says whether stdout is one, as the terminal layer
 //! tells it.
