@@ -3,6 +3,7 @@
 use clap::{Args, Subcommand};
 
 use crate::commands::prelude::{NoArgs, Workbench};
+use crate::commands::survey::alarm_list;
 use crate::error::CliError;
 use crate::output::ResponseKind;
 use crate::pb::etcdserverpb::alarm_request::AlarmAction;
@@ -36,13 +37,6 @@ pub enum AlarmCommand {
     List(NoArgs),
 }
 
-fn list_request() -> AlarmRequest {
-    AlarmRequest {
-        action: AlarmAction::Get as i32,
-        ..Default::default()
-    }
-}
-
 pub async fn run(args: AlarmArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let resp = match args.command {
         AlarmCommand::List(a) => {
@@ -50,7 +44,7 @@ pub async fn run(args: AlarmArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()>
                 return Err(CliError::bad_args("alarm list command accepts no arguments").into());
             }
             ctx.ensure_format(ResponseKind::Alarm)?;
-            ctx.client()?.alarm(list_request()).await?
+            ctx.client()?.alarm(alarm_list()).await?
         }
         AlarmCommand::Disarm(a) => {
             if !a.args.is_empty() {
@@ -60,7 +54,7 @@ pub async fn run(args: AlarmArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()>
             // As clientv3 does: list the alarms, disarm each one, and report those disarmed
             // (with no header).
             let client = ctx.client()?;
-            let active = client.alarm(list_request()).await?;
+            let active = client.alarm(alarm_list()).await?;
             let mut disarmed = AlarmResponse::default();
             for alarm in active.alarms {
                 let resp = client

@@ -2,17 +2,13 @@
 //! Also the per-endpoint helpers `defrag` and `move-leader` share: a client for one endpoint and
 //! `--cluster` discovery through the member list.
 
-use std::time::Instant;
-
 use clap::{Args, Subcommand};
 
 use crate::cli::values::go_int64;
-use crate::client::Client;
 use crate::commands::prelude::Workbench;
+use crate::commands::survey::{all_at_once, check_health};
 use crate::error::CliError;
-use crate::go;
 use crate::output::{EndpointHash, EndpointHealth, EndpointStatus, ResponseKind};
-use crate::pb::etcdserverpb::RangeRequest;
 
 /// Endpoint related commands
 ///
@@ -71,79 +67,15 @@ pub struct HashArgs {
     pub rev: i64,
 }
 
-/// One endpoint's health, and the hint its failure comes with (the same one `get` would give).
-async fn check_health(
-    endpoint: String,
-    client: anyhow::Result<Client>,
-) -> (EndpointHealth, Option<String>) {
-    let client = match client {
-        Ok(client) => client,
-        Err(e) => {
-            let health = EndpointHealth {
-                endpoint,
-                health: false,
-                took: String::new(),
-                error: format!("{e:#}"),
-            };
-            return (health, crate::error::hint(&e));
-        }
-    };
-    let started = Instant::now();
-    let request = RangeRequest {
-        key: b"health".to_vec(),
-        ..Default::default()
-    };
-    let result = client.range(request).await;
-    let took = go::duration(started.elapsed());
-    match result {
-        // A permission error went through consensus too: the member is healthy.
-        Ok(_) => (healthy(endpoint, took), None),
-        Err(e) if e.code() == Some(tonic::Code::PermissionDenied) => {
-            (healthy(endpoint, took), None)
-        }
-        Err(e) => {
-            let health = EndpointHealth {
-                endpoint,
-                health: false,
-                took,
-                error: e.to_string(),
-            };
-            (health, e.hint())
-        }
-    }
-}
-
-fn healthy(endpoint: String, took: String) -> EndpointHealth {
-    EndpointHealth {
-        endpoint,
-        health: true,
-        took,
-        error: String::new(),
-    }
-}
-
 async fn health(cluster: bool, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let eps = ctx.endpoints(cluster).await?;
-    // All endpoints at once, on this thread (the client's futures are not `Send`).
-    let local = tokio::task::LocalSet::new();
-    let mut results: Vec<Option<(EndpointHealth, Option<String>)>> = vec![None; eps.len()];
-    local
-        .run_until(async {
-            let mut tasks = tokio::task::JoinSet::new();
-            for (i, ep) in eps.iter().enumerate() {
-                let client = ctx.endpoint_client(ep);
-                let ep = ep.clone();
-                tasks.spawn_local(async move { (i, check_health(ep, client).await) });
-            }
-            while let Some(done) = tasks.join_next().await {
-                let (i, health) = done?;
-                results[i] = Some(health);
-            }
-            anyhow::Ok(())
-        })
-        .await?;
-    let (list, hints): (Vec<EndpointHealth>, Vec<Option<String>>) =
-        results.into_iter().flatten().unzip();
+    let mut jobs = Vec::new();
+    for ep in eps {
+        let client = ctx.endpoint_client(&ep);
+        jobs.push(check_health(ep, client, false));
+    }
+    let results = all_at_once(jobs).await?;
+    let (list, hints): (Vec<EndpointHealth>, Vec<Option<String>>) = results.into_iter().unzip();
     ctx.printer(ctx.style()).endpoint_health(&list)?;
     if list.iter().any(|h| !h.error.is_empty()) {
         let hint = hints.into_iter().flatten().next();

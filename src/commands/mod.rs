@@ -33,6 +33,7 @@ pub mod kv;
 pub mod lease;
 pub mod line;
 pub mod lock;
+pub mod maintain;
 pub mod member;
 pub mod migrate;
 pub mod mirror;
@@ -41,6 +42,8 @@ pub mod offline_defrag;
 pub mod prelude;
 pub mod process;
 pub mod snapshot;
+pub mod status;
+pub mod survey;
 pub mod tree;
 pub mod version;
 pub mod watch;
@@ -90,6 +93,8 @@ pub enum Command {
     Du(Etcdctl<du::DuArgs>),
     Diff(Etcdctl<diff::DiffArgs>),
     Context(Etcdctl<context::ContextArgs>),
+    Status(Etcdctl<status::StatusArgs>),
+    Maintain(Etcdctl<maintain::MaintainArgs>),
 }
 
 impl Command {
@@ -134,7 +139,9 @@ pub(crate) const GROUPS: &[cli::Group] = &[
     // ectl's own commands (etcdctl has none of these).
     (
         "Beyond etcdctl",
-        &["doctor", "du", "diff", "context", "export", "import"],
+        &[
+            "doctor", "du", "diff", "context", "export", "import", "status", "maintain",
+        ],
     ),
     (
         "Utility commands",
@@ -194,6 +201,8 @@ pub async fn run(command: Command, ctx: &mut Workbench<'_>) -> anyhow::Result<()
         Command::Doctor(Etcdctl(args)) => doctor::run(args, ctx).await,
         Command::Du(Etcdctl(args)) => du::run(args, ctx).await,
         Command::Diff(Etcdctl(args)) => diff::run(args, ctx).await,
+        Command::Status(Etcdctl(args)) => status::run(args, ctx).await,
+        Command::Maintain(Etcdctl(args)) => maintain::run(args, ctx).await,
         // `main` runs these before resolving settings; a library caller may come here with them.
         Command::Version(Etcdctl(args)) => version::run(&args, ctx.out),
         Command::Completion(Etcdctl(args)) => completion::run(&args, ctx.out),

@@ -95,7 +95,7 @@ pub trait ClusterPrinter: Fallback {
 }
 
 /// etcd's alarm names (`pb.AlarmType.String()`), the number for unknown ones.
-fn alarm_name(alarm: i32) -> String {
+pub(super) fn alarm_name(alarm: i32) -> String {
     match alarm {
         0 => "NONE".into(),
         1 => "NOSPACE".into(),

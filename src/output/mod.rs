@@ -22,11 +22,13 @@ mod fields;
 mod json;
 mod kv;
 mod lease;
+pub mod maintain;
 mod protobuf;
 mod range_stream;
 mod report;
 mod simple;
 mod snapshot;
+pub mod status;
 mod table;
 mod watch;
 
@@ -41,6 +43,7 @@ pub use lease::{LeasePrinter, lease_hex};
 pub use range_stream::RangeStream;
 pub use report::{ReportPrinter, report_printer};
 pub use snapshot::SnapshotPrinter;
+pub use status::{ClusterView, MemberState};
 pub use watch::{WatchPrinter, event_type_name};
 
 use crate::error::CliError;
@@ -335,6 +338,14 @@ mod tests {
             (Downgrade, |p| p.downgrade("enable", &Default::default())),
             (Report, |p| p.doctor(&Default::default())),
             (Report, |p| p.du(&Default::default())),
+            (Report, |p| p.status(&Default::default())),
+            (Report, |p| p.maintain(&Default::default())),
+            (Report, |p| {
+                p.maintain_step(&maintain::MaintainEvent::Compact {
+                    revision: 1,
+                    done: false,
+                })
+            }),
             (Diff, |p| p.diff(&[])),
             (DelPreview, |p| {
                 p.del_preview(&Preview {

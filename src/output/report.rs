@@ -1,6 +1,8 @@
 //! ectl's own reports in the printer trait: `doctor`'s checks, `du`'s usage, `diff`'s
-//! comparisons and `del --dry-run`'s preview, each drawn by the formats that have a layout for it (their bodies are in
-//! [`super::doctor`], [`super::du`] and [`super::diff`]); the others refuse, as
+//! comparisons, `del --dry-run`'s preview, `status`'s view and `maintain`'s steps and table,
+//! each drawn by the formats that have a layout for it (their bodies are in [`super::doctor`],
+//! [`super::du`], [`super::diff`], [`super::del_preview`], [`super::status`] and
+//! [`super::maintain`]); the others refuse, as
 //! [`Format::supports`] says. On a terminal the simple format draws a report as a table
 //! ([`Format::for_report`]): the caller says whether stdout is one, as the terminal layer
 //! tells it.
@@ -13,10 +15,12 @@ use super::doctor::Report;
 use super::du::UsageReport;
 use super::fields::FieldsPrinter;
 use super::json::JsonPrinter;
+use super::maintain::{MaintainEvent, MaintainReport};
 use super::protobuf::ProtobufPrinter;
 use super::simple::SimplePrinter;
+use super::status::ClusterView;
 use super::table::TablePrinter;
-use super::{Fallback, Format, ResponseKind, diff, doctor, du};
+use super::{Fallback, Format, ResponseKind, diff, doctor, du, maintain, status};
 
 pub trait ReportPrinter: Fallback {
     fn doctor(&mut self, _report: &Report) -> io::Result<()> {
@@ -30,6 +34,17 @@ pub trait ReportPrinter: Fallback {
     }
     fn del_preview(&mut self, _preview: &Preview) -> io::Result<()> {
         self.fallback(ResponseKind::DelPreview, None)
+    }
+    fn status(&mut self, _view: &ClusterView) -> io::Result<()> {
+        self.fallback(ResponseKind::Report, None)
+    }
+    /// One step of `maintain`, as it happens.
+    fn maintain_step(&mut self, _event: &MaintainEvent) -> io::Result<()> {
+        self.fallback(ResponseKind::Report, None)
+    }
+    /// `maintain`'s whole report, at the end.
+    fn maintain(&mut self, _report: &MaintainReport) -> io::Result<()> {
+        self.fallback(ResponseKind::Report, None)
     }
 }
 
@@ -65,6 +80,15 @@ pub fn report_printer<'w>(
 }
 
 impl ReportPrinter for SimplePrinter<'_> {
+    fn maintain_step(&mut self, event: &MaintainEvent) -> io::Result<()> {
+        maintain::event_line(event, self.out)
+    }
+    fn maintain(&mut self, report: &MaintainReport) -> io::Result<()> {
+        maintain::table(report, self.out, None)
+    }
+    fn status(&mut self, view: &ClusterView) -> io::Result<()> {
+        status::simple(view, self.out)
+    }
     fn doctor(&mut self, report: &Report) -> io::Result<()> {
         doctor::simple(report, self.out)
     }
@@ -80,6 +104,15 @@ impl ReportPrinter for SimplePrinter<'_> {
 }
 
 impl ReportPrinter for TablePrinter<'_> {
+    fn maintain_step(&mut self, event: &MaintainEvent) -> io::Result<()> {
+        maintain::event_line(event, self.out)
+    }
+    fn maintain(&mut self, report: &MaintainReport) -> io::Result<()> {
+        maintain::table(report, self.out, self.width)
+    }
+    fn status(&mut self, view: &ClusterView) -> io::Result<()> {
+        status::table(view, self.out, self.width)
+    }
     fn doctor(&mut self, report: &Report) -> io::Result<()> {
         match (self.for_terminal, self.width) {
             (true, Some(width)) => doctor::blocks(report, width, self.out),
@@ -92,6 +125,16 @@ impl ReportPrinter for TablePrinter<'_> {
 }
 
 impl ReportPrinter for JsonPrinter<'_> {
+    /// The steps are in the one object printed at the end.
+    fn maintain_step(&mut self, _event: &MaintainEvent) -> io::Result<()> {
+        Ok(())
+    }
+    fn maintain(&mut self, report: &MaintainReport) -> io::Result<()> {
+        maintain::json(report, self.out)
+    }
+    fn status(&mut self, view: &ClusterView) -> io::Result<()> {
+        status::json(view, self.out)
+    }
     fn doctor(&mut self, report: &Report) -> io::Result<()> {
         doctor::json(report, self.out)
     }

@@ -499,6 +499,52 @@ impl Cluster {
     }
 }
 
+impl Cluster {
+    /// Adds a learner with `ectl member add --learner` and starts it (on the test's thread);
+    /// returns its index. It may still be catching up: its health is the caller's to wait for.
+    pub fn add_learner(&mut self) -> usize {
+        let ports = free_ports(1)[0];
+        let name = format!("m{}", self.members.len());
+        let peer_url = format!("http://127.0.0.1:{}", ports.peer);
+        // etcd refuses membership changes until its members have been connected for a while.
+        let deadline = Instant::now() + READY_TIMEOUT;
+        loop {
+            let out = self
+                .ectl()
+                .args(["member", "add", &name, "--learner"])
+                .arg(format!("--peer-urls={peer_url}"))
+                .run();
+            if out.code == 0 {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "member add --learner failed: {}",
+                out.stderr_str()
+            );
+            sleep(Duration::from_millis(200));
+        }
+        let initial: Vec<String> = self
+            .members
+            .iter()
+            .map(|m| format!("{}={}", m.name, m.peer_url()))
+            .chain([format!("{name}={peer_url}")])
+            .collect();
+        // etcd takes the last of a repeated flag: this one overrides spawn's `new`.
+        let opts = Options {
+            tls: self.members[0].tls.clone(),
+            extra_args: vec!["--initial-cluster-state=existing".into()],
+            ..Options::default()
+        };
+        let bin = etcd_bin();
+        let token = format!("ectl-test-learner-{}", std::process::id());
+        let member = Etcd::spawn(&bin, name, ports, &initial.join(","), &token, &opts)
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+        self.members.push(member);
+        self.members.len() - 1
+    }
+}
+
 impl Index<usize> for Cluster {
     type Output = Etcd;
 
