@@ -14,13 +14,11 @@ use std::io::{BufReader, Read, Write};
 
 use clap::Args;
 
-use crate::cli::values::go_int64;
 use crate::client::Client;
-use crate::commands::prelude::{Workbench, arg_bytes};
+use crate::commands::prelude::{RangeArgs, Workbench, arg_bytes};
 use crate::commands::process::{Sigint, die_of_sigint};
 use crate::dump;
 use crate::error::CliError;
-use crate::keys::key_range;
 use crate::paged::{DEFAULT_PAGE_BYTES, Pages};
 use crate::pb::etcdserverpb::compare::{CompareResult, CompareTarget, TargetUnion};
 use crate::pb::etcdserverpb::request_op::Request;
@@ -43,23 +41,19 @@ const TXN_BYTES: usize = 1 << 20;
 ///   ectl export --prefix /registry > k8s.ndjson
 ///   ectl export --rev 4711 --after /registry/pods/x --prefix /registry >> k8s.ndjson
 #[derive(Debug, Clone, Args)]
-#[command(verbatim_doc_comment)]
+#[command(
+    verbatim_doc_comment,
+    mut_arg("prefix", |a| a.help("Export keys with matching prefix")),
+    mut_arg("from_key", |a| a.help("Export keys that are greater than or equal to the given key")),
+    mut_arg("rev", |a| a.help("The revision to export (default: the current one)")),
+    mut_arg("args", |a| a.help("[key [range_end]]")),
+)]
 pub struct ExportArgs {
-    /// Export keys with matching prefix
-    #[arg(long)]
-    pub prefix: bool,
-    /// Export keys that are greater than or equal to the given key
-    #[arg(long)]
-    pub from_key: bool,
-    /// The revision to export (default: the current one)
-    #[arg(long, default_value = "0", value_parser = go_int64)]
-    pub rev: i64,
+    #[command(flatten)]
+    pub range: RangeArgs,
     /// Start just after this key (continues a cut export; no header line then)
     #[arg(long)]
     pub after: Option<OsString>,
-    /// [key [range_end]]
-    #[arg(value_name = "KEY")]
-    pub args: Vec<OsString>,
 }
 
 /// Writes the keys of an `ectl export` dump back (ectl only)
@@ -89,19 +83,14 @@ pub struct ImportArgs {
 }
 
 pub fn export_plan(args: &ExportArgs) -> Result<RangeRequest, CliError> {
-    let key = args.args.first().map(|k| arg_bytes(k)).unwrap_or_default();
     // No key at all: the whole keyspace.
-    let whole = args.args.is_empty();
-    let range = key_range(
-        key,
-        args.args.get(1).map(|e| arg_bytes(e)),
-        args.prefix || whole,
-        args.from_key,
-    )?;
+    let key = args.range.key();
+    let whole = key.is_none();
+    let range = args.range.range_from(key.unwrap_or_default(), whole)?;
     let mut request = RangeRequest {
         key: range.key,
         range_end: range.range_end,
-        revision: args.rev.max(0),
+        revision: args.range.rev.max(0),
         ..RangeRequest::default()
     };
     if let Some(after) = &args.after {
