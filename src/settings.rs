@@ -24,6 +24,8 @@ pub struct Settings {
     /// Lines for stderr before the command runs (discovery's ignored endpoints), printed by
     /// the edge since the library never prints.
     pub notices: Vec<String>,
+    /// `--db`: reads are answered from this etcd backend file, offline.
+    pub db: Option<PathBuf>,
 }
 
 impl Settings {
@@ -113,6 +115,7 @@ impl Settings {
             print_curl: args.print_curl,
             password_wanted_for: password_wanted_for(args),
             notices: discovered.notices(),
+            db: args.db.clone().filter(|path| !path.as_os_str().is_empty()),
         })
     }
 }

@@ -19,7 +19,7 @@ use crate::commands::prelude::{RangeArgs, Workbench, arg_bytes};
 use crate::commands::process::{Sigint, die_of_sigint};
 use crate::dump;
 use crate::error::CliError;
-use crate::paged::{DEFAULT_PAGE_BYTES, Pages};
+use crate::paged::{DEFAULT_PAGE_BYTES, KvSource, Pages};
 use crate::pb::etcdserverpb::compare::{CompareResult, CompareTarget, TargetUnion};
 use crate::pb::etcdserverpb::request_op::Request;
 use crate::pb::etcdserverpb::{Compare, PutRequest, RangeRequest, RequestOp, TxnRequest};
@@ -104,10 +104,10 @@ pub fn export_plan(args: &ExportArgs) -> Result<RangeRequest, CliError> {
 pub async fn export(args: ExportArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let request = export_plan(&args)?;
     let mut sigint = Sigint::install()?;
-    let (client, out) = ctx.client_and_out()?;
+    let (source, out) = ctx.source_and_out()?;
     let mut state = Exported::default();
     let result = tokio::select! {
-        result = write_dump(client, request, args.after.is_none(), out, &mut state) => result,
+        result = write_dump(source, request, args.after.is_none(), out, &mut state) => result,
         _ = sigint.recv() => {
             let _ = out.flush();
             if let Some(hint) = state.resume_hint() {
@@ -156,13 +156,13 @@ fn shell_word(key: &[u8]) -> String {
 }
 
 async fn write_dump(
-    client: &Client,
+    source: &dyn KvSource,
     request: RangeRequest,
     header: bool,
     out: &mut dyn Write,
     state: &mut Exported,
 ) -> anyhow::Result<()> {
-    let mut pages = Pages::new(client, request, DEFAULT_PAGE_BYTES);
+    let mut pages = Pages::new(source, request, DEFAULT_PAGE_BYTES);
     let mut first = true;
     while let Some(page) = pages.next().await? {
         state.revision = pages.revision();

@@ -27,6 +27,7 @@ pub mod downgrade;
 pub mod du;
 pub mod elect;
 pub mod endpoint;
+pub mod history;
 pub mod kv;
 pub mod lease;
 pub mod line;
@@ -86,6 +87,7 @@ pub enum Command {
     Du(Etcdctl<du::DuArgs>),
     Diff(Etcdctl<diff::DiffArgs>),
     Context(Etcdctl<context::ContextArgs>),
+    History(Etcdctl<history::HistoryArgs>),
 }
 
 impl Command {
@@ -102,8 +104,22 @@ impl Command {
             Command::Compaction(Etcdctl(args)) => compact::plan(args).map(drop),
             Command::MakeMirror(Etcdctl(args)) => mirror::plan(args).map(drop),
             Command::Export(Etcdctl(args)) => bulk::export_plan(args).map(drop),
+            Command::History(Etcdctl(args)) => history::plan(args).map(drop),
             _ => Ok(()),
         }
+    }
+
+    /// Whether the command reads a `--db` file offline; every other one needs a server. This
+    /// is the one place that decides it.
+    pub fn reads_offline(&self) -> bool {
+        matches!(
+            self,
+            Command::Get(_)
+                | Command::Export(_)
+                | Command::Du(_)
+                | Command::Diff(_)
+                | Command::History(_)
+        )
     }
 }
 
@@ -130,7 +146,9 @@ pub(crate) const GROUPS: &[cli::Group] = &[
     // ectl's own commands (etcdctl has none of these).
     (
         "Beyond etcdctl",
-        &["doctor", "du", "diff", "context", "export", "import"],
+        &[
+            "doctor", "du", "diff", "history", "context", "export", "import",
+        ],
     ),
     (
         "Utility commands",
@@ -150,6 +168,13 @@ pub fn run_offline(command: &Command, out: &mut dyn std::io::Write) -> Option<an
 }
 
 pub async fn run(command: Command, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
+    if ctx.settings.db.is_some() && !command.reads_offline() {
+        return Err(CliError::bad_args(
+            "this command needs a server; --db reads a file offline for get, du, export, history \
+             and diff only",
+        )
+        .into());
+    }
     match command {
         Command::Get(Etcdctl(args)) => kv::get::run(args, ctx).await,
         Command::Put(Etcdctl(args)) => kv::put::run(args, ctx).await,
@@ -177,6 +202,7 @@ pub async fn run(command: Command, ctx: &mut Workbench<'_>) -> anyhow::Result<()
         Command::Doctor(Etcdctl(args)) => doctor::run(args, ctx).await,
         Command::Du(Etcdctl(args)) => du::run(args, ctx).await,
         Command::Diff(Etcdctl(args)) => diff::run(args, ctx).await,
+        Command::History(Etcdctl(args)) => history::run(args, ctx).await,
         // `main` runs these before resolving settings; a library caller may come here with them.
         Command::Version(_) | Command::Completion(_) | Command::Context(_) => {
             run_offline(&command, ctx.out).unwrap_or(Ok(()))

@@ -12,7 +12,9 @@ use crate::error::CliError;
 use crate::k8s::Decode;
 use crate::keys::{KeyRange, key_range};
 use crate::output::{self, Format, PrintOptions, Printer, ResponseKind};
+use crate::paged::KvSource;
 use crate::settings::Settings;
+use crate::storage::mvcc::MvccFile;
 
 use crate::term::{self, prompt};
 
@@ -24,6 +26,8 @@ pub struct Workbench<'a> {
     pub out: &'a mut dyn Write,
     observer: Option<Arc<dyn Observer>>,
     client: Option<Client>,
+    /// The file `--db` names, opened on first use.
+    file: Option<MvccFile>,
 }
 
 impl<'a> Workbench<'a> {
@@ -33,6 +37,7 @@ impl<'a> Workbench<'a> {
             out,
             observer: None,
             client: None,
+            file: None,
         }
     }
 
@@ -99,6 +104,30 @@ impl<'a> Workbench<'a> {
             .into_iter()
             .flat_map(|m| m.client_ur_ls)
             .collect())
+    }
+
+    /// Where reads are answered: the file `--db` names (opened on first use), or the cluster.
+    /// Only the commands the registry lets run under `--db` read through this.
+    pub fn source(&mut self) -> anyhow::Result<&dyn KvSource> {
+        match self.settings.db.clone() {
+            Some(path) => {
+                if self.file.is_none() {
+                    self.file = Some(open_db(&path)?);
+                }
+                Ok(self.file.as_ref().expect("the file was just opened"))
+            }
+            None => Ok(self.client()?),
+        }
+    }
+
+    /// [`Workbench::source`] and the output at once, for ranges printed as they are read.
+    pub fn source_and_out(&mut self) -> anyhow::Result<(&dyn KvSource, &mut (dyn Write + 'a))> {
+        self.source()?;
+        let source: &dyn KvSource = match &self.file {
+            Some(file) => file,
+            None => self.client.as_ref().expect("the client was just built"),
+        };
+        Ok((source, &mut *self.out))
     }
 
     /// The client and the output at once, for streams that print while they receive (watch).
@@ -200,6 +229,13 @@ impl RangeArgs {
             self.from_key,
         )
     }
+}
+
+/// The etcd backend file at `path` (a data dir, a member dir, a db or snapshot file), opened
+/// for offline reads.
+pub fn open_db(path: &std::path::Path) -> Result<MvccFile, CliError> {
+    MvccFile::open(path)
+        .map_err(|e| CliError::invalid_input(format!("cannot read {}: {e}", path.display())))
 }
 
 /// Positional arguments are bytes: keys need not be UTF-8.

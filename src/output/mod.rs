@@ -15,6 +15,7 @@ pub mod diff;
 pub mod doctor;
 pub mod du;
 mod fields;
+pub mod history;
 mod json;
 mod lease;
 mod protobuf;
@@ -83,10 +84,14 @@ impl Format {
                     | UserList
                     | Report
                     | Diff
+                    | History
             ),
             // Endpoint and snapshot results are not messages; clientv3's revoke response
             // cannot be marshalled.
-            Format::Protobuf => !matches!(kind, Endpoint | DbStatus | LeaseRevoke | Report | Diff),
+            Format::Protobuf => !matches!(
+                kind,
+                Endpoint | DbStatus | LeaseRevoke | Report | Diff | History
+            ),
         }
     }
 
@@ -156,6 +161,8 @@ pub enum ResponseKind {
     Report,
     /// `diff`, printed by [`diff`]
     Diff,
+    /// `history`, printed by [`history`]
+    History,
 }
 
 /// Options that change how responses print.
@@ -319,6 +326,7 @@ mod tests {
             (Report, |p| p.doctor(&Default::default())),
             (Report, |p| p.du(&Default::default())),
             (Diff, |p| p.diff(&[])),
+            (History, |p| p.history(&Default::default())),
         ]
     }
 

@@ -11,11 +11,12 @@ use super::diff::Comparison;
 use super::doctor::Report;
 use super::du::UsageReport;
 use super::fields::FieldsPrinter;
+use super::history::History;
 use super::json::JsonPrinter;
 use super::protobuf::ProtobufPrinter;
 use super::simple::SimplePrinter;
 use super::table::TablePrinter;
-use super::{Fallback, Format, ResponseKind, diff, doctor, du};
+use super::{Fallback, Format, ResponseKind, diff, doctor, du, history};
 
 pub trait ReportPrinter: Fallback {
     fn doctor(&mut self, _report: &Report) -> io::Result<()> {
@@ -26,6 +27,9 @@ pub trait ReportPrinter: Fallback {
     }
     fn diff(&mut self, _comparisons: &[Comparison]) -> io::Result<()> {
         self.fallback(ResponseKind::Diff, None)
+    }
+    fn history(&mut self, _history: &History) -> io::Result<()> {
+        self.fallback(ResponseKind::History, None)
     }
 }
 
@@ -50,6 +54,18 @@ impl ReportPrinter for SimplePrinter<'_> {
     fn diff(&mut self, comparisons: &[Comparison]) -> io::Result<()> {
         diff::unified(comparisons, self.out)
     }
+    fn history(&mut self, history: &History) -> io::Result<()> {
+        let decode = self.style.decode;
+        // A decoded object ends in a newline, which the listing adds itself.
+        let render = |value: &[u8]| match decode.and_then(|d| crate::k8s::render(value, d)) {
+            Some(mut text) => {
+                text.pop();
+                text
+            }
+            None => value.to_vec(),
+        };
+        history::simple(history, &render, self.out)
+    }
 }
 
 impl ReportPrinter for TablePrinter<'_> {
@@ -70,6 +86,9 @@ impl ReportPrinter for JsonPrinter<'_> {
     }
     fn diff(&mut self, comparisons: &[Comparison]) -> io::Result<()> {
         diff::json(comparisons, self.out)
+    }
+    fn history(&mut self, history: &History) -> io::Result<()> {
+        history::json(history, self.out)
     }
 }
 

@@ -30,6 +30,7 @@ mod kv;
 mod lease;
 mod lock_elect;
 mod mirror;
+mod offline;
 mod offline_defrag;
 mod paged_get;
 mod requests;

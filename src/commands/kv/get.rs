@@ -166,10 +166,10 @@ pub async fn run(args: GetArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     };
     if super::paged::applies(&request, args.page_size) {
         let format = ctx.format();
-        let (client, out) = ctx.client_and_out()?;
-        return super::paged::print(client, request, args.page_size, format, style, out).await;
+        let (source, out) = ctx.source_and_out()?;
+        return super::paged::print(source, request, args.page_size, format, style, out).await;
     }
-    let response = ctx.client()?.range(request).await?;
+    let response = ctx.source()?.range(request).await?;
     ctx.printer(style).get(&response)?;
     Ok(())
 }
