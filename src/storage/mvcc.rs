@@ -16,8 +16,6 @@
 //! where its entry lies in the file ([`Index`]); values are read from the file when printed.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
-use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
 use prost::Message;
@@ -78,7 +76,77 @@ struct Index {
     revision: i64,
     key: Vec<u8>,
     range_end: Vec<u8>,
-    keys: BTreeMap<Vec<u8>, Loc>,
+    keys: Keys,
+}
+
+/// Keys in one buffer, sorted, each with the place of its entry: some 32 bytes per key
+/// beyond the key itself, where a map of owned keys costs some 80.
+#[derive(Default)]
+pub struct Keys {
+    bytes: Vec<u8>,
+    slots: Vec<Slot>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    at: usize,
+    len: u32,
+    tombstone: bool,
+    loc: Loc,
+}
+
+impl Keys {
+    fn key(&self, slot: &Slot) -> &[u8] {
+        &self.bytes[slot.at..slot.at + slot.len as usize]
+    }
+
+    /// Adds `key`'s entry; later entries of a key replace earlier ones in [`Keys::settle`].
+    fn push(&mut self, key: &[u8], tombstone: bool, loc: Loc) {
+        self.slots.push(Slot {
+            at: self.bytes.len(),
+            len: key.len() as u32,
+            tombstone,
+            loc,
+        });
+        self.bytes.extend_from_slice(key);
+    }
+
+    /// Sorts the keys, keeps each one's last entry, and drops the deleted ones, in place
+    /// (the bytes of the keys dropped stay: copying the rest would double the peak).
+    fn settle(mut self) -> Keys {
+        let bytes = &self.bytes;
+        let key = |s: &Slot| &bytes[s.at..s.at + s.len as usize];
+        // Stable: a key's entries stay in the order they were pushed (revision order).
+        self.slots.sort_by(|a, b| key(a).cmp(key(b)));
+        let mut kept = 0;
+        for i in 0..self.slots.len() {
+            let slot = self.slots[i];
+            let superseded = self
+                .slots
+                .get(i + 1)
+                .is_some_and(|next| key(next) == key(&slot));
+            if !superseded && !slot.tombstone {
+                self.slots[kept] = slot;
+                kept += 1;
+            }
+        }
+        self.slots.truncate(kept);
+        self.slots.shrink_to_fit();
+        self
+    }
+
+    /// The entries' places of the keys in `[key, end)`, as etcd reads a range end.
+    fn range(&self, key: &[u8], end: &[u8]) -> impl DoubleEndedIterator<Item = Loc> + Clone + '_ {
+        let below = |bound: &[u8]| self.slots.partition_point(|s| self.key(s) < bound);
+        let low = below(key);
+        let high = match end {
+            [] => self.slots.partition_point(|s| self.key(s) <= key),
+            [0] => self.slots.len(),
+            end if end <= key => low,
+            end => below(end),
+        };
+        self.slots[low..high.max(low)].iter().map(|s| s.loc)
+    }
 }
 
 impl Index {
@@ -256,7 +324,7 @@ impl MvccFile {
         revision: i64,
         key: &[u8],
         range_end: &[u8],
-        f: impl FnOnce(&BTreeMap<Vec<u8>, Loc>) -> T,
+        f: impl FnOnce(&Keys) -> T,
     ) -> Result<T, Error> {
         let mut kept = self.index.borrow_mut();
         if !kept
@@ -264,21 +332,14 @@ impl MvccFile {
             .is_some_and(|index| index.covers(revision, key, range_end))
         {
             *kept = None;
-            let mut keys: BTreeMap<Vec<u8>, Loc> = BTreeMap::new();
+            let mut keys = Keys::default();
             self.entries(&mut |entry, value| {
                 if entry.main > revision {
                     return Ok(());
                 }
                 let k = Self::key_of(value).map_err(|e| bbolt::Error::Corrupt(e.to_string()))?;
-                if !in_range(&k, key, range_end) {
-                    return Ok(());
-                }
-                if entry.tombstone {
-                    keys.remove(&k);
-                } else if let Some(loc) = keys.get_mut(&k) {
-                    *loc = entry.loc;
-                } else {
-                    keys.insert(k, entry.loc);
+                if in_range(&k, key, range_end) {
+                    keys.push(&k, entry.tombstone, entry.loc);
                 }
                 Ok(())
             })?;
@@ -286,7 +347,7 @@ impl MvccFile {
                 revision,
                 key: key.to_vec(),
                 range_end: range_end.to_vec(),
-                keys,
+                keys: keys.settle(),
             });
         }
         Ok(f(&kept.as_ref().expect("an index was just built").keys))
@@ -306,7 +367,7 @@ impl MvccFile {
         let mut events = Vec::new();
         if compacted > 0 {
             let locs = self.with_index(compacted, key, range_end, |keys| {
-                keys.values().copied().collect::<Vec<Loc>>()
+                keys.range(key, range_end).collect::<Vec<Loc>>()
             })?;
             let mut kept = locs
                 .into_iter()
@@ -356,21 +417,14 @@ impl MvccFile {
             (true, false) => request.limit as usize + 1,
         };
         self.with_index(revision, key, end, |keys| {
-            let lower = Bound::Included(key.to_vec());
-            let upper = match end {
-                [] => Bound::Included(key.to_vec()),
-                [0] => Bound::Unbounded,
-                end if end <= key => return Selection::default(),
-                end => Bound::Excluded(end.to_vec()),
-            };
-            let range = keys.range((lower, upper));
+            let range = keys.range(key, end);
             let count = range.clone().count() as i64;
             let locs: Vec<Loc> = if request.count_only {
                 Vec::new()
             } else if keyed && descending {
-                range.rev().take(limit).map(|(_, loc)| *loc).collect()
+                range.rev().take(limit).collect()
             } else {
-                range.take(limit).map(|(_, loc)| *loc).collect()
+                range.take(limit).collect()
             };
             Selection {
                 more: keyed && request.limit > 0 && count > request.limit,
@@ -460,6 +514,25 @@ fn be_i64(bytes: &[u8]) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_keep_each_ones_last_live_entry() {
+        let loc = |offset| Loc { offset, len: 1 };
+        let mut keys = Keys::default();
+        keys.push(b"b", false, loc(1));
+        keys.push(b"a", false, loc(2));
+        keys.push(b"b", false, loc(3));
+        keys.push(b"c", false, loc(4));
+        keys.push(b"c", true, loc(5));
+        let keys = keys.settle();
+        assert_eq!(
+            keys.range(b"\0", b"\0").collect::<Vec<_>>(),
+            [loc(2), loc(3)]
+        );
+        assert_eq!(keys.range(b"b", b"").collect::<Vec<_>>(), [loc(3)]);
+        assert_eq!(keys.range(b"a", b"b").collect::<Vec<_>>(), [loc(2)]);
+        assert!(keys.range(b"b", b"a").next().is_none());
+    }
 
     #[test]
     fn an_index_covers_its_subranges() {
