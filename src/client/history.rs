@@ -4,11 +4,16 @@
 //!
 //! - The end is the revision R the store is at when the history is asked for (a count-only
 //!   Range, first).
-//! - A watch from revision 1 learns the compacted revision C, if any, from etcd's refusal; each
-//!   key's version at C is then read with one Range at C, and the watch starts again at C + 1
-//!   (a watch from C would leave out versions written before C that C still shows).
-//! - The watch covers the whole keyspace, and keeps only the events of the range: R was made by
-//!   some write, so the event at R arrives and says that everything before it has. A watch on
+//! - When revision 1 is gone (a count-only Range there is refused), a watch from revision 1
+//!   learns the compacted revision C from etcd's refusal; each key's version at C is read with
+//!   one Range at C, and the events start at C + 1 (a watch from C would leave out versions
+//!   written before C that C still shows).
+//! - The events from C + 1 to R come from one watch per window of 1,000 revisions, created
+//!   together: etcd catches a watch up by at most 1,000 revisions per round, every 100 ms, so
+//!   one watch would take a round per window.
+//! - The watches cover the whole keyspace, and keep only the events of the range: every
+//!   revision was made by some write, so a window is complete once its last revision's events
+//!   arrived. A watch on
 //!   the range alone could not tell when it is over: etcd sends nothing for a range that did
 //!   not change, and 3.4.23 answers a progress request at once instead of after the events
 //!   owed (fixed in 3.4.24 and 3.5.8), so a key created and deleted again would go unseen.
@@ -20,6 +25,11 @@ use super::watch::Delivery;
 use super::{Client, Error};
 use crate::pb::etcdserverpb::{RangeRequest, WatchCreateRequest};
 use crate::pb::mvccpb::{Event, KeyValue, event::EventType};
+
+/// Revisions a catching-up watch gets from etcd in one round (its `watchBatchMaxRevs`); the
+/// history is read as windows of this many, one watch each, so every window arrives in the
+/// first round instead of one window per round (100 ms apart).
+const WINDOW: i64 = 1000;
 
 fn put(kv: KeyValue) -> Event {
     Event {
@@ -53,11 +63,10 @@ impl Client {
             .await?
             .header
             .map_or(0, |h| h.revision);
-        let mut compacted = 0;
         let mut events = Vec::new();
         // Revision 1 is the empty store: nothing was ever written.
         if end <= 1 {
-            return Ok((compacted, events));
+            return Ok((0, events));
         }
         let everything = |start_revision| WatchCreateRequest {
             key: vec![0],
@@ -66,44 +75,76 @@ impl Client {
             ..WatchCreateRequest::default()
         };
         let mut watches = self.watches();
-        let mut watch = watches.add(everything(1));
-        loop {
-            let response = match watches.next().await? {
-                Delivery::Response { watch: w, response } if w == watch => response,
-                Delivery::Response { .. } => continue,
+        let compacted = match self
+            .range(RangeRequest {
+                count_only: true,
+                ..range(1)
+            })
+            .await
+        {
+            Ok(_) => 0,
+            // Gone: a watch from revision 1 is refused with the compacted revision.
+            Err(e) if e.code() == Some(tonic::Code::OutOfRange) => {
+                let probe = watches.add(everything(1));
+                loop {
+                    match watches.next().await? {
+                        Delivery::Response { watch, response }
+                            if watch == probe && response.compact_revision > 0 =>
+                        {
+                            break response.compact_revision;
+                        }
+                        Delivery::Closed { error, .. } => {
+                            return Err(Error::Rpc(Status::unknown(error)));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Err(e) => return Err(e),
+        };
+        if compacted > 0 {
+            let mut kept = self.range(range(compacted)).await?.kvs;
+            // Oldest first; a txn's keys in key order.
+            kept.sort_by_key(|kv| kv.mod_revision);
+            events.extend(kept.into_iter().map(put));
+        }
+        // One watch per window of revisions, all caught up in the same round of etcd's.
+        let starts: Vec<i64> = (compacted + 1..=end).step_by(WINDOW as usize).collect();
+        let ids: Vec<usize> = starts.iter().map(|s| watches.add(everything(*s))).collect();
+        let mut windows: Vec<Vec<Event>> = vec![Vec::new(); starts.len()];
+        let mut open = vec![true; starts.len()];
+        while open.contains(&true) {
+            let (watch, response) = match watches.next().await? {
+                Delivery::Response { watch, response } => (watch, response),
                 Delivery::Closed { error, .. } => return Err(Error::Rpc(Status::unknown(error))),
                 Delivery::Canceled { .. } => {
                     return Err(Error::Rpc(Status::cancelled("the watch was canceled")));
                 }
             };
-            if response.compact_revision > 0 {
-                compacted = response.compact_revision;
-                let mut kept = self.range(range(compacted)).await?.kvs;
-                // Oldest first; a txn's keys in key order.
-                kept.sort_by_key(|kv| kv.mod_revision);
-                events.extend(kept.into_iter().map(put));
-                if compacted >= end {
-                    return Ok((compacted, events));
-                }
-                watch = watches.add(everything(compacted + 1));
+            let Some(w) = ids.iter().position(|id| *id == watch).filter(|w| open[*w]) else {
                 continue;
+            };
+            if response.compact_revision > 0 {
+                return Err(Error::Rpc(Status::out_of_range(
+                    "etcdserver: mvcc: required revision has been compacted",
+                )));
             }
-            // A revision's events all come in one response: the end is reached with it.
-            let mut reached = false;
+            let last = (starts[w] + WINDOW - 1).min(end);
+            // A revision's events all come in one response: the window ends with its last.
             for event in response.events {
                 let Some(kv) = &event.kv else { continue };
-                if kv.mod_revision > end {
-                    reached = true;
+                if kv.mod_revision >= last {
+                    open[w] = false;
+                }
+                if kv.mod_revision > last {
                     break;
                 }
-                reached |= kv.mod_revision == end;
                 if in_range(&kv.key) {
-                    events.push(event);
+                    windows[w].push(event);
                 }
             }
-            if reached {
-                return Ok((compacted, events));
-            }
         }
+        events.extend(windows.into_iter().flatten());
+        Ok((compacted, events))
     }
 }
