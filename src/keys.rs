@@ -36,6 +36,16 @@ pub fn prefix_range(prefix: &[u8]) -> (Vec<u8>, Vec<u8>) {
     }
 }
 
+/// Whether `key` lies in the range `[start, end)` as etcd reads a range end: empty, `start`
+/// alone; `\0`, every key from `start` on.
+pub fn in_range(key: &[u8], start: &[u8], end: &[u8]) -> bool {
+    match end {
+        [] => key == start,
+        [0] => key >= start,
+        end => key >= start && key < end,
+    }
+}
+
 /// The positional `<key> [range_end]` plus `--prefix` / `--from-key`, resolved as etcdctl does:
 /// an empty key with either flag means the whole keyspace.
 pub fn key_range(
@@ -138,6 +148,15 @@ pub fn key_before(from: &[u8], low: &[u8], high: &[u8], scale: f64) -> Option<Ve
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ranges_as_etcd_reads_them() {
+        assert!(in_range(b"a", b"a", b""));
+        assert!(!in_range(b"ab", b"a", b""));
+        assert!(in_range(b"zz", b"a", b"\0"));
+        assert!(in_range(b"a/1", b"a/", b"a0"));
+        assert!(!in_range(b"a0", b"a/", b"a0"));
+    }
 
     #[test]
     fn prefix_end_increments_the_last_byte_below_0xff() {

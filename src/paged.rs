@@ -19,15 +19,165 @@
 //!
 //! A member lost mid-answer is replaced by the next one, which serves the same revision from the
 //! key after the last one received: nothing is read twice or lost.
+//!
+//! Ranges come from a [`KvSource`]: a cluster ([`Client`]) or, under `--db`, an etcd backend
+//! file read offline ([`MvccFile`]), which answers each request as a server holding that state
+//! would. Everything past the source (paging, printing) is the same code for both.
 
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 
 use crate::client::streamed::{Piece, StreamedRange};
 use crate::client::{self, Client};
 use crate::keys;
 use crate::pb::etcdserverpb::range_request::SortOrder;
 use crate::pb::etcdserverpb::{RangeRequest, RangeResponse, ResponseHeader};
-use crate::pb::mvccpb::KeyValue;
+use crate::pb::mvccpb::{Event, KeyValue};
+use crate::storage::mvcc::{self, Loc, MvccFile};
+
+/// A source's answer to come.
+pub type Reply<'a, T> = Pin<Box<dyn Future<Output = anyhow::Result<T>> + 'a>>;
+
+/// Where key-value reads are answered: a cluster, or an etcd backend file (`--db`). Both
+/// answer a RangeRequest with the RangeResponse etcd would give, headers aside.
+pub trait KvSource {
+    /// One Range, answered whole.
+    fn range(&self, request: RangeRequest) -> Reply<'_, RangeResponse>;
+    /// One Range whose answer is read as it arrives.
+    fn range_streamed(&self, request: RangeRequest) -> Reply<'_, Answer<'_>>;
+    /// How many times in a row an answer lost with its member may be asked for again.
+    fn retries(&self) -> usize;
+    /// The compacted revision (0: none) and every version of `[key, range_end)` held from it
+    /// on, oldest first, as watch events.
+    fn history<'a>(&'a self, key: &'a [u8], range_end: &'a [u8]) -> Reply<'a, (i64, Vec<Event>)>;
+}
+
+impl KvSource for Client {
+    fn range(&self, request: RangeRequest) -> Reply<'_, RangeResponse> {
+        Box::pin(async move { Ok(Client::range(self, request).await?) })
+    }
+
+    fn range_streamed(&self, request: RangeRequest) -> Reply<'_, Answer<'_>> {
+        Box::pin(async move { Ok(Answer::Wire(Client::range_streamed(self, request).await?)) })
+    }
+
+    fn retries(&self) -> usize {
+        self.endpoints().len()
+    }
+
+    fn history<'a>(&'a self, key: &'a [u8], range_end: &'a [u8]) -> Reply<'a, (i64, Vec<Event>)> {
+        let in_range = move |k: &[u8]| keys::in_range(k, key, range_end);
+        Box::pin(async move { Ok(Client::history(self, key, range_end, &in_range).await?) })
+    }
+}
+
+impl KvSource for MvccFile {
+    fn range(&self, request: RangeRequest) -> Reply<'_, RangeResponse> {
+        Box::pin(async move {
+            let selection = self.select(&request).map_err(offline)?;
+            let kvs = selection
+                .locs
+                .iter()
+                .map(|loc| self.read_for(&request, *loc))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(offline)?;
+            let (kvs, more) = mvcc::finish(&request, kvs, selection.more);
+            Ok(RangeResponse {
+                header: Some(file_header(self)),
+                kvs,
+                more,
+                count: selection.count,
+            })
+        })
+    }
+
+    fn range_streamed(&self, request: RangeRequest) -> Reply<'_, Answer<'_>> {
+        Box::pin(async move {
+            let selection = self.select(&request).map_err(offline)?;
+            Ok(Answer::File {
+                file: self,
+                header: Some(file_header(self)),
+                locs: selection.locs.into_iter(),
+                more: Some(selection.more),
+                count: Some(selection.count),
+                request,
+            })
+        })
+    }
+
+    fn retries(&self) -> usize {
+        0
+    }
+
+    fn history<'a>(&'a self, key: &'a [u8], range_end: &'a [u8]) -> Reply<'a, (i64, Vec<Event>)> {
+        Box::pin(async move { MvccFile::history(self, key, range_end).map_err(offline) })
+    }
+}
+
+/// The header of an answer read from a file: its revision (and raft term, which etcd 3.5
+/// records); no cluster or member id, which the file does not hold.
+pub fn file_header(file: &MvccFile) -> ResponseHeader {
+    ResponseHeader {
+        revision: file.meta().revision,
+        raft_term: file.meta().term,
+        ..ResponseHeader::default()
+    }
+}
+
+/// A file's refusal as a server words it (`etcdserver: mvcc: required revision has been
+/// compacted`), so that messages and exit codes are the same online and offline.
+pub fn offline(e: mvcc::Error) -> anyhow::Error {
+    match e {
+        mvcc::Error::Compacted | mvcc::Error::FutureRev => {
+            client::Error::Rpc(tonic::Status::out_of_range(format!("etcdserver: {e}"))).into()
+        }
+        other => other.into(),
+    }
+}
+
+/// A Range answer being read: off the wire, or from a file.
+pub enum Answer<'a> {
+    Wire(StreamedRange),
+    File {
+        file: &'a MvccFile,
+        request: RangeRequest,
+        header: Option<ResponseHeader>,
+        locs: std::vec::IntoIter<Loc>,
+        more: Option<bool>,
+        count: Option<i64>,
+    },
+}
+
+impl Answer<'_> {
+    /// The answer's next piece, in the order etcd encodes them; `None` after the last.
+    pub async fn next(&mut self) -> anyhow::Result<Option<Piece>> {
+        match self {
+            Answer::Wire(stream) => Ok(stream.next().await?),
+            Answer::File {
+                file,
+                request,
+                header,
+                locs,
+                more,
+                count,
+            } => {
+                if let Some(header) = header.take() {
+                    return Ok(Some(Piece::Header(header)));
+                }
+                if let Some(loc) = locs.next() {
+                    return Ok(Some(Piece::Kv(
+                        file.read_for(request, loc).map_err(offline)?,
+                    )));
+                }
+                Ok(more
+                    .take()
+                    .map(Piece::More)
+                    .or_else(|| count.take().map(Piece::Count)))
+            }
+        }
+    }
+}
 
 /// About this many bytes of keys and values per answer, once the range has shown how large its
 /// keys and values are. It no longer bounds memory (answers are read as they arrive): it bounds
@@ -73,8 +223,8 @@ struct Sample {
 }
 
 /// An answer being read, and what it has shown so far.
-struct Answer {
-    stream: StreamedRange,
+struct Reading<'c> {
+    stream: Answer<'c>,
     /// The span the request asked for, for its rest.
     from: Vec<u8>,
     bound: Option<Vec<u8>>,
@@ -89,7 +239,7 @@ struct Answer {
 
 /// The pages of one range; see the module documentation.
 pub struct Pages<'c> {
-    client: &'c Client,
+    source: &'c dyn KvSource,
     /// The request as given; each page's request narrows its range.
     request: RangeRequest,
     descending: bool,
@@ -101,7 +251,7 @@ pub struct Pages<'c> {
     max_page_keys: i64,
     /// What is left of the range, in order; empty once it is all read.
     spans: VecDeque<Span>,
-    answer: Option<Answer>,
+    answer: Option<Reading<'c>>,
     /// The header of the first answer, which every chunk carries.
     header: Option<ResponseHeader>,
     /// The keys in the whole range, once the first answer (or what finished it) has ended.
@@ -127,7 +277,7 @@ pub struct Pages<'c> {
 impl<'c> Pages<'c> {
     /// Pages of `request`, which must be sorted by key (or not sorted at all): other sort
     /// targets cannot be continued from a key. `page_bytes` is the target answer size.
-    pub fn new(client: &'c Client, request: RangeRequest, page_bytes: usize) -> Pages<'c> {
+    pub fn new(source: &'c dyn KvSource, request: RangeRequest, page_bytes: usize) -> Pages<'c> {
         let remaining = (request.limit > 0).then_some(request.limit);
         let descending = request.sort_order == SortOrder::Descend as i32;
         let from = if descending {
@@ -138,7 +288,7 @@ impl<'c> Pages<'c> {
         let page_bytes = page_bytes.max(1);
         let max_page_keys = (page_bytes / MIN_KEY_BYTES).max(1) as i64;
         Pages {
-            client,
+            source,
             request,
             descending,
             remaining,
@@ -192,7 +342,7 @@ impl<'c> Pages<'c> {
             let answer = self.answer.as_mut().expect("an answer being read");
             let piece = match answer.stream.next().await {
                 Ok(piece) => piece,
-                Err(e) if member_lost(&e) && self.resent < self.client.endpoints().len() => {
+                Err(e) if lost(&e) && self.resent < self.source.retries() => {
                     tracing::debug!(error = %e, "answer lost with its member; asking again");
                     self.resume();
                     continue;
@@ -278,16 +428,16 @@ impl<'c> Pages<'c> {
         let request = self.request_for(from.clone(), bound.as_deref());
         let stream = loop {
             self.requests += 1;
-            match self.client.range_streamed(request.clone()).await {
+            match self.source.range_streamed(request.clone()).await {
                 Ok(stream) => break stream,
-                Err(e) if member_lost(&e) && self.resent < self.client.endpoints().len() => {
+                Err(e) if lost(&e) && self.resent < self.source.retries() => {
                     tracing::debug!(error = %e, "request lost with its member; asking again");
                     self.resent += 1;
                 }
                 Err(e) => return Err(self.failed(e)),
             }
         };
-        self.answer = Some(Answer {
+        self.answer = Some(Reading {
             stream,
             from,
             bound,
@@ -392,15 +542,16 @@ impl<'c> Pages<'c> {
 
     /// The error to return for `e`: the pinned revision compacted after the first answer is
     /// said as such.
-    fn failed(&self, e: client::Error) -> anyhow::Error {
-        if self.requests > 1 && is_compacted(&e) {
-            return Compacted {
+    fn failed(&self, e: anyhow::Error) -> anyhow::Error {
+        match e.downcast::<client::Error>() {
+            Ok(e) if self.requests > 1 && is_compacted(&e) => Compacted {
                 revision: self.request.revision,
                 source: e,
             }
-            .into();
+            .into(),
+            Ok(e) => e.into(),
+            Err(e) => e,
         }
-        e.into()
     }
 
     /// Where a page's worth of keys from `from` may end, if keys go on as densely as in the
@@ -450,6 +601,11 @@ impl<'c> Pages<'c> {
         };
         request
     }
+}
+
+/// A client error that [`member_lost`] says is a lost member.
+fn lost(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<client::Error>().is_some_and(member_lost)
 }
 
 /// etcd's "required revision has been compacted".

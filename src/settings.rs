@@ -27,6 +27,8 @@ pub struct Settings {
     /// Lines for stderr before the command runs (discovery's ignored endpoints), printed by
     /// the edge since the library never prints.
     pub notices: Vec<String>,
+    /// `--db`: reads are answered from this etcd backend file, offline.
+    pub db: Option<PathBuf>,
 }
 
 impl Settings {
@@ -117,6 +119,7 @@ impl Settings {
             password_wanted_for: password_wanted_for(args),
             token: token(args)?,
             notices: discovered.notices(),
+            db: args.db.clone().filter(|path| !path.as_os_str().is_empty()),
         })
     }
 }

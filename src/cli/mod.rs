@@ -322,6 +322,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "ECTL_CONTEXT")]
     pub context: Option<String>,
 
+    /// ectl only: read an etcd db file instead of a server (a stopped member's data dir, its
+    /// member/snap/db, or a snapshot file); for get, du, export, history and diff
+    #[arg(long, global = true, env = "ECTL_DB", value_name = "PATH", value_hint = clap::ValueHint::AnyPath)]
+    pub db: Option<std::path::PathBuf>,
+
     /// The ids of the arguments a flag or an `ETCDCTL_*` variable set: a context never
     /// overrides them.
     #[arg(skip)]

@@ -13,6 +13,7 @@ pub mod endpoint;
 mod error;
 mod failure;
 mod hint;
+mod history;
 mod kv;
 pub mod lease;
 mod maintenance;

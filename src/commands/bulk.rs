@@ -16,14 +16,12 @@ use std::path::Path;
 
 use clap::Args;
 
-use crate::cli::values::go_int64;
 use crate::client::Client;
-use crate::commands::prelude::{Workbench, arg_bytes};
+use crate::commands::prelude::{RangeArgs, Workbench, arg_bytes};
 use crate::commands::process::{Sigint, die_of_sigint};
 use crate::dump;
 use crate::error::{CliError, ExitCode};
-use crate::keys::key_range;
-use crate::paged::{DEFAULT_PAGE_BYTES, Pages};
+use crate::paged::{DEFAULT_PAGE_BYTES, KvSource, Pages};
 use crate::pb::etcdserverpb::compare::{CompareResult, CompareTarget, TargetUnion};
 use crate::pb::etcdserverpb::request_op::Request;
 use crate::pb::etcdserverpb::{Compare, PutRequest, RangeRequest, RequestOp, TxnRequest};
@@ -45,23 +43,19 @@ const TXN_BYTES: usize = 1 << 20;
 ///   ectl export --prefix /registry > k8s.ndjson
 ///   ectl export --rev 4711 --after /registry/pods/x --prefix /registry >> k8s.ndjson
 #[derive(Debug, Clone, Args)]
-#[command(verbatim_doc_comment)]
+#[command(
+    verbatim_doc_comment,
+    mut_arg("prefix", |a| a.help("Export keys with matching prefix")),
+    mut_arg("from_key", |a| a.help("Export keys that are greater than or equal to the given key")),
+    mut_arg("rev", |a| a.help("The revision to export (default: the current one)")),
+    mut_arg("args", |a| a.help("[key [range_end]]")),
+)]
 pub struct ExportArgs {
-    /// Export keys with matching prefix
-    #[arg(long)]
-    pub prefix: bool,
-    /// Export keys that are greater than or equal to the given key
-    #[arg(long)]
-    pub from_key: bool,
-    /// The revision to export (default: the current one)
-    #[arg(long, default_value = "0", value_parser = go_int64)]
-    pub rev: i64,
+    #[command(flatten)]
+    pub range: RangeArgs,
     /// Start just after this key (continues a cut export; no header line then)
     #[arg(long)]
     pub after: Option<OsString>,
-    /// [key [range_end]]
-    #[arg(value_name = "KEY", add = clap_complete::engine::ArgValueCompleter::new(crate::commands::completion::KEYS))]
-    pub args: Vec<OsString>,
 }
 
 /// Writes the keys of an `ectl export` dump back (ectl only)
@@ -91,19 +85,14 @@ pub struct ImportArgs {
 }
 
 pub fn export_plan(args: &ExportArgs) -> Result<RangeRequest, CliError> {
-    let key = args.args.first().map(|k| arg_bytes(k)).unwrap_or_default();
     // No key at all: the whole keyspace.
-    let whole = args.args.is_empty();
-    let range = key_range(
-        key,
-        args.args.get(1).map(|e| arg_bytes(e)),
-        args.prefix || whole,
-        args.from_key,
-    )?;
+    let key = args.range.key();
+    let whole = key.is_none();
+    let range = args.range.range_from(key.unwrap_or_default(), whole)?;
     let mut request = RangeRequest {
         key: range.key,
         range_end: range.range_end,
-        revision: args.rev.max(0),
+        revision: args.range.rev.max(0),
         ..RangeRequest::default()
     };
     if let Some(after) = &args.after {
@@ -117,7 +106,7 @@ pub fn export_plan(args: &ExportArgs) -> Result<RangeRequest, CliError> {
 pub async fn export(args: ExportArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let request = export_plan(&args)?;
     let mut sigint = Sigint::install()?;
-    let (client, out) = ctx.client_and_out()?;
+    let (source, out) = ctx.source_and_out()?;
     let started = std::time::Instant::now();
     // A dump scrolling past on the terminal is its own progress; a spinner would garble it.
     let bar = (!term::stdout_is_terminal())
@@ -128,7 +117,7 @@ pub async fn export(args: ExportArgs, ctx: &mut Workbench<'_>) -> anyhow::Result
         ..Exported::default()
     };
     let result = tokio::select! {
-        result = write_dump(client, request, args.after.is_none(), out, &mut state) => result,
+        result = write_dump(source, request, args.after.is_none(), out, &mut state) => result,
         _ = sigint.recv() => {
             let _ = out.flush();
             if let Some(bar) = &state.bar {
@@ -197,13 +186,13 @@ fn shell_word(key: &[u8]) -> String {
 }
 
 async fn write_dump(
-    client: &Client,
+    source: &dyn KvSource,
     request: RangeRequest,
     header: bool,
     out: &mut dyn Write,
     state: &mut Exported,
 ) -> anyhow::Result<()> {
-    let mut pages = Pages::new(client, request, DEFAULT_PAGE_BYTES);
+    let mut pages = Pages::new(source, request, DEFAULT_PAGE_BYTES);
     let mut first = true;
     while let Some(page) = pages.next().await? {
         state.revision = pages.revision();

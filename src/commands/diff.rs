@@ -9,12 +9,12 @@ use clap::{ArgAction, Args};
 
 use crate::cli::values::go_int64;
 use crate::client::{self, Client};
-use crate::commands::prelude::{Workbench, arg_bytes};
+use crate::commands::prelude::{Workbench, arg_bytes, open_db};
 use crate::error::{CliError, ExitCode, Verbatim};
 use crate::keys::prefix_range;
 use crate::output::ResponseKind;
 use crate::output::diff::{Comparison, Difference, Side};
-use crate::paged::{DEFAULT_PAGE_BYTES, Pages};
+use crate::paged::{DEFAULT_PAGE_BYTES, KvSource, Pages};
 use crate::pb::etcdserverpb::RangeRequest;
 use crate::pb::mvccpb::KeyValue;
 
@@ -24,6 +24,8 @@ use crate::pb::mvccpb::KeyValue;
 ///   --rev A --rev B            two revisions of the cluster (one --rev: A against now)
 ///   --endpoints-a/--endpoints-b two clusters (for example after make-mirror)
 ///   --members                  every member's own copy, against the most advanced one
+///   --db FILE [--db-b FILE2]   a db file against the cluster at --endpoints (or against
+///                              FILE2); with --rev, two revisions of the file
 /// Changed means a different value (members: a different mod revision). Prints nothing and
 /// exits 0 when the views are equal, lists `-`/`+` lines and exits 1 when they differ.
 ///
@@ -31,6 +33,7 @@ use crate::pb::mvccpb::KeyValue;
 ///   ectl diff --rev 120 --rev 150 /registry/
 ///   ectl diff --endpoints-a=10.0.0.1:2379 --endpoints-b=10.0.1.1:2379 -w json
 ///   ectl diff --members
+///   ectl --db backup.db diff /registry/       what changed since the backup
 #[derive(Debug, Clone, Args)]
 #[command(verbatim_doc_comment)]
 pub struct DiffArgs {
@@ -46,6 +49,9 @@ pub struct DiffArgs {
     /// compare every member's serializable view (member list)
     #[arg(long, conflicts_with_all = ["rev", "endpoints_a", "endpoints_b"])]
     pub members: bool,
+    /// the second side: this db file instead of a cluster (the first is --db's, or a cluster)
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["rev", "endpoints_b", "members"])]
+    pub db_b: Option<std::path::PathBuf>,
     /// at most this many keys per request (default: pages of about 3 MiB)
     #[arg(long, hide = true)]
     pub page_keys: Option<i64>,
@@ -62,13 +68,26 @@ pub enum Plan {
     Members,
 }
 
-pub fn plan(args: &DiffArgs) -> Result<Plan, CliError> {
+/// `db`: whether `--db` names a file, which is then side A.
+pub fn plan(args: &DiffArgs, db: bool) -> Result<Plan, CliError> {
     if args.members {
-        return Ok(Plan::Members);
+        return match db {
+            true => Err(CliError::bad_args(
+                "--members compares the members of a cluster, not a --db file",
+            )),
+            false => Ok(Plan::Members),
+        };
     }
-    let clusters = !args.endpoints_a.is_empty() || !args.endpoints_b.is_empty();
+    if db && !args.endpoints_a.is_empty() {
+        return Err(CliError::bad_args(
+            "--db is the first side; --endpoints-a names another",
+        ));
+    }
+    let clusters =
+        !args.endpoints_a.is_empty() || !args.endpoints_b.is_empty() || args.db_b.is_some();
     match (clusters, args.rev.as_slice()) {
-        (true, []) if !args.endpoints_b.is_empty() => Ok(Plan::Clusters),
+        (true, []) if !args.endpoints_b.is_empty() || args.db_b.is_some() => Ok(Plan::Clusters),
+        (false, []) if db => Ok(Plan::Clusters),
         (true, []) => Err(CliError::bad_args("--endpoints-a needs --endpoints-b")),
         (true, _) => Err(CliError::bad_args(
             "--rev compares revisions of one cluster; two clusters are compared as they are now",
@@ -83,16 +102,16 @@ pub fn plan(args: &DiffArgs) -> Result<Plan, CliError> {
 }
 
 pub async fn run(args: DiffArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
-    let plan = plan(&args)?;
+    let plan = plan(&args, ctx.settings.db.is_some())?;
     ctx.ensure_format(ResponseKind::Diff)?;
     let prefix = args.prefix.as_deref().map(arg_bytes).unwrap_or_default();
     let range = prefix_range(&prefix);
     let page = args.page_keys;
     let comparisons = match plan {
         Plan::Revisions(a, b) => {
-            let client = ctx.client()?;
-            let left = View::new(client, &range, a, page, false);
-            let right = View::new(client, &range, b, page, false);
+            let source = ctx.source()?;
+            let left = View::new(source, &range, a, page, false);
+            let right = View::new(source, &range, b, page, false);
             vec![compare(left, String::new(), right, String::new(), false).await?]
         }
         Plan::Clusters => {
@@ -108,11 +127,17 @@ pub async fn run(args: DiffArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> 
                     ..config.clone()
                 })
             };
-            let (a, b) = (cluster(&args.endpoints_a)?, cluster(&args.endpoints_b)?);
-            let label = |c: &Client| c.config().endpoints.join(",");
-            let left = View::new(&a, &range, 0, page, false);
-            let right = View::new(&b, &range, 0, page, false);
-            vec![compare(left, label(&a), right, label(&b), false).await?]
+            let a = match &ctx.settings.db {
+                Some(path) => Whole::file(path)?,
+                None => Whole::cluster(cluster(&args.endpoints_a)?),
+            };
+            let b = match &args.db_b {
+                Some(path) => Whole::file(path)?,
+                None => Whole::cluster(cluster(&args.endpoints_b)?),
+            };
+            let left = View::new(a.source.as_ref(), &range, 0, page, false);
+            let right = View::new(b.source.as_ref(), &range, 0, page, false);
+            vec![compare(left, a.label, right, b.label, false).await?]
         }
         Plan::Members => members(ctx, &range, page).await?,
     };
@@ -172,6 +197,28 @@ async fn members(
     Ok(comparisons)
 }
 
+/// A side compared as it is now: a cluster, or a db file; and what the listing calls it.
+struct Whole {
+    source: Box<dyn KvSource>,
+    label: String,
+}
+
+impl Whole {
+    fn file(path: &std::path::Path) -> Result<Whole, CliError> {
+        Ok(Whole {
+            source: Box::new(open_db(path)?),
+            label: path.display().to_string(),
+        })
+    }
+
+    fn cluster(client: Client) -> Whole {
+        Whole {
+            label: client.config().endpoints.join(","),
+            source: Box::new(client),
+        }
+    }
+}
+
 /// One side's keys in order, a page at a time.
 struct View<'c> {
     pages: Pages<'c>,
@@ -181,7 +228,7 @@ struct View<'c> {
 
 impl<'c> View<'c> {
     fn new(
-        client: &'c Client,
+        source: &'c dyn KvSource,
         (key, end): &(Vec<u8>, Vec<u8>),
         revision: i64,
         page_keys: Option<i64>,
@@ -197,7 +244,7 @@ impl<'c> View<'c> {
             ..RangeRequest::default()
         };
         View {
-            pages: Pages::new(client, request, DEFAULT_PAGE_BYTES).at_most_keys(page_keys),
+            pages: Pages::new(source, request, DEFAULT_PAGE_BYTES).at_most_keys(page_keys),
             buffered: VecDeque::new(),
             keys_only: member,
         }
@@ -290,7 +337,7 @@ mod tests {
     fn plan_of(argv: &[&str]) -> Result<Plan, CliError> {
         let parsed: DiffArgs =
             crate::commands::prelude::try_parse_args(argv).expect("arguments parse");
-        plan(&parsed)
+        plan(&parsed, false)
     }
 
     #[test]
@@ -306,5 +353,15 @@ mod tests {
         assert!(plan_of(&["--endpoints-a=h:1"]).is_err());
         assert!(plan_of(&["--endpoints-b=h:1", "--rev=2"]).is_err());
         assert!(plan_of(&["--rev=1", "--rev=2", "--rev=3"]).is_err());
+        let offline = |argv: &[&str]| {
+            let parsed: DiffArgs =
+                crate::commands::prelude::try_parse_args(argv).expect("arguments parse");
+            plan(&parsed, true)
+        };
+        assert_eq!(offline(&[]).unwrap(), Plan::Clusters);
+        assert_eq!(offline(&["--db-b=f"]).unwrap(), Plan::Clusters);
+        assert_eq!(offline(&["--rev=3"]).unwrap(), Plan::Revisions(3, 0));
+        assert!(offline(&["--members"]).is_err());
+        assert!(offline(&["--endpoints-a=h:1"]).is_err());
     }
 }

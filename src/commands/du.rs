@@ -82,7 +82,7 @@ pub async fn run(args: DuArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     ctx.ensure_format(ResponseKind::Report)?;
     let prefix = args.prefix.as_deref().map(arg_bytes).unwrap_or_default();
     let (key, range_end) = prefix_range(&prefix);
-    let client = ctx.client()?;
+    let source = ctx.source()?;
     let progress = term::progress::bar(None, "{spinner} {pos} keys read {per_sec}");
     let request = RangeRequest {
         key,
@@ -90,7 +90,7 @@ pub async fn run(args: DuArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
         revision: args.rev.max(0),
         ..RangeRequest::default()
     };
-    let mut pages = Pages::new(client, request, DEFAULT_PAGE_BYTES).at_most_keys(args.page_keys);
+    let mut pages = Pages::new(source, request, DEFAULT_PAGE_BYTES).at_most_keys(args.page_keys);
     let mut groups: HashMap<Vec<u8>, Usage> = HashMap::new();
     let mut total = Usage::default();
     while let Some(page) = pages.next().await? {

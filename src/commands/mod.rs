@@ -29,6 +29,7 @@ pub mod downgrade;
 pub mod du;
 pub mod elect;
 pub mod endpoint;
+pub mod history;
 pub mod kv;
 pub mod lease;
 pub mod line;
@@ -95,6 +96,7 @@ pub enum Command {
     Context(Etcdctl<context::ContextArgs>),
     Status(Etcdctl<status::StatusArgs>),
     Maintain(Etcdctl<maintain::MaintainArgs>),
+    History(Etcdctl<history::HistoryArgs>),
 }
 
 impl Command {
@@ -111,8 +113,22 @@ impl Command {
             Command::Compaction(Etcdctl(args)) => compact::plan(args).map(drop),
             Command::MakeMirror(Etcdctl(args)) => mirror::plan(args).map(drop),
             Command::Export(Etcdctl(args)) => bulk::export_plan(args).map(drop),
+            Command::History(Etcdctl(args)) => history::plan(args).map(drop),
             _ => Ok(()),
         }
+    }
+
+    /// Whether the command reads a `--db` file offline; every other one needs a server. This
+    /// is the one place that decides it.
+    pub fn reads_offline(&self) -> bool {
+        matches!(
+            self,
+            Command::Get(_)
+                | Command::Export(_)
+                | Command::Du(_)
+                | Command::Diff(_)
+                | Command::History(_)
+        )
     }
 }
 
@@ -140,7 +156,7 @@ pub(crate) const GROUPS: &[cli::Group] = &[
     (
         "Beyond etcdctl",
         &[
-            "doctor", "du", "diff", "context", "export", "import", "status", "maintain",
+            "doctor", "du", "diff", "history", "context", "export", "import", "status", "maintain",
         ],
     ),
     (
@@ -174,6 +190,13 @@ pub fn run_offline(
 }
 
 pub async fn run(command: Command, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
+    if ctx.settings.db.is_some() && !command.reads_offline() {
+        return Err(CliError::bad_args(
+            "this command needs a server; --db reads a file offline for get, du, export, history \
+             and diff only",
+        )
+        .into());
+    }
     match command {
         Command::Get(Etcdctl(args)) => kv::get::run(args, ctx).await,
         Command::Put(Etcdctl(args)) => kv::put::run(args, ctx).await,
@@ -203,6 +226,7 @@ pub async fn run(command: Command, ctx: &mut Workbench<'_>) -> anyhow::Result<()
         Command::Diff(Etcdctl(args)) => diff::run(args, ctx).await,
         Command::Status(Etcdctl(args)) => status::run(args, ctx).await,
         Command::Maintain(Etcdctl(args)) => maintain::run(args, ctx).await,
+        Command::History(Etcdctl(args)) => history::run(args, ctx).await,
         // `main` runs these before resolving settings; a library caller may come here with them.
         Command::Version(Etcdctl(args)) => version::run(&args, ctx.out),
         Command::Completion(Etcdctl(args)) => completion::run(&args, ctx.out),

@@ -7,10 +7,14 @@ use std::io::Write;
 use std::sync::Arc;
 
 use crate::client::{self, Client, Observer};
+use crate::commands::completion::{Positional, Source};
 use crate::error::CliError;
 use crate::k8s::Decode;
+use crate::keys::{KeyRange, key_range};
 use crate::output::{self, Format, PrintOptions, Printer, ResponseKind};
+use crate::paged::KvSource;
 use crate::settings::Settings;
+use crate::storage::mvcc::MvccFile;
 
 use crate::term::{self, prompt};
 
@@ -22,6 +26,8 @@ pub struct Workbench<'a> {
     pub out: &'a mut dyn Write,
     observer: Option<Arc<dyn Observer>>,
     client: Option<Client>,
+    /// The file `--db` names, opened on first use.
+    file: Option<MvccFile>,
 }
 
 impl<'a> Workbench<'a> {
@@ -31,6 +37,7 @@ impl<'a> Workbench<'a> {
             out,
             observer: None,
             client: None,
+            file: None,
         }
     }
 
@@ -99,6 +106,30 @@ impl<'a> Workbench<'a> {
             .collect())
     }
 
+    /// Where reads are answered: the file `--db` names (opened on first use), or the cluster.
+    /// Only the commands the registry lets run under `--db` read through this.
+    pub fn source(&mut self) -> anyhow::Result<&dyn KvSource> {
+        match self.settings.db.clone() {
+            Some(path) => {
+                if self.file.is_none() {
+                    self.file = Some(open_db(&path)?);
+                }
+                Ok(self.file.as_ref().expect("the file was just opened"))
+            }
+            None => Ok(self.client()?),
+        }
+    }
+
+    /// [`Workbench::source`] and the output at once, for ranges printed as they are read.
+    pub fn source_and_out(&mut self) -> anyhow::Result<(&dyn KvSource, &mut (dyn Write + 'a))> {
+        self.source()?;
+        let source: &dyn KvSource = match &self.file {
+            Some(file) => file,
+            None => self.client.as_ref().expect("the client was just built"),
+        };
+        Ok((source, &mut *self.out))
+    }
+
     /// The client and the output at once, for streams that print while they receive (watch).
     pub fn client_and_out(&mut self) -> anyhow::Result<(&Client, &mut (dyn Write + 'a))> {
         self.client()?;
@@ -162,6 +193,52 @@ impl<'a> Workbench<'a> {
 pub struct NoArgs {
     #[arg(hide = true)]
     pub args: Vec<std::ffi::OsString>,
+}
+
+/// The key range and revision `get` and `export` share: `KEY [range_end]`, `--prefix`,
+/// `--from-key` and `--rev`. Its help is `get`'s (etcdctl's); other commands flattening it
+/// reword it with `mut_arg`, so each help reads as before.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RangeArgs {
+    /// Get keys with matching prefix
+    #[arg(long)]
+    pub prefix: bool,
+    /// Get keys that are greater than or equal to the given key using byte compare
+    #[arg(long)]
+    pub from_key: bool,
+    /// Specify the kv revision
+    #[arg(long, default_value = "0", value_parser = crate::cli::values::go_int64)]
+    pub rev: i64,
+    /// <key> [range_end]
+    #[arg(
+        value_name = "KEY",
+        add = clap_complete::engine::ArgValueCompleter::new(Positional(&[Source::Keys, Source::Keys])),
+    )]
+    pub args: Vec<std::ffi::OsString>,
+}
+
+impl RangeArgs {
+    /// The key given, if any.
+    pub fn key(&self) -> Option<Vec<u8>> {
+        self.args.first().map(|k| arg_bytes(k))
+    }
+
+    /// The range from `key`, the optional range end and the flags.
+    pub fn range_from(&self, key: Vec<u8>, whole: bool) -> Result<KeyRange, CliError> {
+        key_range(
+            key,
+            self.args.get(1).map(|e| arg_bytes(e)),
+            self.prefix || whole,
+            self.from_key,
+        )
+    }
+}
+
+/// The etcd backend file at `path` (a data dir, a member dir, a db or snapshot file), opened
+/// for offline reads.
+pub fn open_db(path: &std::path::Path) -> Result<MvccFile, CliError> {
+    MvccFile::open(path)
+        .map_err(|e| CliError::invalid_input(format!("cannot read {}: {e}", path.display())))
 }
 
 /// Positional arguments are bytes: keys need not be UTF-8.

@@ -306,7 +306,7 @@ pub(crate) mod tests {
         else {
             panic!("not get");
         };
-        assert_eq!((get.limit, get.prefix), (2, true));
+        assert_eq!((get.limit, get.range.prefix), (2, true));
     }
 
     #[test]
@@ -326,7 +326,7 @@ pub(crate) mod tests {
         let Command::Get(Etcdctl(get)) = cli.command else {
             panic!("not get");
         };
-        assert_eq!((get.limit, get.rev), (-1, -2));
+        assert_eq!((get.limit, get.range.rev), (-1, -2));
         let Command::Put(Etcdctl(put)) = parse(&["put", "k", "v", "--lease", "--prev-kv"])
             .unwrap()
             .command

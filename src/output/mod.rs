@@ -19,6 +19,7 @@ pub mod diff;
 pub mod doctor;
 pub mod du;
 mod fields;
+pub mod history;
 mod json;
 mod kv;
 mod lease;
@@ -91,12 +92,13 @@ impl Format {
                     | Report
                     | Diff
                     | DelPreview
+                    | History
             ),
             // Endpoint and snapshot results are not messages; clientv3's revoke response
             // cannot be marshalled.
             Format::Protobuf => !matches!(
                 kind,
-                Endpoint | DbStatus | LeaseRevoke | Report | Diff | DelPreview
+                Endpoint | DbStatus | LeaseRevoke | Report | Diff | DelPreview | History
             ),
         }
     }
@@ -169,6 +171,8 @@ pub enum ResponseKind {
     Diff,
     /// `del --dry-run`, printed by [`del_preview`]
     DelPreview,
+    /// `history`, printed by [`history`]
+    History,
 }
 
 /// Options that change how responses print.
@@ -355,6 +359,7 @@ mod tests {
                     last: None,
                 })
             }),
+            (History, |p| p.history(&Default::default())),
         ]
     }
 

@@ -14,13 +14,14 @@ use super::diff::Comparison;
 use super::doctor::Report;
 use super::du::UsageReport;
 use super::fields::FieldsPrinter;
+use super::history::History;
 use super::json::JsonPrinter;
 use super::maintain::{MaintainEvent, MaintainReport};
 use super::protobuf::ProtobufPrinter;
 use super::simple::SimplePrinter;
 use super::status::ClusterView;
 use super::table::TablePrinter;
-use super::{Fallback, Format, ResponseKind, diff, doctor, du, maintain, status};
+use super::{Fallback, Format, ResponseKind, diff, doctor, du, history, maintain, status};
 
 pub trait ReportPrinter: Fallback {
     fn doctor(&mut self, _report: &Report) -> io::Result<()> {
@@ -45,6 +46,9 @@ pub trait ReportPrinter: Fallback {
     /// `maintain`'s whole report, at the end.
     fn maintain(&mut self, _report: &MaintainReport) -> io::Result<()> {
         self.fallback(ResponseKind::Report, None)
+    }
+    fn history(&mut self, _history: &History) -> io::Result<()> {
+        self.fallback(ResponseKind::History, None)
     }
 }
 
@@ -101,6 +105,18 @@ impl ReportPrinter for SimplePrinter<'_> {
     fn del_preview(&mut self, preview: &Preview) -> io::Result<()> {
         del_preview::simple(preview, self.out)
     }
+    fn history(&mut self, history: &History) -> io::Result<()> {
+        let decode = self.style.decode;
+        // A decoded object ends in a newline, which the listing adds itself.
+        let render = |value: &[u8]| match decode.and_then(|d| crate::k8s::render(value, d)) {
+            Some(mut text) => {
+                text.pop();
+                text
+            }
+            None => value.to_vec(),
+        };
+        history::simple(history, &render, self.out)
+    }
 }
 
 impl ReportPrinter for TablePrinter<'_> {
@@ -146,6 +162,9 @@ impl ReportPrinter for JsonPrinter<'_> {
     }
     fn del_preview(&mut self, preview: &Preview) -> io::Result<()> {
         del_preview::json(preview, self.out)
+    }
+    fn history(&mut self, history: &History) -> io::Result<()> {
+        history::json(history, self.out)
     }
 }
 

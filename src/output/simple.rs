@@ -8,7 +8,7 @@ use crate::pb::mvccpb::KeyValue;
 
 pub struct SimplePrinter<'w> {
     pub(super) out: &'w mut dyn Write,
-    style: PrintOptions,
+    pub(super) style: PrintOptions,
 }
 
 impl<'w> SimplePrinter<'w> {

@@ -117,6 +117,9 @@ fn parse_meta(page: &[u8]) -> Result<Meta, Error> {
 /// in the file.
 type Visit<'a> = dyn FnMut(&[u8], &[u8], bool, u64) -> Result<(), Error> + 'a;
 
+/// Called with each key and value of one bucket, and the value's offset in the file.
+pub type VisitPair<'a> = dyn FnMut(&[u8], &[u8], u64) -> Result<(), Error> + 'a;
+
 /// An inline bucket's page and where it lies in the file.
 type InlinePage<'a> = (&'a [u8], u64);
 
@@ -403,24 +406,49 @@ impl Db {
         Ok(())
     }
 
-    /// Where the value of `key` in the top-level bucket `bucket` lies in the file, and its
-    /// length; `None` when there is no such key.
-    pub fn value_location(&self, bucket: &[u8], key: &[u8]) -> Result<Option<(u64, usize)>, Error> {
+    /// Calls `visit(key, value, offset)` for every pair of the top-level bucket `bucket` in
+    /// key order, `offset` being where the value lies in the file; nothing when there is no
+    /// such bucket.
+    pub fn bucket_pairs(&self, bucket: &[u8], visit: &mut VisitPair<'_>) -> Result<(), Error> {
         let Some(b) = self.buckets()?.into_iter().find(|b| b.name == bucket) else {
-            return Ok(None);
+            return Ok(());
         };
-        let mut found = None;
         let inline = b
             .inline
             .as_ref()
             .map(|(page, offset)| (page.as_slice(), *offset));
         self.walk(b.root, inline, &mut |k, v, is_bucket, at| {
-            if k == key && !is_bucket {
+            if is_bucket {
+                return Ok(());
+            }
+            visit(k, v, at)
+        })
+    }
+
+    /// Where the value of `key` in the top-level bucket `bucket` lies in the file, and its
+    /// length; `None` when there is no such key.
+    pub fn value_location(&self, bucket: &[u8], key: &[u8]) -> Result<Option<(u64, usize)>, Error> {
+        let mut found = None;
+        self.bucket_pairs(bucket, &mut |k, v, at| {
+            if k == key {
                 found = Some((at, v.len()));
             }
             Ok(())
         })?;
         Ok(found)
+    }
+
+    /// `len` bytes at `offset`: a value where [`Db::bucket_pairs`] said it lies (a value is
+    /// contiguous in the file, overflow pages included).
+    pub fn read_at(&self, offset: u64, len: usize) -> Result<Vec<u8>, Error> {
+        if offset.saturating_add(len as u64) > self.len {
+            return Err(corrupt("a value runs past the end of the file"));
+        }
+        let mut bytes = vec![0; len];
+        self.file
+            .read_exact_at(&mut bytes, offset)
+            .map_err(|e| corrupt(format!("reading {len} bytes at {offset}: {e}")))?;
+        Ok(bytes)
     }
 
     /// etcd's `snapshot.Status`: CRC-32C over every top-level bucket's name and each key and

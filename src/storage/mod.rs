@@ -1,15 +1,17 @@
 //! Offline files etcd writes, read and written without a server: the bbolt backend ([`bbolt`],
 //! the [`DbStatus`] `snapshot status` reports of it), [`bbolt_write`] (a whole new database
 //! written page by page, for offline defrag), [`bbolt_edit`] (the two in-place edits `backup`
-//! makes), the write-ahead log, raft snapshots, the v2 `backup` built from them, and the v2
-//! store replayed from them ([`v2store`]); [`PartFile`], the guard of a file written beside the
-//! one it is to replace, and [`lock_exclusive`], bbolt's lock on a database file.
+//! makes), [`mvcc`] (etcd's keys read from its file, for `--db`), the write-ahead log, raft
+//! snapshots, the v2 `backup` built from them, and the v2 store replayed from them
+//! ([`v2store`]); [`PartFile`], the guard of a file written beside the one it is to replace,
+//! and [`lock_exclusive`], bbolt's lock on a database file.
 
 pub mod backup;
 pub mod bbolt;
 pub mod bbolt_edit;
 pub mod bbolt_write;
 pub mod migrate;
+pub mod mvcc;
 pub mod snap;
 pub mod v2store;
 pub mod wal;

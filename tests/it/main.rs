@@ -36,6 +36,7 @@ mod messages;
 mod migrate;
 mod mirror;
 mod newer_etcdctl;
+mod offline;
 mod offline_defrag;
 mod paged_get;
 mod partition;

@@ -1,16 +1,11 @@
 //! `get`: read a key or a range of keys.
 
-use std::ffi::OsString;
-
 use clap::Args;
-use clap_complete::engine::ArgValueCompleter;
 
 use crate::cli::values::{Suggest, go_int64};
-use crate::commands::completion::{Positional, Source};
-use crate::commands::prelude::{Workbench, arg_bytes};
+use crate::commands::prelude::{RangeArgs, Workbench};
 use crate::error::CliError;
 use crate::k8s::Decode;
-use crate::keys::key_range;
 use crate::output::{Format, PrintOptions, ResponseKind};
 use crate::paged::DEFAULT_PAGE_BYTES;
 use crate::pb::etcdserverpb::RangeRequest;
@@ -44,15 +39,8 @@ pub struct GetArgs {
     /// Maximum number of results
     #[arg(long, default_value = "0", value_parser = go_int64)]
     pub limit: i64,
-    /// Get keys with matching prefix
-    #[arg(long)]
-    pub prefix: bool,
-    /// Get keys that are greater than or equal to the given key using byte compare
-    #[arg(long)]
-    pub from_key: bool,
-    /// Specify the kv revision
-    #[arg(long, default_value = "0", value_parser = go_int64)]
-    pub rev: i64,
+    #[command(flatten)]
+    pub range: RangeArgs,
     /// Get only the keys
     #[arg(long)]
     pub keys_only: bool,
@@ -81,14 +69,11 @@ pub struct GetArgs {
     /// other values print as they are (ectl only; simple format)
     #[arg(long, value_name = "FORMAT", value_enum)]
     pub decode: Option<Decode>,
-    /// <key> [range_end]
-    #[arg(value_name = "KEY", add = ArgValueCompleter::new(Positional(&[Source::Keys, Source::Keys])))]
-    pub args: Vec<OsString>,
 }
 
 /// Turns `get` arguments into a Range request, rejecting bad combinations as etcdctl does.
 pub fn plan(args: &GetArgs) -> Result<RangeRequest, CliError> {
-    let Some(key) = args.args.first() else {
+    let Some(key) = args.range.key() else {
         return Err(CliError::bad_args(
             "get command needs one argument as key and an optional argument as range_end",
         ));
@@ -107,12 +92,7 @@ pub fn plan(args: &GetArgs) -> Result<RangeRequest, CliError> {
             )));
         }
     };
-    let range = key_range(
-        arg_bytes(key),
-        args.args.get(1).map(|e| arg_bytes(e)),
-        args.prefix,
-        args.from_key,
-    )?;
+    let range = args.range.range_from(key, false)?;
     let sort_order = match args.order.to_uppercase().as_str() {
         "" => SortOrder::None,
         "ASCEND" => SortOrder::Ascend,
@@ -158,7 +138,7 @@ pub fn plan(args: &GetArgs) -> Result<RangeRequest, CliError> {
         key: range.key,
         range_end: range.range_end,
         limit: args.limit,
-        revision: args.rev.max(0),
+        revision: args.range.rev.max(0),
         sort_order: sort_order as i32,
         sort_target: sort_target as i32,
         serializable,
@@ -186,10 +166,10 @@ pub async fn run(args: GetArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     };
     if super::paged::applies(&request, args.page_size) {
         let format = ctx.format();
-        let (client, out) = ctx.client_and_out()?;
-        return super::paged::print(client, request, args.page_size, format, style, out).await;
+        let (source, out) = ctx.source_and_out()?;
+        return super::paged::print(source, request, args.page_size, format, style, out).await;
     }
-    let response = ctx.client()?.range(request).await?;
+    let response = ctx.source()?.range(request).await?;
     ctx.printer(style).get(&response)?;
     Ok(())
 }

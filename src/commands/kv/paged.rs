@@ -4,9 +4,8 @@
 
 use std::io::Write;
 
-use crate::client::Client;
 use crate::output::{Format, PrintOptions, RangeStream};
-use crate::paged::Pages;
+use crate::paged::{KvSource, Pages};
 use crate::pb::etcdserverpb::RangeRequest;
 use crate::pb::etcdserverpb::range_request::{SortOrder, SortTarget};
 
@@ -25,7 +24,7 @@ pub fn applies(request: &RangeRequest, page_bytes: usize) -> bool {
 
 /// Reads `request` page by page and prints it in `format`.
 pub async fn print(
-    client: &Client,
+    source: &dyn KvSource,
     request: RangeRequest,
     page_bytes: usize,
     format: Format,
@@ -33,7 +32,7 @@ pub async fn print(
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let limit = request.limit;
-    let mut pages = Pages::new(client, request, page_bytes);
+    let mut pages = Pages::new(source, request, page_bytes);
     let mut stream = RangeStream::new(format, style, out);
     let Some(first) = pages.next().await? else {
         return Ok(());
