@@ -138,7 +138,7 @@ fn round_trip_copies_every_key_and_value_as_etcdctl_reads_them() {
 
     // At the destination, as etcdctl reads it: the same keys and values, each written once
     // by the import (version 1, created and modified by the same txn), with no lease (lease
-    // ids belong to the source cluster; README, export and import).
+    // ids belong to the source cluster; docs/export-import.md).
     let copied = keyspace(&dest);
     assert_eq!(copied.len(), original.len());
     for (copy, kv) in copied.iter().zip(&original) {

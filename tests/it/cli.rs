@@ -1,7 +1,7 @@
 //! Global flags and the environment, compared with the reference etcdctl 3.4.23 where both can
 //! run (see `common`): every `ETCDCTL_*` twin, Go durations and booleans, output formats,
 //! abbreviated and unknown commands, help, TLS and authentication settings. The behaviours that
-//! differ on purpose (README, "Deliberate differences") are asserted as such, and the ones only
+//! differ on purpose (docs/differences.md) are asserted as such, and the ones only
 //! ectl has (quiet broken pipe, all endpoints down) are checked on ectl alone.
 
 use crate::support;

@@ -23,7 +23,7 @@ pub use tls::{ServerCert, Tls};
 
 /// Panics, showing both, unless `ours` (ectl) exited as `reference` (etcdctl) did with the same
 /// stdout and stderr. etcdctl's JSON log lines (`{"level":...}`, zap's warnings and infos) are
-/// not part of the comparison: ectl does not print them (README).
+/// not part of the comparison: ectl does not print them (docs/differences.md).
 pub fn assert_same_as_etcdctl(reference: &Out, ours: &Out, what: &str) {
     let said = |out: &Out| -> String {
         out.stderr_str()
