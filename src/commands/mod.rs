@@ -11,10 +11,10 @@
 //! Adding a command takes four files: its module here; its line in this registry (a variant of
 //! [`Command`], its arm in [`run`], and [`Command::check_args`] if it has a pure `plan`, its name
 //! in [`GROUPS`]); for a new RPC, one row in `client/rpc.rs`, which makes the `Client` method;
-//! and in its group's printer module in `output`, one trait method whose default falls back
-//! (protobuf writes the message, table and fields refuse) with the bodies of the formats that
-//! print it their own way (and its `ResponseKind`, with a line in `Format::supports` if some
-//! format refuses it).
+//! and its printer method in its group's module in `output` (for ectl's own reports, a body
+//! module in `output/report/` beside the trait), whose default falls back (protobuf writes the
+//! message, table and fields refuse), with a `ResponseKind` and a line in `Format::supports` if
+//! some format refuses it.
 
 pub mod alarm;
 pub mod auth;

@@ -14,22 +14,15 @@
 
 mod auth;
 mod cluster;
-mod del_preview;
-pub mod diff;
-pub mod doctor;
-pub mod du;
 mod fields;
-pub mod history;
 mod json;
 mod kv;
 mod lease;
-pub mod maintain;
 mod protobuf;
 mod range_stream;
 mod report;
 mod simple;
 mod snapshot;
-pub mod status;
 mod table;
 mod watch;
 
@@ -38,11 +31,12 @@ use std::str::FromStr;
 
 pub use auth::AuthPrinter;
 pub use cluster::{ClusterPrinter, EndpointHash, EndpointHealth, EndpointStatus, NewMember};
-pub use del_preview::Preview;
 use lease::REVOKE_PROTOBUF;
 pub use lease::{LeasePrinter, lease_hex};
 pub use range_stream::RangeStream;
+pub use report::del_preview::Preview;
 pub use report::{ReportPrinter, report_printer};
+pub use report::{diff, doctor, du, history, maintain, status};
 pub use snapshot::SnapshotPrinter;
 pub use status::{ClusterView, MemberState};
 pub use watch::{WatchPrinter, event_type_name};

@@ -218,7 +218,7 @@ pub fn table(report: &MaintainReport, out: &mut dyn Write, width: Option<u16>) -
             ]
         })
         .collect();
-    super::table::report_table(out, &COLUMNS, &rows, width, 0)
+    crate::output::table::report_table(out, &COLUMNS, &rows, width, 0)
 }
 
 pub fn json(report: &MaintainReport, out: &mut dyn Write) -> io::Result<()> {

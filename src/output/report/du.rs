@@ -99,7 +99,7 @@ pub fn table(report: &UsageReport, out: &mut dyn Write) -> io::Result<()> {
         format!("(total at revision {})", report.revision),
         &report.total,
     ));
-    super::table::report_table(out, &COLUMNS, &rows, None, 1)
+    crate::output::table::report_table(out, &COLUMNS, &rows, None, 1)
 }
 
 /// Tab-separated: keys, key bytes, value bytes, total, leased, avg and max version, then the

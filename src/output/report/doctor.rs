@@ -98,7 +98,7 @@ pub fn table(report: &Report, width: Option<u16>, out: &mut dyn Write) -> io::Re
             ]
         })
         .collect();
-    super::table::report_table(
+    crate::output::table::report_table(
         out,
         &["endpoint", "check", "result", "detail"],
         &rows,

@@ -6,9 +6,9 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::EndpointHealth;
-use super::cluster::alarm_name;
 use crate::go::humanize_bytes;
+use crate::output::EndpointHealth;
+use crate::output::cluster::alarm_name;
 use crate::pb::etcdserverpb::StatusResponse;
 
 /// The whole cluster: every member of the member list, as it answered.
@@ -154,7 +154,7 @@ fn cells(view: &ClusterView, m: &MemberState) -> Vec<String> {
 /// `width`: the terminal's, which the cells wrap to.
 pub fn table(view: &ClusterView, out: &mut dyn Write, width: Option<u16>) -> io::Result<()> {
     let rows: Vec<Vec<String>> = view.members.iter().map(|m| cells(view, m)).collect();
-    super::table::report_table(out, &COLUMNS, &rows, width, 0)
+    crate::output::table::report_table(out, &COLUMNS, &rows, width, 0)
 }
 
 /// One comma-separated line per member, in [`COLUMNS`]' order (as `endpoint status` prints).

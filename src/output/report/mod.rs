@@ -1,27 +1,35 @@
 //! ectl's own reports in the printer trait: `doctor`'s checks, `du`'s usage, `diff`'s
 //! comparisons, `del --dry-run`'s preview, `status`'s view and `maintain`'s steps and table,
-//! each drawn by the formats that have a layout for it (their bodies are in [`super::doctor`],
-//! [`super::du`], [`super::diff`], [`super::del_preview`], [`super::status`] and
-//! [`super::maintain`]); the others refuse, as
+//! each drawn by the formats that have a layout for it (their bodies are in this module's own modules: [`doctor`], [`du`], [`diff`],
+//! [`del_preview`], [`status`], [`maintain`] and [`history`]; a new report is its body module
+//! and its lines here); the others refuse, as
 //! [`Format::supports`] says. On a terminal the simple format draws a report as a table
 //! ([`Format::for_report`]): the caller says whether stdout is one, as the terminal layer
 //! tells it.
 
 use std::io;
 
-use super::del_preview::{self, Preview};
-use super::diff::Comparison;
-use super::doctor::Report;
-use super::du::UsageReport;
+pub mod del_preview;
+pub mod diff;
+pub mod doctor;
+pub mod du;
+pub mod history;
+pub mod maintain;
+pub mod status;
+
 use super::fields::FieldsPrinter;
-use super::history::History;
 use super::json::JsonPrinter;
-use super::maintain::{MaintainEvent, MaintainReport};
 use super::protobuf::ProtobufPrinter;
 use super::simple::SimplePrinter;
-use super::status::ClusterView;
 use super::table::TablePrinter;
-use super::{Fallback, Format, ResponseKind, diff, doctor, du, history, maintain, status};
+use super::{Fallback, Format, ResponseKind};
+use del_preview::Preview;
+use diff::Comparison;
+use doctor::Report;
+use du::UsageReport;
+use history::History;
+use maintain::{MaintainEvent, MaintainReport};
+use status::ClusterView;
 
 pub trait ReportPrinter: Fallback {
     fn doctor(&mut self, _report: &Report) -> io::Result<()> {
