@@ -17,8 +17,9 @@ use std::path::Path;
 use clap::Args;
 
 use crate::client::Client;
-use crate::commands::prelude::{RangeArgs, Workbench, arg_bytes};
+use crate::commands::prelude::{Workbench, arg_bytes};
 use crate::commands::process::{Sigint, die_of_sigint};
+use crate::commands::range::RangeArgs;
 use crate::dump;
 use crate::error::{CliError, ExitCode};
 use crate::paged::{DEFAULT_PAGE_BYTES, KvSource, Pages};

@@ -42,6 +42,7 @@ pub mod move_leader;
 pub mod offline_defrag;
 pub mod prelude;
 pub mod process;
+pub mod range;
 pub mod snapshot;
 pub mod status;
 pub mod survey;

@@ -3,7 +3,8 @@
 use clap::Args;
 
 use crate::cli::values::{Suggest, go_int64};
-use crate::commands::prelude::{RangeArgs, Workbench};
+use crate::commands::prelude::Workbench;
+use crate::commands::range::RangeArgs;
 use crate::error::CliError;
 use crate::k8s::Decode;
 use crate::output::{Format, PrintOptions, ResponseKind};
