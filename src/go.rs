@@ -546,15 +546,9 @@ fn alert_words(name: &str) -> String {
     words
 }
 
-/// Go's JSON of a `time.Time` in UTC (RFC 3339 with nanoseconds, trailing zeros dropped:
-/// `2026-01-01T00:00:00.5Z`), for an instant in nanoseconds since the epoch.
-pub fn rfc3339_nano_utc(nanos: i64) -> String {
-    let (secs, frac) = (
-        nanos.div_euclid(1_000_000_000),
-        nanos.rem_euclid(1_000_000_000),
-    );
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Howard Hinnant's civil_from_days.
+/// The proleptic Gregorian date (year, month, day) of a count of days since 1970-01-01
+/// (Howard Hinnant's algorithm), as Go's `time` computes it for any instant.
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -564,6 +558,18 @@ pub fn rfc3339_nano_utc(nanos: i64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Go's JSON of a `time.Time` in UTC (RFC 3339 with nanoseconds, trailing zeros dropped:
+/// `2026-01-01T00:00:00.5Z`), for an instant in nanoseconds since the epoch.
+pub fn rfc3339_nano_utc(nanos: i64) -> String {
+    let (secs, frac) = (
+        nanos.div_euclid(1_000_000_000),
+        nanos.rem_euclid(1_000_000_000),
+    );
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
     let mut text = format!(
         "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
         rem / 3600,

@@ -308,7 +308,7 @@ fn time(seconds: Option<Value>, micros: Option<u32>) -> Node {
         return Node::Null;
     };
     let (days, secs) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
-    let (year, month, day) = civil_from_days(days);
+    let (year, month, day) = crate::go::civil_from_days(days);
     let mut text = format!(
         "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
         secs / 3600,
@@ -325,20 +325,6 @@ fn time(seconds: Option<Value>, micros: Option<u32>) -> Node {
 /// `MicroTime`'s fraction: always six digits, even when zero.
 fn micros(nanos: Option<Value>) -> Option<u32> {
     Some(nanos.and_then(|v| v.as_i32()).unwrap_or_default().max(0) as u32 / 1000)
-}
-
-/// The proleptic Gregorian date of a count of days since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 impl Serialize for Node {

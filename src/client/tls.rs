@@ -275,10 +275,8 @@ impl ServerCertVerifier for CertVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        match v1_subject_key(cert) {
-            Some(spki) => verify_tls12_with_raw_key(message, &spki, dss, &self.algorithms),
-            None => verify_tls12_signature(message, cert, dss, &self.algorithms),
-        }
+        Verify::new(message, cert, dss, &self.algorithms)
+            .by(verify_tls12_with_raw_key, verify_tls12_signature)
     }
 
     fn verify_tls13_signature(
@@ -287,16 +285,60 @@ impl ServerCertVerifier for CertVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        match v1_subject_key(cert) {
-            Some(spki) => {
-                verify_tls13_signature_with_raw_key(message, &spki, dss, &self.algorithms)
-            }
-            None => verify_tls13_signature(message, cert, dss, &self.algorithms),
-        }
+        Verify::new(message, cert, dss, &self.algorithms)
+            .by(verify_tls13_signature_with_raw_key, verify_tls13_signature)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.algorithms.supported_schemes()
+    }
+}
+
+/// One handshake signature to check, by the certificate's key: a v1 certificate's raw key
+/// (webpki parses only v3 certificates), any other through webpki.
+struct Verify<'a> {
+    message: &'a [u8],
+    cert: &'a CertificateDer<'a>,
+    dss: &'a DigitallySignedStruct,
+    algorithms: &'a WebPkiSupportedAlgorithms,
+}
+
+type Checked = Result<HandshakeSignatureValid, rustls::Error>;
+
+impl<'a> Verify<'a> {
+    fn new(
+        message: &'a [u8],
+        cert: &'a CertificateDer<'a>,
+        dss: &'a DigitallySignedStruct,
+        algorithms: &'a WebPkiSupportedAlgorithms,
+    ) -> Self {
+        Verify {
+            message,
+            cert,
+            dss,
+            algorithms,
+        }
+    }
+
+    fn by(
+        &self,
+        raw_key: fn(
+            &[u8],
+            &SubjectPublicKeyInfoDer<'_>,
+            &DigitallySignedStruct,
+            &WebPkiSupportedAlgorithms,
+        ) -> Checked,
+        certificate: fn(
+            &[u8],
+            &CertificateDer<'_>,
+            &DigitallySignedStruct,
+            &WebPkiSupportedAlgorithms,
+        ) -> Checked,
+    ) -> Checked {
+        match v1_subject_key(self.cert) {
+            Some(spki) => raw_key(self.message, &spki, self.dss, self.algorithms),
+            None => certificate(self.message, self.cert, self.dss, self.algorithms),
+        }
     }
 }
 

@@ -236,17 +236,11 @@ pub trait Printer:
 {
 }
 
-impl<P> Printer for P where
-    P: Fallback
-        + kv::KvPrinter
-        + cluster::ClusterPrinter
-        + snapshot::SnapshotPrinter
-        + auth::AuthPrinter
-        + watch::WatchPrinter
-        + lease::LeasePrinter
-        + report::ReportPrinter
-{
-}
+impl Printer for simple::SimplePrinter<'_> {}
+impl Printer for json::JsonPrinter<'_> {}
+impl Printer for fields::FieldsPrinter<'_> {}
+impl Printer for table::TablePrinter<'_> {}
+impl Printer for protobuf::ProtobufPrinter<'_> {}
 
 /// The printer for `format`, writing to `out`.
 pub fn printer<'w>(

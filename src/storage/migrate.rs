@@ -122,28 +122,24 @@ fn apply_request(store: &mut Store, r: &V2Request) -> Result<(), MigrateError> {
     let expire = (r.expiration != 0).then_some(r.expiration);
     let refresh = r.refresh == Some(true);
     let compare = r.prev_index > 0 || !r.prev_value.is_empty();
+    let swap = |store: &mut Store| {
+        store.compare_and_swap(
+            &r.path,
+            &r.prev_value,
+            r.prev_index,
+            &r.val,
+            expire,
+            refresh,
+        )
+    };
     // A refused request changes nothing, in etcd too.
     let _: Result<(), Refused> = match r.method.as_slice() {
         b"POST" => store.create(&r.path, r.dir, &r.val, true, expire),
         b"PUT" => match r.prev_exist {
             Some(true) if !compare => store.update(&r.path, &r.val, expire, refresh),
-            Some(true) => store.compare_and_swap(
-                &r.path,
-                &r.prev_value,
-                r.prev_index,
-                &r.val,
-                expire,
-                refresh,
-            ),
+            Some(true) => swap(store),
             Some(false) => store.create(&r.path, r.dir, &r.val, false, expire),
-            None if compare => store.compare_and_swap(
-                &r.path,
-                &r.prev_value,
-                r.prev_index,
-                &r.val,
-                expire,
-                refresh,
-            ),
+            None if compare => swap(store),
             None if is_member_attributes(&String::from_utf8_lossy(&r.path)) => {
                 update_attributes(store, &r.path, &r.val)
             }
