@@ -35,6 +35,14 @@ pub struct Node {
 }
 
 impl Node {
+    /// A file's new value at index `next`; a refresh keeps the value and only renews it.
+    fn write(&mut self, value: &[u8], refresh: bool, next: u64) {
+        if !refresh {
+            self.value = value.to_vec();
+        }
+        self.modified = next;
+    }
+
     fn dir(path: Vec<u8>, index: u64, expire: Option<i64>) -> Node {
         Node {
             path,
@@ -89,6 +97,15 @@ impl Default for Store {
             ttl: BTreeSet::new(),
         }
     }
+}
+
+/// `path` cleaned, refused when it is the root, which no write may change.
+fn below_root(path: &[u8]) -> Result<Vec<u8>, Refused> {
+    let path = clean(path);
+    if path == b"/" {
+        return Err(Refused::RootReadOnly);
+    }
+    Ok(path)
 }
 
 /// Go's `path.Clean(path.Join("/", p))`.
@@ -294,6 +311,13 @@ impl Store {
         self.internal_create(path, dir, &value, false, true, expire)
     }
 
+    /// The end of a write at index `next`: the node's new expiry, and the store's index.
+    fn written(&mut self, path: &[u8], expire: Option<i64>, next: u64) -> Result<(), Refused> {
+        self.set_expire(path, expire);
+        self.index = next;
+        Ok(())
+    }
+
     pub fn update(
         &mut self,
         path: &[u8],
@@ -301,10 +325,7 @@ impl Store {
         expire: Option<i64>,
         refresh: bool,
     ) -> Result<(), Refused> {
-        let path = clean(path);
-        if path == b"/" {
-            return Err(Refused::RootReadOnly);
-        }
+        let path = below_root(path)?;
         let next = self.index + 1;
         let node = self.get_mut(&path)?;
         if node.is_dir() && !value.is_empty() {
@@ -312,14 +333,9 @@ impl Store {
         }
         // etcd's `Write` refuses a directory quietly: its modified index stays.
         if !node.is_dir() {
-            if !refresh {
-                node.value = value.to_vec();
-            }
-            node.modified = next;
+            node.write(value, refresh, next);
         }
-        self.set_expire(&path, expire);
-        self.index = next;
-        Ok(())
+        self.written(&path, expire, next)
     }
 
     pub fn compare_and_swap(
@@ -331,10 +347,7 @@ impl Store {
         expire: Option<i64>,
         refresh: bool,
     ) -> Result<(), Refused> {
-        let path = clean(path);
-        if path == b"/" {
-            return Err(Refused::RootReadOnly);
-        }
+        let path = below_root(path)?;
         let next = self.index + 1;
         let node = self.get_mut(&path)?;
         if node.is_dir() {
@@ -343,20 +356,12 @@ impl Store {
         if !node.compare(prev_value, prev_index) {
             return Err(Refused::TestFailed);
         }
-        if !refresh {
-            node.value = value.to_vec();
-        }
-        node.modified = next;
-        self.set_expire(&path, expire);
-        self.index = next;
-        Ok(())
+        node.write(value, refresh, next);
+        self.written(&path, expire, next)
     }
 
     pub fn delete(&mut self, path: &[u8], dir: bool, recursive: bool) -> Result<(), Refused> {
-        let path = clean(path);
-        if path == b"/" {
-            return Err(Refused::RootReadOnly);
-        }
+        let path = below_root(path)?;
         let node = self.get(&path)?;
         if let Some(children) = &node.children {
             if !(dir || recursive) {
