@@ -561,6 +561,17 @@ pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
     (year, month, day)
 }
 
+/// Days since 1970-01-01 of a proleptic Gregorian date, the inverse of [`civil_from_days`].
+pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Go's JSON of a `time.Time` in UTC (RFC 3339 with nanoseconds, trailing zeros dropped:
 /// `2026-01-01T00:00:00.5Z`), for an instant in nanoseconds since the epoch.
 pub fn rfc3339_nano_utc(nanos: i64) -> String {
@@ -629,14 +640,7 @@ pub fn parse_rfc3339(text: &str) -> Option<(i64, u32)> {
         }
         _ => return None,
     };
-    // Howard Hinnant's days_from_civil.
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
+    let days = days_from_civil(year, month, day);
     Some((
         days * 86_400 + hour * 3600 + minute * 60 + second - offset,
         nanos,

@@ -20,6 +20,7 @@ use tokio::net::TcpStream;
 use crate::client::TlsOptions;
 use crate::client::connect::poll_read_observed;
 use crate::client::tls::CertVerifier;
+use crate::go;
 use crate::http1;
 
 /// Any connection an HTTP request can go over: plain TCP or TLS.
@@ -312,19 +313,8 @@ pub fn parse_http_date(value: &str) -> Option<SystemTime> {
         .map(|p| p.parse().ok())
         .collect::<Option<_>>()?;
     let [h, m, s] = hms[..] else { return None };
-    let seconds = days_from_civil(year, month, day) * 86_400 + h * 3600 + m * 60 + s;
+    let seconds = go::days_from_civil(year, month, day) * 86_400 + h * 3600 + m * 60 + s;
     Some(SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(seconds).ok()?))
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]
