@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::cli::GlobalArgs;
-use crate::cli::values::go_duration;
+use crate::cli::values::{GoDuration, go_duration};
 use crate::error::CliError;
 
 #[derive(Debug, Default, Deserialize)]
@@ -153,7 +153,7 @@ pub fn apply(
         if let Some(v) = value
             && unset(id)
         {
-            *target = duration(field, v)?;
+            *target = GoDuration(duration(field, v)?);
         }
     }
     for (id, value, target) in [

@@ -94,14 +94,14 @@ impl Settings {
             endpoints,
             // etcdctl (clientv3) sets no dial limit for 0 (or a negative value, which parses
             // as 0); the command deadline still bounds every dial.
-            dial_timeout: if args.dial_timeout.is_zero() {
+            dial_timeout: if args.dial_timeout.0.is_zero() {
                 NO_DIAL_LIMIT
             } else {
-                args.dial_timeout
+                args.dial_timeout.0
             },
-            command_timeout: args.command_timeout,
-            keepalive_time: args.keepalive_time,
-            keepalive_timeout: args.keepalive_timeout,
+            command_timeout: args.command_timeout.0,
+            keepalive_time: args.keepalive_time.0,
+            keepalive_timeout: args.keepalive_timeout.0,
             tls,
             credentials: credentials(args),
             max_request_bytes: nonzero_or(

@@ -10,12 +10,11 @@ pub mod values;
 
 use std::any::TypeId;
 use std::ffi::{OsStr, OsString};
-use std::time::Duration;
 
 use clap::ArgAction;
 
 pub use help::{Group, grouped};
-use values::{Suggest, go_bool, go_duration};
+use values::{GoDuration, Suggest, go_bool};
 
 /// The etcdctl release whose behaviour ectl reproduces, in both API trees' `version` lines;
 /// scripts parse them, so they name that release rather than ectl's own version (which
@@ -367,61 +366,27 @@ pub struct GlobalArgs {
     pub hex: bool,
 
     /// dial timeout for client connections
-    #[arg(
-        long,
-        global = true,
-        env = "ETCDCTL_DIAL_TIMEOUT",
-        default_value = "2s",
-        value_parser = go_duration,
-    )]
-    pub dial_timeout: Duration,
+    #[arg(long, global = true, env = "ETCDCTL_DIAL_TIMEOUT", default_value = "2s")]
+    pub dial_timeout: GoDuration,
 
     /// timeout for short running command (excluding dial timeout)
-    #[arg(
-        long,
-        global = true,
-        env = "ETCDCTL_COMMAND_TIMEOUT",
-        default_value = "5s",
-        value_parser = go_duration,
-    )]
-    pub command_timeout: Duration,
+    #[arg(long, global = true, env = "ETCDCTL_COMMAND_TIMEOUT", default_value = "5s")]
+    pub command_timeout: GoDuration,
 
     /// keepalive time for client connections
-    #[arg(
-        long,
-        global = true,
-        env = "ETCDCTL_KEEPALIVE_TIME",
-        default_value = "2s",
-        value_parser = go_duration,
-    )]
-    pub keepalive_time: Duration,
+    #[arg(long, global = true, env = "ETCDCTL_KEEPALIVE_TIME", default_value = "2s")]
+    pub keepalive_time: GoDuration,
 
     /// keepalive timeout for client connections
-    #[arg(
-        long,
-        global = true,
-        env = "ETCDCTL_KEEPALIVE_TIMEOUT",
-        default_value = "6s",
-        value_parser = go_duration,
-    )]
-    pub keepalive_timeout: Duration,
+    #[arg(long, global = true, env = "ETCDCTL_KEEPALIVE_TIMEOUT", default_value = "6s")]
+    pub keepalive_timeout: GoDuration,
 
     /// disable transport security for client connections
-    #[arg(
-        long,
-        global = true,
-        env = "ETCDCTL_INSECURE_TRANSPORT",
-        default_value = "true"
-    )]
+    #[arg(long, global = true, env = "ETCDCTL_INSECURE_TRANSPORT", default_value = "true")]
     pub insecure_transport: bool,
 
     /// accept insecure SRV records describing cluster endpoints
-    #[arg(
-        long,
-        global = true,
-        env = "ETCDCTL_INSECURE_DISCOVERY",
-        default_value = "true"
-    )]
+    #[arg(long, global = true, env = "ETCDCTL_INSECURE_DISCOVERY", default_value = "true")]
     pub insecure_discovery: bool,
 
     /// skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)
@@ -449,12 +414,7 @@ pub struct GlobalArgs {
     pub password: Option<String>,
 
     /// JWT token used for authentication (if this option is used, --user and --password should not be set)
-    #[arg(
-        long,
-        global = true,
-        env = "ETCDCTL_AUTH_JWT_TOKEN",
-        hide_env_values = true
-    )]
+    #[arg(long, global = true, env = "ETCDCTL_AUTH_JWT_TOKEN", hide_env_values = true)]
     pub auth_jwt_token: Option<String>,
 
     /// domain name to query for SRV records describing cluster endpoints
@@ -466,21 +426,11 @@ pub struct GlobalArgs {
     pub discovery_srv_name: Option<String>,
 
     /// client-side request send limit in bytes (0, the default, means 2097152 bytes: 2 MiB)
-    #[arg(
-        long,
-        global = true,
-        env = "ETCDCTL_MAX_REQUEST_BYTES",
-        default_value_t = 0
-    )]
+    #[arg(long, global = true, env = "ETCDCTL_MAX_REQUEST_BYTES", default_value_t = 0)]
     pub max_request_bytes: usize,
 
     /// client-side response receive limit in bytes (0, the default, means 2147483647 bytes: 2 GiB)
-    #[arg(
-        long,
-        global = true,
-        env = "ETCDCTL_MAX_RECV_BYTES",
-        default_value_t = 0
-    )]
+    #[arg(long, global = true, env = "ETCDCTL_MAX_RECV_BYTES", default_value_t = 0)]
     pub max_recv_bytes: usize,
 }
 

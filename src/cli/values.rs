@@ -11,6 +11,19 @@ pub fn go_bool(s: &str) -> Result<bool, String> {
     }
 }
 
+/// A duration flag in Go's syntax ([`go_duration`]); clap parses it from the type, so the four
+/// timeout flags declare only their names, variables and defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GoDuration(pub Duration);
+
+impl std::str::FromStr for GoDuration {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        go_duration(s).map(GoDuration)
+    }
+}
+
 /// Go's `time.ParseDuration`: a sequence of decimal numbers with units, like `1m30s` or `1.5s`.
 /// A negative duration parses (Go accepts it) and comes out as zero: for every etcdctl duration
 /// flag a negative value means what zero means (no dial limit, an expired command deadline, no

@@ -271,8 +271,12 @@ fn settings_to_save(
     push("key", "key", absolute(&global.key));
     push("user", "user", user.map(Into::into));
     for (key, id, value) in [
-        ("dial-timeout", "dial_timeout", global.dial_timeout),
-        ("command-timeout", "command_timeout", global.command_timeout),
+        ("dial-timeout", "dial_timeout", global.dial_timeout.0),
+        (
+            "command-timeout",
+            "command_timeout",
+            global.command_timeout.0,
+        ),
     ] {
         push(key, id, Some(crate::go::duration(value).into()));
     }

@@ -322,7 +322,7 @@ pub(crate) mod tests {
             "-2",
         ])
         .unwrap();
-        assert_eq!(cli.global.dial_timeout, Duration::ZERO);
+        assert_eq!(cli.global.dial_timeout.0, Duration::ZERO);
         let Command::Get(Etcdctl(get)) = cli.command else {
             panic!("not get");
         };

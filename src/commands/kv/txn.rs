@@ -139,11 +139,7 @@ fn parse_request(line: &[u8]) -> Result<RequestOp, CliError> {
 /// One request line, parsed with the real commands' flags, as etcdctl parses them. No help flag or subcommand: in
 /// etcdctl those print help and then hang.
 #[derive(Debug, Parser)]
-#[command(
-    no_binary_name = true,
-    disable_help_flag = true,
-    disable_help_subcommand = true
-)]
+#[command(no_binary_name = true, disable_help_flag = true, disable_help_subcommand = true)]
 struct RequestLine {
     #[command(subcommand)]
     request: RequestArgs,
