@@ -257,6 +257,25 @@ impl std::fmt::Debug for CertVerifier {
     }
 }
 
+/// rustls asks for the handshake signature check once per TLS version, under the name of
+/// webpki's check for that version; each takes the certificate's raw key (`raw_key`) for an
+/// X.509 v1 certificate, which webpki cannot read.
+macro_rules! signature_check {
+    ($webpki_check:ident, $raw_key:ident) => {
+        fn $webpki_check(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            match v1_subject_key(cert) {
+                Some(spki) => $raw_key(message, &spki, dss, &self.algorithms),
+                None => $webpki_check(message, cert, dss, &self.algorithms),
+            }
+        }
+    };
+}
+
 impl ServerCertVerifier for CertVerifier {
     fn verify_server_cert(
         &self,
@@ -269,76 +288,11 @@ impl ServerCertVerifier for CertVerifier {
         (self.check)(end_entity, intermediates, server_name, ocsp_response, now)
     }
 
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        Verify::new(message, cert, dss, &self.algorithms)
-            .by(verify_tls12_with_raw_key, verify_tls12_signature)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        Verify::new(message, cert, dss, &self.algorithms)
-            .by(verify_tls13_signature_with_raw_key, verify_tls13_signature)
-    }
+    signature_check!(verify_tls12_signature, verify_tls12_with_raw_key);
+    signature_check!(verify_tls13_signature, verify_tls13_signature_with_raw_key);
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.algorithms.supported_schemes()
-    }
-}
-
-/// One handshake signature to check, by the certificate's key: a v1 certificate's raw key
-/// (webpki parses only v3 certificates), any other through webpki.
-struct Verify<'a> {
-    message: &'a [u8],
-    cert: &'a CertificateDer<'a>,
-    dss: &'a DigitallySignedStruct,
-    algorithms: &'a WebPkiSupportedAlgorithms,
-}
-
-type Checked = Result<HandshakeSignatureValid, rustls::Error>;
-
-impl<'a> Verify<'a> {
-    fn new(
-        message: &'a [u8],
-        cert: &'a CertificateDer<'a>,
-        dss: &'a DigitallySignedStruct,
-        algorithms: &'a WebPkiSupportedAlgorithms,
-    ) -> Self {
-        Verify {
-            message,
-            cert,
-            dss,
-            algorithms,
-        }
-    }
-
-    fn by(
-        &self,
-        raw_key: fn(
-            &[u8],
-            &SubjectPublicKeyInfoDer<'_>,
-            &DigitallySignedStruct,
-            &WebPkiSupportedAlgorithms,
-        ) -> Checked,
-        certificate: fn(
-            &[u8],
-            &CertificateDer<'_>,
-            &DigitallySignedStruct,
-            &WebPkiSupportedAlgorithms,
-        ) -> Checked,
-    ) -> Checked {
-        match v1_subject_key(self.cert) {
-            Some(spki) => raw_key(self.message, &spki, self.dss, self.algorithms),
-            None => certificate(self.message, self.cert, self.dss, self.algorithms),
-        }
     }
 }
 
