@@ -123,20 +123,14 @@ fn apply_request(store: &mut Store, r: &V2Request) -> Result<(), MigrateError> {
     let refresh = r.refresh == Some(true);
     let compare = r.prev_index > 0 || !r.prev_value.is_empty();
     let swap = |store: &mut Store| {
-        store.compare_and_swap(
-            &r.path,
-            &r.prev_value,
-            r.prev_index,
-            &r.val,
-            expire,
-            refresh,
-        )
+        let expected = Some((r.prev_value.as_slice(), r.prev_index));
+        store.update(&r.path, &r.val, expire, refresh, expected)
     };
     // A refused request changes nothing, in etcd too.
     let _: Result<(), Refused> = match r.method.as_slice() {
         b"POST" => store.create(&r.path, r.dir, &r.val, true, expire),
         b"PUT" => match r.prev_exist {
-            Some(true) if !compare => store.update(&r.path, &r.val, expire, refresh),
+            Some(true) if !compare => store.update(&r.path, &r.val, expire, refresh, None),
             Some(true) => swap(store),
             Some(false) => store.create(&r.path, r.dir, &r.val, false, expire),
             None if compare => swap(store),
@@ -317,6 +311,7 @@ fn apply_conf(store: &mut Store, change: &ConfChange) -> Result<(), MigrateError
                     raft_attributes(&member).as_bytes(),
                     None,
                     false,
+                    None,
                 );
             }
         }

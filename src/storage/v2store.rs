@@ -311,53 +311,36 @@ impl Store {
         self.internal_create(path, dir, &value, false, true, expire)
     }
 
-    /// The end of a write at index `next`: the node's new expiry, and the store's index.
-    fn written(&mut self, path: &[u8], expire: Option<i64>, next: u64) -> Result<(), Refused> {
-        self.set_expire(path, expire);
-        self.index = next;
-        Ok(())
-    }
-
+    /// etcd's `Update`, or with `expected` (the previous value and index to compare) its
+    /// `CompareAndSwap`: the same write, behind a test.
     pub fn update(
         &mut self,
         path: &[u8],
         value: &[u8],
         expire: Option<i64>,
         refresh: bool,
-    ) -> Result<(), Refused> {
-        let path = below_root(path)?;
-        let next = self.index + 1;
-        let node = self.get_mut(&path)?;
-        if node.is_dir() && !value.is_empty() {
-            return Err(Refused::NotFile);
-        }
-        // etcd's `Write` refuses a directory quietly: its modified index stays.
-        if !node.is_dir() {
-            node.write(value, refresh, next);
-        }
-        self.written(&path, expire, next)
-    }
-
-    pub fn compare_and_swap(
-        &mut self,
-        path: &[u8],
-        prev_value: &[u8],
-        prev_index: u64,
-        value: &[u8],
-        expire: Option<i64>,
-        refresh: bool,
+        expected: Option<(&[u8], u64)>,
     ) -> Result<(), Refused> {
         let path = below_root(path)?;
         let next = self.index + 1;
         let node = self.get_mut(&path)?;
         if node.is_dir() {
-            return Err(Refused::NotFile);
+            // `Update` refuses a directory quietly when given no value (its modified index
+            // stays); `CompareAndSwap` always refuses one.
+            if expected.is_some() || !value.is_empty() {
+                return Err(Refused::NotFile);
+            }
+        } else {
+            if let Some((prev_value, prev_index)) = expected
+                && !node.compare(prev_value, prev_index)
+            {
+                return Err(Refused::TestFailed);
+            }
+            node.write(value, refresh, next);
         }
-        if !node.compare(prev_value, prev_index) {
-            return Err(Refused::TestFailed);
-        }
-        node.write(value, refresh, next);
-        self.written(&path, expire, next)
+        self.set_expire(&path, expire);
+        self.index = next;
+        Ok(())
     }
 
     pub fn delete(&mut self, path: &[u8], dir: bool, recursive: bool) -> Result<(), Refused> {
@@ -452,14 +435,14 @@ mod tests {
             Err(Refused::Exists)
         );
         assert_eq!(s.index, 1);
-        s.update(b"/1/a", b"2", None, false).unwrap();
+        s.update(b"/1/a", b"2", None, false, None).unwrap();
         let a = s.get(b"/1/a").unwrap();
         assert_eq!((a.created, a.modified, &a.value[..]), (1, 2, &b"2"[..]));
         assert_eq!(
-            s.compare_and_swap(b"/1/a", b"nope", 0, b"3", None, false),
+            s.update(b"/1/a", b"3", None, false, Some((b"nope", 0))),
             Err(Refused::TestFailed)
         );
-        s.compare_and_swap(b"/1/a", b"2", 2, b"3", None, false)
+        s.update(b"/1/a", b"3", None, false, Some((b"2", 2)))
             .unwrap();
         assert_eq!(s.get(b"/1/a").unwrap().modified, 3);
         s.create(b"/1/q", false, b"first", true, None).unwrap();
@@ -490,7 +473,7 @@ mod tests {
         assert_eq!(s.index, 5);
         assert_eq!(s.get(b"/1/d"), Err(Refused::NotFound));
         assert!(s.get(b"/1/late").is_ok());
-        s.update(b"/1/late", b"w", None, false).unwrap();
+        s.update(b"/1/late", b"w", None, false, None).unwrap();
         s.delete_expired(t + 1_000);
         assert!(s.get(b"/1/late").is_ok(), "made permanent");
     }
