@@ -33,54 +33,46 @@ pub struct SnapshotArgs {
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum SnapshotCommand {
-    Save(SaveArgs),
+    /// Stores an etcd node backend snapshot to a given file
+    ///
+    /// The snapshot is written to <filename>.part, checked against the SHA-256 etcd appends to it,
+    /// synced and only then renamed to <filename>: an interrupted or failed save leaves no
+    /// <filename> behind. With one endpoint this is etcdctl's save. ectl's own additions:
+    ///   - <filename> "-" writes the snapshot to stdout (progress on stderr when it is a terminal;
+    ///     refused when stdout itself is a terminal);
+    ///   - with several endpoints (which etcdctl refuses), the snapshot comes from the first one
+    ///     that answers a status request and knows a leader, named on stderr;
+    ///   - --verify reads the saved file back (hash trailer and bbolt structure) before it takes
+    ///     the name <filename>, and prints its `snapshot status` figures.
+    ///
+    /// Examples:
+    ///   ectl --endpoints=10.0.0.1:2379 snapshot save backup.db
+    ///   ectl snapshot save - | gzip > backup.db.gz
+    ///   ectl --endpoints=10.0.0.1:2379,10.0.0.2:2379 snapshot save --verify backup.db
+    #[command(verbatim_doc_comment)]
+    Save(FileArgs),
     Restore(RestoreArgs),
-    Status(StatusArgs),
+    /// Gets backend snapshot status of a given file
+    ///
+    /// When --write-out is set to simple, this command prints out comma-separated status lists
+    /// for each endpoint. The items in the lists are hash, revision, total keys, total size.
+    ///
+    /// With --verify (ectl's own), the file must also end with the SHA-256 trailer etcd appends
+    /// to a snapshot, and every page of its bbolt structure must read back; a file that fails is
+    /// an error, not a status.
+    ///
+    /// Example:
+    ///   ectl snapshot status backup.db -w table
+    ///   ectl snapshot status --verify backup.db
+    #[command(verbatim_doc_comment)]
+    Status(FileArgs),
 }
 
-/// Stores an etcd node backend snapshot to a given file
-///
-/// The snapshot is written to <filename>.part, checked against the SHA-256 etcd appends to it,
-/// synced and only then renamed to <filename>: an interrupted or failed save leaves no
-/// <filename> behind. With one endpoint this is etcdctl's save. ectl's own additions:
-///   - <filename> "-" writes the snapshot to stdout (progress on stderr when it is a terminal;
-///     refused when stdout itself is a terminal);
-///   - with several endpoints (which etcdctl refuses), the snapshot comes from the first one
-///     that answers a status request and knows a leader, named on stderr;
-///   - --verify reads the saved file back (hash trailer and bbolt structure) before it takes
-///     the name <filename>, and prints its `snapshot status` figures.
-///
-/// Examples:
-///   ectl --endpoints=10.0.0.1:2379 snapshot save backup.db
-///   ectl snapshot save - | gzip > backup.db.gz
-///   ectl --endpoints=10.0.0.1:2379,10.0.0.2:2379 snapshot save --verify backup.db
+// `save` and `status` take the same arguments; each one's help is on its variant above.
 #[derive(Debug, Clone, Args)]
-#[command(verbatim_doc_comment)]
-pub struct SaveArgs {
-    /// Read the saved file back: check its SHA-256 trailer and bbolt structure, print its status
-    #[arg(long)]
-    pub verify: bool,
-    /// <filename>
-    #[arg(value_name = "FILENAME", value_hint = clap::ValueHint::FilePath)]
-    pub args: Vec<PathBuf>,
-}
-
-/// Gets backend snapshot status of a given file
-///
-/// When --write-out is set to simple, this command prints out comma-separated status lists
-/// for each endpoint. The items in the lists are hash, revision, total keys, total size.
-///
-/// With --verify (ectl's own), the file must also end with the SHA-256 trailer etcd appends
-/// to a snapshot, and every page of its bbolt structure must read back; a file that fails is
-/// an error, not a status.
-///
-/// Example:
-///   ectl snapshot status backup.db -w table
-///   ectl snapshot status --verify backup.db
-#[derive(Debug, Clone, Args)]
-#[command(verbatim_doc_comment)]
-pub struct StatusArgs {
-    /// Also check the SHA-256 trailer of a saved snapshot and refuse a file without it
+pub struct FileArgs {
+    /// Check the file's SHA-256 trailer and read back every page of its bbolt structure; a file
+    /// that fails is an error
     #[arg(long)]
     pub verify: bool,
     /// <filename>
