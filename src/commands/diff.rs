@@ -13,7 +13,7 @@ use crate::commands::prelude::{Workbench, arg_bytes, open_db};
 use crate::error::{CliError, ExitCode, Verbatim};
 use crate::keys::prefix_range;
 use crate::output::ResponseKind;
-use crate::output::diff::{Comparison, Difference, Side};
+use crate::output::diff::{Comparison, Comparisons, Difference, Side};
 use crate::paged::{DEFAULT_PAGE_BYTES, KvSource, Pages};
 use crate::pb::etcdserverpb::RangeRequest;
 use crate::pb::mvccpb::KeyValue;
@@ -103,7 +103,7 @@ pub fn plan(args: &DiffArgs, db: bool) -> Result<Plan, CliError> {
 
 pub async fn run(args: DiffArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let plan = plan(&args, ctx.settings.db.is_some())?;
-    ctx.ensure_format(ResponseKind::Diff)?;
+    ctx.ensure_format(ResponseKind::Listing)?;
     let prefix = args.prefix.as_deref().map(arg_bytes).unwrap_or_default();
     let range = prefix_range(&prefix);
     let page = args.page_keys;
@@ -141,7 +141,7 @@ pub async fn run(args: DiffArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> 
         }
         Plan::Members => members(ctx, &range, page).await?,
     };
-    ctx.report_printer(ResponseKind::Diff).diff(&comparisons)?;
+    ctx.print_report(ctx.style(), &Comparisons(&comparisons))?;
     let differences: usize = comparisons.iter().map(|c| c.differences.len()).sum();
     match differences {
         0 => Ok(()),

@@ -123,7 +123,7 @@ pub async fn run(args: DuArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
         total,
         human_sizes: term::stdout_is_terminal(),
     };
-    ctx.report_printer(ResponseKind::Report).du(&report)?;
+    ctx.print_report(ctx.style(), &report)?;
     Ok(())
 }
 

@@ -69,7 +69,7 @@ pub fn plan(args: &HistoryArgs) -> Result<KeyRange, CliError> {
 
 pub async fn run(args: HistoryArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     let range = plan(&args)?;
-    ctx.ensure_format(ResponseKind::History)?;
+    ctx.ensure_format(ResponseKind::Listing)?;
     let style = ctx.decoding_style(args.decode)?;
     let (compacted, events) = ctx.source()?.history(&range.key, &range.range_end).await?;
     let mut previous: std::collections::HashMap<Vec<u8>, String> = Default::default();
@@ -96,7 +96,7 @@ pub async fn run(args: HistoryArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<(
         versions,
         size_only: args.size_only,
     };
-    ctx.printer(style).history(&history)?;
+    ctx.print_report(style, &history)?;
     Ok(())
 }
 

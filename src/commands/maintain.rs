@@ -223,8 +223,7 @@ impl Run<'_, '_> {
     fn event(&mut self, event: MaintainEvent) -> anyhow::Result<()> {
         let ctx = &mut *self.ctx;
         let mut print = || -> std::io::Result<()> {
-            ctx.report_printer(ResponseKind::Report)
-                .maintain_step(&event)?;
+            ctx.print_report(ctx.style(), &event)?;
             ctx.out.flush()
         };
         // A line goes above the bar, not through it.
@@ -400,11 +399,11 @@ pub async fn run(args: MaintainArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<
             });
         }
         plan(&view, &steps, &args, &mut report);
-        let mut printer = ctx.report_printer(ResponseKind::Report);
+        let style = ctx.style();
         for event in &report.events {
-            printer.maintain_step(event)?;
+            ctx.print_report(style, event)?;
         }
-        printer.maintain(&report)?;
+        ctx.print_report(style, &report)?;
         return Ok(());
     }
 
@@ -472,9 +471,7 @@ pub async fn run(args: MaintainArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<
         member: member.clone(),
         error: stop.error.clone(),
     });
-    run.ctx
-        .report_printer(ResponseKind::Report)
-        .maintain(&report)?;
+    run.ctx.print_report(run.ctx.style(), &report)?;
     match failed {
         Some((member, stop)) => Err(CliError::error(format!(
             "maintain stopped at step {} on member {member}: {}",

@@ -3,13 +3,13 @@
 //! connected client, the output), [`NoArgs`], [`arg_bytes`], and [`try_parse_args`] for the
 //! unit tests of `plan` steps. Nothing here knows the list of commands.
 
-use std::io::Write;
+use std::io::{self, Write};
 use std::sync::Arc;
 
 use crate::client::{self, Client, Observer};
 use crate::error::CliError;
 use crate::k8s::Decode;
-use crate::output::{self, Format, PrintOptions, Printer, ResponseKind};
+use crate::output::{self, Format, PrintOptions, Printer, Report, ResponseKind};
 use crate::paged::KvSource;
 use crate::settings::Settings;
 use crate::storage::mvcc::MvccFile;
@@ -171,13 +171,12 @@ impl<'a> Workbench<'a> {
         output::printer(self.settings.format, style, &mut *self.out)
     }
 
-    /// The printer for ectl's own report of `kind` (doctor, du, diff), which the simple format
-    /// draws as a table when stdout is a terminal.
-    pub fn report_printer(&mut self, kind: ResponseKind) -> Box<dyn Printer + '_> {
-        let style = self.style();
-        output::report_printer(
+    /// Prints one of ectl's own reports, which the simple format draws as a table when stdout
+    /// is a terminal; `style` is what the simple format honours (`--hex`, `--decode`).
+    pub fn print_report(&mut self, style: PrintOptions, report: &dyn Report) -> io::Result<()> {
+        output::print_report(
+            report,
             self.settings.format,
-            kind,
             term::stdout_width(),
             style,
             &mut *self.out,

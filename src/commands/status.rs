@@ -29,7 +29,7 @@ pub struct StatusArgs {}
 pub async fn run(_args: StatusArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     ctx.ensure_format(ResponseKind::Report)?;
     let view = survey(ctx).await?;
-    ctx.report_printer(ResponseKind::Report).status(&view)?;
+    ctx.print_report(ctx.style(), &view)?;
     let unhealthy: Vec<&str> = view
         .members
         .iter()

@@ -2,8 +2,8 @@
 //! talk to the network; commands hand them responses.
 //!
 //! One layout: a module per command group (kv, cluster, auth, lease, watch, snapshot, and
-//! report for ectl's own doctor, du, diff and del --dry-run) holds that group's trait and every
-//! format's way of printing it; a module per format (simple, json, fields, table, protobuf)
+//! report for ectl's own reports, each a type implementing [`Report`]) holds that group's trait
+//! and every format's way of printing it; a module per format (simple, json, fields, table, protobuf)
 //! holds the format's type and what its group code shares (JSON objects, ASCII tables, Go's
 //! quoting of a key-value). [`Printer`] is every group's trait at once. Each response method has
 //! a default that hands the message to [`Fallback`], so a format writes only what it prints its
@@ -35,7 +35,7 @@ use lease::REVOKE_PROTOBUF;
 pub use lease::{LeasePrinter, lease_hex};
 pub use range_stream::RangeStream;
 pub use report::del_preview::Preview;
-pub use report::{ReportPrinter, report_printer};
+pub use report::{Report, ReportPrinter, print_report};
 pub use report::{diff, doctor, du, history, maintain, status};
 pub use snapshot::SnapshotPrinter;
 pub use status::{ClusterView, MemberState};
@@ -71,7 +71,7 @@ impl Format {
         match self {
             Format::Simple | Format::Json => true,
             // etcdctl's table printer only knows cluster-maintenance responses; ectl's own
-            // reports are tables too.
+            // reports are tables too, its listings are not.
             Format::Table => matches!(kind, MemberList | Endpoint | DbStatus | Report),
             // etcdctl's fields printer has no member changes, leader moves, downgrades,
             // `user get`, `user list` or `auth status`.
@@ -84,16 +84,13 @@ impl Format {
                     | UserGet
                     | UserList
                     | Report
-                    | Diff
-                    | DelPreview
-                    | History
+                    | Listing
             ),
             // Endpoint and snapshot results are not messages; clientv3's revoke response
             // cannot be marshalled.
-            Format::Protobuf => !matches!(
-                kind,
-                Endpoint | DbStatus | LeaseRevoke | Report | Diff | DelPreview | History
-            ),
+            Format::Protobuf => {
+                !matches!(kind, Endpoint | DbStatus | LeaseRevoke | Report | Listing)
+            }
         }
     }
 
@@ -159,14 +156,11 @@ pub enum ResponseKind {
     LeaseRevoke,
     /// downgrade validate, enable, cancel (etcd 3.6)
     Downgrade,
-    /// ectl's own reports, `doctor` and `du`, printed by [`doctor`] and [`du`]
+    /// ectl's own reports with a table layout: [`doctor`], [`du`], [`status`], [`maintain`]
     Report,
-    /// `diff`, printed by [`diff`]
-    Diff,
-    /// `del --dry-run`, printed by [`del_preview`]
-    DelPreview,
-    /// `history`, printed by [`history`]
-    History,
+    /// ectl's own reports that have no table layout: [`diff`], `del --dry-run` ([`Preview`]),
+    /// [`history`]
+    Listing,
 }
 
 /// Options that change how responses print.
@@ -276,8 +270,8 @@ mod tests {
 
     type Call = fn(&mut dyn Printer) -> io::Result<()>;
 
-    /// Every response method, with its kind, handed an empty response. A new method or kind
-    /// gets a line here.
+    /// Every response method, with its kind, handed an empty response. A new method, kind or
+    /// report gets a line here.
     fn calls() -> Vec<(ResponseKind, Call)> {
         use ResponseKind::*;
         vec![
@@ -328,26 +322,26 @@ mod tests {
             (Lease, |p| p.lease_list(&Default::default())),
             (LeaseRevoke, |p| p.lease_revoke(1, &Default::default())),
             (Downgrade, |p| p.downgrade("enable", &Default::default())),
-            (Report, |p| p.doctor(&Default::default())),
-            (Report, |p| p.du(&Default::default())),
-            (Report, |p| p.status(&Default::default())),
-            (Report, |p| p.maintain(&Default::default())),
+            (Report, |p| p.report(&doctor::DoctorReport::default())),
+            (Report, |p| p.report(&du::UsageReport::default())),
+            (Report, |p| p.report(&ClusterView::default())),
+            (Report, |p| p.report(&maintain::MaintainReport::default())),
             (Report, |p| {
-                p.maintain_step(&maintain::MaintainEvent::Compact {
+                p.report(&maintain::MaintainEvent::Compact {
                     revision: 1,
                     done: false,
                 })
             }),
-            (Diff, |p| p.diff(&[])),
-            (DelPreview, |p| {
-                p.del_preview(&Preview {
+            (Listing, |p| p.report(&diff::Comparisons(&[]))),
+            (Listing, |p| {
+                p.report(&Preview {
                     revision: 1,
                     count: 0,
                     sample: vec![],
                     last: None,
                 })
             }),
-            (History, |p| p.history(&Default::default())),
+            (Listing, |p| p.report(&history::History::default())),
         ]
     }
 

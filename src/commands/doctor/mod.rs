@@ -16,7 +16,7 @@ use crate::commands::prelude::Workbench;
 use crate::error::CliError;
 use crate::go::humanize_bytes;
 use crate::output::ResponseKind;
-use crate::output::doctor::{Check, Report, Stage, Verdict};
+use crate::output::doctor::{Check, DoctorReport, Stage, Verdict};
 use crate::pb::etcdserverpb::auth_client::AuthClient;
 use crate::pb::etcdserverpb::{AuthenticateRequest, RangeRequest, StatusResponse};
 use probe::{HttpFailure, HttpResponse, TcpFailure};
@@ -56,7 +56,7 @@ const EXPIRY_WARNING: Duration = Duration::from_secs(30 * 24 * 3600);
 pub async fn run(args: DoctorArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     ctx.ensure_format(ResponseKind::Report)?;
     let config = ctx.client_config()?;
-    let mut report = Report::default();
+    let mut report = DoctorReport::default();
     let mut statuses = Vec::new();
     for original in &config.endpoints {
         let mut probe = EndpointProbe {
@@ -81,7 +81,7 @@ pub async fn run(args: DoctorArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()
     compare_members(&statuses, &args, &mut report.checks);
     report.healthy = report.failures() == 0;
 
-    ctx.report_printer(ResponseKind::Report).doctor(&report)?;
+    ctx.print_report(ctx.style(), &report)?;
     match report.failures() {
         0 => Ok(()),
         1 => Err(CliError::error("doctor found 1 problem").into()),

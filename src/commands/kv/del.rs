@@ -86,7 +86,7 @@ pub async fn run(args: DelArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()> {
     ctx.ensure_format(ResponseKind::Del)?;
     if args.dry_run {
         let preview = safe_del::preview(ctx.client()?, &request).await?;
-        ctx.printer(ctx.style()).del_preview(&preview)?;
+        ctx.print_report(ctx.style(), &preview)?;
         return Ok(());
     }
     // The undo file first: refusing an existing one must not cost a question.

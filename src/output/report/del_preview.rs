@@ -7,7 +7,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::Serialize;
 
+use super::Report;
 use crate::go::quote as go_quote;
+use crate::output::{PrintOptions, ResponseKind};
 
 /// What a delete would remove, read at one revision.
 #[derive(Debug)]
@@ -28,39 +30,45 @@ struct PreviewJson {
     sample: Vec<String>,
 }
 
-pub(super) fn json(preview: &Preview, out: &mut dyn Write) -> io::Result<()> {
-    let report = PreviewJson {
-        revision: preview.revision,
-        count: preview.count,
-        first: preview.sample.first().map(|k| STANDARD.encode(k)),
-        last: preview.last.as_ref().map(|k| STANDARD.encode(k)),
-        sample: preview.sample.iter().map(|k| STANDARD.encode(k)).collect(),
-    };
-    serde_json::to_writer(&mut *out, &report)?;
-    writeln!(out)
-}
-
-pub(super) fn simple(preview: &Preview, out: &mut dyn Write) -> io::Result<()> {
-    let keys = if preview.count == 1 { "key" } else { "keys" };
-    writeln!(
-        out,
-        "dry run: would delete {} {keys} (at revision {}); nothing was deleted",
-        preview.count, preview.revision
-    )?;
-    if let (Some(first), Some(last)) = (preview.sample.first(), &preview.last) {
-        writeln!(out, "first: {}", go_quote(first))?;
-        writeln!(out, "last:  {}", go_quote(last))?;
-        writeln!(out, "sample:")?;
-        for key in &preview.sample {
-            writeln!(out, "  {}", go_quote(key))?;
-        }
-        if preview.count > preview.sample.len() as i64 {
-            writeln!(
-                out,
-                "  ... and {} more",
-                preview.count - preview.sample.len() as i64
-            )?;
-        }
+impl Report for Preview {
+    fn kind(&self) -> ResponseKind {
+        ResponseKind::Listing
     }
-    Ok(())
+
+    fn json(&self, out: &mut dyn Write) -> io::Result<()> {
+        let report = PreviewJson {
+            revision: self.revision,
+            count: self.count,
+            first: self.sample.first().map(|k| STANDARD.encode(k)),
+            last: self.last.as_ref().map(|k| STANDARD.encode(k)),
+            sample: self.sample.iter().map(|k| STANDARD.encode(k)).collect(),
+        };
+        serde_json::to_writer(&mut *out, &report)?;
+        writeln!(out)
+    }
+
+    fn simple(&self, out: &mut dyn Write, _style: &PrintOptions) -> io::Result<()> {
+        let keys = if self.count == 1 { "key" } else { "keys" };
+        writeln!(
+            out,
+            "dry run: would delete {} {keys} (at revision {}); nothing was deleted",
+            self.count, self.revision
+        )?;
+        if let (Some(first), Some(last)) = (self.sample.first(), &self.last) {
+            writeln!(out, "first: {}", go_quote(first))?;
+            writeln!(out, "last:  {}", go_quote(last))?;
+            writeln!(out, "sample:")?;
+            for key in &self.sample {
+                writeln!(out, "  {}", go_quote(key))?;
+            }
+            if self.count > self.sample.len() as i64 {
+                writeln!(
+                    out,
+                    "  ... and {} more",
+                    self.count - self.sample.len() as i64
+                )?;
+            }
+        }
+        Ok(())
+    }
 }

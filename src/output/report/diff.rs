@@ -6,7 +6,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::Serialize;
 
+use super::Report;
 use crate::go::quote as go_quote;
+use crate::output::{PrintOptions, ResponseKind};
 use crate::pb::mvccpb::KeyValue;
 
 /// One side of a comparison: what it is and the revision it was read at.
@@ -42,6 +44,21 @@ pub struct Comparison {
     pub keys_only: bool,
 }
 
+/// Every comparison `diff` made, as one report (the member views make one per member).
+pub struct Comparisons<'a>(pub &'a [Comparison]);
+
+impl Report for Comparisons<'_> {
+    fn kind(&self) -> ResponseKind {
+        ResponseKind::Listing
+    }
+    fn simple(&self, out: &mut dyn Write, _style: &PrintOptions) -> io::Result<()> {
+        unified(self.0, out)
+    }
+    fn json(&self, out: &mut dyn Write) -> io::Result<()> {
+        json(self.0, out)
+    }
+}
+
 /// Values longer than this are shown by size only.
 const SHOWN_VALUE_BYTES: usize = 64;
 
@@ -66,7 +83,7 @@ fn describe(kv: &KeyValue, keys_only: bool) -> String {
 
 /// `--- a` / `+++ b` headers, then `-` lines for what only `a` has (or had), `+` for `b`'s;
 /// nothing at all for an equal comparison, as diff(1).
-pub fn unified(comparisons: &[Comparison], out: &mut dyn Write) -> io::Result<()> {
+fn unified(comparisons: &[Comparison], out: &mut dyn Write) -> io::Result<()> {
     for c in comparisons.iter().filter(|c| !c.differences.is_empty()) {
         writeln!(out, "--- {}", c.a.heading())?;
         writeln!(out, "+++ {}", c.b.heading())?;
@@ -107,7 +124,7 @@ struct JsonComparison<'a> {
     differences: Vec<JsonDifference>,
 }
 
-pub fn json(comparisons: &[Comparison], out: &mut dyn Write) -> io::Result<()> {
+fn json(comparisons: &[Comparison], out: &mut dyn Write) -> io::Result<()> {
     let side = |kv: &Option<KeyValue>, keys_only: bool| {
         kv.as_ref().map(|kv| JsonKv {
             value: (!keys_only).then(|| STANDARD.encode(&kv.value)),

@@ -5,6 +5,9 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::Report;
+use crate::output::{PrintOptions, ResponseKind};
+
 /// Probe stages in the order `doctor` runs them on each endpoint; `Cluster` compares members.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -66,12 +69,12 @@ pub struct Check {
 }
 
 #[derive(Debug, Default, Serialize)]
-pub struct Report {
+pub struct DoctorReport {
     pub healthy: bool,
     pub checks: Vec<Check>,
 }
 
-impl Report {
+impl DoctorReport {
     pub fn failures(&self) -> usize {
         self.checks
             .iter()
@@ -80,8 +83,46 @@ impl Report {
     }
 }
 
+impl Report for DoctorReport {
+    fn kind(&self) -> ResponseKind {
+        ResponseKind::Report
+    }
+
+    /// One tab-separated line per check: endpoint, check, result, detail (and `fix: ...`).
+    fn simple(&self, out: &mut dyn Write, _style: &PrintOptions) -> io::Result<()> {
+        for c in &self.checks {
+            write!(
+                out,
+                "{}\t{}\t{}\t{}",
+                c.endpoint,
+                c.stage.name(),
+                c.verdict.name(),
+                c.detail
+            )?;
+            if let Some(fix) = &c.fix {
+                write!(out, "\tfix: {fix}")?;
+            }
+            writeln!(out)?;
+        }
+        Ok(())
+    }
+
+    fn json(&self, out: &mut dyn Write) -> io::Result<()> {
+        serde_json::to_writer(&mut *out, self)?;
+        writeln!(out)
+    }
+
+    /// A person at a terminal reads blocks; `-w table` asks for the grid.
+    fn table(&self, out: &mut dyn Write, width: Option<u16>, for_terminal: bool) -> io::Result<()> {
+        match (for_terminal, width) {
+            (true, Some(width)) => blocks(self, width, out),
+            _ => table(self, width, out),
+        }
+    }
+}
+
 /// `-w table`: a grid, fitted into `width` columns when stdout is a terminal.
-pub fn table(report: &Report, width: Option<u16>, out: &mut dyn Write) -> io::Result<()> {
+fn table(report: &DoctorReport, width: Option<u16>, out: &mut dyn Write) -> io::Result<()> {
     let rows: Vec<Vec<String>> = report
         .checks
         .iter()
@@ -110,7 +151,7 @@ pub fn table(report: &Report, width: Option<u16>, out: &mut dyn Write) -> io::Re
 /// What a person at a terminal `width` columns wide reads: one block per endpoint, its name
 /// on a line of its own, then a line per check (result, check, detail and fix), everything
 /// left-aligned and wrapped at spaces under the detail's column.
-pub fn blocks(report: &Report, width: u16, out: &mut dyn Write) -> io::Result<()> {
+fn blocks(report: &DoctorReport, width: u16, out: &mut dyn Write) -> io::Result<()> {
     const RESULT: usize = 6;
     const CHECK: usize = 10;
     let indent = 2 + RESULT + CHECK;
@@ -175,37 +216,13 @@ fn wrap(text: &str, room: usize) -> Vec<String> {
     lines
 }
 
-/// One tab-separated line per check: endpoint, check, result, detail (and `fix: ...`).
-pub fn simple(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    for c in &report.checks {
-        write!(
-            out,
-            "{}\t{}\t{}\t{}",
-            c.endpoint,
-            c.stage.name(),
-            c.verdict.name(),
-            c.detail
-        )?;
-        if let Some(fix) = &c.fix {
-            write!(out, "\tfix: {fix}")?;
-        }
-        writeln!(out)?;
-    }
-    Ok(())
-}
-
-pub fn json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, report)?;
-    writeln!(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::output::written;
 
-    fn report() -> Report {
-        Report {
+    fn report() -> DoctorReport {
+        DoctorReport {
             healthy: false,
             checks: vec![
                 Check {
@@ -229,11 +246,11 @@ mod tests {
     #[test]
     fn renderings() {
         assert_eq!(
-            written(|out| simple(&report(), out)),
+            written(|out| report().simple(out, &PrintOptions::default())),
             "a:1\tdns\tok\tIP address\na:1\ttcp\tFAIL\tconnection refused\tfix: start etcd\n"
         );
         let v: serde_json::Value =
-            serde_json::from_str(&written(|out| json(&report(), out))).unwrap();
+            serde_json::from_str(&written(|out| report().json(out))).unwrap();
         assert_eq!(v["healthy"], false);
         assert_eq!(v["checks"][1]["stage"], "tcp");
         assert_eq!(v["checks"][1]["verdict"], "fail");

@@ -7,6 +7,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::Serialize;
 
+use super::Report;
+use crate::output::{PrintOptions, ResponseKind};
 use crate::pb::mvccpb::KeyValue;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -84,39 +86,6 @@ fn cells(usage: &Usage, human_sizes: bool) -> [String; 7] {
     ]
 }
 
-pub fn table(report: &UsageReport, out: &mut dyn Write) -> io::Result<()> {
-    let row = |name: String, usage: &Usage| {
-        std::iter::once(name)
-            .chain(cells(usage, report.human_sizes))
-            .collect()
-    };
-    let mut rows: Vec<Vec<String>> = report
-        .rows
-        .iter()
-        .map(|(prefix, usage)| row(String::from_utf8_lossy(prefix).into_owned(), usage))
-        .collect();
-    rows.push(row(
-        format!("(total at revision {})", report.revision),
-        &report.total,
-    ));
-    crate::output::table::report_table(out, &COLUMNS, &rows, None, 1)
-}
-
-/// Tab-separated: keys, key bytes, value bytes, total, leased, avg and max version, then the
-/// prefix as raw bytes (last, so any bytes may follow); a final `(total)` line.
-pub fn simple(report: &UsageReport, out: &mut dyn Write) -> io::Result<()> {
-    let line = |out: &mut dyn Write, name: &[u8], usage: &Usage| {
-        out.write_all(cells(usage, false).join("\t").as_bytes())?;
-        out.write_all(b"\t")?;
-        out.write_all(name)?;
-        out.write_all(b"\n")
-    };
-    for (prefix, usage) in &report.rows {
-        line(out, prefix, usage)?;
-    }
-    line(out, b"(total)", &report.total)
-}
-
 #[derive(Serialize)]
 struct JsonRow<'a> {
     prefix: String,
@@ -132,19 +101,59 @@ struct JsonReport<'a> {
     total: JsonRow<'a>,
 }
 
-pub fn json(report: &UsageReport, out: &mut dyn Write) -> io::Result<()> {
-    let row = |prefix: &[u8], usage| JsonRow {
-        prefix: STANDARD.encode(prefix),
-        usage,
-        avg_version: (usage.avg_version() * 100.0).round() / 100.0,
-    };
-    let json = JsonReport {
-        revision: report.revision,
-        prefixes: report.rows.iter().map(|(p, u)| row(p, u)).collect(),
-        total: row(b"", &report.total),
-    };
-    serde_json::to_writer(&mut *out, &json)?;
-    writeln!(out)
+impl Report for UsageReport {
+    fn kind(&self) -> ResponseKind {
+        ResponseKind::Report
+    }
+
+    /// Tab-separated: keys, key bytes, value bytes, total, leased, avg and max version, then the
+    /// prefix as raw bytes (last, so any bytes may follow); a final `(total)` line.
+    fn simple(&self, out: &mut dyn Write, _style: &PrintOptions) -> io::Result<()> {
+        let line = |out: &mut dyn Write, name: &[u8], usage: &Usage| {
+            out.write_all(cells(usage, false).join("\t").as_bytes())?;
+            out.write_all(b"\t")?;
+            out.write_all(name)?;
+            out.write_all(b"\n")
+        };
+        for (prefix, usage) in &self.rows {
+            line(out, prefix, usage)?;
+        }
+        line(out, b"(total)", &self.total)
+    }
+
+    fn json(&self, out: &mut dyn Write) -> io::Result<()> {
+        let row = |prefix: &[u8], usage| JsonRow {
+            prefix: STANDARD.encode(prefix),
+            usage,
+            avg_version: (usage.avg_version() * 100.0).round() / 100.0,
+        };
+        let json = JsonReport {
+            revision: self.revision,
+            prefixes: self.rows.iter().map(|(p, u)| row(p, u)).collect(),
+            total: row(b"", &self.total),
+        };
+        serde_json::to_writer(&mut *out, &json)?;
+        writeln!(out)
+    }
+
+    /// At its natural width on a terminal too: figures and prefixes read badly wrapped.
+    fn table(&self, out: &mut dyn Write, _: Option<u16>, _: bool) -> io::Result<()> {
+        let row = |name: String, usage: &Usage| {
+            std::iter::once(name)
+                .chain(cells(usage, self.human_sizes))
+                .collect()
+        };
+        let mut rows: Vec<Vec<String>> = self
+            .rows
+            .iter()
+            .map(|(prefix, usage)| row(String::from_utf8_lossy(prefix).into_owned(), usage))
+            .collect();
+        rows.push(row(
+            format!("(total at revision {})", self.revision),
+            &self.total,
+        ));
+        crate::output::table::report_table(out, &COLUMNS, &rows, None, 1)
+    }
 }
 
 #[cfg(test)]
@@ -178,16 +187,16 @@ mod tests {
     #[test]
     fn renderings() {
         assert_eq!(
-            written(|out| simple(&report(), out)),
+            written(|out| report().simple(out, &PrintOptions::default())),
             "2\t8\t4\t12\t1\t2.0\t3\t/a/\n2\t8\t4\t12\t1\t2.0\t3\t(total)\n"
         );
         let v: serde_json::Value =
-            serde_json::from_str(&written(|out| json(&report(), out))).unwrap();
+            serde_json::from_str(&written(|out| report().json(out))).unwrap();
         assert_eq!(v["prefixes"][0]["prefix"], "L2Ev");
         assert_eq!(v["prefixes"][0]["value_bytes"], 4);
         assert_eq!(v["total"]["leased"], 1);
         assert_eq!(v["total"]["avg_version"], 2.0);
-        let text = written(|out| table(&report(), out));
+        let text = written(|out| report().table(out, None, false));
         assert!(text.contains("(total at revision 9)"), "{text}");
         assert!(text.contains("VALUE BYTES"), "{text}");
         // Prefixes read from the left; sizes for a person, exact numbers otherwise.
@@ -195,9 +204,9 @@ mod tests {
         let mut big = report();
         big.rows[0].1.value_bytes = 1_234_567;
         big.human_sizes = true;
-        let text = written(|out| table(&big, out));
+        let text = written(|out| big.table(out, None, false));
         assert!(text.contains(" 1.2 MB |"), "{text}");
         assert!(!text.contains("1234567"), "{text}");
-        assert!(written(|out| simple(&big, out)).contains("\t1234567\t"));
+        assert!(written(|out| big.simple(out, &PrintOptions::default())).contains("\t1234567\t"));
     }
 }

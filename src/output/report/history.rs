@@ -6,7 +6,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::Serialize;
 
+use super::Report;
 use crate::go::quote as go_quote;
+use crate::output::{PrintOptions, ResponseKind};
 use crate::pb::mvccpb::KeyValue;
 
 /// Every version of a range still held, oldest first.
@@ -41,6 +43,26 @@ impl History {
     }
 }
 
+impl Report for History {
+    fn kind(&self) -> ResponseKind {
+        ResponseKind::Listing
+    }
+    fn simple(&self, out: &mut dyn Write, style: &PrintOptions) -> io::Result<()> {
+        // A decoded object ends in a newline, which the listing adds itself.
+        let render = |value: &[u8]| match style.decode.and_then(|d| crate::k8s::render(value, d)) {
+            Some(mut text) => {
+                text.pop();
+                text
+            }
+            None => value.to_vec(),
+        };
+        simple(self, &render, out)
+    }
+    fn json(&self, out: &mut dyn Write) -> io::Result<()> {
+        json(self, out)
+    }
+}
+
 /// A version's line: its revision, what happened, the key, and the put's details.
 fn describe(v: &Version) -> String {
     let kv = &v.kv;
@@ -59,7 +81,7 @@ fn describe(v: &Version) -> String {
 }
 
 /// A line per version, then its value (`render` shows it: raw or decoded), or its diff lines.
-pub fn simple(
+fn simple(
     history: &History,
     render: &dyn Fn(&[u8]) -> Vec<u8>,
     out: &mut dyn Write,
@@ -109,7 +131,7 @@ struct JsonHistory<'a> {
 
 /// One object: the compaction and every version, keys and values in base64 as etcdctl's JSON
 /// has them.
-pub fn json(history: &History, out: &mut dyn Write) -> io::Result<()> {
+fn json(history: &History, out: &mut dyn Write) -> io::Result<()> {
     let versions = history
         .versions
         .iter()

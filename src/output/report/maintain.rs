@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::Report;
 use crate::go::{self, humanize_bytes};
+use crate::output::{PrintOptions, ResponseKind};
 
 /// What happened to one member, or what would (`--dry-run`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -129,7 +131,7 @@ fn outcome_words(outcome: &Outcome) -> String {
 }
 
 /// One line per step.
-pub fn event_line(event: &MaintainEvent, out: &mut dyn Write) -> io::Result<()> {
+fn event_line(event: &MaintainEvent, out: &mut dyn Write) -> io::Result<()> {
     match event {
         MaintainEvent::Compact {
             revision,
@@ -194,7 +196,7 @@ const COLUMNS: [&str; 10] = [
 
 /// The final table of every member.
 /// `width`: the terminal's, which the cells wrap to.
-pub fn table(report: &MaintainReport, out: &mut dyn Write, width: Option<u16>) -> io::Result<()> {
+fn table(report: &MaintainReport, out: &mut dyn Write, width: Option<u16>) -> io::Result<()> {
     let bytes = |s: Option<DbSize>, f: fn(DbSize) -> u64| s.map(|s| humanize_bytes(f(s)));
     let rows: Vec<Vec<String>> = report
         .members
@@ -221,9 +223,45 @@ pub fn table(report: &MaintainReport, out: &mut dyn Write, width: Option<u16>) -
     crate::output::table::report_table(out, &COLUMNS, &rows, width, 0)
 }
 
-pub fn json(report: &MaintainReport, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, report)?;
-    writeln!(out)
+/// The whole report, at the end: the table of every member (the steps were printed as they
+/// happened), or one JSON object with the steps and the rows.
+impl Report for MaintainReport {
+    fn kind(&self) -> ResponseKind {
+        ResponseKind::Report
+    }
+
+    fn simple(&self, out: &mut dyn Write, _style: &PrintOptions) -> io::Result<()> {
+        table(self, out, None)
+    }
+
+    fn json(&self, out: &mut dyn Write) -> io::Result<()> {
+        serde_json::to_writer(&mut *out, self)?;
+        writeln!(out)
+    }
+
+    fn table(&self, out: &mut dyn Write, width: Option<u16>, _: bool) -> io::Result<()> {
+        table(self, out, width)
+    }
+}
+
+/// One step, as it happens: a line in the simple format and the table alike.
+impl Report for MaintainEvent {
+    fn kind(&self) -> ResponseKind {
+        ResponseKind::Report
+    }
+
+    fn simple(&self, out: &mut dyn Write, _style: &PrintOptions) -> io::Result<()> {
+        event_line(self, out)
+    }
+
+    /// The steps are in the one object printed at the end.
+    fn json(&self, _out: &mut dyn Write) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn table(&self, out: &mut dyn Write, _: Option<u16>, _: bool) -> io::Result<()> {
+        event_line(self, out)
+    }
 }
 
 #[cfg(test)]
@@ -296,7 +334,7 @@ mod tests {
             failure: None,
         };
         let mut out = Vec::new();
-        json(&report, &mut out).unwrap();
+        report.json(&mut out).unwrap();
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(v["events"][0]["step"], "disarm");
         assert_eq!(v["members"][0]["result"], "failed");

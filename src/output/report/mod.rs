@@ -1,13 +1,13 @@
-//! ectl's own reports in the printer trait: `doctor`'s checks, `du`'s usage, `diff`'s
-//! comparisons, `del --dry-run`'s preview, `status`'s view and `maintain`'s steps and table,
-//! each drawn by the formats that have a layout for it (their bodies are in this module's own modules: [`doctor`], [`du`], [`diff`],
-//! [`del_preview`], [`status`], [`maintain`] and [`history`]; a new report is its body module
-//! and its lines here); the others refuse, as
-//! [`Format::supports`] says. On a terminal the simple format draws a report as a table
-//! ([`Format::for_report`]): the caller says whether stdout is one, as the terminal layer
+//! ectl's own reports (`doctor`, `du`, `diff`, `del --dry-run`, `status`, `maintain`,
+//! `history`) in the printer trait. Each report is a type that implements [`Report`]: the kind
+//! that says which formats draw it, and its simple, JSON and (for [`ResponseKind::Report`])
+//! table layouts. [`ReportPrinter`] has one method for them all, so a new report is one module
+//! here implementing [`Report`], plus its `pub mod` line below; the formats without a layout for
+//! it refuse, as [`Format::supports`] says. On a terminal the simple format draws a report as a
+//! table ([`Format::for_report`]): the caller says whether stdout is one, as the terminal layer
 //! tells it.
 
-use std::io;
+use std::io::{self, Write};
 
 pub mod del_preview;
 pub mod diff;
@@ -22,41 +22,36 @@ use super::json::JsonPrinter;
 use super::protobuf::ProtobufPrinter;
 use super::simple::SimplePrinter;
 use super::table::TablePrinter;
-use super::{Fallback, Format, ResponseKind};
-use del_preview::Preview;
-use diff::Comparison;
-use doctor::Report;
-use du::UsageReport;
-use history::History;
-use maintain::{MaintainEvent, MaintainReport};
-use status::ClusterView;
+use super::{Fallback, Format, PrintOptions, ResponseKind, refused};
+
+/// One of ectl's own reports, in every layout it has.
+pub trait Report {
+    /// Which formats draw it: [`ResponseKind::Report`] (simple, JSON and table) or
+    /// [`ResponseKind::Listing`] (simple and JSON).
+    fn kind(&self) -> ResponseKind;
+
+    /// `style` carries what the simple format honours, such as `--decode`.
+    fn simple(&self, out: &mut dyn Write, style: &PrintOptions) -> io::Result<()>;
+
+    fn json(&self, out: &mut dyn Write) -> io::Result<()>;
+
+    /// `width` is the terminal's when stdout is one; `for_terminal` says the table stands in
+    /// for the simple format there, so a report may choose a layout for people over a grid.
+    /// A listing has no table: [`Format::supports`] refuses it before anything is sent, and
+    /// this refusal keeps the printers to the same answer.
+    fn table(
+        &self,
+        _out: &mut dyn Write,
+        _width: Option<u16>,
+        _for_terminal: bool,
+    ) -> io::Result<()> {
+        Err(refused(Format::Table, self.kind()))
+    }
+}
 
 pub trait ReportPrinter: Fallback {
-    fn doctor(&mut self, _report: &Report) -> io::Result<()> {
-        self.fallback(ResponseKind::Report, None)
-    }
-    fn du(&mut self, _report: &UsageReport) -> io::Result<()> {
-        self.fallback(ResponseKind::Report, None)
-    }
-    fn diff(&mut self, _comparisons: &[Comparison]) -> io::Result<()> {
-        self.fallback(ResponseKind::Diff, None)
-    }
-    fn del_preview(&mut self, _preview: &Preview) -> io::Result<()> {
-        self.fallback(ResponseKind::DelPreview, None)
-    }
-    fn status(&mut self, _view: &ClusterView) -> io::Result<()> {
-        self.fallback(ResponseKind::Report, None)
-    }
-    /// One step of `maintain`, as it happens.
-    fn maintain_step(&mut self, _event: &MaintainEvent) -> io::Result<()> {
-        self.fallback(ResponseKind::Report, None)
-    }
-    /// `maintain`'s whole report, at the end.
-    fn maintain(&mut self, _report: &MaintainReport) -> io::Result<()> {
-        self.fallback(ResponseKind::Report, None)
-    }
-    fn history(&mut self, _history: &History) -> io::Result<()> {
-        self.fallback(ResponseKind::History, None)
+    fn report(&mut self, report: &dyn Report) -> io::Result<()> {
+        self.fallback(report.kind(), None)
     }
 }
 
@@ -71,108 +66,41 @@ impl Format {
     }
 }
 
-/// The printer for ectl's own reports of `kind` in `format`; `width` is stdout's when it is a
-/// terminal. There the simple format draws for people ([`Format::for_report`]) and tables fit
-/// the width.
-pub fn report_printer<'w>(
+/// Prints `report` in `format`; `width` is stdout's when it is a terminal. There the simple
+/// format draws for people ([`Format::for_report`]) and tables fit the width.
+pub fn print_report(
+    report: &dyn Report,
     format: Format,
-    kind: ResponseKind,
     width: Option<u16>,
-    style: super::PrintOptions,
-    out: &'w mut dyn std::io::Write,
-) -> Box<dyn super::Printer + 'w> {
-    match format.for_report(kind, width.is_some()) {
-        Format::Table => Box::new(TablePrinter {
+    style: PrintOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format.for_report(report.kind(), width.is_some()) {
+        Format::Table => TablePrinter {
             out,
             width,
             for_terminal: format != Format::Table,
-        }),
-        other => super::printer(other, style, out),
+        }
+        .report(report),
+        other => super::printer(other, style, out).report(report),
     }
 }
 
 impl ReportPrinter for SimplePrinter<'_> {
-    fn maintain_step(&mut self, event: &MaintainEvent) -> io::Result<()> {
-        maintain::event_line(event, self.out)
-    }
-    fn maintain(&mut self, report: &MaintainReport) -> io::Result<()> {
-        maintain::table(report, self.out, None)
-    }
-    fn status(&mut self, view: &ClusterView) -> io::Result<()> {
-        status::simple(view, self.out)
-    }
-    fn doctor(&mut self, report: &Report) -> io::Result<()> {
-        doctor::simple(report, self.out)
-    }
-    fn du(&mut self, report: &UsageReport) -> io::Result<()> {
-        du::simple(report, self.out)
-    }
-    fn diff(&mut self, comparisons: &[Comparison]) -> io::Result<()> {
-        diff::unified(comparisons, self.out)
-    }
-    fn del_preview(&mut self, preview: &Preview) -> io::Result<()> {
-        del_preview::simple(preview, self.out)
-    }
-    fn history(&mut self, history: &History) -> io::Result<()> {
-        let decode = self.style.decode;
-        // A decoded object ends in a newline, which the listing adds itself.
-        let render = |value: &[u8]| match decode.and_then(|d| crate::k8s::render(value, d)) {
-            Some(mut text) => {
-                text.pop();
-                text
-            }
-            None => value.to_vec(),
-        };
-        history::simple(history, &render, self.out)
+    fn report(&mut self, report: &dyn Report) -> io::Result<()> {
+        report.simple(self.out, &self.style)
     }
 }
 
 impl ReportPrinter for TablePrinter<'_> {
-    fn maintain_step(&mut self, event: &MaintainEvent) -> io::Result<()> {
-        maintain::event_line(event, self.out)
-    }
-    fn maintain(&mut self, report: &MaintainReport) -> io::Result<()> {
-        maintain::table(report, self.out, self.width)
-    }
-    fn status(&mut self, view: &ClusterView) -> io::Result<()> {
-        status::table(view, self.out, self.width)
-    }
-    fn doctor(&mut self, report: &Report) -> io::Result<()> {
-        match (self.for_terminal, self.width) {
-            (true, Some(width)) => doctor::blocks(report, width, self.out),
-            _ => doctor::table(report, self.width, self.out),
-        }
-    }
-    fn du(&mut self, report: &UsageReport) -> io::Result<()> {
-        du::table(report, self.out)
+    fn report(&mut self, report: &dyn Report) -> io::Result<()> {
+        report.table(self.out, self.width, self.for_terminal)
     }
 }
 
 impl ReportPrinter for JsonPrinter<'_> {
-    /// The steps are in the one object printed at the end.
-    fn maintain_step(&mut self, _event: &MaintainEvent) -> io::Result<()> {
-        Ok(())
-    }
-    fn maintain(&mut self, report: &MaintainReport) -> io::Result<()> {
-        maintain::json(report, self.out)
-    }
-    fn status(&mut self, view: &ClusterView) -> io::Result<()> {
-        status::json(view, self.out)
-    }
-    fn doctor(&mut self, report: &Report) -> io::Result<()> {
-        doctor::json(report, self.out)
-    }
-    fn du(&mut self, report: &UsageReport) -> io::Result<()> {
-        du::json(report, self.out)
-    }
-    fn diff(&mut self, comparisons: &[Comparison]) -> io::Result<()> {
-        diff::json(comparisons, self.out)
-    }
-    fn del_preview(&mut self, preview: &Preview) -> io::Result<()> {
-        del_preview::json(preview, self.out)
-    }
-    fn history(&mut self, history: &History) -> io::Result<()> {
-        history::json(history, self.out)
+    fn report(&mut self, report: &dyn Report) -> io::Result<()> {
+        report.json(self.out)
     }
 }
 
@@ -185,10 +113,10 @@ mod tests {
 
     #[test]
     fn only_the_simple_format_draws_reports_as_tables_and_only_on_a_terminal() {
-        use ResponseKind::{Diff, Report};
+        use ResponseKind::{Listing, Report};
         assert_eq!(Format::Simple.for_report(Report, true), Format::Table);
         assert_eq!(Format::Simple.for_report(Report, false), Format::Simple);
-        assert_eq!(Format::Simple.for_report(Diff, true), Format::Simple);
+        assert_eq!(Format::Simple.for_report(Listing, true), Format::Simple);
         assert_eq!(Format::Json.for_report(Report, true), Format::Json);
     }
 }

@@ -6,9 +6,10 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::Report;
 use crate::go::humanize_bytes;
-use crate::output::EndpointHealth;
 use crate::output::cluster::alarm_name;
+use crate::output::{EndpointHealth, PrintOptions, ResponseKind};
 use crate::pb::etcdserverpb::StatusResponse;
 
 /// The whole cluster: every member of the member list, as it answered.
@@ -97,6 +98,36 @@ impl ClusterView {
     }
 }
 
+impl Report for ClusterView {
+    fn kind(&self) -> ResponseKind {
+        ResponseKind::Report
+    }
+
+    /// One comma-separated line per member, in [`COLUMNS`]' order (as `endpoint status` prints).
+    fn simple(&self, out: &mut dyn Write, _style: &PrintOptions) -> io::Result<()> {
+        for m in &self.members {
+            writeln!(out, "{}", cells(self, m).join(", "))?;
+        }
+        Ok(())
+    }
+
+    fn json(&self, out: &mut dyn Write) -> io::Result<()> {
+        let json = JsonView {
+            cluster_id: self.cluster_id,
+            healthy: self.healthy(),
+            members: self.members.iter().map(|m| json_member(self, m)).collect(),
+        };
+        serde_json::to_writer(&mut *out, &json)?;
+        writeln!(out)
+    }
+
+    /// `width`: the terminal's, which the cells wrap to.
+    fn table(&self, out: &mut dyn Write, width: Option<u16>, _: bool) -> io::Result<()> {
+        let rows: Vec<Vec<String>> = self.members.iter().map(|m| cells(self, m)).collect();
+        crate::output::table::report_table(out, &COLUMNS, &rows, width, 0)
+    }
+}
+
 const COLUMNS: [&str; 16] = [
     "name",
     "id",
@@ -151,20 +182,6 @@ fn cells(view: &ClusterView, m: &MemberState) -> Vec<String> {
     ]
 }
 
-/// `width`: the terminal's, which the cells wrap to.
-pub fn table(view: &ClusterView, out: &mut dyn Write, width: Option<u16>) -> io::Result<()> {
-    let rows: Vec<Vec<String>> = view.members.iter().map(|m| cells(view, m)).collect();
-    crate::output::table::report_table(out, &COLUMNS, &rows, width, 0)
-}
-
-/// One comma-separated line per member, in [`COLUMNS`]' order (as `endpoint status` prints).
-pub fn simple(view: &ClusterView, out: &mut dyn Write) -> io::Result<()> {
-    for m in &view.members {
-        writeln!(out, "{}", cells(view, m).join(", "))?;
-    }
-    Ok(())
-}
-
 #[derive(Serialize)]
 struct JsonMember<'a> {
     name: &'a str,
@@ -191,16 +208,6 @@ struct JsonView<'a> {
     cluster_id: u64,
     healthy: bool,
     members: Vec<JsonMember<'a>>,
-}
-
-pub fn json(view: &ClusterView, out: &mut dyn Write) -> io::Result<()> {
-    let json = JsonView {
-        cluster_id: view.cluster_id,
-        healthy: view.healthy(),
-        members: view.members.iter().map(|m| json_member(view, m)).collect(),
-    };
-    serde_json::to_writer(&mut *out, &json)?;
-    writeln!(out)
 }
 
 fn json_member<'a>(view: &ClusterView, m: &'a MemberState) -> JsonMember<'a> {
@@ -283,7 +290,7 @@ mod tests {
     #[test]
     fn simple_lines_keep_unreachable_members_and_measure_lag_from_the_leader() {
         let mut out = Vec::new();
-        simple(&view(), &mut out).unwrap();
+        view().simple(&mut out, &PrintOptions::default()).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "a, a, http://a:2379, true, false, 3.4.23, 20 kB, 16 kB, , 2, 10, 10 (0), , healthy, 1ms, \n\
@@ -299,11 +306,12 @@ mod tests {
         v.members[1].health.error =
             "connection refused; is etcd running at b:2379? check it".into();
         let mut wide = Vec::new();
-        table(&v, &mut wide, None).unwrap();
+        v.table(&mut wide, None, false).unwrap();
         let wide = String::from_utf8(wide).unwrap();
         let longest = wide.lines().map(|l| l.chars().count()).max().unwrap();
         let mut narrow = Vec::new();
-        table(&v, &mut narrow, Some(longest as u16 - 20)).unwrap();
+        v.table(&mut narrow, Some(longest as u16 - 20), false)
+            .unwrap();
         let narrow = String::from_utf8(narrow).unwrap();
         assert!(
             narrow.lines().all(|l| l.chars().count() <= longest - 20),
@@ -317,14 +325,14 @@ mod tests {
         assert!(narrow.lines().count() > wide.lines().count(), "{narrow}");
         // Too narrow to leave the error a readable column: nothing wraps.
         let mut cramped = Vec::new();
-        table(&v, &mut cramped, Some(40)).unwrap();
+        v.table(&mut cramped, Some(40), false).unwrap();
         assert_eq!(String::from_utf8(cramped).unwrap(), wide);
     }
 
     #[test]
     fn json_has_nulls_for_what_an_unreachable_member_did_not_say() {
         let mut out = Vec::new();
-        json(&view(), &mut out).unwrap();
+        view().json(&mut out).unwrap();
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(v["healthy"], false);
         assert_eq!(v["members"][0]["leader"], true);
