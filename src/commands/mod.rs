@@ -11,10 +11,10 @@
 //! Adding a command takes four files: its module here; its line in this registry (a variant of
 //! [`Command`], its arm in [`run`], and [`Command::check_args`] if it has a pure `plan`, its name
 //! in [`GROUPS`]); for a new RPC, one row in `client/rpc.rs`, which makes the `Client` method;
-//! and its printer method in its group's module in `output` (for ectl's own reports, a body
-//! module in `output/report/` beside the trait), whose default falls back (protobuf writes the
-//! message, table and fields refuse), with a `ResponseKind` and a line in `Format::supports` if
-//! some format refuses it.
+//! and its printer: a method in its group's module in `output`, whose default falls back
+//! (protobuf writes the message, table and fields refuse), with a `ResponseKind` and a line in
+//! `Format::supports` if some format refuses it; for ectl's own reports, one module in
+//! `output/report/` whose type implements `Report` (its kind says which formats draw it).
 
 pub mod alarm;
 pub mod auth;
