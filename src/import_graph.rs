@@ -1,6 +1,6 @@
 //! Holds the module import graph to its layers, read from the source tree itself: the top-level
 //! modules import each other without a circle (v2 and the shared layers never reach back into
-//! `commands`), and nothing under the command registry imports from the registry (`commands/
+//! `commands`), so do the modules inside each folder, and nothing under the command registry imports from the registry (`commands/
 //! mod.rs`) except the parse tree built from it. Test modules are left out: a test may use
 //! whatever it checks against.
 
@@ -130,6 +130,60 @@ impl Tree {
         }
         graph
     }
+
+    /// Which of `folder`'s children (its files and subfolders, not its `mod.rs`) each child
+    /// uses, by `crate::` paths from anywhere inside the child, or `super::` from the child's
+    /// own file.
+    fn sibling_graph(&self, folder: &Path) -> BTreeMap<String, BTreeSet<String>> {
+        let module_path = folder
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("::");
+        let crate_prefix = format!("crate::{module_path}::");
+        let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (path, code) in &self.files {
+            let Ok(inside) = path.strip_prefix(folder) else {
+                continue;
+            };
+            if inside == Path::new("mod.rs") {
+                continue;
+            }
+            let child = inside
+                .components()
+                .next()
+                .expect("a path inside the folder");
+            let child = child.as_os_str().to_string_lossy();
+            let child = child.trim_end_matches(".rs").to_string();
+            let own_file = inside.components().count() == 1
+                || inside.ends_with(Path::new(&child).join("mod.rs"));
+            let mut names = names_after(code, &crate_prefix);
+            if own_file {
+                names.extend(names_after(code, "super::"));
+            }
+            let is_child = |name: &String| {
+                self.src.join(folder).join(format!("{name}.rs")).is_file()
+                    || self.src.join(folder).join(name).is_dir()
+            };
+            let uses = graph.entry(child.clone()).or_default();
+            uses.extend(
+                names
+                    .into_iter()
+                    .filter(|name| *name != child && is_child(name)),
+            );
+        }
+        graph
+    }
+
+    /// Every folder under src/ that holds modules.
+    fn folders(&self) -> BTreeSet<PathBuf> {
+        self.files
+            .iter()
+            .filter_map(|(path, _)| path.parent())
+            .filter(|parent| !parent.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .collect()
+    }
 }
 
 /// A circle in `graph`, as the path that closes it, if there is one.
@@ -173,6 +227,25 @@ fn the_top_level_modules_import_each_other_without_a_circle() {
             "modules import each other in a circle: {}",
             found.join(" -> ")
         );
+    }
+}
+
+#[test]
+fn the_modules_of_each_folder_import_each_other_without_a_circle() {
+    let tree = Tree::read();
+    let commands = tree.sibling_graph(Path::new("commands"));
+    assert!(
+        commands["bulk"].contains("process"),
+        "the graph is read: {commands:?}"
+    );
+    for folder in tree.folders() {
+        if let Some(found) = circle(&tree.sibling_graph(&folder)) {
+            panic!(
+                "modules in {} import each other in a circle: {}",
+                folder.display(),
+                found.join(" -> ")
+            );
+        }
     }
 }
 
