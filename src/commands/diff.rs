@@ -13,7 +13,7 @@ use crate::commands::prelude::{Workbench, arg_bytes, open_db};
 use crate::error::{CliError, ExitCode, Verbatim};
 use crate::keys::prefix_range;
 use crate::output::ResponseKind;
-use crate::output::diff::{Comparison, Comparisons, Difference, Side};
+use crate::output::report::diff::{Comparison, Comparisons, Difference, Side};
 use crate::paged::{DEFAULT_PAGE_BYTES, KvSource, Pages};
 use crate::pb::etcdserverpb::RangeRequest;
 use crate::pb::mvccpb::KeyValue;

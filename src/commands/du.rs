@@ -10,7 +10,7 @@ use crate::cli::values::go_int64;
 use crate::commands::prelude::{Workbench, arg_bytes};
 use crate::keys::prefix_range;
 use crate::output::ResponseKind;
-use crate::output::du::{Usage, UsageReport};
+use crate::output::report::du::{Usage, UsageReport};
 use crate::paged::{DEFAULT_PAGE_BYTES, Pages};
 use crate::pb::etcdserverpb::RangeRequest;
 use crate::term;

@@ -12,7 +12,7 @@ use crate::error::CliError;
 use crate::k8s::Decode;
 use crate::keys::{KeyRange, key_range};
 use crate::output::ResponseKind;
-use crate::output::history::{History, Version};
+use crate::output::report::history::{History, Version};
 use crate::pb::mvccpb::event::EventType;
 
 /// Shows every version of a key that etcd still holds (ectl only)

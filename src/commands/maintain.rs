@@ -13,10 +13,11 @@ use crate::client::Client;
 use crate::commands::prelude::Workbench;
 use crate::commands::survey::{alarm_list, check_health, survey};
 use crate::error::CliError;
-use crate::output::maintain::{
+use crate::output::ResponseKind;
+use crate::output::report::maintain::{
     DbSize, Failure, MaintainEvent, MaintainReport, MaintainRow, Outcome,
 };
-use crate::output::{ClusterView, MemberState, ResponseKind};
+use crate::output::report::status::{ClusterView, MemberState};
 use crate::pb::etcdserverpb::alarm_request::AlarmAction;
 use crate::pb::etcdserverpb::{AlarmRequest, AlarmType, CompactionRequest, StatusResponse};
 use crate::term::progress;

@@ -9,7 +9,8 @@ use std::time::Instant;
 use crate::client::Client;
 use crate::commands::prelude::Workbench;
 use crate::go;
-use crate::output::{ClusterView, EndpointHealth, MemberState};
+use crate::output::EndpointHealth;
+use crate::output::report::status::{ClusterView, MemberState};
 use crate::pb::etcdserverpb::alarm_request::AlarmAction;
 use crate::pb::etcdserverpb::{AlarmRequest, RangeRequest};
 

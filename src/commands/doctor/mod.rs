@@ -16,7 +16,7 @@ use crate::commands::prelude::Workbench;
 use crate::error::CliError;
 use crate::go::humanize_bytes;
 use crate::output::ResponseKind;
-use crate::output::doctor::{Check, DoctorReport, Stage, Verdict};
+use crate::output::report::doctor::{Check, DoctorReport, Stage, Verdict};
 use crate::pb::etcdserverpb::auth_client::AuthClient;
 use crate::pb::etcdserverpb::{AuthenticateRequest, RangeRequest, StatusResponse};
 use probe::{HttpFailure, HttpResponse, TcpFailure};

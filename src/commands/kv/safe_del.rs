@@ -13,7 +13,7 @@ use crate::client::Client;
 use crate::dump;
 use crate::error::CliError;
 use crate::go::quote as go_quote;
-use crate::output::Preview;
+use crate::output::report::del_preview::Preview;
 use crate::pb::etcdserverpb::range_request::{SortOrder, SortTarget};
 use crate::pb::etcdserverpb::{DeleteRangeRequest, DeleteRangeResponse, RangeRequest};
 use crate::settings;

@@ -107,6 +107,37 @@ impl ReportPrinter for JsonPrinter<'_> {
 impl ReportPrinter for FieldsPrinter<'_> {}
 impl ReportPrinter for ProtobufPrinter<'_> {}
 
+/// Every report, empty, with the kind the printers are held to for it (by the test in
+/// `output`): a new report gets a line here.
+#[cfg(test)]
+pub(super) fn examples() -> Vec<(ResponseKind, Box<dyn Report>)> {
+    use ResponseKind::{Listing, Report};
+    vec![
+        (Report, Box::new(doctor::DoctorReport::default())),
+        (Report, Box::new(du::UsageReport::default())),
+        (Report, Box::new(status::ClusterView::default())),
+        (Report, Box::new(maintain::MaintainReport::default())),
+        (
+            Report,
+            Box::new(maintain::MaintainEvent::Compact {
+                revision: 1,
+                done: false,
+            }),
+        ),
+        (Listing, Box::new(diff::Comparisons(&[]))),
+        (
+            Listing,
+            Box::new(del_preview::Preview {
+                revision: 1,
+                count: 0,
+                sample: vec![],
+                last: None,
+            }),
+        ),
+        (Listing, Box::new(history::History::default())),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
