@@ -103,7 +103,8 @@ impl CliError {
 }
 
 /// A failure etcdctl reports in its own words, without its `Error: ` prefix (watch's failed
-/// exec-command); `main` prints the message as it is.
+/// exec-command); `main` prints the message as it is, and nothing for an empty one (etcdctl's
+/// bare `os.Exit` after it has said what failed).
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct Verbatim {

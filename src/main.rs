@@ -111,7 +111,9 @@ fn fail(err: &anyhow::Error) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if let Some(e) = err.downcast_ref::<error::Verbatim>() {
-        eprintln!("{e}");
+        if !e.message.is_empty() {
+            eprintln!("{e}");
+        }
         return e.code.into();
     }
     if let Some(hint) = error::hint(err) {

@@ -331,6 +331,21 @@ fn endpoint_status_reports_the_healthy_members_beside_a_frozen_one() {
         )),
         "{out:?}"
     );
+    // etcdctl says what failed and exits 1 without an `Error:` line; so does ectl.
+    let reference = support::etcdctl()
+        .arg(format!("--endpoints={}", cluster.endpoints))
+        .args(["--command-timeout=1s", "endpoint", "status"])
+        .run();
+    for said in [&reference, &out] {
+        assert_eq!(said.code, 1, "{said:?}");
+        assert!(
+            said.stderr_str()
+                .lines()
+                .filter(|line| !line.starts_with("{\"level\":"))
+                .all(|line| line.starts_with("Failed to get the status of endpoint ")),
+            "{said:?}"
+        );
+    }
 }
 
 /// What a listener that is not etcd's client port sends.
