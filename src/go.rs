@@ -572,6 +572,30 @@ pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// The local time as etcd 3.4's logger (capnslog) stamps a line: `2006-01-02 15:04:05.000000`.
+pub fn log_stamp() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = now.as_secs() as libc::time_t;
+    // SAFETY: localtime_r only writes the tm it is given.
+    let tm = unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        libc::localtime_r(&secs, &mut tm);
+        tm
+    };
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:06}",
+        tm.tm_year + 1900,
+        tm.tm_mon + 1,
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec,
+        now.subsec_micros()
+    )
+}
+
 /// Go's JSON of a `time.Time` in UTC (RFC 3339 with nanoseconds, trailing zeros dropped:
 /// `2026-01-01T00:00:00.5Z`), for an instant in nanoseconds since the epoch.
 pub fn rfc3339_nano_utc(nanos: i64) -> String {

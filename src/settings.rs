@@ -29,6 +29,9 @@ pub struct Settings {
     pub notices: Vec<String>,
     /// `--db`: reads are answered from this etcd backend file, offline.
     pub db: Option<PathBuf>,
+    /// The `ETCDCTL_*` variables (name, value) etcdctl would warn of as unrecognized when it
+    /// builds its client (see [`unrecognized_vars`]); warned of by whoever builds the client.
+    pub unrecognized_vars: Vec<(String, String)>,
 }
 
 impl Settings {
@@ -120,6 +123,7 @@ impl Settings {
             token: token(args)?,
             notices: discovered.notices(),
             db: args.db.clone().filter(|path| !path.as_os_str().is_empty()),
+            unrecognized_vars: unrecognized_vars(std::env::vars_os()),
         })
     }
 }
@@ -172,6 +176,37 @@ pub const RENAMED_VARS: [(&str, &str); 2] = [
     ("ECTL_CONFIRM", "ETCDCTL_CONFIRM"),
     ("ECTL_PRINT_CURL", "ETCDCTL_PRINT_CURL"),
 ];
+
+/// The `ETCDCTL_*` variables of `vars` that etcdctl 3.4's pflag reader calls unrecognized: those
+/// no global flag reads (the old names of ectl's own variables are read), and those set empty,
+/// which it does not take. `ETCDCTL_API` is etcdctl's switch, read and unset before.
+pub fn unrecognized_vars(
+    vars: impl IntoIterator<Item = (OsString, OsString)>,
+) -> Vec<(String, String)> {
+    let mut read_by_flags: Option<Vec<String>> = None;
+    vars.into_iter()
+        .filter_map(|(name, value)| {
+            let name = name.to_string_lossy().into_owned();
+            if !name.starts_with("ETCDCTL_") || name == "ETCDCTL_API" {
+                return None;
+            }
+            let read_by_flags = read_by_flags.get_or_insert_with(global_flag_vars);
+            let read =
+                read_by_flags.contains(&name) || RENAMED_VARS.iter().any(|(_, old)| *old == name);
+            (value.is_empty() || !read).then(|| (name, value.to_string_lossy().into_owned()))
+        })
+        .collect()
+}
+
+/// The variables of the global flags, from their definitions.
+fn global_flag_vars() -> Vec<String> {
+    use clap::Args;
+    GlobalArgs::augment_args(clap::Command::new("globals"))
+        .get_arguments()
+        .filter_map(|arg| arg.get_env())
+        .map(|name| name.to_string_lossy().into_owned())
+        .collect()
+}
 
 /// The value of ectl's own variable `name` (`ECTL_*`), else of its former name; empty counts as
 /// unset, as for etcdctl's variables. `env` is the process's environment outside tests.
@@ -267,5 +302,25 @@ mod tests {
         // A variable that never had another name has no fallback.
         let other = env(&[("ETCDCTL_CONTEXT", "x")]);
         assert_eq!(ectl_var("ECTL_CONTEXT", &other), None);
+    }
+
+    #[test]
+    fn unrecognized_variables_are_those_no_flag_reads_or_set_empty() {
+        let vars = [
+            ("ETCDCTL_FOO", "bar"),
+            ("ETCDCTL_HEX", "true"),
+            ("ETCDCTL_HEX", ""),
+            ("ETCDCTL_API", "3"),
+            ("ETCDCTL_CONFIRM", "1"),
+            ("ETCDCTL_MAX_RECV_BYTES", "10"),
+            ("ECTL_DB", "x"),
+            ("PATH", "/bin"),
+        ]
+        .map(|(name, value)| (OsString::from(name), OsString::from(value)));
+        assert_eq!(
+            unrecognized_vars(vars),
+            [("ETCDCTL_FOO", "bar"), ("ETCDCTL_HEX", "")]
+                .map(|(name, value)| (name.to_string(), value.to_string()))
+        );
     }
 }

@@ -57,6 +57,14 @@ impl<'a> Workbench<'a> {
     /// here, on first use, because etcdctl asks when it connects (after a command's own
     /// prompts, such as `user add`'s). Clients for single endpoints start from this too.
     pub fn client_config(&mut self) -> Result<client::Config, CliError> {
+        // etcdctl reads its variables when it builds its client, and warns of those no flag
+        // takes before it asks for a password.
+        for (name, value) in std::mem::take(&mut self.settings.unrecognized_vars) {
+            term::warn(format_args!(
+                "{} W | pkg/flags: unrecognized environment variable {name}={value}",
+                crate::go::log_stamp()
+            ));
+        }
         if let Some(user) = self.settings.password_wanted_for.take() {
             let password = prompt::ask_password(&mut *self.out, "Password: ")?;
             if !password.is_empty() {

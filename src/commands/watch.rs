@@ -80,6 +80,8 @@ const CONFLICTING_ENV: &str = "bad number of arguments (found conflicting enviro
 const NO_COMMAND: &str = "bad number of arguments (found separator --, but no commands)";
 const COMPACTED: &str = "etcdserver: mvcc: required revision has been compacted";
 
+const WATCH_VARS: [&str; 2] = ["ETCDCTL_WATCH_KEY", "ETCDCTL_WATCH_RANGE_END"];
+
 /// `ETCDCTL_WATCH_KEY` and `ETCDCTL_WATCH_RANGE_END`; empty means unset, as in etcdctl.
 #[derive(Debug, Clone, Default)]
 pub struct WatchEnv {
@@ -94,10 +96,8 @@ impl WatchEnv {
                 .map(|v| v.as_bytes().to_vec())
                 .unwrap_or_default()
         };
-        WatchEnv {
-            key: var("ETCDCTL_WATCH_KEY"),
-            range_end: var("ETCDCTL_WATCH_RANGE_END"),
-        }
+        let [key, range_end] = WATCH_VARS.map(var);
+        WatchEnv { key, range_end }
     }
 
     fn check(&self) -> Result<(), CliError> {
@@ -284,6 +284,11 @@ pub async fn run(args: WatchArgs, ctx: &mut Workbench<'_>) -> anyhow::Result<()>
         first = Some(plan(&args, separator_last, &env)?);
     }
     ctx.ensure_format(ResponseKind::Watch)?;
+    // watch's own variables are no surprise to it (etcdctl adds them to its flags here); set
+    // empty, they are to etcdctl's reader.
+    ctx.settings
+        .unrecognized_vars
+        .retain(|(name, value)| value.is_empty() || !WATCH_VARS.contains(&name.as_str()));
     let (format, style) = (ctx.format(), ctx.decoding_style(args.decode)?);
     let (client, out) = ctx.client_and_out()?;
     let mut watching = WatchLoop {

@@ -637,3 +637,52 @@ fn broken_pipe_exits_zero_quietly() {
         assert_eq!(stderr, "", "-w {format}");
     }
 }
+
+/// etcdctl warns of an `ETCDCTL_*` variable no flag reads, or one set empty, when it builds its
+/// client (not for `version` or `snapshot status`, which have none), in etcd's log format.
+#[test]
+fn unrecognized_etcdctl_variables_are_warned_of_as_etcdctl_does() {
+    let etcd = Etcd::single();
+    etcd.ectl().args(["put", "k", "v"]).run().assert_ok();
+    type Vars = &'static [(&'static str, &'static str)];
+    let cases: [(Vars, &[&str]); 7] = [
+        (&[("ETCDCTL_FOO", "bar")], &["get", "k"]),
+        (&[("ETCDCTL_HEX", "")], &["get", "k"]),
+        (&[("ETCDCTL_WATCH_KEY", "k")], &["get", "k"]),
+        (
+            &[("ETCDCTL_FOO", "1"), ("ETCDCTL_BAR", "2")],
+            &["put", "k", "w"],
+        ),
+        (
+            &[("ETCDCTL_HEX", "true"), ("ETCDCTL_API", "3")],
+            &["get", "k"],
+        ),
+        (&[("ETCDCTL_FOO", "1")], &["version"]),
+        (
+            &[("ETCDCTL_FOO", "1")],
+            &["snapshot", "status", "/nonexistent"],
+        ),
+    ];
+    for (vars, args) in cases {
+        let with_vars = |mut cmd: support::Cmd| {
+            for (name, value) in vars {
+                cmd = cmd.env(name, value);
+            }
+            cmd.args(args).run()
+        };
+        let theirs = with_vars(etcd.etcdctl());
+        let ours = with_vars(etcd.ectl());
+        support::assert_same_as_etcdctl(&theirs, &ours, &format!("{vars:?} {args:?}"));
+    }
+    let warned = etcd
+        .ectl()
+        .env("ETCDCTL_FOO", "bar")
+        .args(["get", "k"])
+        .run();
+    assert!(
+        warned
+            .stderr_str()
+            .ends_with(" W | pkg/flags: unrecognized environment variable ETCDCTL_FOO=bar\n"),
+        "{warned:?}"
+    );
+}

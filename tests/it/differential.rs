@@ -508,9 +508,18 @@ fn compare(case: &Case, theirs: &Out, ours: &Out) -> Vec<String> {
             if normalise(&theirs.stdout, &format) != normalise(&ours.stdout, &format) {
                 problems.push("stdout differs".into());
             }
+            let unstamped = |stderr: &[u8]| -> Vec<String> {
+                String::from_utf8_lossy(stderr)
+                    .lines()
+                    .map(|line| support::unstamped(line).to_string())
+                    .collect()
+            };
             match (error_line(&theirs.stderr), error_line(&ours.stderr)) {
                 // etcdctl may log warnings without failing, or fail in its own words.
-                (None, _) if !ours.stderr.is_empty() && ours.stderr != theirs.stderr => {
+                (None, _)
+                    if !ours.stderr.is_empty()
+                        && unstamped(&ours.stderr) != unstamped(&theirs.stderr) =>
+                {
                     problems.push("ectl wrote to stderr, etcdctl reported no error".into())
                 }
                 (Some(_), None) => problems.push("ectl printed no `Error: ` line".into()),

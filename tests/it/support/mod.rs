@@ -29,7 +29,7 @@ pub fn assert_same_as_etcdctl(reference: &Out, ours: &Out, what: &str) {
         out.stderr_str()
             .lines()
             .filter(|line| !line.starts_with("{\"level\":"))
-            .map(|line| format!("{line}\n"))
+            .map(|line| format!("{}\n", unstamped(line)))
             .collect()
     };
     assert_eq!(
@@ -38,6 +38,20 @@ pub fn assert_same_as_etcdctl(reference: &Out, ours: &Out, what: &str) {
         "{what}: etcdctl (left) vs ectl (right), exit code, stdout and stderr\n\
          --- etcdctl ---\n{reference:?}\n--- ectl ---\n{ours:?}"
     );
+}
+
+/// A stderr line without the time etcd's own logger starts it with (`2006-01-02
+/// 15:04:05.000000 W | ...` becomes `W | ...`): two runs never share it.
+pub fn unstamped(line: &str) -> &str {
+    let stamp = b"2006-01-02 15:04:05.000000 ";
+    let is_stamp = line.len() > stamp.len()
+        && line.as_bytes()[..stamp.len()]
+            .iter()
+            .zip(stamp)
+            .all(|(c, s)| {
+                c.is_ascii_digit() == s.is_ascii_digit() && (s.is_ascii_digit() || c == s)
+            });
+    if is_stamp { &line[stamp.len()..] } else { line }
 }
 
 /// `text` with the digits after each `marker` replaced by `placeholder`: hides ids and
