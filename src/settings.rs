@@ -185,11 +185,11 @@ pub fn unrecognized_vars(
 ) -> Vec<(String, String)> {
     let mut read_by_flags: Option<Vec<String>> = None;
     vars.into_iter()
+        .filter(|(name, _)| {
+            name.as_encoded_bytes().starts_with(b"ETCDCTL_") && name != "ETCDCTL_API"
+        })
         .filter_map(|(name, value)| {
             let name = name.to_string_lossy().into_owned();
-            if !name.starts_with("ETCDCTL_") || name == "ETCDCTL_API" {
-                return None;
-            }
             let read_by_flags = read_by_flags.get_or_insert_with(global_flag_vars);
             let read =
                 read_by_flags.contains(&name) || RENAMED_VARS.iter().any(|(_, old)| *old == name);
