@@ -324,11 +324,7 @@ fn restore_with_an_initial_cluster_token_gives_etcdctls_ids() {
     put(&etcd, "kept", "yes");
     let dir = tempfile::tempdir().unwrap();
     let snap = dir.path().join("snap.db");
-    etcd.ectl()
-        .args(["snapshot", "save"])
-        .arg(&snap)
-        .run()
-        .assert_ok();
+    etcd.save_snapshot(&snap);
     let peer_url = format!("http://{RESTORED_HOST}:{}", restored_port());
     let restore = |tool: Cmd, token: &str, data_dir: &Path| {
         tool.args(["snapshot", "restore"])

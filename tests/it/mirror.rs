@@ -334,6 +334,17 @@ fn resumes_with_rev_after_ctrl_c_without_copying_again() {
 /// Port 1, where nothing listens (a free port could be taken by a member another test starts).
 const DEAD: &str = "127.0.0.1:1";
 
+/// A source member holding `/x/a`, written by etcdctl.
+fn source_holding_x_a() -> Etcd {
+    let source = Etcd::single();
+    source
+        .etcdctl()
+        .args(["put", "/x/a", "1"])
+        .run()
+        .assert_ok();
+    source
+}
+
 /// Source flags that must never appear in advice about the destination.
 fn assert_names_no_source_flag(text: &str) {
     for flag in [
@@ -350,12 +361,7 @@ fn assert_names_no_source_flag(text: &str) {
 
 #[test]
 fn a_dead_destination_fails_at_once_naming_it_and_the_destination_argument() {
-    let source = Etcd::single();
-    source
-        .etcdctl()
-        .args(["put", "/x/a", "1"])
-        .run()
-        .assert_ok();
+    let source = source_holding_x_a();
     let dead = DEAD;
     // With an empty source prefix and with one: before, the first waited until Ctrl-C.
     for flags in [&[][..], &["--prefix", "/x/"][..]] {
@@ -419,12 +425,7 @@ fn a_dead_destination_fails_at_once_naming_it_and_the_destination_argument() {
 
 #[test]
 fn a_destination_with_auth_is_pointed_to_dest_user() {
-    let source = Etcd::single();
-    source
-        .etcdctl()
-        .args(["put", "/x/a", "1"])
-        .run()
-        .assert_ok();
+    let source = source_holding_x_a();
     let dest = Etcd::single();
     dest.enable_auth("secret");
     let mirror = |extra: &[&str]| {

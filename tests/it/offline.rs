@@ -50,11 +50,7 @@ fn revision(etcd: &Etcd) -> i64 {
 
 fn snapshot(etcd: &Etcd, dir: &Path, name: &str) -> PathBuf {
     let path = dir.join(name);
-    etcd.ectl()
-        .args(["snapshot", "save"])
-        .arg(&path)
-        .run()
-        .assert_ok();
+    etcd.save_snapshot(&path);
     path
 }
 

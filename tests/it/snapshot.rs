@@ -152,11 +152,7 @@ fn save_to_stdout_is_the_same_file() {
     fill(&etcd);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("file.db");
-    etcd.ectl()
-        .args(["snapshot", "save"])
-        .arg(&file)
-        .run()
-        .assert_ok();
+    etcd.save_snapshot(&file);
     let piped = etcd.ectl().args(["snapshot", "save", "-"]).run();
     piped.assert_ok();
     assert_eq!(piped.stderr_str(), "");
@@ -239,11 +235,7 @@ fn several_endpoints_use_the_first_healthy_one() {
     );
     // The same database as a save from that member alone.
     let single = dir.path().join("single.db");
-    etcd.ectl()
-        .args(["snapshot", "save"])
-        .arg(&single)
-        .run()
-        .assert_ok();
+    etcd.save_snapshot(&single);
     assert!(std::fs::read(&single).unwrap() == std::fs::read(&target).unwrap());
 
     // Streamed to stdout, the choice is still on stderr only.
@@ -399,11 +391,7 @@ fn interrupted_or_killed_save_leaves_no_target() {
     }
     // And the member still serves a complete save afterwards.
     let target = dir.path().join("ok.db");
-    etcd.ectl()
-        .args(["snapshot", "save"])
-        .arg(&target)
-        .run()
-        .assert_ok();
+    etcd.save_snapshot(&target);
     assert!(target.exists());
 }
 
@@ -413,11 +401,7 @@ fn status_of_bad_files_fails_cleanly() {
     fill(&etcd);
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("good.db");
-    etcd.ectl()
-        .args(["snapshot", "save"])
-        .arg(&good)
-        .run()
-        .assert_ok();
+    etcd.save_snapshot(&good);
     let bytes = std::fs::read(&good).unwrap();
 
     // A missing file: etcdctl's exact message.
@@ -473,11 +457,7 @@ fn restore_makes_a_data_dir_etcd_starts_from() {
     fill(&etcd);
     let dir = tempfile::tempdir().unwrap();
     let snap = dir.path().join("snap.db");
-    etcd.ectl()
-        .args(["snapshot", "save"])
-        .arg(&snap)
-        .run()
-        .assert_ok();
+    etcd.save_snapshot(&snap);
     let keys = etcd.ectl().args(["get", "--prefix", ""]).run();
     keys.assert_ok();
 
@@ -547,11 +527,7 @@ fn restore_checks_its_input_as_etcdctl() {
     let etcd = Etcd::single();
     let dir = tempfile::tempdir().unwrap();
     let snap = dir.path().join("snap.db");
-    etcd.ectl()
-        .args(["snapshot", "save"])
-        .arg(&snap)
-        .run()
-        .assert_ok();
+    etcd.save_snapshot(&snap);
     let mut bytes = std::fs::read(&snap).unwrap();
     let corrupt = dir.path().join("corrupt.db");
     let n = bytes.len();

@@ -132,6 +132,15 @@ impl Etcd {
         connect(cmd::etcdctl(), &self.endpoint(), self.tls())
     }
 
+    /// Saves a snapshot of the member to `path` with `ectl snapshot save`, which must succeed.
+    pub fn save_snapshot(&self, path: &Path) {
+        self.ectl()
+            .args(["snapshot", "save"])
+            .arg(path)
+            .run()
+            .assert_ok();
+    }
+
     /// Kills the member now (SIGKILL) and reaps it. Killing twice is harmless.
     pub fn kill(&self) {
         let mut child = self.child();
