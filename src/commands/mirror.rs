@@ -357,6 +357,10 @@ async fn mirror(
         ..WatchCreateRequest::default()
     });
     let mut txn = Batch::new(plan.max_txn_ops);
+    // The destination answered before this (its check at start, and the copy): a member lost
+    // under the first live txn is waited for like any later one, not taken for a wrong
+    // destination.
+    txn.reached = true;
     loop {
         let response = match watches.next().await? {
             client::watch::Delivery::Response { response, .. } => response,
